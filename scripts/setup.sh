@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Create or reuse .venv at the repo root and install the pinned environment plus this project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+stamp=.venv/.installed-$(cat requirements/constraints.txt pyproject.toml | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements/constraints.txt
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  rm -f .venv/.installed-* && touch "$stamp"
+fi

@@ -1,0 +1,131 @@
+"""The `styletalk` command line: a thin layer over the library functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import StyleTalkError
+
+
+def _progress_bar(desc: str):
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit="frame", leave=False, disable=total < 2048)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from .inference import StyleSpec, generate_curves
+    from .labels import load_phoneme_labels
+
+    weights = args.style_weights or [1.0] * len(args.style)
+    if len(weights) != len(args.style):
+        raise StyleTalkError(f"--style-weights has {len(weights)} values for {len(args.style)} --style clips")
+    ids = load_phoneme_labels(args.phonemes)
+    t0 = time.perf_counter()
+    curves = generate_curves(
+        ids,
+        [StyleSpec(Path(p), w) for p, w in zip(args.style, weights, strict=False)],
+        checkpoint=args.checkpoint,
+        pose_path=args.pose,
+        strength=args.style_strength,
+        device=args.device,
+        batch_frames=args.batch,
+        progress=_progress_bar("generate"),
+        meta={"phonemes": str(args.phonemes)},
+    )
+    curves.save(args.output)
+    dt = time.perf_counter() - t0
+    print(f"wrote {args.output}: {curves.frames} frames ({curves.frames / curves.fps:.2f} s) in {dt:.2f} s")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from .curves import load_curves
+    from .export import export_curves
+
+    curves = load_curves(args.curves)
+    export_curves(curves, args.output, args.format, source=str(args.curves))
+    print(f"wrote {args.output} ({args.format}, {curves.frames} frames)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="styletalk",
+        description="Speech + a speaking-style clip -> stylised 3DMM facial expression curves (StyleTalk).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = sub.add_parser(
+        "generate",
+        help="phoneme labels + style clip(s) -> curves file (.npz)",
+        description="Generate 30 fps expression curves from phoneme labels and one or more style clips.",
+    )
+    g.add_argument("--phonemes", required=True, type=Path, help="official *_seq.json phoneme labels (30 fps)")
+    g.add_argument(
+        "--style",
+        required=True,
+        nargs="+",
+        type=Path,
+        help="style clip(s): official 3DMM .mat (coeff[:, 80:144]), .npz (coeff or exp) or .txt (L x 64)",
+    )
+    g.add_argument(
+        "--style-weights", nargs="+", type=float, help="mixing weight per --style clip (normalised; default equal)"
+    )
+    g.add_argument(
+        "--style-strength",
+        type=float,
+        default=1.0,
+        help="scale the style code's offset from the neutral-face style code: "
+        "0 neutral, 1 as the clip (default), >1 exaggerated",
+    )
+    g.add_argument(
+        "--pose", type=Path, help="3DMM .mat whose head pose and crop fill the curves' pose (padded with the last pose)"
+    )
+    g.add_argument(
+        "--checkpoint", type=Path, help="generator checkpoint (official or project); default: the bundled model"
+    )
+    g.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    g.add_argument("--batch", type=int, default=1024, help="frames per batch; bounds memory (default 1024)")
+    g.add_argument("-o", "--output", required=True, type=Path, help="output curves file (.npz)")
+    g.set_defaults(func=cmd_generate)
+
+    e = sub.add_parser(
+        "export",
+        help="curves file -> official .npy (T x 73), CSV or JSON",
+        description="Export a curves file. npy is the official renderer hand-off [exp 64 | pose 9].",
+    )
+    e.add_argument("--curves", required=True, type=Path, help="curves file (.npz)")
+    e.add_argument("--format", required=True, choices=("npy", "csv", "json"))
+    e.add_argument("-o", "--output", required=True, type=Path)
+    e.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except StyleTalkError as exc:
+        print(f"styletalk {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"styletalk {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+"""Error types raised at the library boundary; the CLI prints them as one line."""
+
+
+class StyleTalkError(Exception):
+    """Base class: a user-facing problem with an input, naming the file and what is wrong."""
+
+
+class InputError(StyleTalkError):
+    """A phoneme, style, pose or curves file that cannot be used."""
+
+
+class CheckpointError(StyleTalkError):
+    """A checkpoint that is not a StyleTalk generator/renderer or does not match the model."""

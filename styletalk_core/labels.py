@@ -1,0 +1,62 @@
+"""Phoneme labels: the official 41-symbol inventory, `*_seq.json` files and 11-frame windows."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from .errors import InputError
+from .fileio import atomic_path, require_file
+
+# Official phindex.json order (CMU ARPAbet + NSN noise + SIL silence); the id is the position.
+PHONEME_SYMBOLS: tuple[str, ...] = (
+    "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH",
+    "IH", "IY", "JH", "K", "L", "M", "N", "NG", "NSN", "OW", "OY", "P", "R", "S", "SH", "SIL",
+    "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH",
+)  # fmt: skip
+PHONEME_IDS: dict[str, int] = {s: i for i, s in enumerate(PHONEME_SYMBOLS)}
+SIL = PHONEME_IDS["SIL"]
+FPS = 30
+
+
+def validate_phoneme_ids(ids: object, source: str) -> np.ndarray:
+    """A flat, non-empty list of ints in 0..40 -> int64 array, or an InputError naming `source`."""
+    if not isinstance(ids, list | tuple | np.ndarray):
+        raise InputError(f"{source}: phoneme labels must be a flat list of ints, got {type(ids).__name__}")
+    if len(ids) == 0:
+        raise InputError(f"{source}: the phoneme list is empty")
+    for i, v in enumerate(ids):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise InputError(f"{source}: phoneme label {i} is {v!r}; expected an int id 0..{len(PHONEME_SYMBOLS) - 1}")
+    arr = np.asarray(ids, dtype=np.int64)
+    bad = np.flatnonzero((arr < 0) | (arr >= len(PHONEME_SYMBOLS)))
+    if bad.size:
+        first = int(bad[0])
+        raise InputError(
+            f"{source}: phoneme id {int(arr[first])} at frame {first} is out of range 0..{len(PHONEME_SYMBOLS) - 1}"
+        )
+    return arr
+
+
+def load_phoneme_labels(path: str | os.PathLike) -> np.ndarray:
+    """Read an official `*_seq.json` (flat JSON list of phindex ids, one per 30 fps frame)."""
+    p = require_file(path, "phoneme file", InputError)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{p}: not a JSON phoneme list: {exc}") from None
+    return validate_phoneme_ids(data, str(p))
+
+
+def save_phoneme_labels(path: str | os.PathLike, ids: np.ndarray) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps([int(i) for i in ids]), encoding="utf-8")
+
+
+def phoneme_windows(ids: np.ndarray, win_size: int = 5) -> np.ndarray:
+    """(T,) ids -> (T, 2*win_size+1) windows; positions outside the sequence are SIL (not the edge)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    padded = np.concatenate([np.full(win_size, SIL), ids, np.full(win_size, SIL)])
+    return np.lib.stride_tricks.sliding_window_view(padded, 2 * win_size + 1).copy()

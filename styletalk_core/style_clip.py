@@ -1,0 +1,102 @@
+"""Style clips and poses from official `.mat` files (or `.npz`/`.txt`): loading, cropping, padding."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+
+from .errors import InputError
+from .fileio import require_file
+
+EXP_SLICE = slice(80, 144)
+ANGLE_SLICE = slice(224, 227)
+TRANS_SLICE = slice(254, 257)
+COEFF_DIM = 257
+EXP_DIM = 64
+POSE_DIM = 9
+
+
+def _finite(arr: np.ndarray, source: str, what: str) -> np.ndarray:
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise InputError(f"{source}: {what} has a non-finite value (NaN/inf) at row {bad[0]}, column {bad[1]}")
+    return arr
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".mat":
+            return {k: v for k, v in scipy.io.loadmat(path).items() if not k.startswith("__")}
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        if suffix == ".txt":
+            return {"exp": np.atleast_2d(np.loadtxt(path, dtype=np.float64))}
+    except Exception as exc:  # scipy/numpy raise many types for corrupt files
+        raise InputError(f"{path}: cannot read {suffix} file: {type(exc).__name__}: {exc}") from None
+    raise InputError(f"{path}: unsupported style/pose file type {suffix!r} (use .mat, .npz or .txt)")
+
+
+def _coeff(arrays: dict[str, np.ndarray], source: str) -> np.ndarray:
+    coeff = np.asarray(arrays["coeff"])
+    if coeff.ndim != 2 or coeff.shape[1] != COEFF_DIM:
+        raise InputError(f"{source}: 'coeff' has shape {coeff.shape}; expected (frames, {COEFF_DIM})")
+    if coeff.shape[0] == 0:
+        raise InputError(f"{source}: 'coeff' has 0 frames; need at least 1")
+    return coeff
+
+
+def load_expression(path: str | os.PathLike) -> np.ndarray:
+    """(L, 64) float32 expression coefficients: `.mat`/`.npz` `coeff[:, 80:144]`, or `exp` (L, 64)."""
+    p = require_file(path, "style clip", InputError)
+    arrays = _read_arrays(p)
+    if "coeff" in arrays:
+        exp = _coeff(arrays, str(p))[:, EXP_SLICE]
+    elif "exp" in arrays:
+        exp = np.asarray(arrays["exp"])
+        if exp.ndim != 2 or exp.shape[1] != EXP_DIM or exp.shape[0] == 0:
+            raise InputError(f"{p}: 'exp' has shape {exp.shape}; expected (frames >= 1, {EXP_DIM})")
+    else:
+        raise InputError(f"{p}: no 'coeff' (frames, 257) or 'exp' (frames, 64) array; found {sorted(arrays)}")
+    return _finite(exp.astype(np.float32), str(p), "expression")
+
+
+def crop_and_pad(exp: np.ndarray, max_len: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """First `max_len` frames, zero-padded; mask True marks padding (ignored by the encoder)."""
+    n = min(len(exp), max_len)
+    clip = np.zeros((max_len, exp.shape[1]), dtype=np.float32)
+    clip[:n] = exp[:n]
+    mask = np.ones(max_len, dtype=bool)
+    mask[:n] = False
+    return clip, mask
+
+
+def load_pose(path: str | os.PathLike) -> np.ndarray:
+    """(N, 9) float32 pose: angles coeff[:, 224:227], translation coeff[:, 254:257], crop
+    transform_params[:, 2:5]; or `pose` (N, 9) from an `.npz`."""
+    p = require_file(path, "pose file", InputError)
+    arrays = _read_arrays(p)
+    if "pose" in arrays:
+        pose = np.asarray(arrays["pose"])
+        if pose.ndim != 2 or pose.shape[1] != POSE_DIM or pose.shape[0] == 0:
+            raise InputError(f"{p}: 'pose' has shape {pose.shape}; expected (frames >= 1, {POSE_DIM})")
+    elif "coeff" in arrays and "transform_params" in arrays:
+        coeff = _coeff(arrays, str(p))
+        tp = np.asarray(arrays["transform_params"])
+        if tp.ndim != 2 or tp.shape[1] != 5 or len(tp) != len(coeff):
+            raise InputError(f"{p}: 'transform_params' has shape {tp.shape}; expected ({len(coeff)}, 5)")
+        pose = np.concatenate([coeff[:, ANGLE_SLICE], coeff[:, TRANS_SLICE], tp[:, 2:5]], axis=1)
+    else:
+        raise InputError(f"{p}: a pose file needs 'coeff' and 'transform_params' (or 'pose' (frames, 9))")
+    return _finite(pose.astype(np.float32), str(p), "pose")
+
+
+def fit_pose_length(pose: np.ndarray, frames: int) -> np.ndarray:
+    """Truncate to `frames`, or pad with the last pose (the official demo crashes instead)."""
+    if len(pose) >= frames:
+        return pose[:frames]
+    return np.concatenate([pose, np.repeat(pose[-1:], frames - len(pose), axis=0)])

@@ -1,0 +1,48 @@
+"""Project checkpoints: official container + config, official key names, strict round trip."""
+
+import torch
+
+from styletalk_core.checkpoint import checkpoint_filter_fn, load_generator, save_generator, to_official_state_dict
+from styletalk_core.model import StyleTalk, StyleTalkConfig
+
+
+def _official_keys():
+    from .conftest import shared_path
+
+    lines = shared_path("official_styletalk_state_dict.tsv").read_text().splitlines()[1:]
+    return {line.split("\t")[0]: line.split("\t")[1] for line in lines}
+
+
+def test_saved_keys_are_official_names_and_shapes():
+    official = _official_keys()
+    sd = to_official_state_dict(StyleTalk(StyleTalkConfig.official()))
+    assert set(sd) == set(official)
+    for key, shape in official.items():
+        assert list(sd[key].shape) == [int(s) for s in shape.strip("[]").split(",")], key
+
+
+def test_remap_round_trip_is_identity():
+    model = StyleTalk(StyleTalkConfig.official())
+    remapped = checkpoint_filter_fn({"model_state_dict": to_official_state_dict(model)})
+    ours = model.state_dict()
+    assert set(remapped) == set(ours)
+    for k, v in ours.items():
+        torch.testing.assert_close(remapped[k], v, rtol=0, atol=0)
+
+
+def test_small_config_save_load(tmp_path):
+    cfg = StyleTalkConfig(
+        d_model=64, nhead=4, dim_feedforward=128, content_layers=1, style_layers=1, decoder_layers=2, tail_hidden=32
+    )
+    torch.manual_seed(0)
+    model = StyleTalk(cfg).eval()
+    path = tmp_path / "small.pth"
+    save_generator(path, model, note="test")
+    ckpt = torch.load(path, weights_only=True)
+    assert set(ckpt) == {"model_state_dict", "config", "note"}
+    loaded = load_generator(path)
+    assert loaded.model.config == cfg and not loaded.official
+    windows = torch.randint(0, 41, (1, 7, 11))
+    clip = torch.randn(1, 256, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.model(windows, clip), model(windows, clip), rtol=0, atol=0)
