@@ -6,7 +6,7 @@ import hashlib
 import os
 import pickle
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -117,6 +117,7 @@ class LoadedGenerator:
     path: Path
     sha256: str
     official: bool  # True when the file had no `config` entry (official checkpoint)
+    style_presets: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (C,) style code
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -146,9 +147,15 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
         cfg = StyleTalkConfig.from_dict(ckpt["config"]) if "config" in ckpt else StyleTalkConfig.official()
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: invalid config entry: {exc}") from None
+    presets = ckpt.get("style_presets", {})
+    if not isinstance(presets, dict) or not all(
+        isinstance(v, torch.Tensor) and v.shape == (cfg.d_model,) for v in presets.values()
+    ):
+        raise CheckpointError(f"{path}: 'style_presets' must map names to ({cfg.d_model},) style codes")
     model = StyleTalk(cfg)
     load_state_strict(model, checkpoint_filter_fn(state), str(path))
-    return LoadedGenerator(model.to(device).eval(), Path(path), file_sha256(path), "config" not in ckpt)
+    presets = {str(k): v.float().to(device) for k, v in presets.items()}
+    return LoadedGenerator(model.to(device).eval(), Path(path), file_sha256(path), "config" not in ckpt, presets)
 
 
 def save_generator(path: str | os.PathLike, model: StyleTalk, **extra) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 from .errors import StyleTalkError
 
 
-def _progress_bar(desc: str):
+def _progress_bar(desc: str, unit: str = "frame", min_total: int = 2048):
     from tqdm import tqdm
 
     bar = None
@@ -19,7 +20,7 @@ def _progress_bar(desc: str):
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=desc, unit="frame", leave=False, disable=total < 2048)
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=False, disable=total < min_total)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
@@ -61,6 +62,42 @@ def cmd_export(args: argparse.Namespace) -> None:
     print(f"wrote {args.output} ({args.format}, {curves.frames} frames)")
 
 
+def cmd_train(args: argparse.Namespace) -> None:
+    from dataclasses import asdict
+
+    from .dataset import find_clips, split_by_speaker
+    from .inference import pick_device
+    from .train import TrainConfig, small_config, train
+
+    clips = find_clips(args.data)
+    if not clips:
+        raise StyleTalkError(f"no .mat clips found under {', '.join(map(str, args.data))}")
+    train_clips, val_clips = split_by_speaker(clips, set(args.val_speakers))
+    cfg = TrainConfig(
+        steps=args.steps,
+        batch_size=args.batch,
+        seq_len=args.seq_len,
+        lr=args.lr,
+        seed=args.seed,
+        val_every=args.val_every,
+    )
+    print(f"{len(train_clips)} training clips, {len(val_clips)} validation clips ({', '.join(args.val_speakers)})")
+    from tqdm import tqdm
+
+    metrics = train(
+        train_clips,
+        val_clips,
+        args.output,
+        small_config(),
+        cfg,
+        resume=args.resume,
+        device=pick_device(args.device),
+        log=tqdm.write,
+        progress=_progress_bar("train", unit="step", min_total=1),
+    )
+    print(json.dumps(asdict(metrics)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="styletalk",
@@ -78,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--style",
         required=True,
         nargs="+",
-        type=Path,
-        help="style clip(s): official 3DMM .mat (coeff[:, 80:144]), .npz (coeff or exp) or .txt (L x 64)",
+        help="style clip(s): official 3DMM .mat (coeff[:, 80:144]), .npz (coeff or exp), .txt (L x 64), "
+        "or preset:NAME from the checkpoint (the default model has preset:happy, preset:sad, ...)",
     )
     g.add_argument(
         "--style-weights", nargs="+", type=float, help="mixing weight per --style clip (normalised; default equal)"
@@ -111,6 +148,24 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", required=True, choices=("npy", "csv", "json"))
     e.add_argument("-o", "--output", required=True, type=Path)
     e.set_defaults(func=cmd_export)
+
+    t = sub.add_parser(
+        "train",
+        help="train a generator on official-format clips (.mat + *_seq.json)",
+        description="Train StyleTalk (reconstruction L1+SSIM and style triplet losses) on clips found under DATA.",
+    )
+    t.add_argument("--data", required=True, nargs="+", type=Path, help="folders searched for *.mat and *_seq.json")
+    t.add_argument("--val-speakers", nargs="+", default=[], help="speakers held out for validation")
+    t.add_argument("--steps", type=int, default=2000)
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--seq-len", type=int, default=32)
+    t.add_argument("--lr", type=float, default=1e-4)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--val-every", type=int, default=250)
+    t.add_argument("--resume", type=Path, help="continue from a checkpoint written by this command")
+    t.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    t.add_argument("-o", "--output", required=True, type=Path, help="checkpoint to write (.pth)")
+    t.set_defaults(func=cmd_train)
     return parser
 
 

@@ -91,12 +91,27 @@ def generate_expression(
     return out[inverse.reshape(-1)]
 
 
+PRESET_PREFIX = "preset:"
+
+
 @dataclass(frozen=True)
 class StyleSpec:
-    """One style source and its mixing weight."""
+    """One style source and its mixing weight: a clip file, or `preset:NAME` stored in the checkpoint."""
 
-    path: Path
+    path: Path | str
     weight: float = 1.0
+
+    @property
+    def preset(self) -> str | None:
+        text = str(self.path)
+        return text.removeprefix(PRESET_PREFIX) if text.startswith(PRESET_PREFIX) else None
+
+
+def preset_code(generator: LoadedGenerator, name: str) -> torch.Tensor:
+    if name not in generator.style_presets:
+        have = ", ".join(sorted(generator.style_presets)) or "none"
+        raise InputError(f"{generator.path.name}: no style preset {name!r} (available: {have})")
+    return generator.style_presets[name][None]
 
 
 def resolve_checkpoint(path: str | os.PathLike | None) -> Path:
@@ -124,12 +139,15 @@ def generate_curves(
     if not styles:
         raise InputError("at least one style clip is needed")
     # Read every input before the (slow) model load so bad files fail fast.
-    clips = [load_expression(s.path) for s in styles]
+    clips = [None if s.preset else load_expression(s.path) for s in styles]
     pose = load_pose(pose_path) if pose_path is not None else None
     if generator is None:
         generator = load_generator(resolve_checkpoint(checkpoint), pick_device(device))
     model = generator.model
-    codes = [style_code(model, clip) for clip in clips]
+    codes = [
+        preset_code(generator, s.preset) if s.preset else style_code(model, clip)
+        for s, clip in zip(styles, clips, strict=True)
+    ]
     code = mix_style_codes(codes, [s.weight for s in styles])
     if strength != 1.0:
         code = apply_strength(code, neutral_style_code(model), strength)

@@ -1,0 +1,79 @@
+"""Turn a `styletalk train` checkpoint into the bundled default model + its model card.
+
+Strips the optimizer, adds style presets (the mean style code of every clip of one emotion in
+the MEAD clips of ../shared/reference/dreamtalk_samples, and of each named style group), and
+writes styletalk_core/weights/default.pth and MODEL_CARD.md.
+Usage: .venv/bin/python scripts/release_default_model.py TRAINED.pth --data DIR [DIR ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+from styletalk_core.checkpoint import load_generator, read_checkpoint, save_generator
+from styletalk_core.dataset import find_clips
+from styletalk_core.inference import DEFAULT_CHECKPOINT
+from styletalk_core.train import clip_style_codes
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("trained", type=Path)
+    ap.add_argument("--data", nargs="+", type=Path, required=True)
+    ap.add_argument("--command", default="", help="the training command, recorded in the model card")
+    args = ap.parse_args()
+    gen = load_generator(args.trained)
+    raw = read_checkpoint(args.trained, "training checkpoint")
+    clips = find_clips(args.data)
+    codes = clip_style_codes(gen.model, clips)
+    groups: dict[str, list[torch.Tensor]] = defaultdict(list)
+    for clip, code in zip(clips, codes, strict=False):
+        if clip.style != clip.speaker:  # MEAD-style "speaker_emotion" labels -> emotion preset
+            groups[clip.style.split("_", 1)[1]].append(code)
+    presets = {name: torch.stack(v).mean(0) for name, v in sorted(groups.items())}
+    save_generator(
+        DEFAULT_CHECKPOINT,
+        gen.model,
+        style_presets=presets,
+        step=raw.get("step"),
+        train_config=raw.get("train_config"),
+        validation=raw.get("validation"),
+        mean_exp=raw.get("mean_exp"),
+    )
+    size = DEFAULT_CHECKPOINT.stat().st_size
+    params = sum(p.numel() for p in gen.model.parameters())
+    val = raw.get("validation", {})
+    card = f"""# Default StyleTalk model (bundled)
+
+- File: `default.pth` ({size / 1e6:.1f} MB), official container `{{"model_state_dict", "config", ...}}`.
+- Architecture: the official StyleTalk network, narrower (`styletalk_core.train.small_config`):
+  `{json.dumps(gen.model.config.to_dict())}`; {params / 1e6:.2f} M parameters.
+- Data: the MIT-licensed official StyleTalk samples (source videos with phoneme labels and 3DMM
+  expression; style clips without labels) and the DreamTalk MEAD style clips, from
+  `../shared/reference`. Paired (phoneme + expression) training data is only the source videos
+  minus the validation speakers, a few thousand frames: this model is a working default, far
+  from the official weights.
+- Losses: 88 x (L1 + (1 - SSIM)) reconstruction + batch-hard triplet (margin 5) on style codes.
+  The adversarial/lip-sync discriminators of the paper are not used yet.
+- Training: {json.dumps(raw.get("train_config"))}, {raw.get("step")} steps on CPU.
+  Command: `{args.command}`
+- Validation (held-out speakers; mean |error| of 3DMM expression coefficients; mouth = 13 dims):
+  mouth L1 {val.get("mouth_l1", float("nan")):.4f} vs mean-expression baseline
+  {val.get("mouth_l1_mean_baseline", float("nan")):.4f}
+  (ratio {val.get("mouth_l1", float("nan")) / val.get("mouth_l1_mean_baseline", float("nan")):.2f});
+  full-face L1 {val.get("full_l1", float("nan")):.4f};
+  style triplet accuracy {val.get("triplet_acc", float("nan")):.2f}.
+- Style presets (`--style preset:NAME`): {", ".join(presets)} (mean style code of the MEAD clips of
+  that emotion).
+"""
+    (DEFAULT_CHECKPOINT.parent / "MODEL_CARD.md").write_text(card)
+    print(card)
+
+
+if __name__ == "__main__":
+    main()

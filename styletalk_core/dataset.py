@@ -1,0 +1,113 @@
+"""Training data: clips of (phoneme labels, expression) in official formats, style labels, sampling."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .labels import load_phoneme_labels, phoneme_windows
+from .style_clip import load_expression
+
+
+@dataclass(frozen=True)
+class Clip:
+    name: str
+    style: str  # speaking-style label (speaker, or speaker + emotion) for the triplet loss
+    speaker: str  # for the train/validation split
+    exp: np.ndarray  # (T, 64)
+    phonemes: np.ndarray | None  # (T,) or None for style-only clips
+
+
+def style_labels(name: str) -> tuple[str, str]:
+    """(style, speaker) from a clip name: `M030_front_angry_level3_001` -> (M030_angry, M030),
+    `furious_talk1_clip2` -> (furious_talk1, furious_talk1), `Obama_clip3` -> (Obama, Obama)."""
+    mead = re.match(r"^([A-Z]\d{3})_\w+?_([a-z]+)_level\d+_\d+$", name)
+    if mead:
+        return f"{mead[1]}_{mead[2]}", mead[1]
+    base = re.sub(r"(_clip_?\d+)$", "", name)
+    return base, base
+
+
+def find_clips(roots: list[Path]) -> list[Clip]:
+    """Every `.mat` under `roots`, paired with `<name>_seq.json` labels when one exists there."""
+    labels = {p.name.removesuffix("_seq.json"): p for root in roots for p in root.rglob("*_seq.json")}
+    clips = []
+    for mat in sorted(p for root in roots for p in root.rglob("*.mat")):
+        exp = load_expression(mat)
+        phon = None
+        if mat.stem in labels:
+            phon = load_phoneme_labels(labels[mat.stem])
+            n = min(len(phon), len(exp))
+            exp, phon = exp[:n], phon[:n]
+        style, speaker = style_labels(mat.stem)
+        clips.append(Clip(mat.stem, style, speaker, exp, phon))
+    return clips
+
+
+def split_by_speaker(clips: list[Clip], val_speakers: set[str]) -> tuple[list[Clip], list[Clip]]:
+    return [c for c in clips if c.speaker not in val_speakers], [c for c in clips if c.speaker in val_speakers]
+
+
+@dataclass
+class Batch:
+    windows: np.ndarray  # (B, T, 11) phoneme windows
+    target: np.ndarray  # (B, T, 64) ground-truth expression
+    style: np.ndarray  # (B, L, 64) style clip (same style as the target, another segment)
+    style_mask: np.ndarray  # (B, L) True = padding
+    style_ids: np.ndarray  # (B,) integer style label
+
+
+class SequenceSampler:
+    """Random 64-frame sequences with a style clip cut from another part of the same clip."""
+
+    def __init__(self, clips: list[Clip], seq_len: int = 64, style_len: tuple[int, int] = (64, 256), win_size: int = 5):
+        self.clips = clips
+        self.paired = [c for c in clips if c.phonemes is not None and len(c.exp) >= seq_len]
+        if not self.paired:
+            raise ValueError(f"no clip has phoneme labels and >= {seq_len} frames")
+        self.styles = sorted({c.style for c in clips})
+        self.style_index = {s: i for i, s in enumerate(self.styles)}
+        self.seq_len, self.style_len, self.win_size = seq_len, style_len, win_size
+        self.windows = [phoneme_windows(c.phonemes, win_size) for c in self.paired]
+
+    def _segment(self, exp: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.style_len
+        n = int(rng.integers(min(lo, len(exp)), min(hi, len(exp)) + 1))
+        s0 = int(rng.integers(len(exp) - n + 1))
+        seg = np.zeros((hi, exp.shape[1]), np.float32)
+        seg[:n] = exp[s0 : s0 + n]
+        mask = np.ones(hi, bool)
+        mask[:n] = False
+        return seg, mask
+
+    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
+        windows, target, style, mask, ids = [], [], [], [], []
+        for _ in range(batch_size):
+            k = int(rng.integers(len(self.paired)))
+            clip = self.paired[k]
+            t0 = int(rng.integers(len(clip.exp) - self.seq_len + 1))
+            windows.append(self.windows[k][t0 : t0 + self.seq_len])
+            target.append(clip.exp[t0 : t0 + self.seq_len])
+            seg, m = self._segment(clip.exp, rng)
+            style.append(seg)
+            mask.append(m)
+            ids.append(self.style_index[clip.style])
+        return Batch(np.stack(windows), np.stack(target), np.stack(style), np.stack(mask), np.array(ids))
+
+    def sample_styles(
+        self, n_styles: int, per_style: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`per_style` segments from each of `n_styles` random styles (every clip, paired or not)."""
+        chosen = rng.choice(len(self.styles), size=min(n_styles, len(self.styles)), replace=False)
+        segs, masks, ids = [], [], []
+        for i in chosen:
+            pool = [c for c in self.clips if c.style == self.styles[i]]
+            for _ in range(per_style):
+                seg, m = self._segment(pool[int(rng.integers(len(pool)))].exp, rng)
+                segs.append(seg)
+                masks.append(m)
+                ids.append(i)
+        return np.stack(segs), np.stack(masks), np.array(ids)

@@ -1,0 +1,152 @@
+"""Training loop: reconstruction + triplet losses, validation by held-out speaker, checkpoints, resume."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checkpoint import load_generator, read_checkpoint, save_generator
+from .dataset import Clip, SequenceSampler
+from .labels import phoneme_windows
+from .losses import reconstruction_loss, triplet_accuracy, triplet_loss
+from .model import LOWER_INDICES, StyleTalk, StyleTalkConfig
+from .style_clip import crop_and_pad
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 2000
+    batch_size: int = 8
+    seq_len: int = 32
+    style_frames: tuple[int, int] = (32, 128)  # random style-clip length range during training
+    lr: float = 1e-4
+    lambda_rec: float = 88.0
+    lambda_triplet: float = 1.0
+    triplet_margin: float = 5.0
+    triplet_styles: int = 8
+    triplet_per_style: int = 2
+    seed: int = 0
+    log_every: int = 50
+    val_every: int = 500
+
+
+def small_config() -> StyleTalkConfig:
+    """The bundled default model: the official architecture, narrower (fits ~20 MB, trains on CPU)."""
+    return StyleTalkConfig(d_model=128, nhead=8, dim_feedforward=512, dynamic_k=8, tail_hidden=128)
+
+
+@dataclass
+class Metrics:
+    mouth_l1: float  # mean |pred - gt| over the 13 mouth dims
+    mouth_l1_mean_baseline: float  # the same for the training-set mean expression
+    full_l1: float
+    triplet_acc: float
+    extra: dict = field(default_factory=dict)
+
+
+@torch.no_grad()
+def clip_style_codes(model: StyleTalk, clips: list[Clip]) -> torch.Tensor:
+    device = next(model.parameters()).device
+    pairs = [crop_and_pad(c.exp, model.config.style_max_len) for c in clips]
+    clip = torch.from_numpy(np.stack([p[0] for p in pairs])).to(device)
+    mask = torch.from_numpy(np.stack([p[1] for p in pairs])).to(device)
+    return model.encode_style(clip, mask)
+
+
+@torch.no_grad()
+def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_clips: list[Clip]) -> Metrics:
+    """Generate each paired clip with its own style (first 256 frames as the style reference)."""
+    model.eval()
+    device = next(model.parameters()).device
+    lower = list(LOWER_INDICES)
+    errs, base, full = [], [], []
+    for c in clips:
+        if c.phonemes is None:
+            continue
+        code = clip_style_codes(model, [c])
+        windows = torch.from_numpy(phoneme_windows(c.phonemes, model.config.win_size)).to(device)
+        pred = model.decode(windows[None], code)[0].cpu().numpy()
+        errs.append(np.abs(pred[:, lower] - c.exp[:, lower]).mean())
+        base.append(np.abs(mean_exp[lower] - c.exp[:, lower]).mean())
+        full.append(np.abs(pred - c.exp).mean())
+    acc = float("nan")
+    if style_clips:
+        labels = {s: i for i, s in enumerate(sorted({c.style for c in style_clips}))}
+        codes = clip_style_codes(model, style_clips)
+        acc = triplet_accuracy(codes.cpu(), torch.tensor([labels[c.style] for c in style_clips]))
+
+    def mean(values: list[float]) -> float:
+        return float(np.mean(values)) if values else float("nan")
+
+    return Metrics(mean(errs), mean(base), mean(full), acc)
+
+
+def train(
+    train_clips: list[Clip],
+    val_clips: list[Clip],
+    out: Path,
+    model_cfg: StyleTalkConfig,
+    cfg: TrainConfig,
+    resume: Path | None = None,
+    device: torch.device | str = "cpu",
+    log: Callable[[str], None] = print,
+    progress: Callable[[int, int], None] | None = None,
+) -> Metrics:
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    sampler = SequenceSampler(train_clips, cfg.seq_len, cfg.style_frames, model_cfg.win_size)
+    mean_exp = np.concatenate([c.exp for c in sampler.paired]).mean(0)
+    model = StyleTalk(model_cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    step = 0
+    if resume is not None:
+        model = load_generator(resume, device).model.train()
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        state = read_checkpoint(resume, "training checkpoint")
+        if "optimizer" in state:
+            opt.load_state_dict(state["optimizer"])
+        step = int(state.get("step", 0))
+        rng = np.random.default_rng([cfg.seed, step])
+    history: list[dict] = []
+    metrics = None
+    t0 = time.perf_counter()
+    while step < cfg.steps:
+        model.train()
+        b = sampler.sample(cfg.batch_size, rng)
+        code = model.encode_style(torch.from_numpy(b.style).to(device), torch.from_numpy(b.style_mask).to(device))
+        pred = model.decode(torch.from_numpy(b.windows).to(device), code)
+        rec = reconstruction_loss(pred, torch.from_numpy(b.target).to(device))
+        segs, masks, ids = sampler.sample_styles(cfg.triplet_styles, cfg.triplet_per_style, rng)
+        tcodes = model.encode_style(torch.from_numpy(segs).to(device), torch.from_numpy(masks).to(device))
+        trip = triplet_loss(tcodes, torch.from_numpy(ids).to(device), cfg.triplet_margin)
+        loss = cfg.lambda_rec * rec + cfg.lambda_triplet * trip
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if progress is not None:
+            progress(step, cfg.steps)
+        if step % cfg.log_every == 0 or step == cfg.steps:
+            entry = {"step": step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item()}
+            entry["seconds"] = round(time.perf_counter() - t0, 1)
+            history.append(entry)
+            log(json.dumps(entry))
+        if step % cfg.val_every == 0 or step == cfg.steps:
+            metrics = validate(model, val_clips, mean_exp, val_clips)
+            log(json.dumps({"step": step, "validation": asdict(metrics)}))
+            save_generator(
+                out,
+                model.eval(),
+                optimizer=opt.state_dict(),
+                step=step,
+                train_config=asdict(cfg),
+                mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
+                validation=asdict(metrics),
+            )
+    return metrics if metrics is not None else validate(model, val_clips, mean_exp, val_clips)
