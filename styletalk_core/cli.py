@@ -98,6 +98,38 @@ def cmd_train(args: argparse.Namespace) -> None:
     print(json.dumps(asdict(metrics)))
 
 
+def cmd_render(args: argparse.Namespace) -> None:
+    import torch
+
+    from renderer.checkpoint import load_renderer
+    from renderer.video import render_video
+
+    from .curves import load_curves
+    from .inference import pick_device
+
+    curves = load_curves(args.curves)
+    device = pick_device(args.device)
+    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(args.precision)
+    if dtype is not None and device.type != "cuda":
+        raise StyleTalkError(f"--precision {args.precision} needs a CUDA device; on CPU use fp32")
+    model = load_renderer(args.renderer, device)
+    t0 = time.perf_counter()
+    n = render_video(
+        model,
+        curves,
+        args.image,
+        args.output,
+        audio=args.audio,
+        batch=args.batch,
+        dtype=dtype,
+        still_pose=args.still_pose,
+        progress=_progress_bar("render", min_total=1),
+        source=str(args.curves),
+    )
+    dt = time.perf_counter() - t0
+    print(f"wrote {args.output}: {n} frames in {dt:.1f} s ({n / dt:.1f} frames/s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="styletalk",
@@ -148,6 +180,25 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", required=True, choices=("npy", "csv", "json"))
     e.add_argument("-o", "--output", required=True, type=Path)
     e.set_defaults(func=cmd_export)
+
+    r = sub.add_parser(
+        "render",
+        help="curves + one reference image -> talking-head mp4 with the neural renderer",
+        description="Render a 256x256 talking-head video with the PIRenderer-style face generator "
+        "(official StyleTalk renderer weights), audio muxed in one H.264 encode.",
+    )
+    r.add_argument("--curves", required=True, type=Path, help="curves file (.npz) or official (T, 73) .npy")
+    r.add_argument(
+        "--image", required=True, type=Path, help="reference face image (non-square: centre-cropped; resized to 256)"
+    )
+    r.add_argument("--renderer", required=True, type=Path, help="renderer checkpoint {'net_G_ema': ...}")
+    r.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
+    r.add_argument("--still-pose", action="store_true", help="ignore the curves' pose; use a fixed frontal pose")
+    r.add_argument("--batch", type=int, default=4, help="frames per forward pass (default 4; 32+ on a GPU)")
+    r.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32", help="autocast on CUDA")
+    r.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    r.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
+    r.set_defaults(func=cmd_render)
 
     t = sub.add_parser(
         "train",

@@ -1,0 +1,1 @@
+"""Neural face renderer (PIRenderer-style) and weights-free previews."""

@@ -1,0 +1,222 @@
+"""Curves + reference image -> rendered frames -> one H.264 encode with the audio muxed in."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from queue import Queue
+
+import numpy as np
+import torch
+
+from styletalk_core.curves import Curves
+from styletalk_core.errors import InputError
+from styletalk_core.fileio import atomic_path, require_file
+
+from .model import FaceGenerator
+
+SIZE = 256
+SEMANTIC_RADIUS = 13
+# DreamTalk's "no head motion" pose: angles 0, translation 0, typical crop of the training data.
+STILL_POSE = np.array([0, 0, 0, 0, 0, 0, 0.9370641, 126.84911, 129.03864], dtype=np.float32)
+
+
+def load_reference_image(path: str | os.PathLike) -> np.ndarray:
+    """(256, 256, 3) uint8 RGB. Grayscale is expanded, alpha dropped; a non-square image is
+    centre-cropped to a square, then resized to 256x256 (Lanczos). The face should already fill
+    the frame as in the official samples (FOMM-style crop)."""
+    from PIL import Image, UnidentifiedImageError
+
+    p = require_file(path, "reference image", InputError)
+    try:
+        with Image.open(p) as img:
+            img.load()
+            if img.mode not in ("RGB", "RGBA", "L", "LA", "P", "I;16", "I", "CMYK"):
+                raise InputError(f"{p}: unsupported image mode {img.mode!r}; need RGB, RGBA or grayscale")
+            rgb = img.convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"{p}: not a readable image: {exc}") from None
+    w, h = rgb.size
+    side = min(w, h)
+    if side < 16:
+        raise InputError(f"{p}: image is {w}x{h}; too small for a face crop")
+    if (w, h) != (SIZE, SIZE):
+        left, top = (w - side) // 2, (h - side) // 2
+        rgb = rgb.crop((left, top, left + side, top + side)).resize((SIZE, SIZE), Image.LANCZOS)
+    return np.array(rgb, dtype=np.uint8)
+
+
+def image_tensor(rgb: np.ndarray) -> torch.Tensor:
+    """uint8 HWC RGB -> (3, H, W) float32 in [-1, 1] (official ToTensor + Normalize(0.5, 0.5))."""
+    return (torch.from_numpy(rgb).permute(2, 0, 1).float() / 255 - 0.5) / 0.5
+
+
+def driving_sequence(curves: Curves, still_pose: bool = False, source: str = "curves") -> np.ndarray:
+    """(T, 73) [exp | pose]; the pose comes from the curves file or, with still_pose, a fixed pose."""
+    if still_pose:
+        pose = np.repeat(STILL_POSE[None], curves.frames, axis=0)
+    elif curves.pose is None:
+        raise InputError(f"{source}: has no pose; generate with --pose POSE.mat, or render with --still-pose")
+    else:
+        pose = curves.pose
+    return np.concatenate([curves.exp, pose], axis=1).astype(np.float32)
+
+
+def window_indices(frames: int, radius: int = SEMANTIC_RADIUS) -> np.ndarray:
+    """(T, 2r+1) indices t-r..t+r clamped to [0, T-1] (edge frames repeated)."""
+    t = np.arange(frames)[:, None] + np.arange(-radius, radius + 1)[None, :]
+    return np.clip(t, 0, frames - 1)
+
+
+def driving_windows(seq: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """(T, 73) and window indices (N, 27) -> (N, 73, 27): coefficients x time."""
+    return np.ascontiguousarray(seq[idx].transpose(0, 2, 1))
+
+
+def to_uint8(fake: torch.Tensor) -> torch.Tensor:
+    """(B, 3, H, W) tanh output -> (B, H, W, 3) uint8, clamped then truncated as the official code."""
+    return ((fake.clamp(-1, 1) + 1) / 2 * 255).to(torch.uint8).permute(0, 2, 3, 1)
+
+
+@torch.inference_mode()
+def render_frames(
+    model: FaceGenerator,
+    image: np.ndarray,
+    seq: np.ndarray,
+    batch: int = 4,
+    dtype: torch.dtype | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield (b, 256, 256, 3) uint8 frame batches. dtype=float16/bfloat16 autocasts on the GPU."""
+    device = next(model.parameters()).device
+    src = image_tensor(image).to(device)[None]
+    idx = window_indices(len(seq))
+    seq_t = torch.from_numpy(seq).to(device)
+    for start in range(0, len(seq), batch):
+        chunk = torch.from_numpy(idx[start : start + batch]).to(device)
+        windows = seq_t[chunk].transpose(1, 2)
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+            fake = model(src.expand(len(chunk), -1, -1, -1), windows)["fake_image"]
+        yield to_uint8(fake.float()).cpu().numpy()
+
+
+def _prefetch(batches: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """Run the renderer in a worker thread so encoding overlaps with compute."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for b in batches:
+                queue.put(b)
+        except BaseException as exc:  # re-raised in the consumer
+            error.append(exc)
+        finally:
+            queue.put(done)
+
+    threading.Thread(target=work, daemon=True).start()
+    while (item := queue.get()) is not done:
+        yield item
+    if error:
+        raise error[0]
+
+
+def write_video(
+    batches: Iterable[np.ndarray],
+    out: str | os.PathLike,
+    fps: float = 30.0,
+    audio: str | os.PathLike | None = None,
+    total_frames: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    crf: int = 18,
+) -> int:
+    """Encode frame batches once to H.264 (yuv420p) and mux the audio (AAC, cut to the video length)."""
+    import av
+
+    if audio is not None:
+        require_file(audio, "audio file", InputError)
+    written = 0
+    with atomic_path(out) as tmp:
+        with av.open(str(tmp), mode="w", format="mp4") as container:
+            rate = Fraction(fps).limit_denominator(1001)
+            vstream = container.add_stream("libx264", rate=rate)
+            vstream.width = vstream.height = SIZE
+            vstream.pix_fmt = "yuv420p"
+            vstream.options = {"crf": str(crf), "preset": "veryfast"}
+            astream = audio_in = None
+            if audio is not None:
+                try:
+                    audio_in = av.open(str(audio))
+                except av.error.FFmpegError as exc:
+                    raise InputError(f"{audio}: cannot read audio: {exc}") from None
+                if not audio_in.streams.audio:
+                    audio_in.close()
+                    raise InputError(f"{audio}: has no audio stream")
+                src = audio_in.streams.audio[0]
+                astream = container.add_stream("aac", rate=src.rate or 16000)
+                astream.layout = "mono" if (src.channels or 1) == 1 else "stereo"
+            for frames in _prefetch(batches):
+                for frame in frames:
+                    for packet in vstream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                        container.mux(packet)
+                written += len(frames)
+                if progress is not None:
+                    progress(written, total_frames or written)
+            for packet in vstream.encode():
+                container.mux(packet)
+            if audio_in is not None:
+                _mux_audio(container, astream, audio_in, written / fps)
+    return written
+
+
+def _mux_audio(container, astream, audio_in, seconds: float) -> None:
+    """Copy the audio into the AAC stream, trimmed to the video duration (like -shortest)."""
+    import av
+
+    resampler = av.AudioResampler(format="fltp", layout=astream.layout.name, rate=astream.rate)
+    limit = int(round(seconds * astream.rate))
+    done = 0
+    try:
+        for frame in audio_in.decode(audio=0):
+            for rf in resampler.resample(frame):
+                if done >= limit:
+                    break
+                keep = min(rf.samples, limit - done)
+                if keep < rf.samples:
+                    arr = rf.to_ndarray()[:, :keep]
+                    rf = av.AudioFrame.from_ndarray(
+                        np.ascontiguousarray(arr), format="fltp", layout=astream.layout.name
+                    )
+                    rf.sample_rate = astream.rate
+                rf.pts = done
+                done += keep
+                for packet in astream.encode(rf):
+                    container.mux(packet)
+    finally:
+        audio_in.close()
+    for packet in astream.encode():
+        container.mux(packet)
+
+
+def render_video(
+    model: FaceGenerator,
+    curves: Curves,
+    image_path: str | os.PathLike,
+    out: str | os.PathLike,
+    audio: str | os.PathLike | None = None,
+    batch: int = 4,
+    dtype: torch.dtype | None = None,
+    still_pose: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    source: str = "curves",
+) -> int:
+    """The whole video path; inputs are validated before any frame is computed."""
+    image = load_reference_image(image_path)
+    seq = driving_sequence(curves, still_pose, source)
+    if batch < 1:
+        raise InputError(f"batch must be >= 1, got {batch}")
+    frames = render_frames(model, image, seq, batch, dtype)
+    return write_video(frames, Path(out), curves.fps, audio, len(seq), progress)
