@@ -1,0 +1,77 @@
+"""The embedded linear face model on the MediaPipe 468-point topology: mean + 64 expression bases."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).parent / "data" / "face_model.npz"
+# MediaPipe lip contour vertices (outer and inner), used for mouth metrics and lip-sync features.
+LIP_VERTICES = (
+    0, 13, 14, 17, 37, 39, 40, 61, 78, 80, 81, 82, 84, 87, 88, 91, 95, 146, 178, 181, 185, 191,
+    267, 269, 270, 291, 308, 310, 311, 312, 314, 317, 318, 321, 324, 375, 402, 405, 409, 415,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FaceModel:
+    mean: np.ndarray  # (468, 3) neutral shape, pixel units of a 256x256 crop, y down
+    basis: np.ndarray  # (64, 468, 3) displacement per unit of each expression coefficient
+    triangles: np.ndarray  # (F, 3) vertex indices, counter-clockwise seen from the camera
+    provenance: dict
+
+    def vertices(self, exp: np.ndarray) -> np.ndarray:
+        """(T, 64) coefficients -> (T, 468, 3) vertices."""
+        exp = np.asarray(exp, dtype=np.float32)
+        return self.mean + np.tensordot(exp, self.basis, axes=(-1, 0))
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            mean=self.mean.astype(np.float32),
+            basis=self.basis.astype(np.float32),
+            triangles=self.triangles.astype(np.int32),
+            provenance=np.array(json.dumps(self.provenance)),
+        )
+
+
+@lru_cache(maxsize=2)
+def load_face_model(path: Path = MODEL_FILE) -> FaceModel:
+    with np.load(path, allow_pickle=False) as z:
+        return FaceModel(z["mean"], z["basis"], z["triangles"], json.loads(str(z["provenance"])))
+
+
+def triangles_from_edges(edges: list[tuple[int, int]]) -> np.ndarray:
+    """Triangles = 3-cliques of the edge graph, minus spurious ones: where an edge borders three
+    cliques, the clique made only of interior edges (each shared twice or more) is not a face."""
+    edge_set = {tuple(sorted(e)) for e in edges}
+    adj = defaultdict(set)
+    for a, b in edge_set:
+        adj[a].add(b)
+        adj[b].add(a)
+    tris = {tuple(sorted((a, b, c))) for a, b in edge_set for c in adj[a] & adj[b]}
+    while True:
+        count = Counter(e for t in tris for e in itertools.combinations(t, 2))
+        crowded = [e for e, n in count.items() if n > 2]
+        if not crowded:
+            break
+        owners = [t for t in tris if crowded[0] in itertools.combinations(t, 2)]
+        # the spurious one has the fewest boundary (count 1) edges and the most crowded edges
+        tris.discard(max(owners, key=lambda t: sum(count[e] for e in itertools.combinations(t, 2))))
+    return np.array(sorted(tris), dtype=np.int32)
+
+
+def orient_towards_camera(triangles: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """Flip triangles so their normals point to the camera (-z in MediaPipe's y-down image frame)."""
+    v = vertices[triangles]
+    normal_z = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])[:, 2]
+    out = triangles.copy()
+    flip = normal_z > 0
+    out[flip] = out[flip][:, [0, 2, 1]]
+    return out

@@ -1,0 +1,83 @@
+"""Face tracking: video -> MediaPipe face-mesh landmarks (468 points, pixels) and similarity alignment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from .errors import InputError
+from .fileio import require_file
+
+NUM_LANDMARKS = 468
+# Rigid-ish points for alignment: forehead, temples, nose bridge and tip, outer eye corners.
+STABLE_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 263, 133, 362, 127, 356, 234, 454, 108, 337, 67, 297)
+
+
+def read_video_frames(path: str | os.PathLike):
+    """Yield RGB uint8 frames of a video file (PyAV)."""
+    import av
+
+    p = require_file(path, "video", InputError)
+    try:
+        container = av.open(str(p))
+    except av.error.FFmpegError as exc:
+        raise InputError(f"{p}: cannot read video: {exc}") from None
+    with container:
+        if not container.streams.video:
+            raise InputError(f"{p}: has no video stream")
+        for frame in container.decode(video=0):
+            yield frame.to_ndarray(format="rgb24")
+
+
+def track_landmarks(
+    path: str | os.PathLike, progress: Callable[[int], None] | None = None
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """(T, 468, 3) landmarks in pixels (x, y, z scaled like x) with NaN rows where no face was found,
+    and the frame size (width, height)."""
+    from mediapipe.python.solutions.face_mesh import FaceMesh
+
+    out, size = [], (0, 0)
+    with FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=False) as mesh:
+        for i, frame in enumerate(read_video_frames(path)):
+            h, w = frame.shape[:2]
+            size = (w, h)
+            result = mesh.process(frame)
+            if result.multi_face_landmarks:
+                lm = result.multi_face_landmarks[0].landmark
+                pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lm[:NUM_LANDMARKS]], np.float32)
+            else:
+                pts = np.full((NUM_LANDMARKS, 3), np.nan, np.float32)
+            out.append(pts)
+            if progress is not None:
+                progress(i + 1)
+    if not out:
+        raise InputError(f"{path}: the video has no frames")
+    return np.stack(out), size
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Umeyama: scale s, rotation R, translation t minimising |s R src + t - dst| over points (N, D)."""
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.ones(len(sig))
+    if np.linalg.det(u) * np.linalg.det(vt) < 0:
+        d[-1] = -1
+    rot = u @ np.diag(d) @ vt
+    scale = float((sig * d).sum() / (a**2).sum(1).mean())
+    return scale, rot, mu_d - scale * rot @ mu_s
+
+
+def align_to(points: np.ndarray, reference: np.ndarray, stable=STABLE_POINTS) -> np.ndarray:
+    """Align every frame (T, 468, D) to `reference` (468, D) by a similarity fit on the stable points.
+    Frames with NaN stay NaN."""
+    out = np.full_like(points, np.nan)
+    idx = list(stable)
+    for t, frame in enumerate(points):
+        if np.isnan(frame[idx]).any():
+            continue
+        s, r, tr = similarity_transform(frame[idx], reference[idx])
+        out[t] = s * frame @ r.T + tr
+    return out
