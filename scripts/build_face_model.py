@@ -157,7 +157,8 @@ MediaPipe 0.10.21 face mesh (468 landmarks) → similarity alignment on stable p
 Video/.mat frame offsets chosen per clip (see `provenance` in the file).
 
 - {len(triangles)} triangles (3-cliques of MediaPipe's tesselation edges, spurious ones removed; mouth and eyes open).
-- Held-out lip-landmark error, leave each speaker out: **{err:.2f} px** vs per-clip mean baseline {base:.2f} px (256² crop).
+- Held-out lip-landmark error, leave each speaker out: **{err:.2f} px** vs per-clip mean baseline
+  {base:.2f} px (256² crop).
 - Per λ: {json.dumps({str(k): [round(v[0], 3), round(v[1], 3)] for k, v in results.items()})}
 """
     MODEL_FILE.with_name("face_model.md").write_text(report)
