@@ -28,6 +28,11 @@ def _progress_bar(desc: str, unit: str = "frame", min_total: int = 2048):
     return update
 
 
+def _progress_lines(done: int, total: int) -> None:
+    """Machine-readable progress for front ends (the Blender add-on): `progress DONE TOTAL`."""
+    print(f"progress {done} {total}", flush=True)
+
+
 def cmd_generate(args: argparse.Namespace) -> None:
     from .inference import StyleSpec, generate_curves
     from .labels import load_phoneme_labels
@@ -45,7 +50,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
         strength=args.style_strength,
         device=args.device,
         batch_frames=args.batch,
-        progress=_progress_bar("generate"),
+        progress={"bar": _progress_bar("generate"), "lines": _progress_lines, "none": None}[args.progress],
         meta={"phonemes": str(args.phonemes)},
     )
     curves.save(args.output)
@@ -168,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     g.add_argument("--batch", type=int, default=1024, help="frames per batch; bounds memory (default 1024)")
+    g.add_argument(
+        "--progress", choices=("bar", "lines", "none"), default="bar", help="progress display (lines: for front ends)"
+    )
     g.add_argument("-o", "--output", required=True, type=Path, help="output curves file (.npz)")
     g.set_defaults(func=cmd_generate)
 

@@ -1,0 +1,91 @@
+"""Running `styletalk generate` out of process with progress and cancel; no bpy."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class GenerateRequest:
+    python: str  # interpreter that has styletalk_core installed
+    phonemes: str
+    styles: list[str]
+    output: str
+    style_weights: list[float] = field(default_factory=list)
+    strength: float = 1.0
+    checkpoint: str = ""
+    pose: str = ""
+
+    def command(self) -> list[str]:
+        cmd = [
+            self.python,
+            "-m",
+            "styletalk_core.cli",
+            "generate",
+            "--phonemes",
+            self.phonemes,
+            "--style",
+            *self.styles,
+        ]
+        if self.style_weights:
+            cmd += ["--style-weights", *map(str, self.style_weights)]
+        if self.strength != 1.0:
+            cmd += ["--style-strength", str(self.strength)]
+        if self.checkpoint:
+            cmd += ["--checkpoint", self.checkpoint]
+        if self.pose:
+            cmd += ["--pose", self.pose]
+        return cmd + ["--progress", "lines", "-o", self.output]
+
+
+class GenerateJob:
+    """A background `styletalk generate`; poll() from a modal timer, cancel() on Esc."""
+
+    def __init__(self, request: GenerateRequest):
+        self.request = request
+        self.fraction = 0.0
+        self._stderr: list[str] = []
+        self._proc = subprocess.Popen(
+            request.command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
+        )
+        self._threads = [
+            threading.Thread(target=self._read_progress, daemon=True),
+            threading.Thread(target=self._read_errors, daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _read_progress(self) -> None:
+        for line in self._proc.stdout:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "progress":
+                done, total = int(parts[1]), int(parts[2])
+                self.fraction = done / max(total, 1)
+
+    def _read_errors(self) -> None:
+        for line in self._proc.stderr:
+            self._stderr.append(line.rstrip())
+
+    def poll(self) -> str | None:
+        """None while running, "ok" on success, otherwise the error line."""
+        code = self._proc.poll()
+        if code is None:
+            return None
+        for t in self._threads:
+            t.join(timeout=1)
+        if code == 0 and Path(self.request.output).is_file():
+            self.fraction = 1.0
+            return "ok"
+        lines = [s for s in self._stderr if s.strip()]
+        return lines[-1] if lines else f"styletalk generate exited with code {code}"
+
+    def cancel(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()

@@ -1,0 +1,56 @@
+"""Pure keyframe maths for shape-key animation: names, retiming, flat arrays for foreach_set."""
+
+from __future__ import annotations
+
+import numpy as np
+
+NUM_KEYS = 64
+SLIDER_RANGE = 10.0
+
+
+def shape_key_names(n: int = NUM_KEYS) -> list[str]:
+    return [f"exp{i:02d}" for i in range(n)]
+
+
+def data_path(name: str) -> str:
+    return f'key_blocks["{name}"].value'
+
+
+def retime(n_frames: int, src_fps: float, dst_fps: float, start: float) -> np.ndarray:
+    """Scene frame of each source sample: start + t * dst_fps / src_fps (sub-frames kept, so every
+    source value lands exactly on a key whatever the scene fps)."""
+    return start + np.arange(n_frames, dtype=np.float64) * (dst_fps / src_fps)
+
+
+def keyframe_coords(frames: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Interleaved [f0, v0, f1, v1, ...] float32 for `keyframe_points.foreach_set("co", ...)`."""
+    co = np.empty((len(frames), 2), dtype=np.float32)
+    co[:, 0] = frames
+    co[:, 1] = values
+    return co.ravel()
+
+
+def unique_name(base: str, existing: set[str]) -> str:
+    """`base`, or `base.001`, `base.002`, ... like Blender, so user data is never overwritten."""
+    if base not in existing:
+        return base
+    i = 1
+    while f"{base}.{i:03d}" in existing:
+        i += 1
+    return f"{base}.{i:03d}"
+
+
+def frame_range(frames: np.ndarray) -> tuple[int, int]:
+    return int(np.floor(frames[0])), int(np.ceil(frames[-1]))
+
+
+def face_vertices_to_blender(vertices: np.ndarray, scale: float = 0.001) -> np.ndarray:
+    """Face-model pixels (x right, y down, z away from camera, 256 crop) -> Blender metres
+    (X right, Y away from a front-view camera, Z up), centred on the crop; a proper rotation,
+    so triangle winding (normals towards the camera, -Y) is kept."""
+    v = np.asarray(vertices, dtype=np.float64)
+    out = np.empty_like(v)
+    out[..., 0] = v[..., 0] - 128.0
+    out[..., 1] = v[..., 2]
+    out[..., 2] = 128.0 - v[..., 1]
+    return (out * scale).astype(np.float32)

@@ -1,0 +1,292 @@
+"""Operators, sidebar panel (3D View > StyleTalk) and preferences; thin over scene.py and jobs.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+
+from . import curves_io, jobs, keys, scene
+
+ADDON_ID = __package__
+
+
+def _prefs(context):
+    addon = context.preferences.addons.get(ADDON_ID)
+    return addon.preferences if addon else None
+
+
+class StyleTalkPreferences(bpy.types.AddonPreferences):
+    bl_idname = ADDON_ID
+
+    python: StringProperty(
+        name="Python with styletalk",
+        description="Interpreter where the styletalk toolkit is installed (e.g. the project's .venv/bin/python)",
+        subtype="FILE_PATH",
+        default="",
+    )
+
+    def draw(self, context):
+        self.layout.prop(self, "python")
+
+
+class StyleTalkSettings(bpy.types.PropertyGroup):
+    curves_path: StringProperty(name="Curves", subtype="FILE_PATH", description="curves file (.npz or .json)")
+    phonemes_path: StringProperty(name="Phonemes", subtype="FILE_PATH", description="30 fps *_seq.json labels")
+    style_path: StringProperty(name="Style", subtype="FILE_PATH", description="style clip (.mat/.npz) or preset:NAME")
+    style2_path: StringProperty(name="Mix with", subtype="FILE_PATH", description="optional second style clip")
+    style_mix: FloatProperty(name="Mix", min=0.0, max=1.0, default=0.5, description="weight of the second style")
+    style_strength: FloatProperty(name="Strength", min=0.0, max=3.0, default=1.0, description="0 neutral, 1 as clip")
+    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", description="empty: the bundled default")
+    audio_path: StringProperty(name="Audio", subtype="FILE_PATH", description="sound strip added on import")
+    start_frame: IntProperty(name="Start frame", default=1)
+    action_name: StringProperty(name="Action", default="StyleTalk")
+    add_sound: BoolProperty(name="Add sound strip", default=True)
+    subdivision: IntProperty(name="Subdivision", min=0, max=3, default=0)
+    progress: FloatProperty(name="Progress", min=0.0, max=1.0, default=0.0, subtype="FACTOR")
+    running: BoolProperty(default=False)
+
+
+def _active_face(context, op) -> bpy.types.Object | None:
+    obj = context.active_object
+    if obj is None or obj.type != "MESH":
+        op.report({"ERROR"}, "select the StyleTalk face mesh first (no active mesh)")
+        return None
+    missing = scene.missing_shape_keys(obj)
+    if missing:
+        op.report({"ERROR"}, f"{obj.name} has no shape keys {missing[0]}..; use Add StyleTalk Face")
+        return None
+    return obj
+
+
+def import_curves(context, obj, path: str, settings, op=None) -> bool:
+    try:
+        data = curves_io.read_curves(bpy.path.abspath(path))
+    except curves_io.CurvesFileError as exc:
+        if op is not None:
+            op.report({"ERROR"}, str(exc))
+        return False
+    sc = context.scene
+    frames = keys.retime(len(data.exp), data.fps, sc.render.fps / sc.render.fps_base, settings.start_frame)
+    action = scene.write_shape_key_animation(obj, data.exp, frames, settings.action_name)
+    if data.pose is not None:
+        obj["styletalk_pose"] = data.pose.astype(float).ravel().tolist()
+    sc.frame_start, sc.frame_end = keys.frame_range(frames)
+    audio = settings.audio_path or data.audio or ""
+    if settings.add_sound and audio and os.path.isfile(bpy.path.abspath(audio)):
+        scene.add_sound_strip(sc, bpy.path.abspath(audio), settings.start_frame)
+    if op is not None:
+        op.report({"INFO"}, f"{len(frames)} frames x {data.exp.shape[1]} keys into action {action.name}")
+    return True
+
+
+class STYLETALK_OT_add_face(bpy.types.Operator):
+    bl_idname = "styletalk.add_face"
+    bl_label = "Add StyleTalk Face"
+    bl_description = "Add the embedded face mesh with a Basis and 64 expression shape keys"
+    bl_options = {"REGISTER", "UNDO"}
+
+    subdivision: IntProperty(name="Subdivision", min=0, max=3, default=0)
+
+    def execute(self, context):
+        obj = scene.create_face_object(context, subdivision=self.subdivision)
+        self.report({"INFO"}, f"added {obj.name} with {len(obj.data.shape_keys.key_blocks) - 1} shape keys")
+        return {"FINISHED"}
+
+
+class STYLETALK_OT_import_curves(bpy.types.Operator):
+    bl_idname = "styletalk.import_curves"
+    bl_label = "Import Curves"
+    bl_description = "Keyframe the active face's shape keys from a curves file, into a new action"
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: StringProperty(subtype="FILE_PATH", default="")
+
+    def execute(self, context):
+        settings = context.scene.styletalk
+        obj = _active_face(context, self)
+        if obj is None:
+            return {"CANCELLED"}
+        path = self.filepath or settings.curves_path
+        return {"FINISHED"} if import_curves(context, obj, path, settings, self) else {"CANCELLED"}
+
+
+class STYLETALK_OT_generate(bpy.types.Operator):
+    bl_idname = "styletalk.generate"
+    bl_label = "Generate"
+    bl_description = "Run styletalk generate in the background (Esc cancels), then import the curves"
+
+    _timer = None
+    _job = None
+    _out = ""
+
+    def _python(self, context) -> str | None:
+        prefs = _prefs(context)
+        if prefs and prefs.python:
+            return bpy.path.abspath(prefs.python)
+        try:
+            import styletalk_core  # noqa: F401  (Blender's own Python has the toolkit)
+        except ImportError:
+            return None
+        return sys.executable
+
+    def invoke(self, context, event):
+        s = context.scene.styletalk
+        if _active_face(context, self) is None:
+            return {"CANCELLED"}
+        python = self._python(context)
+        if python is None:
+            self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
+            return {"CANCELLED"}
+        if not s.phonemes_path or not s.style_path:
+            self.report({"ERROR"}, "choose a phoneme file and a style")
+            return {"CANCELLED"}
+        styles = [s.style_path if s.style_path.startswith("preset:") else bpy.path.abspath(s.style_path)]
+        weights = []
+        if s.style2_path:
+            styles.append(bpy.path.abspath(s.style2_path))
+            weights = [1.0 - s.style_mix, s.style_mix]
+        self._out = os.path.join(tempfile.mkdtemp(prefix="styletalk_"), "curves.npz")
+        request = jobs.GenerateRequest(
+            python=python,
+            phonemes=bpy.path.abspath(s.phonemes_path),
+            styles=styles,
+            style_weights=weights,
+            strength=s.style_strength,
+            checkpoint=bpy.path.abspath(s.checkpoint) if s.checkpoint else "",
+            output=self._out,
+        )
+        self._job = jobs.GenerateJob(request)
+        s.running, s.progress = True, 0.0
+        context.window_manager.progress_begin(0, 100)
+        self._timer = context.window_manager.event_timer_add(0.1, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def _finish(self, context):
+        context.window_manager.event_timer_remove(self._timer)
+        context.window_manager.progress_end()
+        context.scene.styletalk.running = False
+        shutil.rmtree(os.path.dirname(self._out), ignore_errors=True)
+
+    def modal(self, context, event):
+        s = context.scene.styletalk
+        if event.type == "ESC":
+            self._job.cancel()
+            self._finish(context)
+            self.report({"WARNING"}, "generation cancelled")
+            return {"CANCELLED"}
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        s.progress = self._job.fraction
+        context.window_manager.progress_update(int(100 * s.progress))
+        for area in context.screen.areas if context.screen else []:
+            area.tag_redraw()
+        status = self._job.poll()
+        if status is None:
+            return {"RUNNING_MODAL"}
+        ok = status == "ok" and import_curves(context, context.active_object, self._out, s, self)
+        if status != "ok":
+            self.report({"ERROR"}, status)
+        self._finish(context)
+        return {"FINISHED"} if ok else {"CANCELLED"}
+
+
+class STYLETALK_OT_export(bpy.types.Operator):
+    bl_idname = "styletalk.export"
+    bl_label = "Export Animation"
+    bl_description = "Export the face's shape-key animation"
+
+    filepath: StringProperty(subtype="FILE_PATH")
+    format: EnumProperty(
+        name="Format",
+        items=[
+            ("csv", "CSV", "one row per frame"),
+            ("json", "JSON", "fps + exp array"),
+            ("npy", "NumPy (official)", "(T, 64), or (T, 73) with the imported pose"),
+            ("glb", "glTF binary", "mesh + morph-target animation"),
+            ("fbx", "FBX", "mesh + shape-key animation"),
+        ],
+        default="csv",
+    )
+
+    def invoke(self, context, event):
+        if not self.filepath:
+            self.filepath = bpy.path.ensure_ext(bpy.path.abspath("//styletalk"), "." + self.format)
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        obj = _active_face(context, self)
+        if obj is None:
+            return {"CANCELLED"}
+        if not self.filepath or not Path(bpy.path.abspath(self.filepath)).parent.is_dir():
+            self.report({"ERROR"}, f"cannot write {self.filepath!r}: folder does not exist")
+            return {"CANCELLED"}
+        n = scene.export_keyframes(obj, bpy.path.abspath(self.filepath), self.format)
+        self.report({"INFO"}, f"exported {n} frames to {self.filepath}")
+        return {"FINISHED"}
+
+
+class STYLETALK_PT_panel(bpy.types.Panel):
+    bl_label = "StyleTalk"
+    bl_idname = "STYLETALK_PT_panel"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "StyleTalk"
+
+    def draw(self, context):
+        s = context.scene.styletalk
+        col = self.layout.column()
+        col.operator("styletalk.add_face").subdivision = s.subdivision
+        col.prop(s, "subdivision")
+        box = col.box()
+        box.label(text="Import")
+        box.prop(s, "curves_path")
+        box.prop(s, "start_frame")
+        box.prop(s, "action_name")
+        box.prop(s, "add_sound")
+        box.prop(s, "audio_path")
+        box.operator("styletalk.import_curves")
+        box = col.box()
+        box.label(text="Generate")
+        box.prop(s, "phonemes_path")
+        box.prop(s, "style_path")
+        box.prop(s, "style2_path")
+        if s.style2_path:
+            box.prop(s, "style_mix")
+        box.prop(s, "style_strength")
+        box.prop(s, "checkpoint")
+        if s.running:
+            box.progress(factor=s.progress, text="Generating (Esc cancels)")
+        else:
+            box.operator("styletalk.generate")
+        col.operator_menu_enum("styletalk.export", "format", text="Export")
+
+
+CLASSES = (
+    StyleTalkPreferences,
+    StyleTalkSettings,
+    STYLETALK_OT_add_face,
+    STYLETALK_OT_import_curves,
+    STYLETALK_OT_generate,
+    STYLETALK_OT_export,
+    STYLETALK_PT_panel,
+)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    bpy.types.Scene.styletalk = PointerProperty(type=StyleTalkSettings)
+
+
+def unregister() -> None:
+    del bpy.types.Scene.styletalk
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

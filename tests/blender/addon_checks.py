@@ -1,0 +1,135 @@
+"""Driven by tests/test_blender_addon.py in a fresh interpreter with real bpy: installs the
+extension zip headless and exercises the operators. Prints one JSON object of results."""
+
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+zip_path, work = Path(sys.argv[1]), Path(sys.argv[2])
+res = {}
+
+
+def op_error(fn, **kw):
+    try:
+        return str(fn(**kw))
+    except RuntimeError as exc:
+        return f"error: {exc}"
+
+
+bpy.ops.wm.read_factory_settings(use_empty=True)
+res["install"] = str(bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default",
+                                                                enable_on_install=True))  # fmt: skip
+res["registered"] = hasattr(bpy.ops.styletalk, "add_face") and "styletalk" in dir(bpy.types.Scene)
+
+# bad input before a face exists: no active mesh
+curves = work / "curves.npz"
+n_actions = len(bpy.data.actions)
+res["no_mesh"] = op_error(bpy.ops.styletalk.import_curves, filepath=str(curves))
+# a mesh without the shape keys
+bpy.ops.mesh.primitive_cube_add()
+res["no_keys"] = op_error(bpy.ops.styletalk.import_curves, filepath=str(curves))
+bpy.data.objects.remove(bpy.context.active_object)
+
+res["add_face"] = str(bpy.ops.styletalk.add_face())
+face = bpy.context.active_object
+blocks = face.data.shape_keys.key_blocks
+res["shape_keys"] = [b.name for b in blocks][:3] + [blocks[-1].name, len(blocks)]
+res["slider"] = [blocks["exp05"].slider_min, blocks["exp05"].slider_max]
+res["vertices"] = len(face.data.vertices)
+res["dims_m"] = list(face.dimensions)
+
+for bad in ("wrong_dims.npz", "not_curves.txt", "missing.npz"):
+    res[bad] = op_error(bpy.ops.styletalk.import_curves, filepath=str(work / bad))
+res["actions_after_bad"] = len(bpy.data.actions) - n_actions
+
+# import at 24 fps scene from 30 fps curves, starting at frame 10
+scene = bpy.context.scene
+scene.render.fps = 24
+scene.styletalk.start_frame = 10
+scene.styletalk.audio_path = str(work / "audio.wav")
+res["import"] = str(bpy.ops.styletalk.import_curves(filepath=str(curves)))
+res["import_again"] = str(bpy.ops.styletalk.import_curves(filepath=str(curves)))  # a second, new action
+res["actions"] = sorted(a.name for a in bpy.data.actions)
+res["frame_range"] = [scene.frame_start, scene.frame_end]
+editor = scene.sequence_editor
+strips = editor.strips if hasattr(editor, "strips") else editor.sequences
+res["sound_strips"] = len([s for s in strips if s.type == "SOUND"])
+
+exp = np.load(curves)["exp"]
+check_t = [0, 1, 7, len(exp) // 2, len(exp) - 1]
+frames = 10 + np.array(check_t) * 24 / 30
+st_scene = importlib.import_module("bl_ext.user_default.styletalk.scene")
+
+got = st_scene.sampled_values(face, frames)
+res["max_err"] = float(np.abs(got - exp[check_t]).max())
+
+blend = work / "face.blend"
+bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+bpy.ops.wm.open_mainfile(filepath=str(blend))
+face = bpy.data.objects["StyleTalkFace"]
+got = st_scene.sampled_values(face, frames)
+res["max_err_reloaded"] = float(np.abs(got - exp[check_t]).max())
+res["action_reloaded"] = face.data.shape_keys.animation_data.action.name
+
+# exports
+bpy.context.view_layer.objects.active = face
+face.select_set(True)
+scene = bpy.context.scene
+scene.render.fps = 30
+for fmt in ("csv", "json", "npy", "glb", "fbx"):
+    res[f"export_{fmt}"] = str(bpy.ops.styletalk.export(filepath=str(work / f"out.{fmt}"), format=fmt))
+
+# open-mouth render (workbench) for a person to look at
+t_open = int(np.argmin(exp[:, 0]))
+scene.frame_set(int(round(10 + t_open * 24 / 30)))
+cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
+scene.collection.objects.link(cam)
+cam.location = (0, -0.45, 0)
+cam.rotation_euler = (np.pi / 2, 0, 0)
+scene.camera = cam
+scene.render.engine = "BLENDER_WORKBENCH"
+scene.render.resolution_x = scene.render.resolution_y = 512
+scene.render.filepath = str(work / "open_mouth.png")
+try:
+    bpy.ops.render.render(write_still=True)
+    res["render"] = "ok"
+except RuntimeError as exc:
+    res["render"] = f"error: {exc}"
+
+
+# the Blender 4.2/4.3 legacy path (Action.fcurves, no layers/slots), with stand-ins for those types
+class _LegacyFCurves(list):
+    def new(self, data_path):
+        self.append(data_path)
+        return data_path
+
+
+class _LegacyAction:
+    def __init__(self):
+        self.fcurves = _LegacyFCurves()
+
+
+class _AnimData:
+    action = None
+
+
+class _Key:
+    name = "Key"
+    animation_data = _AnimData()
+
+
+legacy, legacy_key = _LegacyAction(), _Key()
+paths = st_scene._new_fcurves(legacy, legacy_key, ['key_blocks["exp00"].value'])
+res["legacy_path"] = [paths, legacy_key.animation_data.action is legacy]
+
+# bulk import speed: 10 minutes of 30 fps curves
+big = np.random.default_rng(0).normal(size=(18000, 64)).astype(np.float32)
+t0 = time.perf_counter()
+st_scene.write_shape_key_animation(face, big, np.arange(18000, dtype=np.float64) + 1, "Bench")
+res["bench_18000x64_s"] = time.perf_counter() - t0
+print("RESULTS " + json.dumps(res))

@@ -1,0 +1,168 @@
+"""The Blender extension: pure logic without Blender, and the real add-on in real bpy (headless)."""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .conftest import REPO
+
+sys.path.insert(0, str(REPO / "blender_addon"))
+from styletalk import curves_io, jobs, keys  # noqa: E402  (pure modules: no bpy import)
+
+
+def test_pure_modules_do_not_import_bpy():
+    code = (
+        "import sys; sys.path.insert(0, 'blender_addon'); import styletalk.keys, styletalk.curves_io, styletalk.jobs; "
+    )
+    code += "assert 'bpy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+def test_retime_and_coords():
+    f = keys.retime(4, 30, 24, 10)
+    np.testing.assert_allclose(f, [10, 10.8, 11.6, 12.4])
+    co = keys.keyframe_coords(f, np.array([1, 2, 3, 4.0]))
+    np.testing.assert_allclose(co, [10, 1, 10.8, 2, 11.6, 3, 12.4, 4], rtol=1e-6)
+    assert keys.frame_range(f) == (10, 13)
+    assert keys.unique_name("StyleTalk", {"StyleTalk", "StyleTalk.001"}) == "StyleTalk.002"
+    assert keys.shape_key_names()[:2] == ["exp00", "exp01"] and len(keys.shape_key_names()) == 64
+    assert keys.data_path("exp07") == 'key_blocks["exp07"].value'
+
+
+def test_blender_axes_keep_winding():
+    v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], float)  # image frame; normal +z (away from camera)
+    b = keys.face_vertices_to_blender(v, scale=1)
+    n = np.cross(b[1] - b[0], b[2] - b[0])
+    assert n[1] > 0 and abs(n[0]) < 1e-9 and abs(n[2]) < 1e-9  # away from camera = +Y in Blender
+
+
+def test_read_curves_errors(tmp_path):
+    np.savez(tmp_path / "bad.npz", exp=np.zeros((3, 10)))
+    with pytest.raises(curves_io.CurvesFileError, match=r"bad.npz.*\(3, 10\)"):
+        curves_io.read_curves(tmp_path / "bad.npz")
+    with pytest.raises(curves_io.CurvesFileError, match="not found"):
+        curves_io.read_curves(tmp_path / "none.npz")
+    (tmp_path / "c.json").write_text(json.dumps({"fps": 25, "exp": [[0.5] * 64] * 2}))
+    data = curves_io.read_curves(tmp_path / "c.json")
+    assert data.exp.shape == (2, 64) and data.fps == 25
+
+
+def test_generate_job_runs_the_cli(tmp_path):
+    from .conftest import shared_path
+
+    phon = tmp_path / "p_seq.json"
+    phon.write_text(json.dumps([31] * 3 + [2] * 30 + [31] * 3))
+    req = jobs.GenerateRequest(
+        python=sys.executable,
+        phonemes=str(phon),
+        styles=[str(shared_path("parity", "styletalk_case1_style.mat"))],
+        checkpoint=str(shared_path("parity", "styletalk_random_ckpt.pth")),
+        output=str(tmp_path / "out.npz"),
+    )
+    job = jobs.GenerateJob(req)
+    while (status := job.poll()) is None:
+        time.sleep(0.05)
+    assert status == "ok" and job.fraction == 1.0
+    bad = jobs.GenerateJob(
+        jobs.GenerateRequest(sys.executable, str(tmp_path / "nope.json"), ["x.mat"], str(tmp_path / "o2.npz"))
+    )
+    while (status := bad.poll()) is None:
+        time.sleep(0.05)
+    assert "nope.json" in status and "not found" in status
+
+
+def _write_inputs(work: Path) -> None:
+    t = np.arange(90)
+    exp = np.zeros((90, 64), np.float32)
+    exp[:, 0] = -2.0 * np.abs(np.sin(t / 6))  # jaw opens and closes
+    exp[:, 20] = 0.5 * np.cos(t / 9)
+    np.savez(work / "curves.npz", exp=exp, fps=np.float32(30), pose=np.zeros((90, 9), np.float32))
+    np.savez(work / "wrong_dims.npz", exp=np.zeros((5, 32), np.float32))
+    (work / "not_curves.txt").write_text("hello")
+    with wave.open(str(work / "audio.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(np.zeros(16000 * 3, np.int16).tobytes())
+
+
+@pytest.fixture(scope="module")
+def blender_results(tmp_path_factory):
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+    sys.path.insert(0, str(REPO / "scripts"))
+    from build_addon import build
+
+    work = tmp_path_factory.mktemp("blender")
+    zip_path = build(work / "styletalk.zip")
+    _write_inputs(work)
+    env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "blender" / "addon_checks.py"), str(zip_path), str(work)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(lines[0].removeprefix("RESULTS ")), work
+
+
+def test_install_and_face(blender_results):
+    r, _ = blender_results
+    assert r["install"] == "{'FINISHED'}" and r["registered"]
+    assert r["add_face"] == "{'FINISHED'}"
+    assert r["shape_keys"] == ["Basis", "exp00", "exp01", "exp63", 65]
+    assert r["slider"] == [-10.0, 10.0] and r["vertices"] == 468
+    assert 0.1 < r["dims_m"][0] < 0.25  # a human-sized face, in metres
+
+
+def test_bad_input_reports_and_leaves_scene_unchanged(blender_results):
+    r, _ = blender_results
+    assert "no active mesh" in r["no_mesh"]
+    assert "has no shape keys" in r["no_keys"]
+    assert "(5, 32)" in r["wrong_dims.npz"] and "unsupported" in r["not_curves.txt"]
+    assert "not found" in r["missing.npz"]
+    assert r["actions_after_bad"] == 0
+
+
+def test_keyframes_equal_curves_and_survive_reload(blender_results):
+    r, _ = blender_results
+    assert r["import"] == "{'FINISHED'}"
+    assert r["actions"] == ["StyleTalk", "StyleTalk.001"]  # never overwrites
+    assert r["max_err"] < 1e-5 and r["max_err_reloaded"] < 1e-5
+    assert r["frame_range"] == [10, 10 + round(89 * 24 / 30 + 0.5)]
+    assert r["sound_strips"] == 2 and r["action_reloaded"] == "StyleTalk.001"
+    assert r["legacy_path"] == [['key_blocks["exp00"].value'], True]
+
+
+def test_exports_contain_the_animation(blender_results):
+    r, work = blender_results
+    for fmt in ("csv", "json", "npy", "glb", "fbx"):
+        assert r[f"export_{fmt}"] == "{'FINISHED'}"
+    arr = np.load(work / "out.npy")
+    assert arr.shape[1] == 73 and len(arr) >= 70
+    doc = json.loads((work / "out.json").read_text())
+    assert doc["fps"] == 30 and len(doc["exp"][0]) == 64
+    glb = (work / "out.glb").read_bytes()
+    length = struct.unpack("<I", glb[12:16])[0]
+    gltf = json.loads(glb[20 : 20 + length])
+    paths = {c["target"]["path"] for a in gltf.get("animations", []) for c in a["channels"]}
+    assert "weights" in paths
+    assert len(gltf["meshes"][0]["primitives"][0]["targets"]) == 64
+    fbx = (work / "out.fbx").read_bytes()
+    assert b"AnimationCurveNode" in fbx and b"DeformPercent" in fbx and b"exp00" in fbx
+
+
+def test_open_mouth_render_written(blender_results):
+    r, work = blender_results
+    assert r["render"] == "ok", r["render"]
+    from PIL import Image
+
+    img = np.asarray(Image.open(work / "open_mouth.png").convert("L"))
+    assert img.shape == (512, 512) and img.std() > 5
