@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -40,8 +41,13 @@ def cmd_generate(args: argparse.Namespace) -> None:
     weights = args.style_weights or [1.0] * len(args.style)
     if len(weights) != len(args.style):
         raise StyleTalkError(f"--style-weights has {len(weights)} values for {len(args.style)} --style clips")
-    ids = load_phoneme_labels(args.phonemes)
     t0 = time.perf_counter()
+    if args.audio is not None:
+        from .phonemes import phonemes_from_audio
+
+        ids = phonemes_from_audio(args.audio, args.transcript)
+    else:
+        ids = load_phoneme_labels(args.phonemes)
     curves = generate_curves(
         ids,
         [StyleSpec(Path(p), w) for p, w in zip(args.style, weights, strict=False)],
@@ -51,11 +57,27 @@ def cmd_generate(args: argparse.Namespace) -> None:
         device=args.device,
         batch_frames=args.batch,
         progress={"bar": _progress_bar("generate"), "lines": _progress_lines, "none": None}[args.progress],
-        meta={"phonemes": str(args.phonemes)},
+        meta={"phonemes": str(args.phonemes or ""), "audio": str(args.audio.resolve()) if args.audio else None},
     )
     curves.save(args.output)
     dt = time.perf_counter() - t0
     print(f"wrote {args.output}: {curves.frames} frames ({curves.frames / curves.fps:.2f} s) in {dt:.2f} s")
+
+
+def cmd_phonemes(args: argparse.Namespace) -> None:
+    from .labels import save_phoneme_labels
+    from .phonemes import phonemes_from_audio
+
+    text = args.transcript
+    if args.transcript_file is not None:
+        if not args.transcript_file.is_file():
+            raise StyleTalkError(f"{args.transcript_file}: transcript file not found")
+        text = args.transcript_file.read_text(encoding="utf-8")
+    t0 = time.perf_counter()
+    ids = phonemes_from_audio(args.audio, text, progress=_progress_bar("phonemes", unit="sample", min_total=1))
+    save_phoneme_labels(args.output, ids)
+    speech = float((ids != 31).mean())
+    print(f"wrote {args.output}: {len(ids)} frames at 30 fps ({speech:.0%} speech) in {time.perf_counter() - t0:.1f} s")
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -147,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="phoneme labels + style clip(s) -> curves file (.npz)",
         description="Generate 30 fps expression curves from phoneme labels and one or more style clips.",
     )
-    g.add_argument("--phonemes", required=True, type=Path, help="official *_seq.json phoneme labels (30 fps)")
+    src = g.add_mutually_exclusive_group(required=True)
+    src.add_argument("--phonemes", type=Path, help="official *_seq.json phoneme labels (30 fps)")
+    src.add_argument("--audio", type=Path, help="speech audio; labelled on the fly (see `styletalk phonemes`)")
+    g.add_argument("--transcript", help="with --audio: what is said, for forced alignment")
     g.add_argument(
         "--style",
         required=True,
@@ -178,6 +203,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("-o", "--output", required=True, type=Path, help="output curves file (.npz)")
     g.set_defaults(func=cmd_generate)
+
+    ph = sub.add_parser(
+        "phonemes",
+        help="audio -> 30 fps phoneme labels (*_seq.json), offline with pocketsphinx",
+        description="Label audio with the official 41 phonemes at 30 fps: forced alignment when a transcript "
+        "is given, otherwise recognition then alignment. Words missing from the dictionary are skipped with "
+        "a warning.",
+    )
+    ph.add_argument("audio", type=Path, help="wav/flac/mp3/ogg/m4a, any sample rate or channel count")
+    grp = ph.add_mutually_exclusive_group()
+    grp.add_argument("--transcript", help="what is said, as plain text")
+    grp.add_argument("--transcript-file", type=Path, help="text file with what is said")
+    ph.add_argument("-o", "--output", required=True, type=Path, help="output labels (*_seq.json)")
+    ph.set_defaults(func=cmd_phonemes)
 
     e = sub.add_parser(
         "export",
@@ -230,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(format=f"styletalk {args.command}: warning: %(message)s", level=logging.WARNING)
     try:
         args.func(args)
     except StyleTalkError as exc:

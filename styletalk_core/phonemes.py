@@ -1,0 +1,142 @@
+"""Audio -> 30 fps phoneme labels with pocketsphinx (forced alignment, or recognition then alignment)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+from collections.abc import Callable
+
+import numpy as np
+
+from .errors import InputError
+from .fileio import require_file
+from .labels import FPS, PHONEME_IDS, SIL
+
+SAMPLE_RATE = 16000
+# Official labels sit about one frame later than pocketsphinx's phone boundaries; measured on the
+# official samples (benchmarks/phoneme_agreement.py): frame i takes the phone at i/30 s - 20 ms.
+LABEL_DELAY_S = 0.02
+CENTI = 100  # pocketsphinx frames per second
+log = logging.getLogger("styletalk.phonemes")
+
+
+def load_audio(path: str | os.PathLike) -> np.ndarray:
+    """Any common audio file (wav/flac/mp3/ogg/m4a, any rate, any channels) -> 16 kHz mono int16."""
+    import av
+
+    p = require_file(path, "audio file", InputError)
+    try:
+        with av.open(str(p)) as container:
+            if not container.streams.audio:
+                raise InputError(f"{p}: has no audio stream")
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+            chunks = []
+            for frame in container.decode(audio=0):
+                chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    except av.error.FFmpegError as exc:
+        raise InputError(f"{p}: cannot decode audio: {exc}") from None
+    pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    if len(pcm) == 0:
+        raise InputError(f"{p}: the audio is empty (0 samples)")
+    return pcm.astype(np.int16)
+
+
+def _decoder(**kwargs):
+    from pocketsphinx import Decoder
+
+    return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **kwargs)
+
+
+def normalise_transcript(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def _known_words(words: list[str], source: str) -> list[str]:
+    dec = _decoder()
+    known = [w for w in words if dec.lookup_word(w) is not None]
+    missing = sorted(set(words) - set(known))
+    if missing:
+        log.warning("%s: %d word(s) not in the dictionary, skipped: %s", source, len(missing), " ".join(missing[:10]))
+    return known
+
+
+def _recognise(pcm: bytes) -> list[str]:
+    dec = _decoder()
+    dec.start_utt()
+    dec.process_raw(pcm, full_utt=True)
+    dec.end_utt()
+    hyp = dec.hyp()
+    return normalise_transcript(hyp.hypstr) if hyp is not None else []
+
+
+def _align(pcm: bytes, words: list[str]) -> list[tuple[str, int, int]]:
+    """(phone, start, duration) in 10 ms frames; [] when alignment fails."""
+    if not words:
+        return []
+    dec = _decoder(bestpath=False)
+    dec.set_align_text(" ".join(words))
+    try:
+        for _ in range(2):  # first pass: word alignment; second: phones and states
+            dec.start_utt()
+            dec.process_raw(pcm, full_utt=True)
+            dec.end_utt()
+            if _ == 0:
+                dec.set_alignment()
+    except RuntimeError:
+        return []
+    alignment = dec.get_alignment()
+    return [(ph.name, ph.start, ph.duration) for word in alignment for ph in word] if alignment else []
+
+
+def _paint(timeline: np.ndarray, phones: list[tuple[str, int, int]], offset: int) -> None:
+    for name, start, duration in phones:
+        pid = PHONEME_IDS.get(name, PHONEME_IDS["NSN"] if name.startswith("+") else SIL)
+        timeline[offset + start : offset + start + duration] = pid
+
+
+def _speech_segments(pcm: np.ndarray):
+    """VAD speech regions (start sample, pcm bytes), so long audio is decoded piece by piece."""
+    from pocketsphinx.segmenter import Segmenter
+
+    seg = Segmenter(sample_rate=SAMPLE_RATE, window=0.3, ratio=0.9)
+    for s in seg.segment(io.BytesIO(pcm.tobytes())):
+        yield int(round(s.start_time * SAMPLE_RATE)), s.pcm
+
+
+def frames_from_timeline(timeline: np.ndarray, n_frames: int, delay_s: float = LABEL_DELAY_S) -> np.ndarray:
+    """Sample a 100 fps phone timeline at 30 fps: frame i takes the phone at i/30 s - delay."""
+    idx = np.round((np.arange(n_frames) / FPS - delay_s) * CENTI).astype(int)
+    return timeline[np.clip(idx, 0, len(timeline) - 1)]
+
+
+def phonemes_from_audio(
+    path: str | os.PathLike,
+    transcript: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """30 fps phindex labels, length floor(duration * 30). With a transcript: forced alignment
+    (unknown words are skipped with a warning); without: recognition per speech segment, then
+    alignment of the hypothesis. Silence gives all SIL."""
+    pcm = load_audio(path)
+    n_frames = int(len(pcm) * FPS // SAMPLE_RATE)
+    timeline = np.full(len(pcm) * CENTI // SAMPLE_RATE + 1, SIL, dtype=np.int64)
+    if transcript is not None:
+        words = _known_words(normalise_transcript(transcript), str(path))
+        phones = _align(pcm.tobytes(), words)
+        if words and not phones:
+            log.warning("%s: alignment with the transcript failed; falling back to recognition", path)
+            transcript = None
+        _paint(timeline, phones, 0)
+    if transcript is None:
+        total = len(pcm)
+        for start, seg in _speech_segments(pcm):
+            offset = start * CENTI // SAMPLE_RATE
+            _paint(timeline, _align(seg, _recognise(seg)), offset)
+            if progress is not None:
+                progress(min(start + len(seg) // 2, total), total)
+    if progress is not None:
+        progress(len(pcm), len(pcm))
+    return frames_from_timeline(timeline, n_frames)

@@ -1,0 +1,127 @@
+"""Audio -> 30 fps phoneme labels with real pocketsphinx on the official sample audio."""
+
+import json
+import logging
+import wave
+
+import numpy as np
+import pytest
+
+from styletalk_core.cli import main
+from styletalk_core.errors import InputError
+from styletalk_core.labels import SIL, load_phoneme_labels
+from styletalk_core.phonemes import (
+    SAMPLE_RATE,
+    _align,
+    _recognise,
+    frames_from_timeline,
+    load_audio,
+    phonemes_from_audio,
+)
+
+from .conftest import shared_path
+
+
+def _agreement(pred, ref):
+    padded = np.pad(pred, 1, mode="edge")
+    return float(((padded[:-2] == ref) | (padded[1:-1] == ref) | (padded[2:] == ref)).mean())
+
+
+@pytest.fixture(scope="module")
+def clip():
+    wav = shared_path("official_samples", "samples", "source_video", "wav", "KristiNoem.wav")
+    ref = load_phoneme_labels(
+        shared_path("official_samples", "samples", "source_video", "phoneme", "KristiNoem_seq.json")
+    )
+    return wav, ref
+
+
+def _write_wav(path, samples, rate=16000, channels=1):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(samples, np.int16).tobytes())
+
+
+def test_cli_labels_match_official_without_transcript(clip, tmp_path):
+    wav, ref = clip
+    out = tmp_path / "k_seq.json"
+    assert main(["phonemes", str(wav), "-o", str(out)]) == 0
+    pred = load_phoneme_labels(out)
+    assert len(pred) == len(ref)  # floor(duration * 30)
+    assert _agreement(pred, ref) >= 0.8
+
+
+def test_forced_alignment_with_transcript_and_unknown_word(clip, caplog):
+    wav, ref = clip
+    pcm = load_audio(wav)
+    words = _recognise(pcm.tobytes())
+    assert len(words) > 10
+    transcript = " ".join(words[:5] + ["qwxzvb"] + words[5:])
+    with caplog.at_level(logging.WARNING, logger="styletalk.phonemes"):
+        pred = phonemes_from_audio(wav, transcript)
+    assert "qwxzvb" in caplog.text
+    assert _agreement(pred, ref) >= 0.8
+
+
+def test_any_format_rate_and_channels(clip, tmp_path):
+    import av
+
+    wav, _ = clip
+    pcm = load_audio(wav)[: SAMPLE_RATE * 4]
+    flac = tmp_path / "stereo44k.flac"
+    with av.open(str(flac), "w") as c:
+        s = c.add_stream("flac", rate=44100, layout="stereo")
+        up = np.repeat(np.interp(np.arange(0, len(pcm), 16000 / 44100), np.arange(len(pcm)), pcm)[None], 2, 0)
+        frame = av.AudioFrame.from_ndarray(up.astype(np.int16).reshape(1, -1), format="s16", layout="stereo")
+        frame.sample_rate = 44100
+        for p in s.encode(frame):
+            c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    back = load_audio(flac)
+    assert abs(len(back) - len(pcm)) < 200
+    labels = phonemes_from_audio(flac)
+    assert len(labels) == 4 * 30 and (labels != SIL).mean() > 0.3
+
+
+def test_silence_is_all_sil(tmp_path):
+    path = tmp_path / "silence.wav"
+    _write_wav(path, np.zeros(16000 * 2))
+    labels = phonemes_from_audio(path)
+    assert len(labels) == 60 and (labels == SIL).all()
+
+
+def test_bad_audio_files(tmp_path, capsys):
+    empty = tmp_path / "empty.wav"
+    _write_wav(empty, [])
+    corrupt = tmp_path / "corrupt.mp3"
+    corrupt.write_bytes(b"ID3\x03garbage" * 20)
+    for path, needle in [(empty, "empty"), (corrupt, "corrupt.mp3"), (tmp_path / "none.wav", "not found")]:
+        out = tmp_path / "x_seq.json"
+        assert main(["phonemes", str(path), "-o", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and len(err.splitlines()) == 1 and not out.exists()
+    with pytest.raises(InputError):
+        load_audio(empty)
+
+
+def test_timeline_sampling_delay():
+    timeline = np.array([SIL] * 10 + [5] * 10 + [SIL] * 20)  # phone 5 from 100 to 200 ms
+    frames = frames_from_timeline(timeline, 9, delay_s=0.02)
+    # frame i samples i/30 s - 20 ms: frames 4 (113 ms) .. 6 (180 ms) are inside
+    assert frames.tolist() == [SIL, SIL, SIL, SIL, 5, 5, 5, SIL, SIL]
+    assert _align(b"", []) == []
+
+
+def test_generate_from_audio(clip, tmp_path):
+    wav, _ = clip
+    out = tmp_path / "c.npz"
+    style = shared_path("parity", "styletalk_case1_style.mat")
+    ckpt = shared_path("parity", "styletalk_random_ckpt.pth")
+    assert (
+        main(["generate", "--audio", str(wav), "--style", str(style), "--checkpoint", str(ckpt), "-o", str(out)]) == 0
+    )
+    data = np.load(out)
+    assert data["exp"].shape[0] == data["phonemes"].shape[0] and json.loads(str(data["meta"]))["audio"].endswith("wav")
