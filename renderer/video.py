@@ -143,7 +143,6 @@ def write_video(
         with av.open(str(tmp), mode="w", format="mp4") as container:
             rate = Fraction(fps).limit_denominator(1001)
             vstream = container.add_stream("libx264", rate=rate)
-            vstream.width = vstream.height = SIZE
             vstream.pix_fmt = "yuv420p"
             vstream.options = {"crf": str(crf), "preset": "veryfast"}
             astream = audio_in = None
@@ -159,6 +158,8 @@ def write_video(
                 astream = container.add_stream("aac", rate=src.rate or 16000)
                 astream.layout = "mono" if (src.channels or 1) == 1 else "stereo"
             for frames in _prefetch(batches):
+                if written == 0:  # the frame size is known once the first batch arrives
+                    vstream.height, vstream.width = frames.shape[1:3]
                 for frame in frames:
                     for packet in vstream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                         container.mux(packet)

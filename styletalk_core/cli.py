@@ -157,6 +157,28 @@ def cmd_render(args: argparse.Namespace) -> None:
     print(f"wrote {args.output}: {n} frames in {dt:.1f} s ({n / dt:.1f} frames/s)")
 
 
+def cmd_preview(args: argparse.Namespace) -> None:
+    from renderer.preview import preview_frames
+    from renderer.video import write_video
+
+    from .curves import load_curves
+
+    if args.size < 64 or args.size % 2:
+        raise StyleTalkError(f"--size must be an even number >= 64, got {args.size}")
+    curves = load_curves(args.curves)
+    t0 = time.perf_counter()
+    n = write_video(
+        preview_frames(curves, args.size),
+        args.output,
+        curves.fps,
+        args.audio,
+        curves.frames,
+        _progress_bar("preview", min_total=1),
+    )
+    dt = time.perf_counter() - t0
+    print(f"wrote {args.output}: {n} frames at {args.size}x{args.size} in {dt:.1f} s ({n / dt:.1f} frames/s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="styletalk",
@@ -246,6 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     r.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
     r.set_defaults(func=cmd_render)
+
+    pv = sub.add_parser(
+        "preview",
+        help="curves -> mp4 of the embedded face mesh (no renderer weights needed)",
+        description="Render the embedded face model animated by the curves (offscreen OpenGL), with audio.",
+    )
+    pv.add_argument("--curves", required=True, type=Path, help="curves file (.npz) or official (T, 73) .npy")
+    pv.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
+    pv.add_argument("--size", type=int, default=512, help="frame size in pixels (default 512)")
+    pv.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
+    pv.set_defaults(func=cmd_preview)
 
     t = sub.add_parser(
         "train",
