@@ -137,8 +137,8 @@ def cmd_render(args: argparse.Namespace) -> None:
     curves = load_curves(args.curves)
     device = pick_device(args.device)
     dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(args.precision)
-    if dtype is not None and device.type != "cuda":
-        raise StyleTalkError(f"--precision {args.precision} needs a CUDA device; on CPU use fp32")
+    if dtype is torch.float16 and device.type != "cuda":
+        raise StyleTalkError("--precision fp16 needs a CUDA device; on CPU use fp32 or bf16")
     model = load_renderer(args.renderer, device)
     t0 = time.perf_counter()
     n = render_video(
@@ -264,7 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
     r.add_argument("--still-pose", action="store_true", help="ignore the curves' pose; use a fixed frontal pose")
     r.add_argument("--batch", type=int, default=4, help="frames per forward pass (default 4; 32+ on a GPU)")
-    r.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32", help="autocast on CUDA")
+    r.add_argument(
+        "--precision",
+        choices=("fp32", "fp16", "bf16"),
+        default="fp32",
+        help="autocast precision: fp16 (CUDA), bf16 (CUDA or CPUs with AVX512-BF16), fp32 exact (default)",
+    )
     r.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     r.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
     r.set_defaults(func=cmd_render)

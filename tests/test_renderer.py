@@ -137,3 +137,13 @@ def test_wrong_renderer_checkpoint_names_keys(tmp_path):
         load_renderer(bad)
     with pytest.raises(InputError, match="no pose"):
         driving_sequence(Curves(exp=np.zeros((2, 64))))
+
+
+def test_bf16_autocast_close_to_fp32(net, case):
+    from renderer.video import render_frames
+
+    seq = case["coeff_seq"][:4]
+    exact = np.concatenate(list(render_frames(net, case["source_image_uint8"], seq, 4)))
+    fast = np.concatenate(list(render_frames(net, case["source_image_uint8"], seq, 4, torch.bfloat16)))
+    diff = np.abs(exact.astype(int) - fast)
+    assert diff.mean() < 2.0 and np.percentile(diff, 99) <= 10
