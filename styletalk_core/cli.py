@@ -179,12 +179,30 @@ def cmd_preview(args: argparse.Namespace) -> None:
     print(f"wrote {args.output}: {n} frames at {args.size}x{args.size} in {dt:.1f} s ({n / dt:.1f} frames/s)")
 
 
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .demo import run_demo
+
+    run_demo(args.output, args.style, args.renderer, args.image)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="styletalk",
         description="Speech + a speaking-style clip -> stylised 3DMM facial expression curves (StyleTalk).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser(
+        "demo",
+        help="the whole job on the bundled example: curves, plot, preview video, .blend and .glb",
+        description="Run the bundled example (examples/hello.wav) end to end with the default model and "
+        "print where each file is and how long each step took.",
+    )
+    d.add_argument("-o", "--output", type=Path, default=Path("out"), help="output folder (default out/)")
+    d.add_argument("--style", default="preset:happy", help="style clip or preset:NAME (default preset:happy)")
+    d.add_argument("--renderer", type=Path, help="official renderer weights: also writes demo_render.mp4")
+    d.add_argument("--image", type=Path, help="reference face image for --renderer")
+    d.set_defaults(func=cmd_demo)
 
     g = sub.add_parser(
         "generate",

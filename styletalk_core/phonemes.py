@@ -76,7 +76,8 @@ def _align(pcm: bytes, words: list[str]) -> list[tuple[str, int, int]]:
     """(phone, start, duration) in 10 ms frames; [] when alignment fails."""
     if not words:
         return []
-    dec = _decoder(bestpath=False)
+    # wide beams: the default ones lose the forced path on unusual voices (e.g. synthetic speech)
+    dec = _decoder(bestpath=False, beam=1e-80, wbeam=1e-60, pbeam=1e-80)
     dec.set_align_text(" ".join(words))
     try:
         for _ in range(2):  # first pass: word alignment; second: phones and states

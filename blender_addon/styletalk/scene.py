@@ -113,6 +113,9 @@ def _atomic(path: str, write) -> None:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; exports get normal permissions
     try:
         write(tmp)
         os.replace(tmp, target)

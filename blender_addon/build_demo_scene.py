@@ -1,0 +1,34 @@
+"""Build a .blend (face mesh, keyed action, sound strip) and a .glb from a curves file with the
+add-on's own code, headless: python blender_addon/build_demo_scene.py CURVES AUDIO OUT.blend OUT.glb"""
+
+import sys
+from pathlib import Path
+
+import bpy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from styletalk import curves_io, keys, scene  # noqa: E402  (the add-on package beside this script)
+
+
+def main(curves_path: str, audio: str, blend: str, glb: str) -> None:
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    context = bpy.context
+    data = curves_io.read_curves(curves_path)
+    face = scene.create_face_object(context)
+    sc = context.scene
+    sc.render.fps = 30
+    frames = keys.retime(len(data.exp), data.fps, 30, 1)
+    scene.write_shape_key_animation(face, data.exp, frames, "StyleTalk")
+    sc.frame_start, sc.frame_end = keys.frame_range(frames)
+    if audio:
+        scene.add_sound_strip(sc, audio, 1)
+    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
+    sc.collection.objects.link(cam)
+    cam.location, cam.rotation_euler = (0, -0.45, 0), (1.5708, 0, 0)
+    sc.camera = cam
+    scene.export_keyframes(face, glb, "glb")
+    bpy.ops.wm.save_as_mainfile(filepath=blend)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])

@@ -1,0 +1,47 @@
+"""Make the bundled example: examples/hello.wav (espeak-ng text-to-speech of hello.txt, 16 kHz mono)
+and examples/hello_seq.json (its 30 fps labels by forced alignment with the transcript).
+
+Needs espeak-ng (Debian: apt install espeak-ng) only to re-synthesise the wav.
+Run: .venv/bin/python examples/make_example.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import wave
+from pathlib import Path
+
+from styletalk_core.labels import save_phoneme_labels
+from styletalk_core.phonemes import SAMPLE_RATE, load_audio, phonemes_from_audio
+
+HERE = Path(__file__).parent
+
+
+def synthesise(text_file: Path, out: Path) -> None:
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        raise SystemExit("espeak-ng is not installed (apt install espeak-ng)")
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "tts.wav"
+        subprocess.run([exe, "-v", "en-us", "-s", "150", "-w", str(raw), "-f", str(text_file)], check=True)
+        pcm = load_audio(raw)  # resampled to 16 kHz mono int16
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm.tobytes())
+
+
+def main() -> None:
+    text = HERE / "hello.txt"
+    wav = HERE / "hello.wav"
+    synthesise(text, wav)
+    ids = phonemes_from_audio(wav, text.read_text())
+    save_phoneme_labels(HERE / "hello_seq.json", ids)
+    print(f"wrote {wav} and {HERE / 'hello_seq.json'} ({len(ids)} frames, {len(ids) / 30:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

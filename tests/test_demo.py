@@ -1,0 +1,70 @@
+"""`styletalk demo` (the README's main job) produces every file, readable and consistent."""
+
+import json
+import struct
+import subprocess
+import sys
+
+import av
+import numpy as np
+import pytest
+
+from styletalk_core.cli import main
+from styletalk_core.curves import load_curves
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    """Runs the README's main command (its styletalk part) with the output folder in tmp."""
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+    from .test_readme import readme_main_argv
+
+    argv = readme_main_argv()
+    assert argv[:1] == ["demo"]
+    out = tmp_path_factory.mktemp("demo")
+    argv[argv.index("-o") + 1] = str(out)
+    assert main(argv) == 0
+    return out
+
+
+def test_curves_and_plot(demo_out):
+    curves = load_curves(demo_out / "demo_curves.npz")
+    labels = json.loads((REPO / "examples" / "hello_seq.json").read_text())
+    assert abs(curves.frames - len(labels)) <= 1 and curves.pose is not None
+    assert curves.meta["model"] == "default.pth" and curves.meta["styles"][0]["path"] == "preset:happy"
+    from PIL import Image
+
+    assert Image.open(demo_out / "demo_curves.png").size[0] > 800
+
+
+def test_preview_has_video_and_audio(demo_out):
+    curves = load_curves(demo_out / "demo_curves.npz")
+    with av.open(str(demo_out / "demo_preview.mp4")) as c:
+        n = sum(1 for _ in c.decode(video=0))
+    with av.open(str(demo_out / "demo_preview.mp4")) as c:
+        assert c.streams.audio and c.streams.video[0].width == 512
+    assert n == curves.frames
+
+
+def test_blend_has_action_and_glb_has_animation(demo_out):
+    code = (
+        "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
+        "k = bpy.data.objects['StyleTalkFace'].data.shape_keys; "
+        "print('ACTION', k.animation_data.action.name, len(k.key_blocks), bpy.context.scene.frame_end)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(demo_out / "demo.blend")], capture_output=True, text=True)
+    line = [x for x in proc.stdout.splitlines() if x.startswith("ACTION")]
+    assert line and line[0].split()[1:3] == ["StyleTalk", "65"], proc.stderr[-2000:]
+    glb = (demo_out / "demo.glb").read_bytes()
+    gltf = json.loads(glb[20 : 20 + struct.unpack("<I", glb[12:16])[0]])
+    assert any(c["target"]["path"] == "weights" for a in gltf["animations"] for c in a["channels"])
+
+
+def test_demo_mouth_follows_speech(demo_out):
+    curves = load_curves(demo_out / "demo_curves.npz")
+    speech = curves.phonemes != 31
+    mouth = curves.exp[:, [0, 1, 2]]
+    # the mouth moves more while speaking than in the pauses
+    assert np.abs(np.diff(mouth[speech], axis=0)).mean() > np.abs(np.diff(mouth[~speech], axis=0)).mean()
