@@ -80,6 +80,17 @@ def cmd_phonemes(args: argparse.Namespace) -> None:
     print(f"wrote {args.output}: {len(ids)} frames at 30 fps ({speech:.0%} speech) in {time.perf_counter() - t0:.1f} s")
 
 
+def cmd_extract_style(args: argparse.Namespace) -> None:
+    from .style_extract import extract_style, write_style_clip
+
+    t0 = time.perf_counter()
+    result = extract_style(args.video)
+    write_style_clip(result, args.output)
+    n, dt = len(result["exp"]), time.perf_counter() - t0
+    lost = int(result["lost_frames"])
+    print(f"wrote {args.output}: {n} frames ({lost} interpolated: face lost) in {dt:.1f} s ({n / dt:.0f} fps)")
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from .curves import load_curves
     from .export import export_curves
@@ -257,6 +268,16 @@ def build_parser() -> argparse.ArgumentParser:
     grp.add_argument("--transcript-file", type=Path, help="text file with what is said")
     ph.add_argument("-o", "--output", required=True, type=Path, help="output labels (*_seq.json)")
     ph.set_defaults(func=cmd_phonemes)
+
+    x = sub.add_parser(
+        "extract-style",
+        help="style video -> 64-dim expression clip (.mat official layout, or .npz)",
+        description="Track the face with MediaPipe (offline), align it and fit the 64 expression coefficients "
+        "with the embedded face model; head angles and crop are estimated too (3D translation is left at 0).",
+    )
+    x.add_argument("video", type=Path, help="a video of one person talking (any size; the face should be visible)")
+    x.add_argument("-o", "--output", required=True, type=Path, help="output .mat or .npz")
+    x.set_defaults(func=cmd_extract_style)
 
     e = sub.add_parser(
         "export",

@@ -24,6 +24,8 @@ class FaceModel:
     mean: np.ndarray  # (468, 3) neutral shape, pixel units of a 256x256 crop, y down
     basis: np.ndarray  # (64, 468, 3) displacement per unit of each expression coefficient
     triangles: np.ndarray  # (F, 3) vertex indices, counter-clockwise seen from the camera
+    exp_mean: np.ndarray  # (64,) mean expression of the training clips (prior for a clip's level)
+    inverse: np.ndarray  # (936, 64) ridge map: aligned 2-D landmark deviations -> coefficient deviations
     provenance: dict
 
     def vertices(self, exp: np.ndarray) -> np.ndarray:
@@ -37,6 +39,8 @@ class FaceModel:
             mean=self.mean.astype(np.float32),
             basis=self.basis.astype(np.float32),
             triangles=self.triangles.astype(np.int32),
+            exp_mean=self.exp_mean.astype(np.float32),
+            inverse=self.inverse.astype(np.float32),
             provenance=np.array(json.dumps(self.provenance)),
         )
 
@@ -44,7 +48,9 @@ class FaceModel:
 @lru_cache(maxsize=2)
 def load_face_model(path: Path = MODEL_FILE) -> FaceModel:
     with np.load(path, allow_pickle=False) as z:
-        return FaceModel(z["mean"], z["basis"], z["triangles"], json.loads(str(z["provenance"])))
+        return FaceModel(
+            z["mean"], z["basis"], z["triangles"], z["exp_mean"], z["inverse"], json.loads(str(z["provenance"]))
+        )
 
 
 def triangles_from_edges(edges: list[tuple[int, int]]) -> np.ndarray:

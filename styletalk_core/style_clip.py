@@ -51,8 +51,13 @@ def _coeff(arrays: dict[str, np.ndarray], source: str) -> np.ndarray:
 
 
 def load_expression(path: str | os.PathLike) -> np.ndarray:
-    """(L, 64) float32 expression coefficients: `.mat`/`.npz` `coeff[:, 80:144]`, or `exp` (L, 64)."""
+    """(L, 64) float32 expression coefficients: `.mat`/`.npz` `coeff[:, 80:144]`, `exp` (L, 64), or a
+    video (extracted with the embedded face model)."""
     p = require_file(path, "style clip", InputError)
+    from .style_extract import extract_style, is_video
+
+    if is_video(p):  # extracted on the fly
+        return extract_style(p)["exp"]
     arrays = _read_arrays(p)
     if "coeff" in arrays:
         exp = _coeff(arrays, str(p))[:, EXP_SLICE]

@@ -1,0 +1,20 @@
+"""Style video -> expression clip: frames/s on CPU over the official style videos, and the
+held-out correlation recorded when the face model was built.
+
+Usage: .venv/bin/python benchmarks/extract_speed.py   (goals: >= 150 frames/s; mouth r >= 0.8)
+"""
+
+import time
+from pathlib import Path
+
+from styletalk_core.face_model import load_face_model
+from styletalk_core.style_extract import extract_style
+
+VIDEOS = Path(__file__).resolve().parents[1].parent / "shared/reference/official_samples/samples/style_clips/video"
+frames, t0 = 0, time.perf_counter()
+for video in sorted(VIDEOS.glob("*.mp4")):
+    frames += len(extract_style(video)["exp"])
+dt = time.perf_counter() - t0
+r = load_face_model().provenance["held_out_extraction_r"]
+print(f"{frames} frames in {dt:.1f} s: {frames / dt:.0f} frames/s (tracking + alignment + fit, decode included)")
+print(f"held-out speakers, frame-to-frame r: mouth {r['mouth_13_dims']:.2f}, other dims {r['other_51_dims']:.2f}")

@@ -1,0 +1,114 @@
+"""Style video -> 64-dim expression clip (+ approximate pose and crop), written as an official `.mat`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+
+from .errors import InputError
+from .face_model import FaceModel, load_face_model
+from .fileio import atomic_path
+from .landmarks import STABLE_POINTS, similarity_transform, track_landmarks
+
+log = logging.getLogger("styletalk.extract")
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
+
+
+def fill_lost_frames(points: np.ndarray, source: str) -> tuple[np.ndarray, int]:
+    """Linearly interpolate frames where tracking failed (NaN); error if no face was ever found."""
+    lost = np.isnan(points).any(axis=(1, 2))
+    if lost.all():
+        raise InputError(f"{source}: no face found in any of the {len(points)} frames")
+    if lost.any():
+        t = np.arange(len(points))
+        flat = points.reshape(len(points), -1)
+        for j in range(flat.shape[1]):
+            flat[lost, j] = np.interp(t[lost], t[~lost], flat[~lost, j])
+    return points, int(lost.sum())
+
+
+def align_frames(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Similarity-align each frame to the model's mean on stable points.
+    Returns aligned points (T, 468, 3), scale (T,), rotation (T, 3, 3) and translation (T, 3)."""
+    idx = list(STABLE_POINTS)
+    aligned = np.empty_like(points)
+    scales, rots, trans = np.empty(len(points)), np.empty((len(points), 3, 3)), np.empty((len(points), 3))
+    for t, frame in enumerate(points):
+        s, r, tr = similarity_transform(frame[idx], reference[idx])
+        aligned[t] = s * frame @ r.T + tr
+        scales[t], rots[t], trans[t] = s, r, tr
+    return aligned, scales, rots, trans
+
+
+def landmark_features(aligned: np.ndarray) -> np.ndarray:
+    """(T, 468, 3) aligned landmarks -> (T, 936) 2-D deviations from the clip's mean shape (the
+    clip mean stands in for the unknown identity; MediaPipe's depth is too noisy to help)."""
+    return (aligned - aligned.mean(0))[:, :, :2].reshape(len(aligned), -1)
+
+
+def fit_expression(aligned: np.ndarray, model: FaceModel, smooth: int = 3) -> np.ndarray:
+    """Coefficients from aligned landmarks by the model's ridge inverse (landmarks -> coefficients,
+    learned on the paired data). Frame deviations come from the landmarks; the clip's constant level
+    is the training population's mean expression (`exp_mean`), as identity and level cannot be told
+    apart from one clip. A centred moving average of `smooth` frames removes tracking jitter."""
+    exp = landmark_features(aligned) @ model.inverse
+    if smooth > 1 and len(exp) >= smooth:
+        kernel = np.ones(smooth) / smooth
+        padded = np.pad(exp, ((smooth // 2, smooth - 1 - smooth // 2), (0, 0)), mode="edge")
+        exp = np.stack([np.convolve(padded[:, j], kernel, mode="valid") for j in range(exp.shape[1])], 1)
+    return (exp + model.exp_mean).astype(np.float32)
+
+
+def euler_angles(rot: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) rotations (image axes: x right, y down) -> (T, 3) angles (x, y, z) in radians, the
+    Deep3DFaceRecon order; an approximation of its head pose (the face-to-camera rotation)."""
+    r = np.transpose(rot, (0, 2, 1))  # aligned->image, i.e. the head's rotation
+    ax = np.arctan2(r[:, 2, 1], r[:, 2, 2])
+    ay = np.arcsin(np.clip(-r[:, 2, 0], -1, 1))
+    az = np.arctan2(r[:, 1, 0], r[:, 0, 0])
+    return np.stack([ax, -ay, -az], axis=1)
+
+
+def extract_style(
+    video: str | os.PathLike, model: FaceModel | None = None, progress: Callable[[int], None] | None = None
+) -> dict[str, np.ndarray]:
+    """Track, align and fit: returns official-layout `coeff` (T, 257) and `transform_params` (T, 5),
+    plus `exp` (T, 64) and `lost_frames`."""
+    model = model or load_face_model()
+    points, (w, h) = track_landmarks(video, progress)
+    points, lost = fill_lost_frames(points, str(video))
+    if lost:
+        log.warning("%s: face lost in %d of %d frames; interpolated", video, lost, len(points))
+    aligned, scales, rots, trans = align_frames(points, model.mean)
+    exp = fit_expression(aligned, model)
+    coeff = np.zeros((len(exp), 257), np.float32)
+    coeff[:, 80:144] = exp
+    coeff[:, 224:227] = euler_angles(rots)
+    # The 3D translation (254:257) is not estimated and stays 0: the crop below carries position.
+    centre = points[:, list(STABLE_POINTS), :2].mean(1)
+    transform = np.zeros((len(exp), 5), np.float32)
+    transform[:, 0], transform[:, 1] = w, h
+    transform[:, 2] = scales * w / 256.0  # crop scale relative to a 256 crop
+    transform[:, 3], transform[:, 4] = centre[:, 0], h - 1 - centre[:, 1]  # y measured upward, as POS
+    return {"coeff": coeff, "transform_params": transform, "exp": exp, "lost_frames": np.int64(lost)}
+
+
+def write_style_clip(result: dict[str, np.ndarray], out: str | os.PathLike) -> None:
+    """`.mat` (official layout) or `.npz` (same arrays)."""
+    p = Path(out)
+    with atomic_path(p) as tmp:
+        if p.suffix.lower() == ".mat":
+            scipy.io.savemat(tmp, {"coeff": result["coeff"], "transform_params": result["transform_params"]})
+        elif p.suffix.lower() == ".npz":
+            np.savez(tmp, **result)
+        else:
+            raise InputError(f"{p}: output must end in .mat or .npz")
+
+
+def is_video(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
