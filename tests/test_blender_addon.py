@@ -55,6 +55,13 @@ def test_read_curves_errors(tmp_path):
     assert data.exp.shape == (2, 64) and data.fps == 25
 
 
+def test_generate_request_picks_labels_or_audio():
+    labels = jobs.GenerateRequest("py", "a_seq.json", ["s.mat"], "o.npz").command()
+    audio = jobs.GenerateRequest("py", "voice.WAV", ["preset:sad"], "o.npz", strength=2.0).command()
+    assert labels[4:6] == ["--phonemes", "a_seq.json"] and audio[4:6] == ["--audio", "voice.WAV"]
+    assert audio[audio.index("--style-strength") + 1] == "2.0" and audio[-2:] == ["-o", "o.npz"]
+
+
 def test_generate_job_runs_the_cli(tmp_path):
     from .conftest import shared_path
 
@@ -62,7 +69,7 @@ def test_generate_job_runs_the_cli(tmp_path):
     phon.write_text(json.dumps([31] * 3 + [2] * 30 + [31] * 3))
     req = jobs.GenerateRequest(
         python=sys.executable,
-        phonemes=str(phon),
+        speech=str(phon),
         styles=[str(shared_path("parity", "styletalk_case1_style.mat"))],
         checkpoint=str(shared_path("parity", "styletalk_random_ckpt.pth")),
         output=str(tmp_path / "out.npz"),

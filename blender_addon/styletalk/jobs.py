@@ -11,7 +11,7 @@ from pathlib import Path
 @dataclass
 class GenerateRequest:
     python: str  # interpreter that has styletalk_core installed
-    phonemes: str
+    speech: str  # *_seq.json phoneme labels, or an audio file (labelled by styletalk on the fly)
     styles: list[str]
     output: str
     style_weights: list[float] = field(default_factory=list)
@@ -20,16 +20,8 @@ class GenerateRequest:
     pose: str = ""
 
     def command(self) -> list[str]:
-        cmd = [
-            self.python,
-            "-m",
-            "styletalk_core.cli",
-            "generate",
-            "--phonemes",
-            self.phonemes,
-            "--style",
-            *self.styles,
-        ]
+        source = "--phonemes" if self.speech.lower().endswith(".json") else "--audio"
+        cmd = [self.python, "-m", "styletalk_core.cli", "generate", source, self.speech, "--style", *self.styles]
         if self.style_weights:
             cmd += ["--style-weights", *map(str, self.style_weights)]
         if self.strength != 1.0:

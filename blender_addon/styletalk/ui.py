@@ -37,8 +37,14 @@ class StyleTalkPreferences(bpy.types.AddonPreferences):
 
 class StyleTalkSettings(bpy.types.PropertyGroup):
     curves_path: StringProperty(name="Curves", subtype="FILE_PATH", description="curves file (.npz or .json)")
-    phonemes_path: StringProperty(name="Phonemes", subtype="FILE_PATH", description="30 fps *_seq.json labels")
-    style_path: StringProperty(name="Style", subtype="FILE_PATH", description="style clip (.mat/.npz) or preset:NAME")
+    speech_path: StringProperty(
+        name="Speech", subtype="FILE_PATH", description="audio (wav/flac/mp3/...) or 30 fps *_seq.json phoneme labels"
+    )
+    style_path: StringProperty(
+        name="Style",
+        subtype="FILE_PATH",
+        description="style clip (.mat/.npz), a video of a talking face, or preset:NAME",
+    )
     style2_path: StringProperty(name="Mix with", subtype="FILE_PATH", description="optional second style clip")
     style_mix: FloatProperty(name="Mix", min=0.0, max=1.0, default=0.5, description="weight of the second style")
     style_strength: FloatProperty(name="Strength", min=0.0, max=3.0, default=1.0, description="0 neutral, 1 as clip")
@@ -143,8 +149,8 @@ class STYLETALK_OT_generate(bpy.types.Operator):
         if python is None:
             self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
             return {"CANCELLED"}
-        if not s.phonemes_path or not s.style_path:
-            self.report({"ERROR"}, "choose a phoneme file and a style")
+        if not s.speech_path or not s.style_path:
+            self.report({"ERROR"}, "choose speech (audio or phoneme labels) and a style")
             return {"CANCELLED"}
         styles = [s.style_path if s.style_path.startswith("preset:") else bpy.path.abspath(s.style_path)]
         weights = []
@@ -154,7 +160,7 @@ class STYLETALK_OT_generate(bpy.types.Operator):
         self._out = os.path.join(tempfile.mkdtemp(prefix="styletalk_"), "curves.npz")
         request = jobs.GenerateRequest(
             python=python,
-            phonemes=bpy.path.abspath(s.phonemes_path),
+            speech=bpy.path.abspath(s.speech_path),
             styles=styles,
             style_weights=weights,
             strength=s.style_strength,
@@ -190,6 +196,8 @@ class STYLETALK_OT_generate(bpy.types.Operator):
         status = self._job.poll()
         if status is None:
             return {"RUNNING_MODAL"}
+        if status == "ok" and not s.audio_path and not s.speech_path.lower().endswith(".json"):
+            s.audio_path = s.speech_path  # the speech becomes the sound strip
         ok = status == "ok" and import_curves(context, context.active_object, self._out, s, self)
         if status != "ok":
             self.report({"ERROR"}, status)
@@ -255,7 +263,7 @@ class STYLETALK_PT_panel(bpy.types.Panel):
         box.operator("styletalk.import_curves")
         box = col.box()
         box.label(text="Generate")
-        box.prop(s, "phonemes_path")
+        box.prop(s, "speech_path")
         box.prop(s, "style_path")
         box.prop(s, "style2_path")
         if s.style2_path:

@@ -1,0 +1,48 @@
+"""`styletalk evaluate` and `styletalk train` through the CLI (README commands)."""
+
+import json
+
+import numpy as np
+import scipy.io
+
+from styletalk_core.cli import main
+from styletalk_core.evaluate import landmark_distance, shuffle_runs
+from styletalk_core.face_model import load_face_model
+
+from .conftest import shared_path
+
+
+def test_landmark_distance_and_shuffle():
+    face = load_face_model()
+    exp = np.random.default_rng(0).normal(size=(5, 64)).astype(np.float32)
+    same = landmark_distance(exp, exp, face)
+    assert same.mouth == 0 and same.face == 0
+    moved = exp.copy()
+    moved[:, 0] += 1.0  # jaw coefficient: lips move more than the face on average
+    d = landmark_distance(moved, exp, face)
+    assert d.mouth > d.face > 0
+    ids = np.array([1, 1, 2, 2, 2, 3, 4, 4])
+    shuffled = shuffle_runs(ids, np.random.default_rng(1))
+    assert sorted(shuffled.tolist()) == sorted(ids.tolist())
+
+
+def test_evaluate_prints_table(capsys):
+    data = shared_path("official_samples", "samples")
+    assert main(["evaluate", "--data", str(data), "--speakers", "andrew"]) == 0
+    out = capsys.readouterr().out
+    for row in ("model", "mean expression", "shuffled phonemes"):
+        assert row in out
+
+
+def test_train_cli_writes_a_resumable_checkpoint(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for name in ("spk_a_clip1", "spk_a_clip2", "spk_b_clip1"):
+        coeff = np.zeros((80, 257), np.float32)
+        coeff[:, 80:144] = rng.normal(size=(80, 64)) * 0.3
+        scipy.io.savemat(tmp_path / f"{name}.mat", {"coeff": coeff})
+        (tmp_path / f"{name}_seq.json").write_text(json.dumps(rng.integers(0, 41, 80).tolist()))
+    out = tmp_path / "m.pth"
+    argv = ["train", "--data", str(tmp_path), "--val-speakers", "spk_b", "--steps", "2", "--batch", "2"]
+    assert main(argv + ["--val-every", "2", "-o", str(out)]) == 0
+    assert "mouth_l1" in capsys.readouterr().out and out.is_file()
+    assert main(["evaluate", "--data", str(tmp_path), "--speakers", "spk_b", "--checkpoint", str(out)]) == 0
