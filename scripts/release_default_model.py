@@ -78,7 +78,8 @@ def main() -> None:
         table = evaluate(load_generator(DEFAULT_CHECKPOINT), held_out, raw["mean_exp"].numpy())
         card += (
             "\n## Landmark distance on held-out speakers (`styletalk evaluate`)\n\n"
-            f"Speakers: {', '.join(args.val_speakers)} ({len(held_out)} labelled clips); px at 256², embedded face model.\n\n"
+            f"Speakers: {', '.join(args.val_speakers)} ({len(held_out)} labelled clips); "
+            "px at 256², embedded face model.\n\n"
             "| method | M-LMD | F-LMD |\n|---|---|---|\n"
             + "".join(f"| {k} | {v['M-LMD']:.3f} | {v['F-LMD']:.3f} |\n" for k, v in table.items())
             + "\nThe model is no better than the mean expression on held-out lips and no better than its own "
