@@ -12,7 +12,18 @@ import numpy as np
 import torch
 
 from .checkpoint import load_generator, read_checkpoint, save_generator
-from .dataset import Clip, SequenceSampler
+from .dataset import Batch, Clip, SequenceSampler
+from .discriminators import (
+    LipSyncDiscriminator,
+    StyleDiscriminator,
+    TemporalDiscriminator,
+    hinge_d_loss,
+    hinge_g_loss,
+    style_loss,
+    sync_discriminator_loss,
+    sync_generator_loss,
+)
+from .face_model import load_face_model
 from .labels import phoneme_windows
 from .losses import reconstruction_loss, triplet_accuracy, triplet_loss
 from .model import LOWER_INDICES, StyleTalk, StyleTalkConfig
@@ -31,6 +42,12 @@ class TrainConfig:
     triplet_margin: float = 5.0
     triplet_styles: int = 8
     triplet_per_style: int = 2
+    # the paper's adversarial terms; 0 switches a discriminator off
+    lambda_sync: float = 1.0
+    lambda_temporal: float = 1.0
+    lambda_style: float = 1.0
+    pretrain_steps: int = 200  # lip-sync and style discriminators: pre-trained on real data, then frozen
+    d_lr: float = 1e-4
     seed: int = 0
     log_every: int = 50
     val_every: int = 500
@@ -87,6 +104,62 @@ def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_cl
     return Metrics(mean(errs), mean(base), mean(full), acc)
 
 
+class Discriminators(torch.nn.Module):
+    """The three discriminators with the optimizers and losses of one training run."""
+
+    def __init__(self, cfg: TrainConfig, num_styles: int, device):
+        super().__init__()
+        face = load_face_model()
+        self.cfg = cfg
+        self.sync = LipSyncDiscriminator(face).to(device) if cfg.lambda_sync else None
+        self.style = StyleDiscriminator(num_styles).to(device) if cfg.lambda_style else None
+        self.temporal = TemporalDiscriminator().to(device) if cfg.lambda_temporal else None
+        self.temporal_opt = (
+            torch.optim.Adam(self.temporal.parameters(), lr=cfg.d_lr, betas=(0.5, 0.999)) if self.temporal else None
+        )
+
+    def pretrain(self, sample: Callable[[], Batch], device, log: Callable[[str], None]) -> None:
+        """Fit the lip-sync and style discriminators on real sequences, then freeze them."""
+        frozen = [d for d in (self.sync, self.style) if d is not None]
+        if not frozen:
+            return
+        opt = torch.optim.Adam([p for d in frozen for p in d.parameters()], lr=self.cfg.d_lr * 10)
+        for step in range(self.cfg.pretrain_steps):
+            b = sample()
+            exp, win = torch.from_numpy(b.target).to(device), torch.from_numpy(b.windows).to(device)
+            losses = {}
+            if self.sync is not None:
+                losses["sync_d"] = sync_discriminator_loss(self.sync, exp, win)
+            if self.style is not None:
+                losses["style_d"] = style_loss(self.style, exp, torch.from_numpy(b.style_ids).to(device))
+            opt.zero_grad(set_to_none=True)
+            sum(losses.values()).backward()
+            opt.step()
+            if step + 1 == self.cfg.pretrain_steps:
+                log(json.dumps({"pretrain_step": step + 1, **{k: v.item() for k, v in losses.items()}}))
+        for d in frozen:
+            d.eval().requires_grad_(False)
+
+    def generator_losses(self, fake: torch.Tensor, windows: torch.Tensor, style_ids: torch.Tensor) -> dict:
+        out = {}
+        if self.sync is not None:
+            out["sync"] = self.cfg.lambda_sync * sync_generator_loss(self.sync, fake, windows)
+        if self.style is not None:
+            out["style"] = self.cfg.lambda_style * style_loss(self.style, fake, style_ids)
+        if self.temporal is not None:
+            out["temporal"] = self.cfg.lambda_temporal * hinge_g_loss(self.temporal(fake))
+        return out
+
+    def update_temporal(self, real: torch.Tensor, fake: torch.Tensor) -> dict:
+        if self.temporal is None:
+            return {}
+        loss = hinge_d_loss(self.temporal(real), self.temporal(fake.detach()))
+        self.temporal_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.temporal_opt.step()
+        return {"temporal_d": loss}
+
+
 def train(
     train_clips: list[Clip],
     val_clips: list[Clip],
@@ -105,6 +178,7 @@ def train(
     model = StyleTalk(model_cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     step = 0
+    state: dict = {}
     if resume is not None:
         model = load_generator(resume, device).model.train()
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -113,6 +187,14 @@ def train(
             opt.load_state_dict(state["optimizer"])
         step = int(state.get("step", 0))
         rng = np.random.default_rng([cfg.seed, step])
+    discs = Discriminators(cfg, len(sampler.styles), device)
+    if resume is not None and "discriminators" in state:
+        discs.load_state_dict(state["discriminators"])
+        for d in (discs.sync, discs.style):
+            if d is not None:
+                d.eval().requires_grad_(False)
+    else:
+        discs.pretrain(lambda: sampler.sample(cfg.batch_size, rng), device, log)
     history: list[dict] = []
     metrics = None
     t0 = time.perf_counter()
@@ -120,20 +202,24 @@ def train(
         model.train()
         b = sampler.sample(cfg.batch_size, rng)
         code = model.encode_style(torch.from_numpy(b.style).to(device), torch.from_numpy(b.style_mask).to(device))
-        pred = model.decode(torch.from_numpy(b.windows).to(device), code)
-        rec = reconstruction_loss(pred, torch.from_numpy(b.target).to(device))
+        windows, target = torch.from_numpy(b.windows).to(device), torch.from_numpy(b.target).to(device)
+        pred = model.decode(windows, code)
+        rec = reconstruction_loss(pred, target)
         segs, masks, ids = sampler.sample_styles(cfg.triplet_styles, cfg.triplet_per_style, rng)
         tcodes = model.encode_style(torch.from_numpy(segs).to(device), torch.from_numpy(masks).to(device))
         trip = triplet_loss(tcodes, torch.from_numpy(ids).to(device), cfg.triplet_margin)
-        loss = cfg.lambda_rec * rec + cfg.lambda_triplet * trip
+        adversarial = discs.generator_losses(pred, windows, torch.from_numpy(b.style_ids).to(device))
+        loss = cfg.lambda_rec * rec + cfg.lambda_triplet * trip + sum(adversarial.values())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        adversarial.update(discs.update_temporal(target, pred))
         step += 1
         if progress is not None:
             progress(step, cfg.steps)
         if step % cfg.log_every == 0 or step == cfg.steps:
             entry = {"step": step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item()}
+            entry.update({k: round(v.item(), 5) for k, v in adversarial.items()})
             entry["seconds"] = round(time.perf_counter() - t0, 1)
             history.append(entry)
             log(json.dumps(entry))
@@ -144,6 +230,7 @@ def train(
                 out,
                 model.eval(),
                 optimizer=opt.state_dict(),
+                discriminators=discs.state_dict(),
                 step=step,
                 train_config=asdict(cfg),
                 mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
