@@ -118,10 +118,17 @@ def cmd_train(args: argparse.Namespace) -> None:
         lr=args.lr,
         seed=args.seed,
         val_every=args.val_every,
+        pretrain_steps=args.pretrain_steps,
     )
     print(f"{len(train_clips)} training clips, {len(val_clips)} validation clips ({', '.join(args.val_speakers)})")
+    import os
+
+    import torch
     from tqdm import tqdm
 
+    device = pick_device(args.device)
+    if device.type == "cuda" and "LOCAL_RANK" in os.environ:  # torchrun: one GPU per process
+        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
     metrics = train(
         train_clips,
         val_clips,
@@ -129,11 +136,14 @@ def cmd_train(args: argparse.Namespace) -> None:
         small_config(),
         cfg,
         resume=args.resume,
-        device=pick_device(args.device),
+        device=device,
         log=tqdm.write,
         progress=_progress_bar("train", unit="step", min_total=1),
     )
-    print(json.dumps(asdict(metrics)))
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(json.dumps(asdict(metrics)))
 
 
 def cmd_render(args: argparse.Namespace) -> None:
@@ -380,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--val-every", type=int, default=250)
+    t.add_argument("--pretrain-steps", type=int, default=200, help="lip-sync/style discriminator pre-training steps")
     t.add_argument("--resume", type=Path, help="continue from a checkpoint written by this command")
     t.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     t.add_argument("-o", "--output", required=True, type=Path, help="checkpoint to write (.pth)")

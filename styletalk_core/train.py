@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -160,6 +161,29 @@ class Discriminators(torch.nn.Module):
         return {"temporal_d": loss}
 
 
+class GeneratorStep(torch.nn.Module):
+    """Everything the generator's losses need in one forward, so DistributedDataParallel can wrap it:
+    predictions for the batch and style codes for the triplet segments."""
+
+    def __init__(self, model: StyleTalk):
+        super().__init__()
+        self.model = model
+
+    def forward(self, windows, style, style_mask, segments, segment_mask) -> tuple[torch.Tensor, torch.Tensor]:
+        code = self.model.encode_style(style, style_mask)
+        return self.model.decode(windows, code), self.model.encode_style(segments, segment_mask)
+
+
+def distributed_rank(device: torch.device) -> tuple[int, int]:
+    """(rank, world size); joins the process group when launched by torchrun (WORLD_SIZE > 1)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return torch.distributed.get_rank(), world
+
+
 def train(
     train_clips: list[Clip],
     val_clips: list[Clip],
@@ -171,8 +195,13 @@ def train(
     log: Callable[[str], None] = print,
     progress: Callable[[int, int], None] | None = None,
 ) -> Metrics:
+    device = torch.device(device)
+    rank, world = distributed_rank(device)
+    if rank != 0:  # one process logs, validates and saves
+        log, progress = (lambda _: None), None
     torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
+    pretrain_rng = np.random.default_rng(cfg.seed)  # the same on every rank: identical frozen discriminators
+    rng = np.random.default_rng([cfg.seed, rank])
     sampler = SequenceSampler(train_clips, cfg.seq_len, cfg.style_frames, model_cfg.win_size)
     mean_exp = np.concatenate([c.exp for c in sampler.paired]).mean(0)
     model = StyleTalk(model_cfg).to(device)
@@ -186,7 +215,7 @@ def train(
         if "optimizer" in state:
             opt.load_state_dict(state["optimizer"])
         step = int(state.get("step", 0))
-        rng = np.random.default_rng([cfg.seed, step])
+        rng = np.random.default_rng([cfg.seed, rank, step])
     discs = Discriminators(cfg, len(sampler.styles), device)
     if resume is not None and "discriminators" in state:
         discs.load_state_dict(state["discriminators"])
@@ -194,19 +223,30 @@ def train(
             if d is not None:
                 d.eval().requires_grad_(False)
     else:
-        discs.pretrain(lambda: sampler.sample(cfg.batch_size, rng), device, log)
+        discs.pretrain(lambda: sampler.sample(cfg.batch_size, pretrain_rng), device, log)
+    step_fn = GeneratorStep(model)
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        step_fn = DistributedDataParallel(step_fn)
+        if discs.temporal is not None:
+            discs.temporal = DistributedDataParallel(discs.temporal)
     history: list[dict] = []
     metrics = None
     t0 = time.perf_counter()
     while step < cfg.steps:
         model.train()
         b = sampler.sample(cfg.batch_size, rng)
-        code = model.encode_style(torch.from_numpy(b.style).to(device), torch.from_numpy(b.style_mask).to(device))
-        windows, target = torch.from_numpy(b.windows).to(device), torch.from_numpy(b.target).to(device)
-        pred = model.decode(windows, code)
-        rec = reconstruction_loss(pred, target)
         segs, masks, ids = sampler.sample_styles(cfg.triplet_styles, cfg.triplet_per_style, rng)
-        tcodes = model.encode_style(torch.from_numpy(segs).to(device), torch.from_numpy(masks).to(device))
+        windows, target = torch.from_numpy(b.windows).to(device), torch.from_numpy(b.target).to(device)
+        pred, tcodes = step_fn(
+            windows,
+            torch.from_numpy(b.style).to(device),
+            torch.from_numpy(b.style_mask).to(device),
+            torch.from_numpy(segs).to(device),
+            torch.from_numpy(masks).to(device),
+        )
+        rec = reconstruction_loss(pred, target)
         trip = triplet_loss(tcodes, torch.from_numpy(ids).to(device), cfg.triplet_margin)
         adversarial = discs.generator_losses(pred, windows, torch.from_numpy(b.style_ids).to(device))
         loss = cfg.lambda_rec * rec + cfg.lambda_triplet * trip + sum(adversarial.values())
@@ -223,14 +263,14 @@ def train(
             entry["seconds"] = round(time.perf_counter() - t0, 1)
             history.append(entry)
             log(json.dumps(entry))
-        if step % cfg.val_every == 0 or step == cfg.steps:
+        if rank == 0 and (step % cfg.val_every == 0 or step == cfg.steps):
             metrics = validate(model, val_clips, mean_exp, val_clips)
             log(json.dumps({"step": step, "validation": asdict(metrics)}))
             save_generator(
                 out,
                 model.eval(),
                 optimizer=opt.state_dict(),
-                discriminators=discs.state_dict(),
+                discriminators={k.replace(".module.", "."): v for k, v in discs.state_dict().items()},
                 step=step,
                 train_config=asdict(cfg),
                 mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
