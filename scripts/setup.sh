@@ -12,3 +12,10 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
   rm -f .venv/.installed-* && touch "$stamp"
 fi
+# A second, small environment with Blender 4.2 LTS for the add-on's legacy-API tests.
+[ -x .venv-bpy42/bin/python ] || "$PYTHON" -m venv .venv-bpy42
+stamp42=.venv-bpy42/.installed-$(sha256sum requirements/bpy42.txt | cut -c1-16)
+if [ ! -f "$stamp42" ]; then
+  .venv-bpy42/bin/python -m pip install -q --disable-pip-version-check -r requirements/bpy42.txt
+  rm -f .venv-bpy42/.installed-* && touch "$stamp42"
+fi

@@ -101,9 +101,17 @@ def _write_inputs(work: Path) -> None:
         w.writeframes(np.zeros(16000 * 3, np.int16).tobytes())
 
 
-@pytest.fixture(scope="module")
-def blender_results(tmp_path_factory):
-    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+@pytest.fixture(scope="module", params=["5.0", "4.2"])
+def blender_results(request, tmp_path_factory):
+    """The add-on in Blender 5.0 (this environment, layered actions) and 4.2 LTS (.venv-bpy42,
+    legacy Action.fcurves), both as real bpy modules."""
+    if request.param == "5.0":
+        pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+        python = sys.executable
+    else:
+        python = str(REPO / ".venv-bpy42" / "bin" / "python")
+        if not os.path.exists(python):
+            pytest.skip("no .venv-bpy42 (scripts/setup.sh creates it) for the Blender 4.2 run")
     sys.path.insert(0, str(REPO / "scripts"))
     from build_addon import build
 
@@ -112,7 +120,7 @@ def blender_results(tmp_path_factory):
     _write_inputs(work)
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
     proc = subprocess.run(
-        [sys.executable, str(REPO / "tests" / "blender" / "addon_checks.py"), str(zip_path), str(work)],
+        [python, str(REPO / "tests" / "blender" / "addon_checks.py"), str(zip_path), str(work)],
         capture_output=True, text=True, env=env, timeout=600,
     )  # fmt: skip
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
@@ -122,6 +130,7 @@ def blender_results(tmp_path_factory):
 
 def test_install_and_face(blender_results):
     r, _ = blender_results
+    assert r["blender"].startswith(("5.0", "4.2"))
     assert r["install"] == "{'FINISHED'}" and r["registered"]
     assert r["add_face"] == "{'FINISHED'}"
     assert r["shape_keys"] == ["Basis", "exp00", "exp01", "exp63", 65]
@@ -144,7 +153,8 @@ def test_keyframes_equal_curves_and_survive_reload(blender_results):
     assert r["actions"] == ["StyleTalk", "StyleTalk.001"]  # never overwrites
     assert r["max_err"] < 1e-5 and r["max_err_reloaded"] < 1e-5
     assert r["frame_range"] == [10, 10 + round(89 * 24 / 30 + 0.5)]
-    assert r["sound_strips"] == 2 and r["action_reloaded"] == "StyleTalk.001"
+    # the PyPI bpy 4.2.0 build has no audio: the import still succeeds, with a warning
+    assert r["sound_strips"] == (2 if r["audio_support"] else 0) and r["action_reloaded"] == "StyleTalk.001"
     assert r["legacy_path"] == [['key_blocks["exp00"].value'], True]
 
 

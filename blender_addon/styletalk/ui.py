@@ -85,7 +85,11 @@ def import_curves(context, obj, path: str, settings, op=None) -> bool:
     sc.frame_start, sc.frame_end = keys.frame_range(frames)
     audio = settings.audio_path or data.audio or ""
     if settings.add_sound and audio and os.path.isfile(bpy.path.abspath(audio)):
-        scene.add_sound_strip(sc, bpy.path.abspath(audio), settings.start_frame)
+        try:
+            scene.add_sound_strip(sc, bpy.path.abspath(audio), settings.start_frame)
+        except RuntimeError as exc:  # e.g. a Blender build without audio support
+            if op is not None:
+                op.report({"WARNING"}, f"keyframes imported, but the sound strip could not be added: {exc}")
     if op is not None:
         op.report({"INFO"}, f"{len(frames)} frames x {data.exp.shape[1]} keys into action {action.name}")
     return True
