@@ -50,7 +50,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
         ids = load_phoneme_labels(args.phonemes)
     curves = generate_curves(
         ids,
-        [StyleSpec(Path(p), w) for p, w in zip(args.style, weights, strict=False)],
+        [StyleSpec(p, w) for p, w in zip(args.style, weights, strict=True)],
         checkpoint=args.checkpoint,
         pose_path=args.pose,
         strength=args.style_strength,
@@ -101,7 +101,11 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
+    import os
     from dataclasses import asdict
+
+    import torch
+    from tqdm import tqdm
 
     from .dataset import find_clips, split_by_speaker
     from .inference import pick_device
@@ -121,11 +125,6 @@ def cmd_train(args: argparse.Namespace) -> None:
         pretrain_steps=args.pretrain_steps,
     )
     print(f"{len(train_clips)} training clips, {len(val_clips)} validation clips ({', '.join(args.val_speakers)})")
-    import os
-
-    import torch
-    from tqdm import tqdm
-
     device = pick_device(args.device)
     if device.type == "cuda" and "LOCAL_RANK" in os.environ:  # torchrun: one GPU per process
         device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
