@@ -93,12 +93,10 @@ def render_frames(
     device = next(model.parameters()).device
     src = image_tensor(image).to(device)[None]
     idx = window_indices(len(seq))
-    seq_t = torch.from_numpy(seq).to(device)
     for start in range(0, len(seq), batch):
-        chunk = torch.from_numpy(idx[start : start + batch]).to(device)
-        windows = seq_t[chunk].transpose(1, 2)
+        windows = torch.from_numpy(driving_windows(seq, idx[start : start + batch])).to(device)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-            fake = model(src.expand(len(chunk), -1, -1, -1), windows)["fake_image"]
+            fake = model(src.expand(len(windows), -1, -1, -1), windows)["fake_image"]
         yield to_uint8(fake.float()).cpu().numpy()
 
 

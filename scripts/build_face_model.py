@@ -22,10 +22,10 @@ from tqdm import tqdm
 
 from styletalk_core.dataset import style_labels
 from styletalk_core.face_model import LIP_VERTICES, MODEL_FILE, FaceModel, orient_towards_camera, triangles_from_edges
-from styletalk_core.landmarks import align_to, track_landmarks
+from styletalk_core.landmarks import align_frames, track_landmarks
 from styletalk_core.model import LOWER_INDICES
 from styletalk_core.style_clip import load_expression
-from styletalk_core.style_extract import align_frames, fit_expression, landmark_features
+from styletalk_core.style_extract import fit_expression, landmark_features
 
 REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 OFFSETS = (0, 1, 2, 3)
@@ -125,7 +125,7 @@ def main() -> None:
     # alignment: to the first clip's first frame, then twice to the mean aligned shape
     reference = raw[0]["lm"][~np.isnan(raw[0]["lm"]).any((1, 2))][0]
     for _ in range(3):
-        aligned = [align_to(c["lm"], reference) for c in raw]
+        aligned = [align_frames(c["lm"], reference)[0] for c in raw]
         reference = np.nanmean(np.concatenate(aligned), axis=0)
     clips = []
     for c, a in zip(raw, aligned, strict=True):

@@ -70,14 +70,21 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.nd
     return scale, rot, mu_d - scale * rot @ mu_s
 
 
-def align_to(points: np.ndarray, reference: np.ndarray, stable=STABLE_POINTS) -> np.ndarray:
-    """Align every frame (T, 468, D) to `reference` (468, D) by a similarity fit on the stable points.
-    Frames with NaN stay NaN."""
-    out = np.full_like(points, np.nan)
-    idx = list(stable)
+def align_frames(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Similarity-align every frame (T, 468, 3) to `reference` (468, 3) on the stable points.
+    Returns aligned points, scale (T,), rotation (T, 3, 3) and translation (T, 3); frames whose
+    stable points are NaN stay NaN."""
+    idx = list(STABLE_POINTS)
+    aligned = np.full_like(points, np.nan)
+    scales, rots, trans = (
+        np.full(len(points), np.nan),
+        np.full((len(points), 3, 3), np.nan),
+        np.full((len(points), 3), np.nan),
+    )
     for t, frame in enumerate(points):
         if np.isnan(frame[idx]).any():
             continue
         s, r, tr = similarity_transform(frame[idx], reference[idx])
-        out[t] = s * frame @ r.T + tr
-    return out
+        aligned[t] = s * frame @ r.T + tr
+        scales[t], rots[t], trans[t] = s, r, tr
+    return aligned, scales, rots, trans

@@ -13,7 +13,7 @@ import scipy.io
 from .errors import InputError
 from .face_model import FaceModel, load_face_model
 from .fileio import atomic_path
-from .landmarks import STABLE_POINTS, similarity_transform, track_landmarks
+from .landmarks import STABLE_POINTS, align_frames, track_landmarks
 
 log = logging.getLogger("styletalk.extract")
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
@@ -30,19 +30,6 @@ def fill_lost_frames(points: np.ndarray, source: str) -> tuple[np.ndarray, int]:
         for j in range(flat.shape[1]):
             flat[lost, j] = np.interp(t[lost], t[~lost], flat[~lost, j])
     return points, int(lost.sum())
-
-
-def align_frames(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Similarity-align each frame to the model's mean on stable points.
-    Returns aligned points (T, 468, 3), scale (T,), rotation (T, 3, 3) and translation (T, 3)."""
-    idx = list(STABLE_POINTS)
-    aligned = np.empty_like(points)
-    scales, rots, trans = np.empty(len(points)), np.empty((len(points), 3, 3)), np.empty((len(points), 3))
-    for t, frame in enumerate(points):
-        s, r, tr = similarity_transform(frame[idx], reference[idx])
-        aligned[t] = s * frame @ r.T + tr
-        scales[t], rots[t], trans[t] = s, r, tr
-    return aligned, scales, rots, trans
 
 
 def landmark_features(aligned: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from .discriminators import (
     sync_generator_loss,
 )
 from .face_model import load_face_model
-from .labels import phoneme_windows
+from .inference import generate_expression
 from .losses import reconstruction_loss, triplet_accuracy, triplet_loss
 from .model import LOWER_INDICES, StyleTalk, StyleTalkConfig
 from .style_clip import crop_and_pad
@@ -81,15 +81,12 @@ def clip_style_codes(model: StyleTalk, clips: list[Clip]) -> torch.Tensor:
 def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_clips: list[Clip]) -> Metrics:
     """Generate each paired clip with its own style (first 256 frames as the style reference)."""
     model.eval()
-    device = next(model.parameters()).device
     lower = list(LOWER_INDICES)
     errs, base, full = [], [], []
     for c in clips:
         if c.phonemes is None:
             continue
-        code = clip_style_codes(model, [c])
-        windows = torch.from_numpy(phoneme_windows(c.phonemes, model.config.win_size)).to(device)
-        pred = model.decode(windows[None], code)[0].cpu().numpy()
+        pred = generate_expression(model, c.phonemes, clip_style_codes(model, [c]))
         errs.append(np.abs(pred[:, lower] - c.exp[:, lower]).mean())
         base.append(np.abs(mean_exp[lower] - c.exp[:, lower]).mean())
         full.append(np.abs(pred - c.exp).mean())
@@ -231,7 +228,6 @@ def train(
         step_fn = DistributedDataParallel(step_fn)
         if discs.temporal is not None:
             discs.temporal = DistributedDataParallel(discs.temporal)
-    history: list[dict] = []
     metrics = None
     t0 = time.perf_counter()
     while step < cfg.steps:
@@ -261,7 +257,6 @@ def train(
             entry = {"step": step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item()}
             entry.update({k: round(v.item(), 5) for k, v in adversarial.items()})
             entry["seconds"] = round(time.perf_counter() - t0, 1)
-            history.append(entry)
             log(json.dumps(entry))
         if rank == 0 and (step % cfg.val_every == 0 or step == cfg.steps):
             metrics = validate(model, val_clips, mean_exp, val_clips)
