@@ -32,3 +32,35 @@ def random_generator():
     from styletalk_core.checkpoint import load_generator
 
     return load_generator(shared_path("parity", "styletalk_random_ckpt.pth"))
+
+
+def sample_files(subdir: str, pattern: str) -> list[Path]:
+    """Sorted sample files under official_samples/samples/SUBDIR (no clip is named in a test:
+    the set of clips can change)."""
+    files = sorted(shared_path("official_samples", "samples", subdir).glob(pattern))
+    if not files:
+        pytest.skip(f"no {pattern} under {SAMPLES / subdir}")
+    return files
+
+
+def labelled_clips() -> list[tuple[Path, Path]]:
+    """(wav, official `_seq.json` labels) of every source clip that has both, sorted by name."""
+    pairs = [(w, w.parents[1] / "phoneme" / f"{w.stem}_seq.json") for w in sample_files("source_video/wav", "*.wav")]
+    pairs = [p for p in pairs if p[1].exists() and (p[0].parents[1] / "3DMM" / f"{p[0].stem}.mat").exists()]
+    if not pairs:
+        pytest.skip(f"no source clip with wav, labels and 3DMM under {SAMPLES / 'source_video'}")
+    return pairs
+
+
+def style_video_with_coefficients() -> tuple[Path, Path]:
+    """The first style-clip video that has its official 3DMM .mat."""
+    for video in sample_files("style_clips/video", "*.mp4"):
+        mat = video.parents[1] / "3DMM" / f"{video.stem}.mat"
+        if mat.exists():
+            return video, mat
+    pytest.skip(f"no style video with a 3DMM .mat under {SAMPLES / 'style_clips'}")
+
+
+def official_sample(relative: str) -> Path:
+    """A path recorded in a parity fixture (relative to the official repository)."""
+    return shared_path("official_samples", *Path(relative).parts)

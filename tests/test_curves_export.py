@@ -11,7 +11,7 @@ from styletalk_core.curves import Curves, load_curves
 from styletalk_core.errors import InputError
 from styletalk_core.style_clip import fit_pose_length, load_pose
 
-from .conftest import shared_path
+from .conftest import sample_files, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_pose_padding_uses_last_pose():
 
 
 def test_pose_file_reads_transform_params():
-    path = shared_path("official_samples", "samples", "source_video", "3DMM", "reagan_clip1.mat")
+    path = sample_files("source_video/3DMM", "*.mat")[0]
     import scipy.io
 
     mat = scipy.io.loadmat(path)

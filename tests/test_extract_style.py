@@ -12,12 +12,12 @@ from styletalk_core.model import LOWER_INDICES
 from styletalk_core.style_clip import load_expression, load_pose
 from styletalk_core.style_extract import fill_lost_frames
 
-from .conftest import shared_path
+from .conftest import style_video_with_coefficients
 
 
 def test_extract_style_mat_matches_official_mouth(tmp_path):
-    video = shared_path("official_samples", "samples", "style_clips", "video", "furious_talk2_clip1.mp4")
-    official = load_expression(video.parents[1] / "3DMM" / "furious_talk2_clip1.mat")
+    video, mat = style_video_with_coefficients()
+    official = load_expression(mat)
     out = tmp_path / "clip.mat"
     assert main(["extract-style", str(video), "-o", str(out)]) == 0
     mat = scipy.io.loadmat(out)
@@ -32,7 +32,7 @@ def test_extract_style_mat_matches_official_mouth(tmp_path):
 
 
 def test_generate_with_a_video_style(tmp_path):
-    video = shared_path("official_samples", "samples", "style_clips", "video", "furious_talk2_clip1.mp4")
+    video, _ = style_video_with_coefficients()
     phon = tmp_path / "p_seq.json"
     phon.write_text("[31, 31, 2, 2, 2, 21, 21, 31]")
     out = tmp_path / "c.npz"

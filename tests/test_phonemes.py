@@ -14,12 +14,13 @@ from styletalk_core.phonemes import (
     SAMPLE_RATE,
     _align,
     _recognise,
+    compound_pronunciation,
     frames_from_timeline,
     load_audio,
     phonemes_from_audio,
 )
 
-from .conftest import shared_path
+from .conftest import REPO, labelled_clips, shared_path
 
 
 def _agreement(pred, ref):
@@ -29,11 +30,8 @@ def _agreement(pred, ref):
 
 @pytest.fixture(scope="module")
 def clip():
-    wav = shared_path("official_samples", "samples", "source_video", "wav", "KristiNoem.wav")
-    ref = load_phoneme_labels(
-        shared_path("official_samples", "samples", "source_video", "phoneme", "KristiNoem_seq.json")
-    )
-    return wav, ref
+    wav, labels = labelled_clips()[0]
+    return wav, load_phoneme_labels(labels)
 
 
 def _write_wav(path, samples, rate=16000, channels=1):
@@ -63,6 +61,27 @@ def test_forced_alignment_with_transcript_and_unknown_word(clip, caplog):
         pred = phonemes_from_audio(wav, transcript)
     assert "qwxzvb" in caplog.text
     assert _agreement(pred, ref) >= 0.8
+
+
+def test_compound_fallback_for_missing_words():
+    lexicon = {"hair": "HH EH R", "styles": "S T AY L Z", "hairs": "HH EH R Z", "tyles": "T AY L Z", "a": "AH"}
+    assert compound_pronunciation("hairstyles", lexicon.get) == "HH EH R S T AY L Z"  # fewest pieces
+    assert compound_pronunciation("hair", lexicon.get) is None  # a dictionary word is not a compound
+    assert compound_pronunciation("ahair", lexicon.get) is None  # one-letter pieces are not used
+    assert compound_pronunciation("qwxzvb", lexicon.get) is None
+
+
+def test_forced_alignment_with_the_committed_transcripts(caplog):
+    """Official labels vs forced alignment with the transcripts in tests/data/transcripts (written
+    from the official phone sequences; see the README there): first clip that has one."""
+    texts = REPO / "tests" / "data" / "transcripts"
+    pairs = [(w, lab) for w, lab in labelled_clips() if (texts / f"{w.stem}.txt").exists()]
+    if not pairs:
+        pytest.skip(f"no transcript in {texts} for the sample clips")
+    wav, labels = pairs[0]
+    ref = load_phoneme_labels(labels)
+    pred = phonemes_from_audio(wav, (texts / f"{wav.stem}.txt").read_text())
+    assert len(pred) == len(ref) and _agreement(pred, ref) >= 0.9
 
 
 def test_any_format_rate_and_channels(clip, tmp_path):

@@ -64,9 +64,9 @@ def test_readme_own_audio_commands_run(tmp_path, monkeypatch):
     preview with audio."""
     from styletalk_core.cli import main
 
-    from .conftest import shared_path
+    from .conftest import labelled_clips
 
-    wav = shared_path("official_samples", "samples", "source_video", "wav", "KristiNoem.wav")
+    wav = labelled_clips()[0][0]
     monkeypatch.chdir(tmp_path)
     assert main(["phonemes", str(wav), "--transcript", "we are here today", "-o", "my_seq.json"]) == 0
     assert main(["generate", "--phonemes", "my_seq.json", "--style", "preset:sad", "-o", "my_curves.npz"]) == 0

@@ -18,7 +18,7 @@ from styletalk_core.curves import Curves
 from styletalk_core.errors import CheckpointError, InputError
 from styletalk_core.style_clip import load_pose
 
-from .conftest import shared_path
+from .conftest import labelled_clips, official_sample, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +33,10 @@ def net():
 
 
 def test_inputs_match_official(case):
-    img = load_reference_image(shared_path("official_samples", "samples", "source_video", "image", "andrew_clip_1.png"))
+    img = load_reference_image(official_sample(str(case["source_image_file"])))
     np.testing.assert_array_equal(img, case["source_image_uint8"])
     np.testing.assert_array_equal(image_tensor(img).numpy(), case["source_image"])
-    pose = load_pose(shared_path("official_samples", "samples", "source_video", "3DMM", "reagan_clip1.mat"))
+    pose = load_pose(official_sample(str(case["pose_file"])))
     np.testing.assert_array_equal(pose, case["pose_full"])
     seq = driving_sequence(Curves(exp=case["exp_seq"], pose=pose[:40]))
     np.testing.assert_array_equal(seq, case["coeff_seq"])
@@ -68,12 +68,12 @@ def test_render_cli_writes_mp4_with_audio(tmp_path, case):
     import av
 
     out = tmp_path / "render.mp4"
-    wav = shared_path("official_samples", "samples", "source_video", "wav", "andrew_clip_1.wav")
+    wav = labelled_clips()[0][0]
     rc = main(
         [
             "render",
             "--curves", str(_case_curves(tmp_path, case)),
-            "--image", str(shared_path("official_samples", "samples", "source_video", "image", "andrew_clip_1.png")),
+            "--image", str(official_sample(str(case["source_image_file"]))),
             "--renderer", str(shared_path("parity", "renderer_random_ckpt.pth")),
             "--audio", str(wav),
             "--batch", "2",
@@ -112,7 +112,7 @@ def _render(tmp_path, curves, image, renderer):
 
 
 def test_render_bad_inputs(tmp_path, case, capsys):
-    good_img = shared_path("official_samples", "samples", "source_video", "image", "andrew_clip_1.png")
+    good_img = official_sample(str(case["source_image_file"]))
     ckpt = shared_path("parity", "renderer_random_ckpt.pth")
     curves = _case_curves(tmp_path, case)
     corrupt = tmp_path / "corrupt.png"

@@ -15,7 +15,7 @@ from styletalk_core.inference import (
 )
 from styletalk_core.style_clip import load_expression
 
-from .conftest import shared_path
+from .conftest import sample_files, shared_path
 
 
 def test_mix_weights_are_normalised():
@@ -38,7 +38,7 @@ def test_strength_is_linear_about_neutral():
 def test_strength_and_mixing_change_the_curves(random_generator, parity_case):
     ids = parity_case["phoneme_ids"]
     style_a = shared_path("parity", "styletalk_case1_style.mat")
-    style_b = shared_path("official_samples", "samples", "style_clips", "3DMM", "happyenglish_clip1.mat")
+    style_b = sample_files("style_clips/3DMM", "*.mat")[0]
 
     def run(styles, strength=1.0):
         return generate_curves(ids, styles, strength=strength, generator=random_generator).exp
