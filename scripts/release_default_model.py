@@ -21,6 +21,45 @@ from styletalk_core.evaluate import evaluate
 from styletalk_core.inference import DEFAULT_CHECKPOINT
 from styletalk_core.train import clip_style_codes
 
+STYLE_LEVEL = {
+    True: "the style code ends with the style clip's mean expression and the decoders predict the motion "
+    "around it (not in the official model: official code loading this file would miss that offset)",
+    False: "off, as in the official model",
+}
+
+
+def losses(train_config: dict) -> str:
+    """The loss terms a training run used, from its recorded TrainConfig."""
+    terms = [f"{train_config.get('lambda_rec', 88.0):g} x (L1 + (1 - SSIM)) reconstruction"]
+    names = {
+        "lambda_triplet": f"batch-hard triplet (margin {train_config.get('triplet_margin', 5.0):g}) on style codes",
+        "lambda_sync": "lip-sync discriminator (pre-trained, frozen)",
+        "lambda_temporal": "temporal PatchGAN (hinge)",
+        "lambda_style": "style discriminator (pre-trained, frozen)",
+    }
+    terms += [f"{train_config[k]:g} x {v}" for k, v in names.items() if train_config.get(k, 0) > 0]
+    unused = [v.split(" (")[0] for k, v in names.items() if train_config.get(k, 0) == 0]
+    shift = train_config.get("level_shift", 0.0)
+    text = " + ".join(terms) + (f"; not used: {', '.join(unused)}" if unused else "")
+    return text + (f"; level-shift augmentation p = {shift:g}" if shift else "")
+
+
+def reading(table: dict) -> str:
+    """What the landmark table says, in words, from its numbers."""
+    model, shuffled = table["model"]["M-LMD"], table["shuffled phonemes"]["M-LMD"]
+    level, mean = table["style-clip mean"]["M-LMD"], table["mean expression"]["M-LMD"]
+    gain = (shuffled - model) / shuffled
+    sync = (
+        f"Shuffling the phonemes raises the lip error by {100 * gain:.0f}%: some lip-sync transfers to unseen speakers."
+        if gain > 0.02
+        else f"Shuffling the phonemes changes the lip error by only {100 * gain:.0f}%: the model has not learned "
+        "lip-sync that transfers to unseen speakers (the paired training data is a handful of speakers)."
+    )
+    return (
+        f"Lip error {model / mean:.2f}x the mean expression's and {model / level:.2f}x that of the style "
+        f"reference's mean held still. {sync}\n"
+    )
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -60,14 +99,15 @@ def main() -> None:
   `../shared/reference`. Paired (phoneme + expression) training data is only the source videos
   minus the validation speakers, a few thousand frames: this model is a working default, far
   from the official weights.
-- Losses: 88 x (L1 + (1 - SSIM)) reconstruction + batch-hard triplet (margin 5) on style codes.
-  The adversarial/lip-sync discriminators of the paper are not used yet.
+- Losses: {losses(raw.get("train_config") or {})}.
+- `style_level` = {gen.model.config.style_level}: {STYLE_LEVEL[gen.model.config.style_level]}.
 - Training: {json.dumps(raw.get("train_config"))}, {raw.get("step")} steps on CPU.
   Command: `{args.command}`
 - Validation (held-out speakers; mean |error| of 3DMM expression coefficients; mouth = 13 dims):
   mouth L1 {val.get("mouth_l1", float("nan")):.4f} vs mean-expression baseline
   {val.get("mouth_l1_mean_baseline", float("nan")):.4f}
-  (ratio {val.get("mouth_l1", float("nan")) / val.get("mouth_l1_mean_baseline", float("nan")):.2f});
+  (ratio {val.get("mouth_l1", float("nan")) / val.get("mouth_l1_mean_baseline", float("nan")):.2f}) and vs
+  the style reference's mean held still {val.get("mouth_l1_level_baseline", float("nan")):.4f};
   full-face L1 {val.get("full_l1", float("nan")):.4f};
   style triplet accuracy {val.get("triplet_acc", float("nan")):.2f}.
 - Style presets (`--style preset:NAME`): {", ".join(presets)} (mean style code of the MEAD clips of
@@ -82,9 +122,8 @@ def main() -> None:
             "px at 256², embedded face model.\n\n"
             "| method | M-LMD | F-LMD |\n|---|---|---|\n"
             + "".join(f"| {k} | {v['M-LMD']:.3f} | {v['F-LMD']:.3f} |\n" for k, v in table.items())
-            + "\nThe model is no better than the mean expression on held-out lips and no better than its own "
-            "output with shuffled phonemes: with five training speakers it has learned speaker styles, not "
-            "lip-sync that transfers. More paired data (and the paper's lip-sync discriminator) is what it needs.\n"
+            + "\n"
+            + reading(table)
         )
     (DEFAULT_CHECKPOINT.parent / "MODEL_CARD.md").write_text(card)
     print(card)

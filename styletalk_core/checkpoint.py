@@ -149,9 +149,9 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu") 
         raise CheckpointError(f"{path}: invalid config entry: {exc}") from None
     presets = ckpt.get("style_presets", {})
     if not isinstance(presets, dict) or not all(
-        isinstance(v, torch.Tensor) and v.shape == (cfg.d_model,) for v in presets.values()
+        isinstance(v, torch.Tensor) and v.shape == (cfg.style_code_dim,) for v in presets.values()
     ):
-        raise CheckpointError(f"{path}: 'style_presets' must map names to ({cfg.d_model},) style codes")
+        raise CheckpointError(f"{path}: 'style_presets' must map names to ({cfg.style_code_dim},) style codes")
     model = StyleTalk(cfg)
     load_state_strict(model, checkpoint_filter_fn(state), str(path))
     presets = {str(k): v.float().to(device) for k, v in presets.items()}

@@ -123,6 +123,10 @@ def cmd_train(args: argparse.Namespace) -> None:
         seed=args.seed,
         val_every=args.val_every,
         pretrain_steps=args.pretrain_steps,
+        lambda_sync=args.lambda_sync,
+        lambda_temporal=args.lambda_temporal,
+        lambda_style=args.lambda_style,
+        **({} if args.level_shift is None else {"level_shift": args.level_shift}),
     )
     print(f"{len(train_clips)} training clips, {len(val_clips)} validation clips ({', '.join(args.val_speakers)})")
     device = pick_device(args.device)
@@ -367,8 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate",
         help="M-LMD / F-LMD analogues on held-out clips vs baselines",
         description="Generate each held-out clip with its own style and measure lip (M-LMD) and full-face "
-        "(F-LMD) landmark distance through the embedded face model, against the mean expression and the "
-        "clip's style with shuffled phonemes.",
+        "(F-LMD) landmark distance through the embedded face model, against the training mean expression, "
+        "the style reference's mean held still, and the clip's style with shuffled phonemes.",
     )
     ev.add_argument("--data", required=True, nargs="+", type=Path, help="folders with *.mat and *_seq.json")
     ev.add_argument("--speakers", required=True, nargs="+", help="held-out speakers to evaluate")
@@ -379,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser(
         "train",
         help="train a generator on official-format clips (.mat + *_seq.json)",
-        description="Train StyleTalk (reconstruction L1+SSIM and style triplet losses) on clips found under DATA.",
+        description="Train StyleTalk on clips found under DATA: reconstruction (L1+SSIM), style triplet, "
+        "lip-sync, temporal and style discriminators.",
     )
     t.add_argument("--data", required=True, nargs="+", type=Path, help="folders searched for *.mat and *_seq.json")
     t.add_argument("--val-speakers", nargs="+", default=[], help="speakers held out for validation")
@@ -390,6 +395,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--val-every", type=int, default=250)
     t.add_argument("--pretrain-steps", type=int, default=200, help="lip-sync/style discriminator pre-training steps")
+    for name in ("sync", "temporal", "style"):
+        t.add_argument(f"--lambda-{name}", type=float, default=1.0, help=f"weight of the {name} discriminator (0: off)")
+    t.add_argument(
+        "--level-shift",
+        type=float,
+        help="probability of moving a sample and its style clip to another clip's mean expression "
+        "(default: TrainConfig.level_shift)",
+    )
     t.add_argument("--resume", type=Path, help="continue from a checkpoint written by this command")
     t.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     t.add_argument("-o", "--output", required=True, type=Path, help="checkpoint to write (.pth)")

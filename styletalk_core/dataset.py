@@ -61,10 +61,24 @@ class Batch:
 
 
 class SequenceSampler:
-    """Random 64-frame sequences with a style clip cut from another part of the same clip."""
+    """Random 64-frame sequences with a style clip cut from another part of the same clip.
 
-    def __init__(self, clips: list[Clip], seq_len: int = 64, style_len: tuple[int, int] = (64, 256), win_size: int = 5):
+    `level_shift`: the probability that a sample's target and style clip are both moved by the same
+    vector, from their clip's mean expression to the mean of another clip (any clip, labelled or
+    not). The per-clip level is mostly identity; few training speakers are too few to learn that the
+    output level follows the style clip, and this teaches exactly that."""
+
+    def __init__(
+        self,
+        clips: list[Clip],
+        seq_len: int = 64,
+        style_len: tuple[int, int] = (64, 256),
+        win_size: int = 5,
+        level_shift: float = 0.0,
+    ):
         self.clips = clips
+        self.level_shift = level_shift
+        self.levels = np.stack([c.exp.mean(0) for c in clips]).astype(np.float32)
         self.paired = [c for c in clips if c.phonemes is not None and len(c.exp) >= seq_len]
         if not self.paired:
             raise ValueError(f"no clip has phoneme labels and >= {seq_len} frames")
@@ -90,8 +104,12 @@ class SequenceSampler:
             clip = self.paired[k]
             t0 = int(rng.integers(len(clip.exp) - self.seq_len + 1))
             windows.append(self.windows[k][t0 : t0 + self.seq_len])
-            target.append(clip.exp[t0 : t0 + self.seq_len])
             seg, m = self._segment(clip.exp, rng)
+            shift = np.zeros(clip.exp.shape[1], np.float32)
+            if self.level_shift > 0 and rng.random() < self.level_shift:
+                shift = self.levels[int(rng.integers(len(self.levels)))] - clip.exp.mean(0)
+            target.append(clip.exp[t0 : t0 + self.seq_len] + shift)
+            seg[~m] += shift
             style.append(seg)
             mask.append(m)
             ids.append(self.style_index[clip.style])

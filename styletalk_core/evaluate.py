@@ -35,16 +35,25 @@ def shuffle_runs(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray, seed: int = 0) -> dict:
     """Per method: mean over clips of LandmarkScores; each clip is generated with its own first
-    256 frames as the style reference."""
+    256 frames as the style reference. Baselines: the training mean expression; the mean of the
+    style reference frames held still (how much the model gets from the style clip's level alone);
+    the model with the phoneme runs shuffled (what it gets without lip-sync)."""
     model, face = generator.model, load_face_model()
     rng = np.random.default_rng(seed)
-    rows: dict[str, list[LandmarkScores]] = {"model": [], "mean expression": [], "shuffled phonemes": []}
+    rows: dict[str, list[LandmarkScores]] = {
+        "model": [],
+        "mean expression": [],
+        "style-clip mean": [],
+        "shuffled phonemes": [],
+    }
     for clip in clips:
         if clip.phonemes is None:
             continue
         code = style_code(model, clip.exp)
         rows["model"].append(landmark_distance(generate_expression(model, clip.phonemes, code), clip.exp, face))
         rows["mean expression"].append(landmark_distance(np.repeat(mean_exp[None], len(clip.exp), 0), clip.exp, face))
+        level = clip.exp[: model.config.style_max_len].mean(0)  # what the style reference tells of the level
+        rows["style-clip mean"].append(landmark_distance(np.repeat(level[None], len(clip.exp), 0), clip.exp, face))
         shuffled = generate_expression(model, shuffle_runs(clip.phonemes, rng), code)
         rows["shuffled phonemes"].append(landmark_distance(shuffled, clip.exp, face))
     return {

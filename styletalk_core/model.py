@@ -35,6 +35,10 @@ class StyleTalkConfig:
     tail_hidden: int = 128
     upper_indices: tuple[int, ...] = UPPER_INDICES
     lower_indices: tuple[int, ...] = LOWER_INDICES
+    # Not in the official model (False there): the style code also carries the style clip's mean
+    # expression and the decoders predict the motion around it. A small-data option: few training
+    # speakers are not enough to learn that the per-clip level (mostly identity) follows the clip.
+    style_level: bool = False
 
     @classmethod
     def official(cls) -> StyleTalkConfig:
@@ -44,6 +48,10 @@ class StyleTalkConfig:
     @property
     def window(self) -> int:
         return 2 * self.win_size + 1
+
+    @property
+    def style_code_dim(self) -> int:
+        return self.d_model + (self.exp_dim if self.style_level else 0)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -327,12 +335,27 @@ class StyleTalk(nn.Module):
         self.decoder = DisentangleDecoder(self.config)
 
     def encode_style(self, clip: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
-        return self.style_encoder(clip, pad_mask)
+        """(B, L, 64) style clips -> (B, style_code_dim) codes: the pooled encoder output, then (with
+        `style_level`) the clip's mean expression over unpadded frames."""
+        code = self.style_encoder(clip, pad_mask)
+        if not self.config.style_level:
+            return code
+        keep = clip.new_ones(clip.shape[:2]) if pad_mask is None else (~pad_mask).to(clip.dtype)
+        level = (clip * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp_min(1.0)
+        return torch.cat([code, level], dim=-1)
+
+    def split_code(self, style_code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(learned code (B, d_model), level (B, 64) or None)."""
+        if not self.config.style_level:
+            return style_code, None
+        d = self.config.d_model
+        return style_code[..., :d], style_code[..., d:]
 
     def decode(self, windows: torch.Tensor, style_code: torch.Tensor) -> torch.Tensor:
-        """windows (B, T, W) phoneme ids, style_code (B, C) -> expression (B, T, 64)."""
-        content = self.content_encoder(windows)
-        return self.decoder(content, style_code)
+        """windows (B, T, W) phoneme ids, style_code (B, style_code_dim) -> expression (B, T, 64)."""
+        code, level = self.split_code(style_code)
+        out = self.decoder(self.content_encoder(windows), code)
+        return out if level is None else out + level[:, None, :]
 
     def forward(self, windows: torch.Tensor, clip: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
         return self.decode(windows, self.encode_style(clip, pad_mask))

@@ -43,6 +43,7 @@ class TrainConfig:
     triplet_margin: float = 5.0
     triplet_styles: int = 8
     triplet_per_style: int = 2
+    level_shift: float = 0.5  # see dataset.SequenceSampler
     # the paper's adversarial terms; 0 switches a discriminator off
     lambda_sync: float = 1.0
     lambda_temporal: float = 1.0
@@ -55,8 +56,9 @@ class TrainConfig:
 
 
 def small_config() -> StyleTalkConfig:
-    """The bundled default model: the official architecture, narrower (fits ~20 MB, trains on CPU)."""
-    return StyleTalkConfig(d_model=128, nhead=8, dim_feedforward=512, dynamic_k=8, tail_hidden=128)
+    """The bundled default model: the official architecture, narrower (fits ~20 MB, trains on CPU),
+    predicting the motion around the style clip's mean expression (`style_level`)."""
+    return StyleTalkConfig(d_model=128, nhead=8, dim_feedforward=512, dynamic_k=8, tail_hidden=128, style_level=True)
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Metrics:
     mouth_l1_mean_baseline: float  # the same for the training-set mean expression
     full_l1: float
     triplet_acc: float
+    mouth_l1_level_baseline: float = float("nan")  # the style reference's mean expression held still
     extra: dict = field(default_factory=dict)
 
 
@@ -82,24 +85,25 @@ def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_cl
     """Generate each paired clip with its own style (first 256 frames as the style reference)."""
     model.eval()
     lower = list(LOWER_INDICES)
-    errs, base, full = [], [], []
+    errs, base, level, full = [], [], [], []
     for c in clips:
         if c.phonemes is None:
             continue
         pred = generate_expression(model, c.phonemes, clip_style_codes(model, [c]))
         errs.append(np.abs(pred[:, lower] - c.exp[:, lower]).mean())
         base.append(np.abs(mean_exp[lower] - c.exp[:, lower]).mean())
+        level.append(np.abs(c.exp[: model.config.style_max_len, lower].mean(0) - c.exp[:, lower]).mean())
         full.append(np.abs(pred - c.exp).mean())
     acc = float("nan")
     if style_clips:
         labels = {s: i for i, s in enumerate(sorted({c.style for c in style_clips}))}
-        codes = clip_style_codes(model, style_clips)
+        codes = model.split_code(clip_style_codes(model, style_clips))[0]
         acc = triplet_accuracy(codes.cpu(), torch.tensor([labels[c.style] for c in style_clips]))
 
     def mean(values: list[float]) -> float:
         return float(np.mean(values)) if values else float("nan")
 
-    return Metrics(mean(errs), mean(base), mean(full), acc)
+    return Metrics(mean(errs), mean(base), mean(full), acc, mean(level))
 
 
 class Discriminators(torch.nn.Module):
@@ -168,7 +172,8 @@ class GeneratorStep(torch.nn.Module):
 
     def forward(self, windows, style, style_mask, segments, segment_mask) -> tuple[torch.Tensor, torch.Tensor]:
         code = self.model.encode_style(style, style_mask)
-        return self.model.decode(windows, code), self.model.encode_style(segments, segment_mask)
+        learned = self.model.split_code(self.model.encode_style(segments, segment_mask))[0]
+        return self.model.decode(windows, code), learned
 
 
 def distributed_rank(device: torch.device) -> tuple[int, int]:
@@ -199,7 +204,7 @@ def train(
     torch.manual_seed(cfg.seed)
     pretrain_rng = np.random.default_rng(cfg.seed)  # the same on every rank: identical frozen discriminators
     rng = np.random.default_rng([cfg.seed, rank])
-    sampler = SequenceSampler(train_clips, cfg.seq_len, cfg.style_frames, model_cfg.win_size)
+    sampler = SequenceSampler(train_clips, cfg.seq_len, cfg.style_frames, model_cfg.win_size, cfg.level_shift)
     mean_exp = np.concatenate([c.exp for c in sampler.paired]).mean(0)
     model = StyleTalk(model_cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)

@@ -32,7 +32,7 @@ def test_evaluate_prints_table(capsys):
     speaker = style_labels(labelled_clips()[0][0].stem)[1]
     assert main(["evaluate", "--data", str(data), "--speakers", speaker]) == 0
     out = capsys.readouterr().out
-    for row in ("model", "mean expression", "shuffled phonemes"):
+    for row in ("model", "mean expression", "style-clip mean", "shuffled phonemes"):
         assert row in out
 
 

@@ -87,6 +87,21 @@ def test_sampler_shapes():
     assert (~b.style_mask).sum(1).min() >= 16
 
 
+def test_level_shift_moves_target_and_style_clip_together():
+    """With level_shift=1 every sample is moved, target and style clip by the same vector, from its
+    clip's mean expression to another clip's mean (here: two constant clips, levels 0 and 5)."""
+    ids = np.zeros(40, np.int64)
+    clips = [Clip(f"c{v}", f"s{v}", f"s{v}", np.full((40, 64), v, np.float32), ids) for v in (0.0, 5.0)]
+    b = SequenceSampler(clips, seq_len=8, style_len=(8, 16), level_shift=1.0).sample(32, np.random.default_rng(0))
+    levels = b.target[:, 0, 0]
+    assert set(np.unique(levels)) == {0.0, 5.0}
+    for target, style, mask in zip(b.target, b.style, b.style_mask, strict=True):
+        np.testing.assert_array_equal(style[~mask], np.full_like(style[~mask], target[0, 0]))
+        assert (style[mask] == 0).all()  # padding stays zero
+    plain = SequenceSampler(clips, seq_len=8, style_len=(8, 16)).sample(8, np.random.default_rng(0))
+    assert all((t == s[0, 0]).all() for t, s in zip(plain.target, plain.style, strict=True))
+
+
 def test_all_paper_losses_train_log_and_resume(tmp_path):
     clips = _clips(np.random.default_rng(0))
     cfg = TrainConfig(
