@@ -31,6 +31,7 @@ REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 OFFSETS = (0, 1, 2, 3)
 LAMBDAS = (1.0, 10.0, 100.0, 1000.0)
 INVERSE_LAMBDA = 1000.0  # landmarks -> coefficients ridge; 1e2..1e4 give the same held-out r
+LEVEL_LAMBDAS = (100.0, 1000.0, 10000.0)  # clip mean shape -> clip mean expression ridge
 
 
 def paired_clips(roots: list[Path]) -> list[tuple[str, Path, Path]]:
@@ -91,6 +92,34 @@ def fit_inverse(clips: list[dict], lam: float = INVERSE_LAMBDA) -> np.ndarray:
     x = np.concatenate([landmark_features(c["lm"]) for c in clips])
     y = np.concatenate([c["exp"] - c["exp"].mean(0) for c in clips])
     return np.linalg.solve(x.T @ x + lam * np.eye(x.shape[1]), x.T @ y)
+
+
+def clip_shapes(raw: list[dict], target: np.ndarray) -> np.ndarray:
+    """(N, 468, 2): each clip's mean 2-D shape aligned to `target` (as extraction aligns a video)."""
+    return np.stack([np.nanmean(align_frames(c["lm"], target)[0], axis=0)[:, :2] for c in raw])
+
+
+def fit_level(shapes: np.ndarray, levels: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ridge (dual form: few clips, many features) from clip mean shapes to clip mean expressions:
+    (level_shape (468, 2), level_map (936, 64), exp_mean (64,))."""
+    mu, em = shapes.mean(0), levels.mean(0)
+    x = (shapes - mu).reshape(len(shapes), -1)
+    return mu, x.T @ np.linalg.solve(x @ x.T + lam * np.eye(len(x)), levels - em), em
+
+
+def level_errors(clips: list[dict], shapes: np.ndarray, lam: float) -> tuple[float, float]:
+    """Leave each speaker out: mouth-dim L1 of the estimated clip level vs the population mean's."""
+    levels = np.stack([c["exp"].mean(0) for c in clips])
+    speakers = np.array([c["speaker"] for c in clips])
+    lower = list(LOWER_INDICES)
+    est, base = [], []
+    for s in sorted(set(speakers)):
+        train, test = speakers != s, speakers == s
+        mu, w, em = fit_level(shapes[train], levels[train], lam)
+        pred = em + (shapes[test] - mu).reshape(test.sum(), -1) @ w
+        est += list(np.abs(pred - levels[test])[:, lower].mean(1))
+        base += list(np.abs(em - levels[test])[:, lower].mean(1))
+    return float(np.mean(est)), float(np.mean(base))
 
 
 def extraction_correlation(test: list[dict], model: FaceModel) -> np.ndarray:
@@ -178,10 +207,28 @@ def main() -> None:
         "units": "pixels of a 256x256 face crop; x right, y down, z towards the back (MediaPipe)",
     }
     exp_mean = np.mean([c["exp"].mean(0) for c in clips], axis=0)
+    # per-clip level from the clip's mean shape, aligned to the final mean shape as extraction does
+    shapes = clip_shapes(raw, mean)
+    level_results = {lam_l: level_errors(clips, shapes, lam_l) for lam_l in LEVEL_LAMBDAS}
+    level_lam = min(level_results, key=lambda k: level_results[k][0])
+    level_shape, level_map, _ = fit_level(shapes, np.stack([c["exp"].mean(0) for c in clips]), level_lam)
+    provenance["level_ridge_lambda"] = level_lam
+    provenance["held_out_level_mouth_l1"] = {
+        str(k): {"estimated": v[0], "population_mean": v[1]} for k, v in level_results.items()
+    }
     provenance["held_out_extraction_r"] = {"mouth_13_dims": mouth_r, "other_51_dims": rest_r,
                                            "per_dim": [round(float(r), 3) for r in corr]}  # fmt: skip
     inverse = fit_inverse(clips)
-    model = FaceModel(mean.astype(np.float32), basis.astype(np.float32), triangles, exp_mean, inverse, provenance)
+    model = FaceModel(
+        mean.astype(np.float32),
+        basis.astype(np.float32),
+        triangles,
+        exp_mean,
+        inverse,
+        provenance,
+        level_shape.astype(np.float32),
+        level_map.astype(np.float32),
+    )
     model.save(MODEL_FILE)
     err, base = results[lam]
     report = f"""# Embedded face model (`face_model.npz`)
@@ -197,6 +244,8 @@ Video/.mat frame offsets chosen per clip (see `provenance` in the file).
   {base:.2f} px (256² crop).
 - Video → coefficients (styletalk_core.style_extract) on held-out speakers, frame-to-frame Pearson r
   averaged over clips: mouth (13 dims) **{mouth_r:.2f}**, other 51 dims {rest_r:.2f}.
+- A clip's level (mean expression) from its mean aligned shape, leave each speaker out: mouth L1
+  **{level_results[level_lam][0]:.3f}** vs population mean {level_results[level_lam][1]:.3f} (ridge λ = {level_lam}).
 - Per λ: {json.dumps({str(k): [round(v[0], 3), round(v[1], 3)] for k, v in results.items()})}
 """
     MODEL_FILE.with_name("face_model.md").write_text(report)

@@ -27,6 +27,18 @@ class FaceModel:
     exp_mean: np.ndarray  # (64,) mean expression of the training clips (prior for a clip's level)
     inverse: np.ndarray  # (936, 64) ridge map: aligned 2-D landmark deviations -> coefficient deviations
     provenance: dict
+    # per-clip level: (468, 2) mean of the clips' mean aligned shapes, and (936, 64) ridge map from a
+    # clip's mean aligned shape (minus level_shape) to its mean expression (minus exp_mean)
+    level_shape: np.ndarray | None = None
+    level_map: np.ndarray | None = None
+
+    def clip_level(self, aligned: np.ndarray) -> np.ndarray:
+        """(64,) estimated mean expression of a clip from its (T, 468, >=2) aligned landmarks; the
+        population mean `exp_mean` when the model has no level map."""
+        if self.level_map is None or self.level_shape is None:
+            return self.exp_mean
+        shape = aligned.mean(0)[:, :2] - self.level_shape
+        return self.exp_mean + shape.reshape(-1) @ self.level_map
 
     def vertices(self, exp: np.ndarray) -> np.ndarray:
         """(T, 64) coefficients -> (T, 468, 3) vertices."""
@@ -42,14 +54,29 @@ class FaceModel:
             exp_mean=self.exp_mean.astype(np.float32),
             inverse=self.inverse.astype(np.float32),
             provenance=np.array(json.dumps(self.provenance)),
+            **(
+                {}
+                if self.level_map is None or self.level_shape is None
+                else {
+                    "level_shape": self.level_shape.astype(np.float32),
+                    "level_map": self.level_map.astype(np.float32),
+                }
+            ),
         )
 
 
 @lru_cache(maxsize=2)
 def load_face_model(path: Path = MODEL_FILE) -> FaceModel:
     with np.load(path, allow_pickle=False) as z:
+        level = {k: z[k] for k in ("level_shape", "level_map") if k in z.files}
         return FaceModel(
-            z["mean"], z["basis"], z["triangles"], z["exp_mean"], z["inverse"], json.loads(str(z["provenance"]))
+            z["mean"],
+            z["basis"],
+            z["triangles"],
+            z["exp_mean"],
+            z["inverse"],
+            json.loads(str(z["provenance"])),
+            **level,
         )
 
 

@@ -41,14 +41,15 @@ def landmark_features(aligned: np.ndarray) -> np.ndarray:
 def fit_expression(aligned: np.ndarray, model: FaceModel, smooth: int = 3) -> np.ndarray:
     """Coefficients from aligned landmarks by the model's ridge inverse (landmarks -> coefficients,
     learned on the paired data). Frame deviations come from the landmarks; the clip's constant level
-    is the training population's mean expression (`exp_mean`), as identity and level cannot be told
-    apart from one clip. A centred moving average of `smooth` frames removes tracking jitter."""
+    is estimated from its mean aligned shape (`FaceModel.clip_level`; identity and level are mixed
+    there, so this is a regression towards the population mean, not a measurement). A centred moving
+    average of `smooth` frames removes tracking jitter."""
     exp = landmark_features(aligned) @ model.inverse
     if smooth > 1 and len(exp) >= smooth:
         kernel = np.ones(smooth) / smooth
         padded = np.pad(exp, ((smooth // 2, smooth - 1 - smooth // 2), (0, 0)), mode="edge")
         exp = np.stack([np.convolve(padded[:, j], kernel, mode="valid") for j in range(exp.shape[1])], 1)
-    return (exp + model.exp_mean).astype(np.float32)
+    return (exp + model.clip_level(aligned)).astype(np.float32)
 
 
 def euler_angles(rot: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import scipy.io
 from styletalk_core.cli import main
 from styletalk_core.curves import load_curves
 from styletalk_core.errors import InputError
+from styletalk_core.face_model import load_face_model
 from styletalk_core.model import LOWER_INDICES
 from styletalk_core.style_clip import load_expression, load_pose
 from styletalk_core.style_extract import fill_lost_frames
@@ -29,6 +30,11 @@ def test_extract_style_mat_matches_official_mouth(tmp_path):
     r = (a * b).sum(0) / np.sqrt((a * a).sum(0) * (b * b).sum(0))
     # jaw-opening dim; the face model saw this clip, so this checks the pipeline, not generalisation
     assert r[0] > 0.6 and r[list(LOWER_INDICES)].mean() > 0.4
+    # the clip's level is estimated from its mean shape: nearer the official level than the prior
+    lower = list(LOWER_INDICES)
+    prior = load_face_model().exp_mean
+    est_err = np.abs(exp.mean(0) - official.mean(0))[lower].mean()
+    assert est_err < np.abs(prior - official.mean(0))[lower].mean()
 
 
 def test_generate_with_a_video_style(tmp_path):
