@@ -176,6 +176,12 @@ class GeneratorStep(torch.nn.Module):
         return self.model.decode(windows, code), learned
 
 
+def last_checkpoint(out: Path) -> Path:
+    """Where training keeps its latest state (`out` gets the best validation so far): NAME.last.pth."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.last{out.suffix}")
+
+
 def distributed_rank(device: torch.device) -> tuple[int, int]:
     """(rank, world size); joins the process group when launched by torchrun (WORLD_SIZE > 1)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -208,7 +214,7 @@ def train(
     mean_exp = np.concatenate([c.exp for c in sampler.paired]).mean(0)
     model = StyleTalk(model_cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    step = 0
+    step, best = 0, float("inf")
     state: dict = {}
     if resume is not None:
         model = load_generator(resume, device).model.train()
@@ -217,6 +223,7 @@ def train(
         if "optimizer" in state:
             opt.load_state_dict(state["optimizer"])
         step = int(state.get("step", 0))
+        best = float(state.get("best_score", float("inf")))
         rng = np.random.default_rng([cfg.seed, rank, step])
     discs = Discriminators(cfg, len(sampler.styles), device)
     if resume is not None and "discriminators" in state:
@@ -265,15 +272,20 @@ def train(
             log(json.dumps(entry))
         if rank == 0 and (step % cfg.val_every == 0 or step == cfg.steps):
             metrics = validate(model, val_clips, mean_exp, val_clips)
-            log(json.dumps({"step": step, "validation": asdict(metrics)}))
-            save_generator(
-                out,
-                model.eval(),
+            score = metrics.mouth_l1 if np.isfinite(metrics.mouth_l1) else -float(step)  # no validation: latest
+            improved = score < best
+            best = min(best, score)
+            log(json.dumps({"step": step, "validation": asdict(metrics), "best": improved}))
+            payload = dict(
                 optimizer=opt.state_dict(),
                 discriminators={k.replace(".module.", "."): v for k, v in discs.state_dict().items()},
                 step=step,
                 train_config=asdict(cfg),
                 mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
                 validation=asdict(metrics),
+                best_score=best,
             )
+            save_generator(last_checkpoint(out), model.eval(), **payload)
+            if improved:
+                save_generator(out, model, **payload)
     return metrics if metrics is not None else validate(model, val_clips, mean_exp, val_clips)

@@ -9,7 +9,7 @@ from styletalk_core.checkpoint import load_generator
 from styletalk_core.dataset import Clip, SequenceSampler, style_labels
 from styletalk_core.losses import reconstruction_loss, ssim_1d, triplet_accuracy, triplet_loss
 from styletalk_core.model import StyleTalkConfig
-from styletalk_core.train import TrainConfig, train
+from styletalk_core.train import TrainConfig, last_checkpoint, train
 
 TINY = StyleTalkConfig(
     d_model=32, nhead=4, dim_feedforward=64, content_layers=1, style_layers=1, decoder_layers=1, dropout=0.0
@@ -70,11 +70,17 @@ def test_tiny_model_overfits_and_resumes(tmp_path):
     metrics = train(clips, clips, out, TINY, cfg, log=logs.append)
     assert metrics.mouth_l1 < 0.5 * metrics.mouth_l1_mean_baseline, metrics
     assert any('"rec"' in line for line in logs) and any("validation" in line for line in logs)
-    # resume continues from the saved step and optimizer
-    more = TrainConfig(**{**cfg.__dict__, "steps": 210})
-    train(clips, clips, out, TINY, more, resume=out, log=logs.append)
-    ckpt = torch.load(out, weights_only=True)
-    assert ckpt["step"] == 210 and "optimizer" in ckpt
+    # resume continues from the saved step and optimizer; OUT keeps the best validation, OUT.last the latest
+    last = last_checkpoint(out)
+    assert torch.load(last, weights_only=True)["step"] == torch.load(out, weights_only=True)["step"] == 200
+    more = TrainConfig(**{**cfg.__dict__, "steps": 260, "val_every": 20, "lr": 0.3})  # diverges: no new best
+    train(clips, clips, out, TINY, more, resume=last, log=logs.append)
+    ckpt = torch.load(last, weights_only=True)
+    assert ckpt["step"] == 260 and "optimizer" in ckpt
+    best = torch.load(out, weights_only=True)
+    assert best["validation"]["mouth_l1"] == min(
+        json.loads(x)["validation"]["mouth_l1"] for x in logs if "validation" in x
+    )
     assert load_generator(out).model.config == TINY
 
 
