@@ -67,6 +67,7 @@ def main() -> None:
     ap.add_argument("--data", nargs="+", type=Path, required=True)
     ap.add_argument("--command", default="", help="the training command, recorded in the model card")
     ap.add_argument("--val-speakers", nargs="+", default=[], help="held-out speakers for the landmark table")
+    ap.add_argument("--note", default="", help="why this checkpoint was released (a paragraph for the card)")
     args = ap.parse_args()
     gen = load_generator(args.trained)
     raw = read_checkpoint(args.trained, "training checkpoint")
@@ -120,11 +121,13 @@ def main() -> None:
             "\n## Landmark distance on held-out speakers (`styletalk evaluate`)\n\n"
             f"Speakers: {', '.join(args.val_speakers)} ({len(held_out)} labelled clips); "
             "px at 256², embedded face model.\n\n"
-            "| method | M-LMD | F-LMD |\n|---|---|---|\n"
-            + "".join(f"| {k} | {v['M-LMD']:.3f} | {v['F-LMD']:.3f} |\n" for k, v in table.items())
+            "| method | M-LMD | F-LMD | lip motion / real |\n|---|---|---|---|\n"
+            + "".join(f"| {k} | {v['M-LMD']:.3f} | {v['F-LMD']:.3f} | {v['motion']:.2f} |\n" for k, v in table.items())
             + "\n"
             + reading(table)
         )
+    if args.note:
+        card += f"\n## Which checkpoint\n\n{args.note}\n"
     (DEFAULT_CHECKPOINT.parent / "MODEL_CARD.md").write_text(card)
     print(card)
 

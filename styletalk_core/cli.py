@@ -231,9 +231,10 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     mean_exp = stored.numpy() if stored is not None else np.concatenate([c.exp for c in clips]).mean(0)
     table = evaluate(generator, clips, mean_exp)
     print(f"{len(clips)} clips of {', '.join(args.speakers)}; landmark distance in px at 256x256 (embedded face model)")
-    print(f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}")
+    print(f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}{'motion':>8}")
     for name, row in table.items():
-        print(f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}")
+        print(f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}")
+    print("motion: lip movement (std over time) relative to the real clip's")
     base = table["mean expression"]["M-LMD"]
     print(f"model / mean-expression M-LMD: {table['model']['M-LMD'] / base:.2f}")
 

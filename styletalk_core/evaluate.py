@@ -17,12 +17,15 @@ from .inference import generate_expression, style_code
 class LandmarkScores:
     mouth: float  # mean 2-D distance of the lip vertices, pixels of a 256x256 crop
     face: float  # the same over all 468 vertices
+    motion: float  # lip movement: std over time of the lip vertices, predicted / true (1 = as lively)
 
 
 def landmark_distance(pred_exp: np.ndarray, true_exp: np.ndarray, model: FaceModel) -> LandmarkScores:
     p, t = model.vertices(pred_exp)[..., :2], model.vertices(true_exp)[..., :2]
     dist = np.linalg.norm(p - t, axis=-1)  # (T, 468)
-    return LandmarkScores(float(dist[:, list(LIP_VERTICES)].mean()), float(dist.mean()))
+    lips = list(LIP_VERTICES)
+    motion = p[:, lips].std(0).mean() / max(float(t[:, lips].std(0).mean()), 1e-9)
+    return LandmarkScores(float(dist[:, lips].mean()), float(dist.mean()), float(motion))
 
 
 def shuffle_runs(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -60,6 +63,7 @@ def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray
         k: {
             "M-LMD": float(np.mean([s.mouth for s in v])),
             "F-LMD": float(np.mean([s.face for s in v])),
+            "motion": float(np.mean([s.motion for s in v])),
             "clips": len(v),
         }
         for k, v in rows.items()
