@@ -17,7 +17,10 @@ from styletalk_core.phonemes import (
     compound_pronunciation,
     frames_from_timeline,
     load_audio,
+    merge_segments,
     phonemes_from_audio,
+    split_long_region,
+    split_transcript,
 )
 
 from .conftest import REPO, labelled_clips, shared_path
@@ -71,17 +74,46 @@ def test_compound_fallback_for_missing_words():
     assert compound_pronunciation("qwxzvb", lexicon.get) is None
 
 
-def test_forced_alignment_with_the_committed_transcripts(caplog):
+@pytest.mark.parametrize("long_audio_s", [1e9, 0.0], ids=["one-pass", "segment-by-segment"])
+def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
     """Official labels vs forced alignment with the transcripts in tests/data/transcripts (written
-    from the official phone sequences; see the README there): first clip that has one."""
+    from the official phone sequences; see the README there): first clip that has one; in one
+    pass, and the way long audio is aligned (segments sharing the transcript)."""
     texts = REPO / "tests" / "data" / "transcripts"
     pairs = [(w, lab) for w, lab in labelled_clips() if (texts / f"{w.stem}.txt").exists()]
     if not pairs:
         pytest.skip(f"no transcript in {texts} for the sample clips")
     wav, labels = pairs[0]
     ref = load_phoneme_labels(labels)
-    pred = phonemes_from_audio(wav, (texts / f"{wav.stem}.txt").read_text())
+    pred = phonemes_from_audio(wav, (texts / f"{wav.stem}.txt").read_text(), long_audio_s=long_audio_s)
     assert len(pred) == len(ref) and _agreement(pred, ref) >= 0.9
+
+
+def test_transcript_shared_across_segments():
+    # matched words stay with their segment; an unmatched run is shared by the recognised words on each side
+    assert split_transcript("a b c d e f".split(), [["a", "b"], ["x", "d", "e"], ["f"]], [1, 1, 1]) == [
+        ["a", "b"], ["c", "d", "e"], ["f"]
+    ]  # fmt: skip
+    assert split_transcript("a b c d e f".split(), [["a", "b", "x"], ["d", "e"], ["f"]], [1, 1, 1]) == [
+        ["a", "b", "c"], ["d", "e"], ["f"]
+    ]  # fmt: skip
+    assert split_transcript("q a b".split(), [[], ["a", "b"]], [1, 1]) == [[], ["q", "a", "b"]]
+    # nothing recognised matches: spread by duration
+    assert split_transcript("q r s t".split(), [["x"], ["y"]], [3, 1]) == [["q", "r", "s"], ["t"]]
+
+
+def test_long_regions_cut_at_pauses_and_short_segments_merged():
+    rng = np.random.default_rng(0)
+    loud = (rng.normal(size=SAMPLE_RATE * 10) * 3000).astype(np.int16)
+    loud[SAMPLE_RATE * 7 : SAMPLE_RATE * 7 + 800] = 0  # a pause at 7 s
+    pieces = split_long_region(100, loud, SAMPLE_RATE * 8)
+    assert len(pieces) == 2 and pieces[0][0] == 100
+    assert SAMPLE_RATE * 7 < pieces[1][0] - 100 < SAMPLE_RATE * 7 + 800  # cut inside the pause
+    assert sum(len(p[1]) for p in pieces) == len(loud)
+    pcm = np.arange(1000, dtype=np.int16)
+    segs = [(0, pcm[0:100].tobytes()), (150, pcm[150:300].tobytes()), (800, pcm[800:900].tobytes())]
+    merged = merge_segments(pcm, segs, 400)
+    assert [(s, len(b) // 2) for s, b in merged] == [(0, 300), (800, 100)]  # the gap 100..150 is kept
 
 
 def test_any_format_rate_and_channels(clip, tmp_path):
