@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import io
 import logging
 import os
 import re
@@ -14,8 +12,8 @@ import numpy as np
 from .errors import InputError
 from .fileio import require_file
 from .labels import FPS, PHONEME_IDS, SIL
+from .speech_segments import MAX_SEGMENT, SAMPLE_RATE, merge_segments, speech_segments, split_transcript
 
-SAMPLE_RATE = 16000
 # Official labels sit about one frame later than pocketsphinx's phone boundaries; measured on the
 # official samples (benchmarks/phoneme_agreement.py): frame i takes the phone at i/30 s - 20 ms.
 LABEL_DELAY_S = 0.02
@@ -23,7 +21,6 @@ CENTI = 100  # pocketsphinx frames per second
 # With a transcript, audio up to this long is aligned in one pass (memory grows faster than the
 # length: ~0.3 GB for 72 s, ~2.5 GB for 288 s); longer audio is aligned speech segment by segment.
 LONG_AUDIO_S = 120.0
-MAX_SEGMENT = 60 * SAMPLE_RATE  # longest piece decoded at once, in samples (~0.3 GB)
 log = logging.getLogger("styletalk.phonemes")
 
 
@@ -132,89 +129,10 @@ def _paint(timeline: np.ndarray, phones: list[tuple[str, int, int]], offset: int
         timeline[offset + start : offset + start + duration] = pid
 
 
-def split_long_region(start: int, pcm: np.ndarray, max_len: int) -> list[tuple[int, np.ndarray]]:
-    """Cut a speech region longer than `max_len` samples into pieces of max_len / 2 .. max_len,
-    each cut at the quietest 10 ms in that range (a pause, if there is one)."""
-    hop = SAMPLE_RATE // CENTI
-    pieces = []
-    while len(pcm) > max_len:
-        lo = max_len // 2
-        frames = pcm[lo : lo + (max_len - lo) // hop * hop].reshape(-1, hop).astype(np.float32)
-        cut = lo + int(np.argmin((frames**2).mean(1))) * hop + hop // 2
-        pieces.append((start, pcm[:cut]))
-        start, pcm = start + cut, pcm[cut:]
-    return pieces + [(start, pcm)]
-
-
-def _speech_segments(pcm: np.ndarray):
-    """Speech regions (start sample, pcm bytes) found by VAD and cut to at most MAX_SEGMENT_S, so
-    long audio is decoded piece by piece at bounded memory."""
-    from pocketsphinx.segmenter import Segmenter
-
-    # 0.5 s windows keep short pauses inside a segment: more context for the language model
-    # (+-1 frame agreement 0.783 -> 0.797 on the official samples against 0.3 s / 0.9)
-    seg = Segmenter(sample_rate=SAMPLE_RATE, window=0.5, ratio=0.8)
-    for s in seg.segment(io.BytesIO(pcm.tobytes())):
-        region = np.frombuffer(s.pcm, dtype=np.int16)
-        for start, piece in split_long_region(int(round(s.start_time * SAMPLE_RATE)), region, MAX_SEGMENT):
-            yield start, piece.tobytes()
-
-
-def merge_segments(pcm: np.ndarray, segments: list[tuple[int, bytes]], max_len: int) -> list[tuple[int, bytes]]:
-    """Neighbouring speech segments joined (with the audio between them) while the span stays
-    within `max_len` samples: fewer boundaries to share a transcript across."""
-    spans: list[list[int]] = []
-    for start, seg in segments:
-        end = start + len(seg) // 2
-        if spans and end - spans[-1][0] <= max_len:
-            spans[-1][1] = end
-        else:
-            spans.append([start, end])
-    return [(a, pcm[a:b].tobytes()) for a, b in spans]
-
-
 def frames_from_timeline(timeline: np.ndarray, n_frames: int, delay_s: float = LABEL_DELAY_S) -> np.ndarray:
     """Sample a 100 fps phone timeline at 30 fps: frame i takes the phone at i/30 s - delay."""
     idx = np.round((np.arange(n_frames) / FPS - delay_s) * CENTI).astype(int)
     return timeline[np.clip(idx, 0, len(timeline) - 1)]
-
-
-def split_transcript(words: list[str], segment_words: list[list[str]], weights: list[float]) -> list[list[str]]:
-    """Give each transcript word to a speech segment: words matched (difflib) to a segment's
-    recognised words go to that segment; a run of unmatched words between two matched ones is
-    shared between their segments in proportion to the unmatched recognised words on each side
-    (leading and trailing runs go to the first and last matched segment). With no match at all,
-    words are spread by segment `weights` (e.g. durations)."""
-    hyp = [(w, i) for i, seg in enumerate(segment_words) for w in seg]
-    matcher = difflib.SequenceMatcher(a=words, b=[w for w, _ in hyp], autojunk=False)
-    owner: list[int | None] = [None] * len(words)
-    position: list[int | None] = [None] * len(words)  # index into hyp of the matched word
-    for a, b, size in matcher.get_matching_blocks():
-        for k in range(size):
-            owner[a + k], position[a + k] = hyp[b + k][1], b + k
-    if words and all(o is None for o in owner):
-        edges = np.cumsum(weights) / max(sum(weights), 1e-9)
-        owner = [min(int(np.searchsorted(edges, (k + 0.5) / len(words))), len(weights) - 1) for k in range(len(words))]
-    matched = [k for k, o in enumerate(owner) if o is not None]
-    out: list[list[str]] = [[] for _ in segment_words]
-    if not matched:
-        return out
-    for k in range(len(words)):
-        if owner[k] is not None:
-            continue
-        before = max((m for m in matched if m < k), default=None)
-        after = min((m for m in matched if m > k), default=None)
-        if before is None or after is None or owner[before] == owner[after] or position[before] is None:
-            owner[k] = owner[before if before is not None else after]
-            continue
-        # unmatched recognised words left in the earlier segment vs before the match in the later one
-        left = sum(1 for b in range(position[before] + 1, position[after]) if hyp[b][1] == owner[before])
-        right = position[after] - position[before] - 1 - left
-        share = (left + 0.5) / (left + right + 1.0)
-        owner[k] = owner[before] if (k - before) / (after - before) <= share else owner[after]
-    for word, o in zip(words, owner, strict=True):
-        out[o].append(word)
-    return out
 
 
 def phonemes_from_audio(
@@ -239,8 +157,12 @@ def phonemes_from_audio(
             transcript = None
         _paint(timeline, phones, 0)
     elif transcript is not None:
-        segments = merge_segments(pcm, list(_speech_segments(pcm)), MAX_SEGMENT)
-        hyps = [_recognise(seg) for _, seg in segments]
+        segments = merge_segments(pcm, list(speech_segments(pcm)), MAX_SEGMENT)
+        hyps = []
+        for start, seg in segments:  # recognition pass: the first half of the work
+            hyps.append(_recognise(seg))
+            if progress is not None:
+                progress(min(start + len(seg) // 2, total) // 2, total)
         shares = split_transcript(words, hyps, [len(seg) for _, seg in segments])
         for (start, seg), hyp, share in zip(segments, hyps, shares, strict=True):
             phones = _align(seg, share, extra)
@@ -250,9 +172,9 @@ def phonemes_from_audio(
                 )
             _paint(timeline, phones or _align(seg, hyp), start * CENTI // SAMPLE_RATE)
             if progress is not None:
-                progress(min(start + len(seg) // 2, total), total)
+                progress((total + min(start + len(seg) // 2, total)) // 2, total)
     if transcript is None:
-        for start, seg in _speech_segments(pcm):
+        for start, seg in speech_segments(pcm):
             offset = start * CENTI // SAMPLE_RATE
             _paint(timeline, _align(seg, _recognise(seg)), offset)
             if progress is not None:

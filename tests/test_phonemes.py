@@ -17,11 +17,9 @@ from styletalk_core.phonemes import (
     compound_pronunciation,
     frames_from_timeline,
     load_audio,
-    merge_segments,
     phonemes_from_audio,
-    split_long_region,
-    split_transcript,
 )
+from styletalk_core.speech_segments import merge_segments, split_long_region, split_transcript
 
 from .conftest import REPO, labelled_clips, shared_path
 
@@ -85,8 +83,13 @@ def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
         pytest.skip(f"no transcript in {texts} for the sample clips")
     wav, labels = pairs[0]
     ref = load_phoneme_labels(labels)
-    pred = phonemes_from_audio(wav, (texts / f"{wav.stem}.txt").read_text(), long_audio_s=long_audio_s)
+    seen = []
+    text = (texts / f"{wav.stem}.txt").read_text()
+    pred = phonemes_from_audio(
+        wav, text, progress=lambda done, total: seen.append(done / total), long_audio_s=long_audio_s
+    )
     assert len(pred) == len(ref) and _agreement(pred, ref) >= 0.9
+    assert seen == sorted(seen) and seen[-1] == 1.0
 
 
 def test_transcript_shared_across_segments():
