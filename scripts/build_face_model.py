@@ -40,11 +40,26 @@ def paired_clips(roots: list[Path]) -> list[tuple[str, Path, Path]]:
     return [(name, mats[name], videos[name]) for name in sorted(mats.keys() & videos.keys())]
 
 
-def tracked(video: Path, cache: Path) -> np.ndarray:
-    f = cache / f"{video.parent.parent.parent.name}_{video.stem}.npy"
+def tracked(video: Path, cache: Path, refine: bool) -> np.ndarray:
+    f = cache / f"{video.parent.parent.parent.name}_{video.stem}{'_refined' if refine else ''}.npy"
     if not f.exists():
-        np.save(f, track_landmarks(video)[0])
+        np.save(f, track_landmarks(video, refine=refine)[0])
     return np.load(f)
+
+
+def aligned_clips(raw: list[dict], key: str) -> list[dict]:
+    """Clips with landmarks `key` aligned (to the first clip's first frame, then twice to the mean
+    aligned shape), frames without a face dropped."""
+    first = raw[0][key][~np.isnan(raw[0][key]).any((1, 2))][0]
+    reference = first
+    for _ in range(3):
+        aligned = [align_frames(c[key], reference)[0] for c in raw]
+        reference = np.nanmean(np.concatenate(aligned), axis=0)
+    clips = []
+    for c, a in zip(raw, aligned, strict=True):
+        ok = ~np.isnan(a).any((1, 2))
+        clips.append({**c, "lm": a[ok], "exp": c["exp"][ok], "lost": int((~ok).sum())})
+    return clips
 
 
 def pick_offset(exp: np.ndarray, lm: np.ndarray) -> tuple[int, np.ndarray]:
@@ -143,23 +158,17 @@ def main() -> None:
     raw = []
     frames = 0
     for name, mat, video in tqdm(paired_clips(args.data), desc="track", unit="clip"):
-        lm = tracked(video, args.cache)
+        lm, fine = tracked(video, args.cache, refine=False), tracked(video, args.cache, refine=True)
         frames += len(lm)
         exp = load_expression(mat)
         off, n = pick_offset(exp, lm)
-        raw.append(
-            {"name": name, "speaker": style_labels(name)[1], "exp": exp[:n], "lm": lm[off : off + n], "offset": off}
-        )
+        raw.append({
+            "name": name, "speaker": style_labels(name)[1], "exp": exp[:n], "offset": off,
+            "lm": lm[off : off + n], "refined": fine[off : off + n],
+        })  # fmt: skip
     track_s = time.perf_counter() - t0
-    # alignment: to the first clip's first frame, then twice to the mean aligned shape
-    reference = raw[0]["lm"][~np.isnan(raw[0]["lm"]).any((1, 2))][0]
-    for _ in range(3):
-        aligned = [align_frames(c["lm"], reference)[0] for c in raw]
-        reference = np.nanmean(np.concatenate(aligned), axis=0)
-    clips = []
-    for c, a in zip(raw, aligned, strict=True):
-        ok = ~np.isnan(a).any((1, 2))
-        clips.append({**c, "lm": a[ok], "exp": c["exp"][ok], "lost": int((~ok).sum())})
+    clips = aligned_clips(raw, "lm")  # geometry: the plain mesh (its neutral lips meet cleanly)
+    fine_clips = aligned_clips(raw, "refined")  # style extraction: the refined lips
     # leave-speakers-out evaluation (each speaker held out once), choosing the ridge strength
     speakers = sorted({c["speaker"] for c in clips})
     results = {}
@@ -178,8 +187,9 @@ def main() -> None:
         b = fit_basis(train, lam)
         m = np.mean([c["lm"].mean(0) - np.tensordot(c["exp"].mean(0), b, axes=(0, 0)) for c in train], axis=0)
         e = np.mean([c["exp"].mean(0) for c in train], axis=0)
-        fold = FaceModel(m, b, np.zeros((0, 3), np.int32), e, fit_inverse(train), {})
-        corr.append(extraction_correlation([c for c in clips if c["speaker"] == s], fold))
+        inverse = fit_inverse([c for c in fine_clips if c["speaker"] != s])
+        fold = FaceModel(m, b, np.zeros((0, 3), np.int32), e, inverse, {})
+        corr.append(extraction_correlation([c for c in fine_clips if c["speaker"] == s], fold))
     corr = np.mean(corr, axis=0)
     mouth_r = float(corr[list(LOWER_INDICES)].mean())
     rest_r = float(np.delete(corr, list(LOWER_INDICES)).mean())
@@ -189,7 +199,8 @@ def main() -> None:
     triangles = orient_towards_camera(triangles_from_edges(list(FACEMESH_TESSELATION)), mean)
     provenance = {
         "built_by": "scripts/build_face_model.py",
-        "tracker": "mediapipe 0.10.21 FaceMesh (468 landmarks, refine_landmarks=False)",
+        "tracker": "mediapipe 0.10.21 FaceMesh, 468 landmarks: geometry from refine_landmarks=False, "
+        "extraction maps (inverse, level) from refine_landmarks=True",
         "clips": [
             {
                 "name": c["name"],
@@ -208,17 +219,17 @@ def main() -> None:
     }
     exp_mean = np.mean([c["exp"].mean(0) for c in clips], axis=0)
     # per-clip level from the clip's mean shape, aligned to the final mean shape as extraction does
-    shapes = clip_shapes(raw, mean)
-    level_results = {lam_l: level_errors(clips, shapes, lam_l) for lam_l in LEVEL_LAMBDAS}
+    shapes = clip_shapes([{"lm": c["refined"]} for c in raw], mean)
+    level_results = {lam_l: level_errors(fine_clips, shapes, lam_l) for lam_l in LEVEL_LAMBDAS}
     level_lam = min(level_results, key=lambda k: level_results[k][0])
-    level_shape, level_map, _ = fit_level(shapes, np.stack([c["exp"].mean(0) for c in clips]), level_lam)
+    level_shape, level_map, _ = fit_level(shapes, np.stack([c["exp"].mean(0) for c in fine_clips]), level_lam)
     provenance["level_ridge_lambda"] = level_lam
     provenance["held_out_level_mouth_l1"] = {
         str(k): {"estimated": v[0], "population_mean": v[1]} for k, v in level_results.items()
     }
     provenance["held_out_extraction_r"] = {"mouth_13_dims": mouth_r, "other_51_dims": rest_r,
                                            "per_dim": [round(float(r), 3) for r in corr]}  # fmt: skip
-    inverse = fit_inverse(clips)
+    inverse = fit_inverse(fine_clips)
     model = FaceModel(
         mean.astype(np.float32),
         basis.astype(np.float32),
@@ -237,6 +248,8 @@ Built by `scripts/build_face_model.py` from {len(clips)} paired clips ({sum(len(
 {len(speakers)} speakers) of the MIT-licensed official StyleTalk and DreamTalk samples in ../shared/reference:
 MediaPipe 0.10.21 face mesh (468 landmarks) → similarity alignment on stable points → ridge regression
 (λ = {lam}) of aligned landmarks on the official 64 expression coefficients, each clip's mean absorbing identity.
+The style-extraction maps (landmarks → coefficients, clip level) use the refined mesh (`refine_landmarks=True`),
+whose lip contours are finer.
 Video/.mat frame offsets chosen per clip (see `provenance` in the file).
 
 - {len(triangles)} triangles (3-cliques of MediaPipe's tesselation edges, spurious ones removed; mouth and eyes open).

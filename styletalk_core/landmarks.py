@@ -32,14 +32,16 @@ def read_video_frames(path: str | os.PathLike):
 
 
 def track_landmarks(
-    path: str | os.PathLike, progress: Callable[[int], None] | None = None
+    path: str | os.PathLike, progress: Callable[[int], None] | None = None, refine: bool = True
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """(T, 468, 3) landmarks in pixels (x, y, z scaled like x) with NaN rows where no face was found,
-    and the frame size (width, height)."""
+    and the frame size (width, height). `refine`: MediaPipe's attention model, whose lip contours
+    are finer (style extraction uses it; the face model's geometry is built from the plain mesh);
+    its 10 extra iris points are dropped."""
     from mediapipe.python.solutions.face_mesh import FaceMesh
 
     out, size = [], (0, 0)
-    with FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=False) as mesh:
+    with FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=refine) as mesh:
         for i, frame in enumerate(read_video_frames(path)):
             h, w = frame.shape[:2]
             size = (w, h)
