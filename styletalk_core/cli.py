@@ -402,11 +402,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--level-shift",
         type=float,
         help="probability of moving a sample and its style clip to another clip's mean expression "
-        "(default: TrainConfig.level_shift)",
+        "(default 0.5; 0: off)",
     )
     t.add_argument("--resume", type=Path, help="continue from a checkpoint written by this command")
     t.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
-    t.add_argument("-o", "--output", required=True, type=Path, help="checkpoint to write (.pth)")
+    t.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="checkpoint to write (.pth): the best validation; NAME.last.pth: the latest",
+    )
     t.set_defaults(func=cmd_train)
     return parser
 

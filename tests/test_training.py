@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from styletalk_core.checkpoint import load_generator
@@ -124,3 +125,11 @@ def test_all_paper_losses_train_log_and_resume(tmp_path):
     logs.clear()
     train(clips, clips, out, TINY, TrainConfig(**{**cfg.__dict__, "steps": 4}), resume=out, log=logs.append)
     assert not any("pretrain_step" in x for x in logs)  # frozen discriminators come back from the checkpoint
+
+
+def test_train_cli_help_states_the_level_shift_default(capsys):
+    from styletalk_core.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    assert f"default {TrainConfig.level_shift:g};" in " ".join(capsys.readouterr().out.split())
