@@ -52,11 +52,15 @@ def labelled_clips() -> list[tuple[Path, Path]]:
     return pairs
 
 
-def style_video_with_coefficients() -> tuple[Path, Path]:
-    """The first style-clip video that has its official 3DMM .mat."""
+def style_video_with_coefficients(seen_by_face_model: bool = False) -> tuple[Path, Path]:
+    """The first style-clip video that has its official 3DMM .mat (and, if asked, that the embedded
+    face model was built from, per its provenance)."""
+    from styletalk_core.face_model import load_face_model
+
+    seen = {c["name"] for c in load_face_model().provenance.get("clips", [])}
     for video in sample_files("style_clips/video", "*.mp4"):
         mat = video.parents[1] / "3DMM" / f"{video.stem}.mat"
-        if mat.exists():
+        if mat.exists() and (video.stem in seen or not seen_by_face_model):
             return video, mat
     pytest.skip(f"no style video with a 3DMM .mat under {SAMPLES / 'style_clips'}")
 

@@ -17,7 +17,7 @@ from .conftest import style_video_with_coefficients
 
 
 def test_extract_style_mat_matches_official_mouth(tmp_path):
-    video, mat = style_video_with_coefficients()
+    video, mat = style_video_with_coefficients(seen_by_face_model=True)
     official = load_expression(mat)
     out = tmp_path / "clip.mat"
     assert main(["extract-style", str(video), "-o", str(out)]) == 0
