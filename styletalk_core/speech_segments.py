@@ -3,6 +3,7 @@ and a transcript shared out among the pieces (for segment-by-segment forced alig
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import io
 
@@ -73,19 +74,22 @@ def split_transcript(words: list[str], segment_words: list[list[str]], weights: 
     out: list[list[str]] = [[] for _ in segment_words]
     if not matched:
         return out
+    shares: dict[int, float] = {}  # per run (keyed by the matched word before it)
     for k in range(len(words)):
         if owner[k] is not None:
             continue
-        before = max((m for m in matched if m < k), default=None)
-        after = min((m for m in matched if m > k), default=None)
+        i = bisect.bisect_left(matched, k)
+        before = matched[i - 1] if i > 0 else None
+        after = matched[i] if i < len(matched) else None
         if before is None or after is None or owner[before] == owner[after] or position[before] is None:
             owner[k] = owner[before if before is not None else after]
             continue
-        # unmatched recognised words left in the earlier segment vs before the match in the later one
-        left = sum(1 for b in range(position[before] + 1, position[after]) if hyp[b][1] == owner[before])
-        right = position[after] - position[before] - 1 - left
-        share = (left + 0.5) / (left + right + 1.0)
-        owner[k] = owner[before] if (k - before) / (after - before) <= share else owner[after]
+        if before not in shares:
+            # unmatched recognised words left in the earlier segment vs before the match in the later one
+            gap = range(position[before] + 1, position[after])
+            left = sum(1 for b in gap if hyp[b][1] == owner[before])
+            shares[before] = (left + 0.5) / (len(gap) + 1.0)
+        owner[k] = owner[before] if (k - before) / (after - before) <= shares[before] else owner[after]
     for word, o in zip(words, owner, strict=True):
         out[o].append(word)
     return out
