@@ -86,6 +86,7 @@ class SequenceSampler:
         self.style_index = {s: i for i, s in enumerate(self.styles)}
         self.seq_len, self.style_len, self.win_size = seq_len, style_len, win_size
         self.windows = [phoneme_windows(c.phonemes, win_size) for c in self.paired]
+        self.paired_levels = [c.exp.mean(0) for c in self.paired]
 
     def _segment(self, exp: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.style_len
@@ -107,7 +108,7 @@ class SequenceSampler:
             seg, m = self._segment(clip.exp, rng)
             shift = np.zeros(clip.exp.shape[1], np.float32)
             if self.level_shift > 0 and rng.random() < self.level_shift:
-                shift = self.levels[int(rng.integers(len(self.levels)))] - clip.exp.mean(0)
+                shift = self.levels[int(rng.integers(len(self.levels)))] - self.paired_levels[k]
             target.append(clip.exp[t0 : t0 + self.seq_len] + shift)
             seg[~m] += shift
             style.append(seg)

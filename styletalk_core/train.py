@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -25,6 +26,7 @@ from .discriminators import (
     sync_generator_loss,
 )
 from .face_model import load_face_model
+from .fileio import atomic_path
 from .inference import generate_expression
 from .losses import reconstruction_loss, triplet_accuracy, triplet_loss
 from .model import LOWER_INDICES, StyleTalk, StyleTalkConfig
@@ -286,6 +288,7 @@ def train(
                 best_score=best,
             )
             save_generator(last_checkpoint(out), model.eval(), **payload)
-            if improved:
-                save_generator(out, model, **payload)
+            if improved:  # the same bytes: copy rather than serialise twice
+                with atomic_path(out) as tmp:
+                    shutil.copyfile(last_checkpoint(out), tmp)
     return metrics if metrics is not None else validate(model, val_clips, mean_exp, val_clips)
