@@ -19,12 +19,17 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
-@pytest.fixture(scope="session")
-def parity_case():
+def load_npz(*parts: str) -> dict:
+    """Every array of an .npz under ../shared/reference, as a dict."""
     import numpy as np
 
-    with np.load(shared_path("parity", "styletalk_case1.npz")) as z:
+    with np.load(shared_path(*parts)) as z:
         return {k: z[k] for k in z.files}
+
+
+@pytest.fixture(scope="session")
+def parity_case():
+    return load_npz("parity", "styletalk_case1.npz")
 
 
 @pytest.fixture(scope="session")

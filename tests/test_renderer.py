@@ -18,13 +18,12 @@ from styletalk_core.curves import Curves
 from styletalk_core.errors import CheckpointError, InputError
 from styletalk_core.style_clip import load_pose
 
-from .conftest import labelled_clips, official_sample, shared_path
+from .conftest import labelled_clips, load_npz, official_sample, shared_path
 
 
 @pytest.fixture(scope="module")
 def case():
-    with np.load(shared_path("parity", "renderer_case1.npz")) as z:
-        return {k: z[k] for k in z.files}
+    return load_npz("parity", "renderer_case1.npz")
 
 
 @pytest.fixture(scope="module")
