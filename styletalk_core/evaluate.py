@@ -1,5 +1,5 @@
 """Landmark-distance evaluation through the embedded face model: M-LMD / F-LMD analogues (px at 256²)
-for a generator and two baselines on held-out clips."""
+for a generator and three baselines on held-out clips."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .checkpoint import LoadedGenerator
 from .dataset import Clip
 from .face_model import LIP_VERTICES, FaceModel, load_face_model
 from .inference import generate_expression, style_code
+from .style_clip import reference_level
 
 
 @dataclass
@@ -55,7 +56,7 @@ def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray
         code = style_code(model, clip.exp)
         rows["model"].append(landmark_distance(generate_expression(model, clip.phonemes, code), clip.exp, face))
         rows["mean expression"].append(landmark_distance(np.repeat(mean_exp[None], len(clip.exp), 0), clip.exp, face))
-        level = clip.exp[: model.config.style_max_len].mean(0)  # what the style reference tells of the level
+        level = reference_level(clip.exp, model.config.style_max_len)
         rows["style-clip mean"].append(landmark_distance(np.repeat(level[None], len(clip.exp), 0), clip.exp, face))
         shuffled = generate_expression(model, shuffle_runs(clip.phonemes, rng), code)
         rows["shuffled phonemes"].append(landmark_distance(shuffled, clip.exp, face))

@@ -70,6 +70,12 @@ def load_expression(path: str | os.PathLike) -> np.ndarray:
     return _finite(exp.astype(np.float32), str(p), "expression")
 
 
+def reference_level(exp: np.ndarray, max_len: int = 256) -> np.ndarray:
+    """(64,) mean expression of the frames a style reference contributes (the first `max_len`, as
+    `crop_and_pad` takes them): the still baseline that evaluation compares a generator against."""
+    return exp[:max_len].mean(0)
+
+
 def crop_and_pad(exp: np.ndarray, max_len: int = 256) -> tuple[np.ndarray, np.ndarray]:
     """First `max_len` frames, zero-padded; mask True marks padding (ignored by the encoder)."""
     n = min(len(exp), max_len)

@@ -30,7 +30,7 @@ from .fileio import atomic_path
 from .inference import generate_expression
 from .losses import reconstruction_loss, triplet_accuracy, triplet_loss
 from .model import LOWER_INDICES, StyleTalk, StyleTalkConfig
-from .style_clip import crop_and_pad
+from .style_clip import crop_and_pad, reference_level
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_cl
         pred = generate_expression(model, c.phonemes, clip_style_codes(model, [c]))
         errs.append(np.abs(pred[:, lower] - c.exp[:, lower]).mean())
         base.append(np.abs(mean_exp[lower] - c.exp[:, lower]).mean())
-        level.append(np.abs(c.exp[: model.config.style_max_len, lower].mean(0) - c.exp[:, lower]).mean())
+        level.append(np.abs(reference_level(c.exp, model.config.style_max_len)[lower] - c.exp[:, lower]).mean())
         full.append(np.abs(pred - c.exp).mean())
     acc = float("nan")
     if style_clips:
