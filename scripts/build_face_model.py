@@ -50,8 +50,7 @@ def tracked(video: Path, cache: Path, refine: bool) -> np.ndarray:
 def aligned_clips(raw: list[dict], key: str) -> list[dict]:
     """Clips with landmarks `key` aligned (to the first clip's first frame, then twice to the mean
     aligned shape), frames without a face dropped."""
-    first = raw[0][key][~np.isnan(raw[0][key]).any((1, 2))][0]
-    reference = first
+    reference = raw[0][key][~np.isnan(raw[0][key]).any((1, 2))][0]
     for _ in range(3):
         aligned = [align_frames(c[key], reference)[0] for c in raw]
         reference = np.nanmean(np.concatenate(aligned), axis=0)
@@ -109,9 +108,9 @@ def fit_inverse(clips: list[dict], lam: float = INVERSE_LAMBDA) -> np.ndarray:
     return np.linalg.solve(x.T @ x + lam * np.eye(x.shape[1]), x.T @ y)
 
 
-def clip_shapes(raw: list[dict], target: np.ndarray) -> np.ndarray:
+def clip_shapes(landmarks: list[np.ndarray], target: np.ndarray) -> np.ndarray:
     """(N, 468, 2): each clip's mean 2-D shape aligned to `target` (as extraction aligns a video)."""
-    return np.stack([np.nanmean(align_frames(c["lm"], target)[0], axis=0)[:, :2] for c in raw])
+    return np.stack([np.nanmean(align_frames(lm, target)[0], axis=0)[:, :2] for lm in landmarks])
 
 
 def fit_level(shapes: np.ndarray, levels: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -219,7 +218,7 @@ def main() -> None:
     }
     exp_mean = np.mean([c["exp"].mean(0) for c in clips], axis=0)
     # per-clip level from the clip's mean shape, aligned to the final mean shape as extraction does
-    shapes = clip_shapes([{"lm": c["refined"]} for c in raw], mean)
+    shapes = clip_shapes([c["refined"] for c in raw], mean)
     level_results = {lam_l: level_errors(fine_clips, shapes, lam_l) for lam_l in LEVEL_LAMBDAS}
     level_lam = min(level_results, key=lambda k: level_results[k][0])
     level_shape, level_map, _ = fit_level(shapes, np.stack([c["exp"].mean(0) for c in fine_clips]), level_lam)
