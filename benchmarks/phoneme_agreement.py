@@ -1,7 +1,9 @@
 """Audio -> phoneme labels vs the official labels of ../shared/reference/official_samples.
 
 Prints per clip: frame agreement (exact and within +-1 frame) and speed (x real time), without a
-transcript and, where tests/data/transcripts/NAME.txt exists, with it.
+transcript and, where tests/data/transcripts/NAME.txt exists, with it; the frames missed (not within
++-1) split into speech/silence confusions and wrong phones inside speech (mostly misrecognised words
+without a transcript).
 With --long, also all transcribed clips as one long file (segment-by-segment alignment).
 Usage: .venv/bin/python benchmarks/phoneme_agreement.py [--long]
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from styletalk_core.labels import SIL
 from styletalk_core.phonemes import SAMPLE_RATE, load_audio, phonemes_from_audio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,9 +32,22 @@ def agreement(pred: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
     n = min(len(pred), len(ref))
     pred, ref = pred[:n], ref[:n]
     exact = float((pred == ref).mean())
+    return exact, float(near_frames(pred, ref).mean())
+
+
+def near_frames(pred: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Frames whose reference label is the predicted one at that frame or a neighbouring one."""
     padded = np.pad(pred, 1, mode="edge")
-    near = (padded[:-2] == ref) | (padded[1:-1] == ref) | (padded[2:] == ref)
-    return exact, float(near.mean())
+    return (padded[:-2] == ref) | (padded[1:-1] == ref) | (padded[2:] == ref)
+
+
+def misses(pred: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+    """Shares of frames missed (not within +-1): speech/silence confusions, wrong phones in speech."""
+    n = min(len(pred), len(ref))
+    pred, ref = pred[:n], ref[:n]
+    missed = ~near_frames(pred, ref)
+    silence = (ref == SIL) | (pred == SIL)
+    return float((missed & silence).mean()), float((missed & ~silence).mean())
 
 
 def main() -> None:
@@ -49,17 +65,18 @@ def main() -> None:
             t0 = time.perf_counter()
             pred = phonemes_from_audio(wav, text)
             rt = (time.perf_counter() - t0) / seconds
-            rows.append((wav.stem, mode, *agreement(pred, ref), rt, len(pred) - len(ref)))
-    print(f"{'clip':<16}{'mode':<12}{'exact':>8}{'+-1':>8}{'x RT':>8}{'len diff':>10}")
+            rows.append((wav.stem, mode, *agreement(pred, ref), rt, len(pred) - len(ref), *misses(pred, ref)))
+    print(f"{'clip':<16}{'mode':<12}{'exact':>8}{'+-1':>8}{'x RT':>8}{'len diff':>10}{'miss sil':>10}{'miss ph':>9}")
     for r in rows:
-        print(f"{r[0]:<16}{r[1]:<12}{r[2]:>8.3f}{r[3]:>8.3f}{r[4]:>8.3f}{r[5]:>10d}")
+        print(f"{r[0]:<16}{r[1]:<12}{r[2]:>8.3f}{r[3]:>8.3f}{r[4]:>8.3f}{r[5]:>10d}{r[6]:>10.3f}{r[7]:>9.3f}")
     print("goals (+-1): asr >= 0.80, transcript >= 0.90; x RT: asr <= 0.5, transcript <= 0.1")
     for label, keep in (("all clips", lambda r: True), ("same length", lambda r: r[5] == 0)):
         for mode in ("asr", "transcript"):
             sel = [r for r in rows if r[1] == mode and keep(r)]
             if sel:
-                print(f"mean {mode:<11}{np.mean([r[2] for r in sel]):>8.3f}{np.mean([r[3] for r in sel]):>8.3f}"
-                      f"{np.mean([r[4] for r in sel]):>8.3f}   {label} ({len(sel)})")  # fmt: skip
+                m = np.mean([r[2:] for r in sel], axis=0)
+                print(f"mean {mode:<11}{m[0]:>8.3f}{m[1]:>8.3f}{m[2]:>8.3f}{'':>10}{m[4]:>10.3f}{m[5]:>9.3f}"
+                      f"   {label} ({len(sel)})")  # fmt: skip
     print("same length: clips whose official labels are exactly floor(duration x 30) long (for the others")
     print("the labels and the audio do not match in length, so their timing may not match either)")
     if "--long" in sys.argv:
