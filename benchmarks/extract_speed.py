@@ -15,9 +15,9 @@ frames, t0 = 0, time.perf_counter()
 for video in sorted(VIDEOS.glob("*.mp4")):
     frames += len(extract_style(video)["exp"])
 dt = time.perf_counter() - t0
-r = load_face_model().provenance["held_out_extraction_r"]
+provenance = load_face_model().provenance
+r, seen = provenance["held_out_extraction_r"], provenance["seen_speaker_extraction_r"]
 print(f"{frames} frames in {dt:.1f} s: {frames / dt:.0f} frames/s (tracking + alignment + fit, decode included)")
 print(f"held-out speakers, frame-to-frame r: mouth {r['mouth_13_dims']:.2f}, other dims {r['other_51_dims']:.2f}")
-seen = load_face_model().provenance["seen_speaker_extraction_r"]
 print(f"speakers seen in training (other half of each clip): mouth {seen['mouth_13_dims']:.2f}, other dims "
       f"{seen['other_51_dims']:.2f}   <- the linear landmark map's own limit")  # fmt: skip
