@@ -65,18 +65,17 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def cmd_phonemes(args: argparse.Namespace) -> None:
-    from .labels import save_phoneme_labels
+    from .fileio import require_file
+    from .labels import SIL, save_phoneme_labels
     from .phonemes import phonemes_from_audio
 
     text = args.transcript
     if args.transcript_file is not None:
-        if not args.transcript_file.is_file():
-            raise StyleTalkError(f"{args.transcript_file}: transcript file not found")
-        text = args.transcript_file.read_text(encoding="utf-8")
+        text = require_file(args.transcript_file, "transcript file", StyleTalkError).read_text(encoding="utf-8")
     t0 = time.perf_counter()
     ids = phonemes_from_audio(args.audio, text, progress=_progress_bar("phonemes", unit="sample", min_total=1))
     save_phoneme_labels(args.output, ids)
-    speech = float((ids != 31).mean())
+    speech = float((ids != SIL).mean())
     print(f"wrote {args.output}: {len(ids)} frames at 30 fps ({speech:.0%} speech) in {time.perf_counter() - t0:.1f} s")
 
 
