@@ -141,8 +141,13 @@ class Discriminators(torch.nn.Module):
             opt.step()
             if step + 1 == self.cfg.pretrain_steps:
                 log(json.dumps({"pretrain_step": step + 1, **{k: v.item() for k, v in losses.items()}}))
-        for d in frozen:
-            d.eval().requires_grad_(False)
+        self.freeze_pretrained()
+
+    def freeze_pretrained(self) -> None:
+        """The lip-sync and style discriminators stay fixed once pre-trained (or restored)."""
+        for d in (self.sync, self.style):
+            if d is not None:
+                d.eval().requires_grad_(False)
 
     def generator_losses(self, fake: torch.Tensor, windows: torch.Tensor, style_ids: torch.Tensor) -> dict:
         out = {}
@@ -230,9 +235,7 @@ def train(
     discs = Discriminators(cfg, len(sampler.styles), device)
     if resume is not None and "discriminators" in state:
         discs.load_state_dict(state["discriminators"])
-        for d in (discs.sync, discs.style):
-            if d is not None:
-                d.eval().requires_grad_(False)
+        discs.freeze_pretrained()
     else:
         discs.pretrain(lambda: sampler.sample(cfg.batch_size, pretrain_rng), device, log)
     step_fn = GeneratorStep(model)
