@@ -12,7 +12,7 @@ import numpy as np
 
 from .curves import Curves
 from .errors import StyleTalkError
-from .labels import PHONEME_SYMBOLS, SIL
+from .labels import PHONEME_SYMBOLS, SIL, run_starts
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -38,7 +38,7 @@ def plot_curves(curves: Curves, path: Path) -> None:
     axes[1].set_title("most active upper-face (brow/eye) coefficients")
     if curves.phonemes is not None:
         ids = curves.phonemes
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        starts = run_starts(ids)
         ends = np.r_[starts[1:], len(ids)]
         lo = axes[0].get_ylim()[0]
         for s, e in zip(starts, ends, strict=True):

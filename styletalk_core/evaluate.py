@@ -11,6 +11,7 @@ from .checkpoint import LoadedGenerator
 from .dataset import Clip
 from .face_model import LIP_VERTICES, FaceModel, load_face_model
 from .inference import generate_expression, style_code
+from .labels import run_starts
 from .style_clip import reference_level
 
 
@@ -32,8 +33,7 @@ def landmark_distance(pred_exp: np.ndarray, true_exp: np.ndarray, model: FaceMod
 def shuffle_runs(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The same phonemes with their runs in random order: right style and phoneme statistics,
     wrong timing (the lip-sync baseline)."""
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    runs = np.split(ids, starts[1:])
+    runs = np.split(ids, run_starts(ids)[1:])
     return np.concatenate([runs[i] for i in rng.permutation(len(runs))])
 
 

@@ -55,6 +55,12 @@ def save_phoneme_labels(path: str | os.PathLike, ids: np.ndarray) -> None:
         tmp.write_text(json.dumps([int(i) for i in ids]), encoding="utf-8")
 
 
+def run_starts(ids: np.ndarray) -> np.ndarray:
+    """Index of the first frame of each run of one phoneme (the first is 0)."""
+    ids = np.asarray(ids)
+    return np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+
+
 def phoneme_windows(ids: np.ndarray, win_size: int = 5) -> np.ndarray:
     """(T,) ids -> (T, 2*win_size+1) windows; positions outside the sequence are SIL (not the edge)."""
     ids = np.asarray(ids, dtype=np.int64)
