@@ -111,11 +111,11 @@ def _align(pcm: bytes, words: list[str], extra: dict[str, str] | None = None) ->
         dec.add_word(word, phones, update=i == len(extra) - 1)
     dec.set_align_text(" ".join(words))
     try:
-        for _ in range(2):  # first pass: word alignment; second: phones and states
+        for first_pass in (True, False):  # first pass: word alignment; second: phones and states
             dec.start_utt()
             dec.process_raw(pcm, full_utt=True)
             dec.end_utt()
-            if _ == 0:
+            if first_pass:
                 dec.set_alignment()
     except RuntimeError:
         return []
