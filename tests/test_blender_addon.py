@@ -60,6 +60,8 @@ def test_generate_request_picks_labels_or_audio():
     audio = jobs.GenerateRequest("py", "voice.WAV", ["preset:sad"], "o.npz", strength=2.0).command()
     assert labels[4:6] == ["--phonemes", "a_seq.json"] and audio[4:6] == ["--audio", "voice.WAV"]
     assert audio[audio.index("--style-strength") + 1] == "2.0" and audio[-2:] == ["-o", "o.npz"]
+    assert jobs.GenerateRequest("py", "A_SEQ.JSON", [], "o").speech_is_labels
+    assert not jobs.GenerateRequest("py", "voice.json.wav", [], "o").speech_is_labels
 
 
 def test_generate_job_runs_the_cli(tmp_path):

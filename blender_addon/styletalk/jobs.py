@@ -19,8 +19,13 @@ class GenerateRequest:
     checkpoint: str = ""
     pose: str = ""
 
+    @property
+    def speech_is_labels(self) -> bool:
+        """A `*_seq.json` phoneme file rather than audio."""
+        return self.speech.lower().endswith(".json")
+
     def command(self) -> list[str]:
-        source = "--phonemes" if self.speech.lower().endswith(".json") else "--audio"
+        source = "--phonemes" if self.speech_is_labels else "--audio"
         cmd = [self.python, "-m", "styletalk_core.cli", "generate", source, self.speech, "--style", *self.styles]
         if self.style_weights:
             cmd += ["--style-weights", *map(str, self.style_weights)]

@@ -200,7 +200,7 @@ class STYLETALK_OT_generate(bpy.types.Operator):
         status = self._job.poll()
         if status is None:
             return {"RUNNING_MODAL"}
-        if status == "ok" and not s.audio_path and not s.speech_path.lower().endswith(".json"):
+        if status == "ok" and not s.audio_path and not self._job.request.speech_is_labels:
             s.audio_path = s.speech_path  # the speech becomes the sound strip
         ok = status == "ok" and import_curves(context, context.active_object, self._out, s, self)
         if status != "ok":
