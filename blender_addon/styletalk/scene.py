@@ -43,11 +43,16 @@ def create_face_object(context, name: str = "StyleTalkFace", subdivision: int = 
     if subdivision > 0:
         mod = obj.modifiers.new("Subdivision", "SUBSURF")
         mod.levels = mod.render_levels = subdivision
-    for other in context.view_layer.objects.selected:
+    _select_only(context.view_layer, obj)
+    return obj
+
+
+def _select_only(view_layer, obj) -> None:
+    """`obj` selected and active, nothing else selected."""
+    for other in view_layer.objects.selected:
         other.select_set(False)
     obj.select_set(True)
-    context.view_layer.objects.active = obj
-    return obj
+    view_layer.objects.active = obj
 
 
 def missing_shape_keys(obj) -> list[str]:
@@ -168,8 +173,5 @@ def export_keyframes(obj, path: str, fmt: str, fps_out: float = 30.0) -> int:
 
 
 def _export_scene(obj, path: str, run) -> None:
-    for other in bpy.context.view_layer.objects.selected:
-        other.select_set(False)
-    obj.select_set(True)
-    bpy.context.view_layer.objects.active = obj
-    _atomic(path, lambda tmp: run(tmp))
+    _select_only(bpy.context.view_layer, obj)
+    _atomic(path, run)
