@@ -147,6 +147,12 @@ def extraction_correlation(test: list[dict], model: FaceModel) -> np.ndarray:
     return np.mean(rs, axis=0)
 
 
+def mouth_and_rest(per_dim: np.ndarray) -> tuple[float, float]:
+    """Mean of a per-dimension score over the 13 mouth (lower-face) dims, and over the other 51."""
+    lower = list(LOWER_INDICES)
+    return float(per_dim[lower].mean()), float(np.delete(per_dim, lower).mean())
+
+
 def split_half_correlation(clips: list[dict], mean: np.ndarray) -> np.ndarray:
     """Per-dimension r as `extraction_correlation`, with the inverse map fitted on the first half of
     every clip and tested on the second halves: speakers seen in training, so the map's speaker
@@ -203,8 +209,7 @@ def main() -> None:
         fold = FaceModel(m, b, np.zeros((0, 3), np.int32), e, inverse, {})
         corr.append(extraction_correlation([c for c in fine_clips if c["speaker"] == s], fold))
     corr = np.mean(corr, axis=0)
-    mouth_r = float(corr[list(LOWER_INDICES)].mean())
-    rest_r = float(np.delete(corr, list(LOWER_INDICES)).mean())
+    mouth_r, rest_r = mouth_and_rest(corr)
     basis = fit_basis(clips, lam)
     mean = np.mean([c["lm"].mean(0) - np.tensordot(c["exp"].mean(0), basis, axes=(0, 0)) for c in clips], axis=0)
     mean = mean - mean.mean(0) + np.array([128.0, 128.0, 0.0])  # centred in a 256x256 crop, z mean 0
@@ -241,8 +246,7 @@ def main() -> None:
     }
     provenance["held_out_extraction_r"] = {"mouth_13_dims": mouth_r, "other_51_dims": rest_r,
                                            "per_dim": [round(float(r), 3) for r in corr]}  # fmt: skip
-    seen = split_half_correlation(fine_clips, mean)
-    seen_mouth, seen_rest = float(seen[list(LOWER_INDICES)].mean()), float(np.delete(seen, list(LOWER_INDICES)).mean())
+    seen_mouth, seen_rest = mouth_and_rest(split_half_correlation(fine_clips, mean))
     provenance["seen_speaker_extraction_r"] = {"mouth_13_dims": seen_mouth, "other_51_dims": seen_rest}
     inverse = fit_inverse(fine_clips)
     model = FaceModel(
