@@ -5,14 +5,17 @@ Compares the bulk path (keyframe_points.add + foreach_set) with keyframe_insert 
 """
 
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import bpy
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "blender_addon"))
-import styletalk.scene as st_scene  # noqa: E402  (bpy layer, run from the repository)
+from blender_addon.build import assemble
+
+sys.path.insert(0, str(assemble(Path(tempfile.mkdtemp(prefix="styletalk_addon_"))).parent))
+import styletalk.scene as st_scene  # noqa: E402  (the assembled add-on's bpy layer)
 
 bpy.ops.wm.read_factory_settings(use_empty=True)
 obj = st_scene.create_face_object(bpy.context)

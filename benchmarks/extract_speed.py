@@ -7,8 +7,8 @@ Usage: .venv/bin/python benchmarks/extract_speed.py   (goals: >= 150 frames/s; m
 import time
 from pathlib import Path
 
-from styletalk_core.face_model import load_face_model
-from styletalk_core.style_extract import extract_style
+from styletalk_core.face.face_model import load_face_model
+from styletalk_core.style.extract import extract_style
 
 VIDEOS = Path(__file__).resolve().parents[1].parent / "shared/reference/official_samples/samples/style_clips/video"
 frames, t0 = 0, time.perf_counter()

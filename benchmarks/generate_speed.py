@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from styletalk_core.inference import generate_expression, style_code
-from styletalk_core.model import StyleTalk, StyleTalkConfig
+from styletalk_core.model.config import StyleTalkConfig
+from styletalk_core.model.generate import generate_expression, style_codes
+from styletalk_core.model.network import StyleTalk
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared/reference/official_samples/samples/source_video/phoneme"
 
@@ -52,7 +53,7 @@ def main() -> None:
     torch.manual_seed(0)
     model = StyleTalk(StyleTalkConfig.official()).eval()
     ids = phonemes(int(args.seconds * 30))
-    code = style_code(model, np.random.default_rng(0).normal(size=(120, 64)).astype(np.float32) * 0.5)
+    code = style_codes(model, [np.random.default_rng(0).normal(size=(120, 64)).astype(np.float32) * 0.5])
     windows = np.lib.stride_tricks.sliding_window_view(np.pad(ids, 5, constant_values=31), 11)
     n_unique = len(np.unique(windows, axis=0))
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from styletalk_core.labels import SIL
-from styletalk_core.phonemes import SAMPLE_RATE, load_audio, phonemes_from_audio
+from styletalk_core.formats.labels import SIL
+from styletalk_core.speech.phonemes import load_audio, phonemes_from_audio
+from styletalk_core.speech.segments import SAMPLE_RATE
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT.parent / "shared/reference/official_samples/samples/source_video"

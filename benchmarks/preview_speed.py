@@ -12,7 +12,7 @@ import numpy as np
 
 from renderer.preview import preview_frames
 from renderer.video import write_video
-from styletalk_core.curves import Curves
+from styletalk_core.formats.curves import Curves
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--frames", type=int, default=300)

@@ -1,19 +1,21 @@
 """Build a .blend (face mesh, keyed action, sound strip) and a .glb from a curves file with the
-add-on's own code, headless: python blender_addon/build_demo_scene.py CURVES AUDIO OUT.blend OUT.glb"""
+add-on's own code, headless:
+python build_demo_scene.py ADDON_PARENT CURVES AUDIO OUT.blend OUT.glb
+where ADDON_PARENT holds the assembled extension (blender_addon.build.assemble)."""
 
 import sys
-from pathlib import Path
 
 import bpy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from styletalk import curves_io, keys, scene  # noqa: E402  (the add-on package beside this script)
 
+def main(addon_parent: str, curves_path: str, audio: str, blend: str, glb: str) -> None:
+    sys.path.insert(0, addon_parent)
+    from styletalk import keys, scene
+    from styletalk.formats.curves import load_curves
 
-def main(curves_path: str, audio: str, blend: str, glb: str) -> None:
     bpy.ops.wm.read_factory_settings(use_empty=True)
     context = bpy.context
-    data = curves_io.read_curves(curves_path)
+    data = load_curves(curves_path)
     face = scene.create_face_object(context)
     sc = context.scene
     sc.render.fps = 30
@@ -31,4 +33,4 @@ def main(curves_path: str, audio: str, blend: str, glb: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -1,5 +1,5 @@
-"""Make the bundled example: examples/hello.wav (espeak-ng text-to-speech of hello.txt, 16 kHz mono)
-and examples/hello_seq.json (its 30 fps labels by forced alignment with the transcript).
+"""Make the demo's bundled example in styletalk_core/data/examples/: hello.wav (espeak-ng text-to-speech
+of hello.txt, 16 kHz mono) and hello_seq.json (its 30 fps labels by forced alignment with the transcript).
 
 Needs espeak-ng (Debian: apt install espeak-ng) only to re-synthesise the wav.
 Run: .venv/bin/python examples/make_example.py
@@ -13,10 +13,12 @@ import tempfile
 import wave
 from pathlib import Path
 
-from styletalk_core.labels import save_phoneme_labels
-from styletalk_core.phonemes import SAMPLE_RATE, load_audio, phonemes_from_audio
+from styletalk_core.formats.labels import save_phoneme_labels
+from styletalk_core.resources import EXAMPLES
+from styletalk_core.speech.phonemes import load_audio, phonemes_from_audio
+from styletalk_core.speech.segments import SAMPLE_RATE
 
-HERE = Path(__file__).parent
+HERE = EXAMPLES
 
 
 def synthesise(text_file: Path, out: Path) -> None:

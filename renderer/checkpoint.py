@@ -6,12 +6,11 @@ import os
 
 import torch
 
-from styletalk_core.checkpoint import load_state_strict, read_checkpoint
-from styletalk_core.errors import CheckpointError
+from styletalk_core.formats.checkpoints import CONTAINERS, container_state, load_state_strict, read_checkpoint
 
 from .model import FaceGenerator, RendererConfig
 
-OFFICIAL_KEY = "net_G_ema"
+OFFICIAL_KEY = CONTAINERS["renderer"]
 
 
 def checkpoint_filter_fn(checkpoint: dict) -> dict[str, torch.Tensor]:
@@ -28,14 +27,7 @@ def checkpoint_filter_fn(checkpoint: dict) -> dict[str, torch.Tensor]:
 
 
 def load_renderer(path: str | os.PathLike, device: str | torch.device = "cpu") -> FaceGenerator:
-    ckpt = read_checkpoint(path, "renderer checkpoint")
-    if OFFICIAL_KEY not in ckpt:
-        if "model_state_dict" in ckpt:
-            raise CheckpointError(f"{path}: this is a StyleTalk generator checkpoint, not a renderer (net_G_ema)")
-        raise CheckpointError(f"{path}: not a renderer checkpoint: no '{OFFICIAL_KEY}' entry")
-    state = ckpt[OFFICIAL_KEY]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(f"{path}: '{OFFICIAL_KEY}' must map names to tensors")
+    state = container_state(read_checkpoint(path, "renderer checkpoint"), "renderer", path)
     model = FaceGenerator(RendererConfig.official())
     load_state_strict(model, checkpoint_filter_fn(state), str(path))
     return model.to(device).eval()

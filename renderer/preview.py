@@ -7,10 +7,20 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from styletalk_core.curves import Curves
-from styletalk_core.face_model import FaceModel, load_face_model
+from styletalk_core.extras import optional
+from styletalk_core.face.face_model import FaceModel, load_face_model
+from styletalk_core.formats.curves import Curves
+from styletalk_core.formats.errors import InputError
+from styletalk_core.settings import PreviewSettings
 
-os.environ.setdefault("PYOPENGL_PLATFORM", "egl")  # headless; must be set before OpenGL is imported
+
+def check_preview_size(size: int) -> int:
+    if not (PreviewSettings.min_size <= size <= PreviewSettings.max_size) or size % 2:
+        raise InputError(
+            f"--size must be an even number of pixels from {PreviewSettings.min_size} to {PreviewSettings.max_size}, "
+            f"got {size}"
+        )
+    return size
 
 
 def _to_gl(vertices: np.ndarray) -> np.ndarray:
@@ -22,11 +32,12 @@ def _to_gl(vertices: np.ndarray) -> np.ndarray:
 
 
 def preview_frames(
-    curves: Curves, size: int = 512, batch: int = 16, model: FaceModel | None = None
+    curves: Curves, size: int = PreviewSettings.size, batch: int = 16, model: FaceModel | None = None
 ) -> Iterator[np.ndarray]:
     """Yield (b, size, size, 3) uint8 frames of the face mesh, one per curves frame."""
-    import pyrender
-    import trimesh
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")  # headless; must be set before OpenGL is imported
+    pyrender = optional("pyrender", "preview")
+    trimesh = optional("trimesh", "preview")
 
     model = model or load_face_model()
     scene = pyrender.Scene(bg_color=[0.16, 0.17, 0.2, 1.0], ambient_light=[0.25, 0.25, 0.25])

@@ -12,9 +12,11 @@ from queue import Queue
 import numpy as np
 import torch
 
-from styletalk_core.curves import Curves
-from styletalk_core.errors import InputError
-from styletalk_core.fileio import atomic_path, require_file
+from styletalk_core.extras import optional
+from styletalk_core.formats.curves import Curves
+from styletalk_core.formats.errors import InputError
+from styletalk_core.formats.fileio import atomic_path, check_output_path, require_file, require_suffix
+from styletalk_core.formats.layout import FPS
 
 from .model import FaceGenerator
 
@@ -24,11 +26,17 @@ SEMANTIC_RADIUS = 13
 STILL_POSE = np.array([0, 0, 0, 0, 0, 0, 0.9370641, 126.84911, 129.03864], dtype=np.float32)
 
 
+def check_video_output(path: str | os.PathLike) -> Path:
+    """The output path if an .mp4 can be written there (checked before any frame is made)."""
+    return require_suffix(check_output_path(path), (".mp4",), "a video")
+
+
 def load_reference_image(path: str | os.PathLike) -> np.ndarray:
     """(256, 256, 3) uint8 RGB. Grayscale is expanded, alpha dropped; a non-square image is
     centre-cropped to a square, then resized to 256x256 (Lanczos). The face should already fill
     the frame as in the official samples (FOMM-style crop)."""
-    from PIL import Image, UnidentifiedImageError
+    pil = optional("PIL.Image", "video")
+    Image, UnidentifiedImageError = pil, pil.UnidentifiedImageError
 
     p = require_file(path, "reference image", InputError)
     try:
@@ -125,14 +133,14 @@ def _prefetch(batches: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndar
 def write_video(
     batches: Iterable[np.ndarray],
     out: str | os.PathLike,
-    fps: float = 30.0,
+    fps: float = FPS,
     audio: str | os.PathLike | None = None,
     total_frames: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     crf: int = 18,
 ) -> int:
     """Encode frame batches once to H.264 (yuv420p) and mux the audio (AAC, cut to the video length)."""
-    import av
+    av = optional("av", "video")
 
     if audio is not None:
         require_file(audio, "audio file", InputError)
@@ -173,7 +181,7 @@ def write_video(
 
 def _mux_audio(container, astream, audio_in, seconds: float) -> None:
     """Copy the audio into the AAC stream, trimmed to the video duration (like -shortest)."""
-    import av
+    av = optional("av", "video")
 
     resampler = av.AudioResampler(format="fltp", layout=astream.layout.name, rate=astream.rate)
     limit = int(round(seconds * astream.rate))

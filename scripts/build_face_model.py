@@ -20,12 +20,13 @@ import numpy as np
 from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
 from tqdm import tqdm
 
-from styletalk_core.dataset import style_labels
-from styletalk_core.face_model import LIP_VERTICES, MODEL_FILE, FaceModel, orient_towards_camera, triangles_from_edges
-from styletalk_core.landmarks import align_frames, track_landmarks
-from styletalk_core.model import LOWER_INDICES
-from styletalk_core.style_clip import load_expression
-from styletalk_core.style_extract import fit_expression, landmark_features
+from styletalk_core.face.face_model import LIP_VERTICES, FaceModel, orient_towards_camera, triangles_from_edges
+from styletalk_core.face.landmarks import align_frames, track_landmarks
+from styletalk_core.formats.layout import LOWER_INDICES
+from styletalk_core.resources import FACE_MODEL_FILE
+from styletalk_core.style.clip import load_expression
+from styletalk_core.style.extract import fit_expression, landmark_features
+from styletalk_core.training.dataset import style_labels
 
 REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
 OFFSETS = (0, 1, 2, 3)
@@ -166,17 +167,13 @@ def split_half_correlation(clips: list[dict], mean: np.ndarray) -> np.ndarray:
     return extraction_correlation(test, fold)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", nargs="+", type=Path, default=[REF / "official_samples", REF / "dreamtalk_samples"])
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/styletalk_landmarks"))
-    args = ap.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
+def track_clips(data: list[Path], cache: Path) -> tuple[list[dict], int, float]:
+    """Every paired clip tracked (plain and refined mesh, cached), offset-matched to its coefficients."""
+    cache.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    raw = []
-    frames = 0
-    for name, mat, video in tqdm(paired_clips(args.data), desc="track", unit="clip"):
-        lm, fine = tracked(video, args.cache, refine=False), tracked(video, args.cache, refine=True)
+    raw, frames = [], 0
+    for name, mat, video in tqdm(paired_clips(data), desc="track", unit="clip"):
+        lm, fine = tracked(video, cache, refine=False), tracked(video, cache, refine=True)
         frames += len(lm)
         exp = load_expression(mat)
         off, n = pick_offset(exp, lm)
@@ -184,11 +181,11 @@ def main() -> None:
             "name": name, "speaker": style_labels(name)[1], "exp": exp[:n], "offset": off,
             "lm": lm[off : off + n], "refined": fine[off : off + n],
         })  # fmt: skip
-    track_s = time.perf_counter() - t0
-    clips = aligned_clips(raw, "lm")  # geometry: the plain mesh (its neutral lips meet cleanly)
-    fine_clips = aligned_clips(raw, "refined")  # style extraction: the refined lips
-    # leave-speakers-out evaluation (each speaker held out once), choosing the ridge strength
-    speakers = sorted({c["speaker"] for c in clips})
+    return raw, frames, time.perf_counter() - t0
+
+
+def choose_lambda(clips: list[dict], speakers: list[str]) -> tuple[dict, float]:
+    """Leave-speakers-out lip error (each speaker held out once) per ridge strength, and the best one."""
     results = {}
     for lam in LAMBDAS:
         errs = []
@@ -197,24 +194,29 @@ def main() -> None:
             test = [c for c in clips if c["speaker"] == s]
             errs.append(lip_errors(test, fit_basis(train, lam)))
         results[lam] = (float(np.mean([e[0] for e in errs])), float(np.mean([e[1] for e in errs])))
-    lam = min(results, key=lambda k: results[k][0])
-    # video -> coefficients on held-out speakers, with a basis fitted without them
+    return results, min(results, key=lambda k: results[k][0])
+
+
+def clip_mean_shape(clips: list[dict], basis: np.ndarray) -> np.ndarray:
+    """The neutral shape: mean over clips of each clip's mean landmarks minus its mean expression."""
+    return np.mean([c["lm"].mean(0) - np.tensordot(c["exp"].mean(0), basis, axes=(0, 0)) for c in clips], axis=0)
+
+
+def held_out_extraction(clips: list[dict], fine_clips: list[dict], speakers: list[str], lam: float) -> np.ndarray:
+    """Per-dim video -> coefficient r on held-out speakers, with a basis and maps fitted without them."""
     corr = []
     for s in speakers:
         train = [c for c in clips if c["speaker"] != s]
         b = fit_basis(train, lam)
-        m = np.mean([c["lm"].mean(0) - np.tensordot(c["exp"].mean(0), b, axes=(0, 0)) for c in train], axis=0)
         e = np.mean([c["exp"].mean(0) for c in train], axis=0)
         inverse = fit_inverse([c for c in fine_clips if c["speaker"] != s])
-        fold = FaceModel(m, b, np.zeros((0, 3), np.int32), e, inverse, {})
+        fold = FaceModel(clip_mean_shape(train, b), b, np.zeros((0, 3), np.int32), e, inverse, {})
         corr.append(extraction_correlation([c for c in fine_clips if c["speaker"] == s], fold))
-    corr = np.mean(corr, axis=0)
-    mouth_r, rest_r = mouth_and_rest(corr)
-    basis = fit_basis(clips, lam)
-    mean = np.mean([c["lm"].mean(0) - np.tensordot(c["exp"].mean(0), basis, axes=(0, 0)) for c in clips], axis=0)
-    mean = mean - mean.mean(0) + np.array([128.0, 128.0, 0.0])  # centred in a 256x256 crop, z mean 0
-    triangles = orient_towards_camera(triangles_from_edges(list(FACEMESH_TESSELATION)), mean)
-    provenance = {
+    return np.mean(corr, axis=0)
+
+
+def provenance_of(clips: list[dict], frames: int, track_s: float, lam: float, results: dict) -> dict:
+    return {
         "built_by": "scripts/build_face_model.py",
         "tracker": "mediapipe 0.10.21 FaceMesh, 468 landmarks: geometry from refine_landmarks=False, "
         "extraction maps (inverse, level) from refine_landmarks=True",
@@ -234,34 +236,30 @@ def main() -> None:
         "held_out_lip_error_px": {str(k): {"model": v[0], "per_clip_mean_baseline": v[1]} for k, v in results.items()},
         "units": "pixels of a 256x256 face crop; x right, y down, z towards the back (MediaPipe)",
     }
-    exp_mean = np.mean([c["exp"].mean(0) for c in clips], axis=0)
-    # per-clip level from the clip's mean shape, aligned to the final mean shape as extraction does
+
+
+def level_map_of(
+    raw: list[dict], fine_clips: list[dict], mean: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float, dict]:
+    """Per-clip level from the clip's mean shape, aligned to the final mean shape as extraction does."""
     shapes = clip_shapes([c["refined"] for c in raw], mean)
     level_results = {lam_l: level_errors(fine_clips, shapes, lam_l) for lam_l in LEVEL_LAMBDAS}
     level_lam = min(level_results, key=lambda k: level_results[k][0])
     level_shape, level_map, _ = fit_level(shapes, np.stack([c["exp"].mean(0) for c in fine_clips]), level_lam)
-    provenance["level_ridge_lambda"] = level_lam
-    provenance["held_out_level_mouth_l1"] = {
-        str(k): {"estimated": v[0], "population_mean": v[1]} for k, v in level_results.items()
-    }
-    provenance["held_out_extraction_r"] = {"mouth_13_dims": mouth_r, "other_51_dims": rest_r,
-                                           "per_dim": [round(float(r), 3) for r in corr]}  # fmt: skip
-    seen_mouth, seen_rest = mouth_and_rest(split_half_correlation(fine_clips, mean))
-    provenance["seen_speaker_extraction_r"] = {"mouth_13_dims": seen_mouth, "other_51_dims": seen_rest}
-    inverse = fit_inverse(fine_clips)
-    model = FaceModel(
-        mean.astype(np.float32),
-        basis.astype(np.float32),
-        triangles,
-        exp_mean,
-        inverse,
-        provenance,
-        level_shape.astype(np.float32),
-        level_map.astype(np.float32),
-    )
-    model.save(MODEL_FILE)
+    return level_shape, level_map, level_lam, level_results
+
+
+def report_text(model: FaceModel, clips: list[dict], speakers: list[str], results: dict, level_results: dict) -> str:
+    p = model.provenance
+    lam, level_lam = p["ridge_lambda"], p["level_ridge_lambda"]
     err, base = results[lam]
-    report = f"""# Embedded face model (`face_model.npz`)
+    n_tri = len(model.triangles)
+    mouth_r, rest_r = p["held_out_extraction_r"]["mouth_13_dims"], p["held_out_extraction_r"]["other_51_dims"]
+    seen_mouth, seen_rest = (
+        p["seen_speaker_extraction_r"]["mouth_13_dims"],
+        p["seen_speaker_extraction_r"]["other_51_dims"],
+    )
+    return f"""# Embedded face model (`face_model.npz`)
 
 Built by `scripts/build_face_model.py` from {len(clips)} paired clips ({sum(len(c["exp"]) for c in clips)} frames,
 {len(speakers)} speakers) of the MIT-licensed official StyleTalk and DreamTalk samples in ../shared/reference:
@@ -271,10 +269,10 @@ The style-extraction maps (landmarks → coefficients, clip level) use the refin
 whose lip contours are finer.
 Video/.mat frame offsets chosen per clip (see `provenance` in the file).
 
-- {len(triangles)} triangles (3-cliques of MediaPipe's tesselation edges, spurious ones removed; mouth and eyes open).
+- {n_tri} triangles (3-cliques of MediaPipe's tesselation edges, spurious ones removed; mouth and eyes open).
 - Held-out lip-landmark error, leave each speaker out: **{err:.2f} px** vs per-clip mean baseline
   {base:.2f} px (256² crop).
-- Video → coefficients (styletalk_core.style_extract) on held-out speakers, frame-to-frame Pearson r
+- Video → coefficients (styletalk_core.style.extract) on held-out speakers, frame-to-frame Pearson r
   averaged over clips: mouth (13 dims) **{mouth_r:.2f}**, other 51 dims {rest_r:.2f}. With the speakers seen
   (map fitted on the first half of every clip, tested on the second halves): mouth {seen_mouth:.2f}, other
   {seen_rest:.2f}, so the limit is what the landmarks carry, not generalisation to new speakers.
@@ -282,7 +280,39 @@ Video/.mat frame offsets chosen per clip (see `provenance` in the file).
   **{level_results[level_lam][0]:.3f}** vs population mean {level_results[level_lam][1]:.3f} (ridge λ = {level_lam}).
 - Per λ: {json.dumps({str(k): [round(v[0], 3), round(v[1], 3)] for k, v in results.items()})}
 """
-    MODEL_FILE.with_name("face_model.md").write_text(report)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", nargs="+", type=Path, default=[REF / "official_samples", REF / "dreamtalk_samples"])
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/styletalk_landmarks"))
+    args = ap.parse_args()
+    raw, frames, track_s = track_clips(args.data, args.cache)
+    clips = aligned_clips(raw, "lm")  # geometry: the plain mesh (its neutral lips meet cleanly)
+    fine_clips = aligned_clips(raw, "refined")  # style extraction: the refined lips
+    speakers = sorted({c["speaker"] for c in clips})
+    results, lam = choose_lambda(clips, speakers)
+    mouth_r, rest_r = mouth_and_rest(corr := held_out_extraction(clips, fine_clips, speakers, lam))
+    basis = fit_basis(clips, lam)
+    mean = clip_mean_shape(clips, basis)
+    mean = mean - mean.mean(0) + np.array([128.0, 128.0, 0.0])  # centred in a 256x256 crop, z mean 0
+    triangles = orient_towards_camera(triangles_from_edges(list(FACEMESH_TESSELATION)), mean)
+    provenance = provenance_of(clips, frames, track_s, lam, results)
+    exp_mean = np.mean([c["exp"].mean(0) for c in clips], axis=0)
+    level_shape, level_map, level_lam, level_results = level_map_of(raw, fine_clips, mean)
+    provenance["level_ridge_lambda"] = level_lam
+    provenance["held_out_level_mouth_l1"] = {
+        str(k): {"estimated": v[0], "population_mean": v[1]} for k, v in level_results.items()
+    }
+    provenance["held_out_extraction_r"] = {"mouth_13_dims": mouth_r, "other_51_dims": rest_r,
+                                           "per_dim": [round(float(r), 3) for r in corr]}  # fmt: skip
+    seen_mouth, seen_rest = mouth_and_rest(split_half_correlation(fine_clips, mean))
+    provenance["seen_speaker_extraction_r"] = {"mouth_13_dims": seen_mouth, "other_51_dims": seen_rest}
+    model = FaceModel(mean.astype(np.float32), basis.astype(np.float32), triangles, exp_mean, fit_inverse(fine_clips),
+                      provenance, level_shape.astype(np.float32), level_map.astype(np.float32))  # fmt: skip
+    model.save(FACE_MODEL_FILE)
+    report = report_text(model, clips, speakers, results, level_results)
+    FACE_MODEL_FILE.with_name("face_model.md").write_text(report)
     print(report)
 
 

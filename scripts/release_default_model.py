@@ -15,11 +15,12 @@ from pathlib import Path
 
 import torch
 
-from styletalk_core.checkpoint import load_generator, read_checkpoint, save_generator
-from styletalk_core.dataset import find_clips
-from styletalk_core.evaluate import evaluate
-from styletalk_core.inference import DEFAULT_CHECKPOINT
-from styletalk_core.train import clip_style_codes
+from styletalk_core.formats.checkpoints import read_checkpoint
+from styletalk_core.model.checkpoint import load_generator, save_generator
+from styletalk_core.model.generate import style_codes
+from styletalk_core.resources import DEFAULT_CHECKPOINT
+from styletalk_core.training.dataset import find_clips
+from styletalk_core.training.evaluate import evaluate
 
 STYLE_LEVEL = {
     True: "the style code ends with the style clip's mean expression and the decoders predict the motion "
@@ -72,12 +73,7 @@ def main() -> None:
     gen = load_generator(args.trained)
     raw = read_checkpoint(args.trained, "training checkpoint")
     clips = find_clips(args.data)
-    codes = clip_style_codes(gen.model, clips)
-    groups: dict[str, list[torch.Tensor]] = defaultdict(list)
-    for clip, code in zip(clips, codes, strict=False):
-        if clip.style != clip.speaker:  # MEAD-style "speaker_emotion" labels -> emotion preset
-            groups[clip.style.split("_", 1)[1]].append(code)
-    presets = {name: torch.stack(v).mean(0) for name, v in sorted(groups.items())}
+    presets = emotion_presets(gen, clips)
     save_generator(
         DEFAULT_CHECKPOINT,
         gen.model,
@@ -87,13 +83,34 @@ def main() -> None:
         validation=raw.get("validation"),
         mean_exp=raw.get("mean_exp"),
     )
+    card = model_card(gen, raw, presets, args.command)
+    held_out = [c for c in clips if c.speaker in set(args.val_speakers) and c.phonemes is not None]
+    if held_out:
+        card += held_out_table(held_out, raw, args.val_speakers)
+    if args.note:
+        card += f"\n## Which checkpoint\n\n{args.note}\n"
+    (DEFAULT_CHECKPOINT.parent / "MODEL_CARD.md").write_text(card)
+    print(card)
+
+
+def emotion_presets(gen, clips) -> dict[str, torch.Tensor]:
+    """Mean style code of the clips of each emotion (MEAD-style "speaker_emotion" style labels)."""
+    codes = style_codes(gen.model, [c.exp for c in clips])
+    groups: dict[str, list[torch.Tensor]] = defaultdict(list)
+    for clip, code in zip(clips, codes, strict=False):
+        if clip.style != clip.speaker:
+            groups[clip.style.split("_", 1)[1]].append(code)
+    return {name: torch.stack(v).mean(0) for name, v in sorted(groups.items())}
+
+
+def model_card(gen, raw: dict, presets: dict, command: str) -> str:
     size = DEFAULT_CHECKPOINT.stat().st_size
     params = sum(p.numel() for p in gen.model.parameters())
     val = raw.get("validation", {})
-    card = f"""# Default StyleTalk model (bundled)
+    return f"""# Default StyleTalk model (bundled)
 
 - File: `default.pth` ({size / 1e6:.1f} MB), official container `{{"model_state_dict", "config", ...}}`.
-- Architecture: the official StyleTalk network, narrower (`styletalk_core.train.small_config`):
+- Architecture: the official StyleTalk network, narrower (`styletalk_core.training.config.small_config`):
   `{json.dumps(gen.model.config.to_dict())}`; {params / 1e6:.2f} M parameters.
 - Data: the MIT-licensed official StyleTalk samples (source videos with phoneme labels and 3DMM
   expression; style clips without labels) and the DreamTalk MEAD style clips, from
@@ -103,7 +120,7 @@ def main() -> None:
 - Losses: {losses(raw.get("train_config") or {})}.
 - `style_level` = {gen.model.config.style_level}: {STYLE_LEVEL[gen.model.config.style_level]}.
 - Training: {json.dumps(raw.get("train_config"))}, {raw.get("step")} steps on CPU.
-  Command: `{args.command}`
+  Command: `{command}`
 - Validation (held-out speakers; mean |error| of 3DMM expression coefficients; mouth = 13 dims):
   mouth L1 {val.get("mouth_l1", float("nan")):.4f} vs mean-expression baseline
   {val.get("mouth_l1_mean_baseline", float("nan")):.4f}
@@ -114,22 +131,19 @@ def main() -> None:
 - Style presets (`--style preset:NAME`): {", ".join(presets)} (mean style code of the MEAD clips of
   that emotion).
 """
-    held_out = [c for c in clips if c.speaker in set(args.val_speakers) and c.phonemes is not None]
-    if held_out:
-        table = evaluate(load_generator(DEFAULT_CHECKPOINT), held_out, raw["mean_exp"].numpy())
-        card += (
-            "\n## Landmark distance on held-out speakers (`styletalk evaluate`)\n\n"
-            f"Speakers: {', '.join(args.val_speakers)} ({len(held_out)} labelled clips); "
-            "px at 256², embedded face model.\n\n"
-            "| method | M-LMD | F-LMD | lip motion / real |\n|---|---|---|---|\n"
-            + "".join(f"| {k} | {v['M-LMD']:.3f} | {v['F-LMD']:.3f} | {v['motion']:.2f} |\n" for k, v in table.items())
-            + "\n"
-            + reading(table)
-        )
-    if args.note:
-        card += f"\n## Which checkpoint\n\n{args.note}\n"
-    (DEFAULT_CHECKPOINT.parent / "MODEL_CARD.md").write_text(card)
-    print(card)
+
+
+def held_out_table(held_out, raw: dict, speakers: list[str]) -> str:
+    table = evaluate(load_generator(DEFAULT_CHECKPOINT), held_out, raw["mean_exp"].numpy())
+    return (
+        "\n## Landmark distance on held-out speakers (`styletalk evaluate`)\n\n"
+        f"Speakers: {', '.join(speakers)} ({len(held_out)} labelled clips); "
+        "px at 256², embedded face model.\n\n"
+        "| method | M-LMD | F-LMD | lip motion / real |\n|---|---|---|---|\n"
+        + "".join(f"| {k} | {v['M-LMD']:.3f} | {v['F-LMD']:.3f} | {v['motion']:.2f} |\n" for k, v in table.items())
+        + "\n"
+        + reading(table)
+    )
 
 
 if __name__ == "__main__":

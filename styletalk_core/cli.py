@@ -1,16 +1,20 @@
-"""The `styletalk` command line: a thin layer over the library functions."""
+"""The `styletalk` command line: a thin layer over the library functions. Each option's default
+comes from the settings dataclasses (`settings.py`, `training/config.py`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import StyleTalkError
+from .formats.errors import StyleTalkError
+from .settings import DemoSettings, GenerateSettings, PreviewSettings, RenderSettings
+from .training.config import TrainConfig
 
 
 def _progress_bar(desc: str, unit: str = "frame", min_total: int = 2048):
@@ -34,86 +38,153 @@ def _progress_lines(done: int, total: int) -> None:
     print(f"progress {done} {total}", flush=True)
 
 
-def cmd_generate(args: argparse.Namespace) -> None:
-    from .inference import StyleSpec, generate_curves
-    from .labels import load_phoneme_labels
+def _progress(args: argparse.Namespace, desc: str, unit: str = "frame", min_total: int = 1):
+    mode = getattr(args, "progress", "bar")
+    return {"bar": _progress_bar(desc, unit, min_total), "lines": _progress_lines, "none": None}[mode]
 
+
+def _done(output: Path, what: str, seconds: float) -> None:
+    print(f"wrote {output}: {what} in {seconds:.2f} s")
+
+
+def cmd_generate(args: argparse.Namespace) -> None:
+    from .formats.curves import Curves
+    from .formats.fileio import check_output_path, require_suffix
+    from .formats.labels import load_phoneme_labels
+    from .inference import StyleSpec, check_style_settings, generate_curves
+
+    require_suffix(check_output_path(args.output), (".npz",), "a curves file")
     weights = args.style_weights or [1.0] * len(args.style)
     if len(weights) != len(args.style):
         raise StyleTalkError(f"--style-weights has {len(weights)} values for {len(args.style)} --style clips")
+    styles = [StyleSpec(p, w) for p, w in zip(args.style, weights, strict=True)]
+    check_style_settings(styles, args.style_strength)
     t0 = time.perf_counter()
     if args.audio is not None:
-        from .phonemes import phonemes_from_audio
+        from .speech.phonemes import phonemes_from_audio
 
-        ids = phonemes_from_audio(args.audio, args.transcript)
+        ids = phonemes_from_audio(args.audio, args.transcript, progress=_progress(args, "phonemes", "sample"))
     else:
         ids = load_phoneme_labels(args.phonemes)
-    curves = generate_curves(
+    curves: Curves = generate_curves(
         ids,
-        [StyleSpec(p, w) for p, w in zip(args.style, weights, strict=True)],
+        styles,
         checkpoint=args.checkpoint,
         pose_path=args.pose,
         strength=args.style_strength,
         device=args.device,
         batch_frames=args.batch,
-        progress={"bar": _progress_bar("generate"), "lines": _progress_lines, "none": None}[args.progress],
+        progress=_progress(args, "generate", min_total=2048),
         meta={"phonemes": str(args.phonemes or ""), "audio": str(args.audio.resolve()) if args.audio else None},
     )
     curves.save(args.output)
-    dt = time.perf_counter() - t0
-    print(f"wrote {args.output}: {curves.frames} frames ({curves.frames / curves.fps:.2f} s) in {dt:.2f} s")
+    _done(args.output, f"{curves.frames} frames ({curves.frames / curves.fps:.2f} s)", time.perf_counter() - t0)
 
 
 def cmd_phonemes(args: argparse.Namespace) -> None:
-    from .fileio import require_file
-    from .labels import SIL, save_phoneme_labels
-    from .phonemes import phonemes_from_audio
+    from .formats.fileio import check_output_path, require_file
+    from .formats.labels import SIL, save_phoneme_labels
+    from .speech.phonemes import phonemes_from_audio, read_transcript
 
+    check_output_path(args.output)
     text = args.transcript
     if args.transcript_file is not None:
-        text = require_file(args.transcript_file, "transcript file", StyleTalkError).read_text(encoding="utf-8")
+        text = read_transcript(require_file(args.transcript_file, "transcript file", StyleTalkError))
     t0 = time.perf_counter()
-    ids = phonemes_from_audio(args.audio, text, progress=_progress_bar("phonemes", unit="sample", min_total=1))
+    ids = phonemes_from_audio(args.audio, text, progress=_progress(args, "phonemes", "sample"))
     save_phoneme_labels(args.output, ids)
     speech = float((ids != SIL).mean())
-    print(f"wrote {args.output}: {len(ids)} frames at 30 fps ({speech:.0%} speech) in {time.perf_counter() - t0:.1f} s")
+    _done(args.output, f"{len(ids)} frames at 30 fps ({speech:.0%} speech)", time.perf_counter() - t0)
 
 
 def cmd_extract_style(args: argparse.Namespace) -> None:
-    from .style_extract import extract_style, write_style_clip
+    from .formats.fileio import check_output_path
+    from .style.extract import check_style_clip_output, extract_style, write_style_clip
 
+    check_style_clip_output(check_output_path(args.output))
     t0 = time.perf_counter()
     result = extract_style(args.video)
     write_style_clip(result, args.output)
     n, dt = len(result["exp"]), time.perf_counter() - t0
-    lost = int(result["lost_frames"])
-    print(f"wrote {args.output}: {n} frames ({lost} interpolated: face lost) in {dt:.1f} s ({n / dt:.0f} fps)")
+    _done(args.output, f"{n} frames ({int(result['lost_frames'])} interpolated: face lost; {n / dt:.0f} fps)", dt)
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from .curves import load_curves
-    from .export import export_curves
+    from .formats.curves import load_curves
+    from .formats.export import export_curves
 
+    t0 = time.perf_counter()
     curves = load_curves(args.curves)
     export_curves(curves, args.output, args.format, source=str(args.curves))
-    print(f"wrote {args.output} ({args.format}, {curves.frames} frames)")
+    _done(args.output, f"{args.format}, {curves.frames} frames", time.perf_counter() - t0)
+
+
+def cmd_render(args: argparse.Namespace) -> None:
+    from renderer.checkpoint import load_renderer
+    from renderer.video import check_video_output, render_video
+
+    from .device import autocast_dtype, pick_device, prepare_for_inference
+    from .formats.curves import load_curves
+
+    check_video_output(args.output)
+    curves = load_curves(args.curves)
+    device = pick_device(args.device)
+    dtype = autocast_dtype(args.precision, device)
+    model = prepare_for_inference(load_renderer(args.renderer, device), device, args.compile)
+    t0 = time.perf_counter()
+    n = render_video(
+        model,
+        curves,
+        args.image,
+        args.output,
+        audio=args.audio,
+        batch=args.batch,
+        dtype=dtype,
+        still_pose=args.still_pose,
+        progress=_progress(args, "render"),
+        source=str(args.curves),
+    )
+    dt = time.perf_counter() - t0
+    _done(args.output, f"{n} frames ({n / dt:.1f} frames/s)", dt)
+
+
+def cmd_preview(args: argparse.Namespace) -> None:
+    from renderer.preview import check_preview_size, preview_frames
+    from renderer.video import check_video_output, write_video
+
+    from .formats.curves import load_curves
+
+    check_preview_size(args.size)
+    check_video_output(args.output)
+    curves = load_curves(args.curves)
+    t0 = time.perf_counter()
+    frames = preview_frames(curves, args.size)
+    n = write_video(frames, args.output, curves.fps, args.audio, curves.frames, _progress(args, "preview"))
+    dt = time.perf_counter() - t0
+    _done(args.output, f"{n} frames at {args.size}x{args.size} ({n / dt:.1f} frames/s)", dt)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .demo import run_demo
+
+    run_demo(args.output, args.style, args.renderer, args.image)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from .training.evaluate import evaluate_speakers, format_table
+
+    table = evaluate_speakers(args.data, args.speakers, args.checkpoint, args.device)
+    print("\n".join(format_table(table, args.speakers)))
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    import os
     from dataclasses import asdict
 
-    import torch
     from tqdm import tqdm
 
-    from .dataset import find_clips, split_by_speaker
-    from .inference import pick_device
-    from .train import TrainConfig, small_config, train
+    from .training.distributed import is_main_process
+    from .training.train import train_on_folders
 
-    clips = find_clips(args.data)
-    if not clips:
-        raise StyleTalkError(f"no .mat clips found under {', '.join(map(str, args.data))}")
-    train_clips, val_clips = split_by_speaker(clips, set(args.val_speakers))
     cfg = TrainConfig(
         steps=args.steps,
         batch_size=args.batch,
@@ -125,142 +196,65 @@ def cmd_train(args: argparse.Namespace) -> None:
         lambda_sync=args.lambda_sync,
         lambda_temporal=args.lambda_temporal,
         lambda_style=args.lambda_style,
-        **({} if args.level_shift is None else {"level_shift": args.level_shift}),
+        level_shift=args.level_shift,
     )
-    print(f"{len(train_clips)} training clips, {len(val_clips)} validation clips ({', '.join(args.val_speakers)})")
-    device = pick_device(args.device)
-    if device.type == "cuda" and "LOCAL_RANK" in os.environ:  # torchrun: one GPU per process
-        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
-    metrics = train(
-        train_clips,
-        val_clips,
+    metrics = train_on_folders(
+        args.data,
+        args.val_speakers,
         args.output,
-        small_config(),
         cfg,
         resume=args.resume,
-        device=device,
+        device=args.device,
         log=tqdm.write,
         progress=_progress_bar("train", unit="step", min_total=1),
     )
-    if torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
-    if int(os.environ.get("RANK", "0")) == 0:
+    if is_main_process():
         print(json.dumps(asdict(metrics)))
 
 
-def cmd_render(args: argparse.Namespace) -> None:
-    import torch
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each default once, as `(default: X)`, and nothing for options without one."""
 
-    from renderer.checkpoint import load_renderer
-    from renderer.video import render_video
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False) or "default:" in (action.help or ""):
+            return action.help or ""
+        return super()._get_help_string(action)
 
-    from .curves import load_curves
-    from .inference import pick_device
 
-    curves = load_curves(args.curves)
-    device = pick_device(args.device)
-    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(args.precision)
-    if dtype is torch.float16 and device.type != "cuda":
-        raise StyleTalkError("--precision fp16 needs a CUDA device; on CPU use fp32 or bf16")
-    model = load_renderer(args.renderer, device)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
-        model = model.to(memory_format=torch.channels_last)
-    if args.compile:
-        model = torch.compile(model)
-    t0 = time.perf_counter()
-    n = render_video(
-        model,
-        curves,
-        args.image,
-        args.output,
-        audio=args.audio,
-        batch=args.batch,
-        dtype=dtype,
-        still_pose=args.still_pose,
-        progress=_progress_bar("render", min_total=1),
-        source=str(args.curves),
+def _common() -> dict[str, argparse.ArgumentParser]:
+    """Parent parsers for the options that several commands share."""
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    progress = argparse.ArgumentParser(add_help=False)
+    progress.add_argument(
+        "--progress",
+        choices=("bar", "lines", "none"),
+        default="bar",
+        help="progress display (lines: `progress DONE TOTAL` for front ends)",
     )
-    dt = time.perf_counter() - t0
-    print(f"wrote {args.output}: {n} frames in {dt:.1f} s ({n / dt:.1f} frames/s)")
-
-
-def cmd_preview(args: argparse.Namespace) -> None:
-    from renderer.preview import preview_frames
-    from renderer.video import write_video
-
-    from .curves import load_curves
-
-    if args.size < 64 or args.size % 2:
-        raise StyleTalkError(f"--size must be an even number >= 64, got {args.size}")
-    curves = load_curves(args.curves)
-    t0 = time.perf_counter()
-    n = write_video(
-        preview_frames(curves, args.size),
-        args.output,
-        curves.fps,
-        args.audio,
-        curves.frames,
-        _progress_bar("preview", min_total=1),
+    curves_in = argparse.ArgumentParser(add_help=False)
+    curves_in.add_argument(
+        "--curves", required=True, type=Path, help="curves file (.npz/.json) or official (T, 73) .npy"
     )
-    dt = time.perf_counter() - t0
-    print(f"wrote {args.output}: {n} frames at {args.size}x{args.size} in {dt:.1f} s ({n / dt:.1f} frames/s)")
+    audio_mux = argparse.ArgumentParser(add_help=False)
+    audio_mux.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
+    return {"device": device, "progress": progress, "curves": curves_in, "audio": audio_mux}
 
 
-def cmd_demo(args: argparse.Namespace) -> None:
-    from .demo import run_demo
-
-    run_demo(args.output, args.style, args.renderer, args.image)
-
-
-def cmd_evaluate(args: argparse.Namespace) -> None:
-    import numpy as np
-
-    from .checkpoint import load_generator, read_checkpoint
-    from .dataset import find_clips
-    from .evaluate import evaluate
-    from .inference import pick_device, resolve_checkpoint
-
-    path = resolve_checkpoint(args.checkpoint)
-    generator = load_generator(path, pick_device(args.device))
-    clips = [c for c in find_clips(args.data) if c.speaker in set(args.speakers) and c.phonemes is not None]
-    if not clips:
-        raise StyleTalkError(f"no labelled clips of speakers {', '.join(args.speakers)} under the --data folders")
-    stored = read_checkpoint(path, "generator checkpoint").get("mean_exp")
-    mean_exp = stored.numpy() if stored is not None else np.concatenate([c.exp for c in clips]).mean(0)
-    table = evaluate(generator, clips, mean_exp)
-    print(f"{len(clips)} clips of {', '.join(args.speakers)}; landmark distance in px at 256x256 (embedded face model)")
-    print(f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}{'motion':>8}")
-    for name, row in table.items():
-        print(f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}")
-    print("motion: lip movement (std over time) relative to the real clip's")
-    base = table["mean expression"]["M-LMD"]
-    print(f"model / mean-expression M-LMD: {table['model']['M-LMD'] / base:.2f}")
+def _add(sub, name: str, func, help: str, description: str, parents=()) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help, description=description, parents=list(parents), formatter_class=_Formatter)
+    p.set_defaults(func=func)
+    return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="styletalk",
-        description="Speech + a speaking-style clip -> stylised 3DMM facial expression curves (StyleTalk).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    d = sub.add_parser(
-        "demo",
-        help="the whole job on the bundled example: curves, plot, preview video, .blend and .glb",
-        description="Run the bundled example (examples/hello.wav) end to end with the default model and "
-        "print where each file is and how long each step took.",
-    )
-    d.add_argument("-o", "--output", type=Path, default=Path("out"), help="output folder (default out/)")
-    d.add_argument("--style", default="preset:happy", help="style clip or preset:NAME (default preset:happy)")
-    d.add_argument("--renderer", type=Path, help="official renderer weights: also writes demo_render.mp4")
-    d.add_argument("--image", type=Path, help="reference face image for --renderer")
-    d.set_defaults(func=cmd_demo)
-
-    g = sub.add_parser(
+def _add_generate(sub, common) -> None:
+    g = _add(
+        sub,
         "generate",
-        help="phoneme labels + style clip(s) -> curves file (.npz)",
-        description="Generate 30 fps expression curves from phoneme labels and one or more style clips.",
+        cmd_generate,
+        "phoneme labels + style clip(s) -> curves file (.npz)",
+        "Generate 30 fps expression curves from phoneme labels (or audio) and one or more style clips.",
+        [common["device"], common["progress"]],
     )
     src = g.add_mutually_exclusive_group(required=True)
     src.add_argument("--phonemes", type=Path, help="official *_seq.json phoneme labels (30 fps)")
@@ -271,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         nargs="+",
         help="style clip(s): official 3DMM .mat (coeff[:, 80:144]), .npz (coeff or exp), .txt (L x 64), "
-        "or preset:NAME from the checkpoint (the default model has preset:happy, preset:sad, ...)",
+        "a video of a talking face, or preset:NAME from the checkpoint (the default model has "
+        "preset:happy, preset:sad, ...)",
     )
     g.add_argument(
         "--style-weights", nargs="+", type=float, help="mixing weight per --style clip (normalised; default equal)"
@@ -279,9 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--style-strength",
         type=float,
-        default=1.0,
-        help="scale the style code's offset from the neutral-face style code: "
-        "0 neutral, 1 as the clip (default), >1 exaggerated",
+        default=GenerateSettings.style_strength,
+        help="scale the style code's offset from the neutral-face style code: 0 neutral, 1 as the clip, >1 exaggerated",
     )
     g.add_argument(
         "--pose", type=Path, help="3DMM .mat whose head pose and crop fill the curves' pose (padded with the last pose)"
@@ -289,122 +283,137 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--checkpoint", type=Path, help="generator checkpoint (official or project); default: the bundled model"
     )
-    g.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
-    g.add_argument("--batch", type=int, default=1024, help="frames per batch; bounds memory (default 1024)")
-    g.add_argument(
-        "--progress", choices=("bar", "lines", "none"), default="bar", help="progress display (lines: for front ends)"
-    )
+    g.add_argument("--batch", type=int, default=GenerateSettings.batch_frames, help="frames per batch; bounds memory")
     g.add_argument("-o", "--output", required=True, type=Path, help="output curves file (.npz)")
-    g.set_defaults(func=cmd_generate)
 
-    ph = sub.add_parser(
+
+def _add_inputs(sub, common) -> None:
+    ph = _add(
+        sub,
         "phonemes",
-        help="audio -> 30 fps phoneme labels (*_seq.json), offline with pocketsphinx",
-        description="Label audio with the official 41 phonemes at 30 fps: forced alignment when a transcript "
-        "is given, otherwise recognition then alignment. Words missing from the dictionary are skipped with "
-        "a warning.",
+        cmd_phonemes,
+        "audio -> 30 fps phoneme labels (*_seq.json), offline with pocketsphinx",
+        "Label audio with the official 41 phonemes at 30 fps: forced alignment when a transcript is given, "
+        "otherwise recognition then alignment. Words missing from the dictionary are skipped with a warning.",
+        [common["progress"]],
     )
     ph.add_argument("audio", type=Path, help="wav/flac/mp3/ogg/m4a, any sample rate or channel count")
     grp = ph.add_mutually_exclusive_group()
     grp.add_argument("--transcript", help="what is said, as plain text")
-    grp.add_argument("--transcript-file", type=Path, help="text file with what is said")
+    grp.add_argument("--transcript-file", type=Path, help="UTF-8 text file with what is said")
     ph.add_argument("-o", "--output", required=True, type=Path, help="output labels (*_seq.json)")
-    ph.set_defaults(func=cmd_phonemes)
-
-    x = sub.add_parser(
+    x = _add(
+        sub,
         "extract-style",
-        help="style video -> 64-dim expression clip (.mat official layout, or .npz)",
-        description="Track the face with MediaPipe (offline), align it and fit the 64 expression coefficients "
-        "with the embedded face model; head angles and crop are estimated too (3D translation is left at 0).",
+        cmd_extract_style,
+        "style video -> 64-dim expression clip (.mat official layout, or .npz)",
+        "Track the face with MediaPipe (offline), align it and fit the 64 expression coefficients with the "
+        "embedded face model; head angles and crop are estimated too (3D translation is left at 0).",
     )
     x.add_argument("video", type=Path, help="a video of one person talking (any size; the face should be visible)")
     x.add_argument("-o", "--output", required=True, type=Path, help="output .mat or .npz")
-    x.set_defaults(func=cmd_extract_style)
 
-    e = sub.add_parser(
+
+def _add_outputs(sub, common) -> None:
+    from .formats.export import FORMATS
+
+    e = _add(
+        sub,
         "export",
-        help="curves file -> official .npy (T x 73), CSV or JSON",
-        description="Export a curves file. npy is the official renderer hand-off [exp 64 | pose 9].",
+        cmd_export,
+        "curves file -> official .npy (T x 73), CSV or JSON",
+        "Export a curves file. npy is the official renderer hand-off [exp 64 | pose 9].",
+        [common["curves"]],
     )
-    e.add_argument("--curves", required=True, type=Path, help="curves file (.npz)")
-    e.add_argument("--format", required=True, choices=("npy", "csv", "json"))
-    e.add_argument("-o", "--output", required=True, type=Path)
-    e.set_defaults(func=cmd_export)
-
-    r = sub.add_parser(
+    e.add_argument("--format", required=True, choices=FORMATS)
+    e.add_argument("-o", "--output", required=True, type=Path, help="output file, ending in .FORMAT")
+    r = _add(
+        sub,
         "render",
-        help="curves + one reference image -> talking-head mp4 with the neural renderer",
-        description="Render a 256x256 talking-head video with the PIRenderer-style face generator "
-        "(official StyleTalk renderer weights), audio muxed in one H.264 encode.",
+        cmd_render,
+        "curves + one reference image -> talking-head mp4 with the neural renderer",
+        "Render a 256x256 talking-head video with the PIRenderer-style face generator (official StyleTalk "
+        "renderer weights), audio muxed in one H.264 encode.",
+        [common["curves"], common["audio"], common["device"], common["progress"]],
     )
-    r.add_argument("--curves", required=True, type=Path, help="curves file (.npz) or official (T, 73) .npy")
     r.add_argument(
         "--image", required=True, type=Path, help="reference face image (non-square: centre-cropped; resized to 256)"
     )
     r.add_argument("--renderer", required=True, type=Path, help="renderer checkpoint {'net_G_ema': ...}")
-    r.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
     r.add_argument("--still-pose", action="store_true", help="ignore the curves' pose; use a fixed frontal pose")
-    r.add_argument("--batch", type=int, default=4, help="frames per forward pass (default 4; 32+ on a GPU)")
+    r.add_argument("--batch", type=int, default=RenderSettings.batch, help="frames per forward pass (32+ on a GPU)")
     r.add_argument(
         "--precision",
         choices=("fp32", "fp16", "bf16"),
-        default="fp32",
-        help="autocast precision: fp16 (CUDA), bf16 (CUDA or CPUs with AVX512-BF16), fp32 exact (default)",
+        default=RenderSettings.precision,
+        help="autocast precision: fp16 (CUDA), bf16 (CUDA, or CPUs with native bf16; others fall back to "
+        "fp32), fp32 exact",
     )
     r.add_argument("--compile", action="store_true", help="torch.compile the renderer (slow start, faster long videos)")
-    r.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     r.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
-    r.set_defaults(func=cmd_render)
-
-    pv = sub.add_parser(
+    pv = _add(
+        sub,
         "preview",
-        help="curves -> mp4 of the embedded face mesh (no renderer weights needed)",
-        description="Render the embedded face model animated by the curves (offscreen OpenGL), with audio.",
+        cmd_preview,
+        "curves -> mp4 of the embedded face mesh (no renderer weights needed)",
+        "Render the embedded face model animated by the curves (offscreen OpenGL), with audio.",
+        [common["curves"], common["audio"], common["progress"]],
     )
-    pv.add_argument("--curves", required=True, type=Path, help="curves file (.npz) or official (T, 73) .npy")
-    pv.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
-    pv.add_argument("--size", type=int, default=512, help="frame size in pixels (default 512)")
+    pv.add_argument("--size", type=int, default=PreviewSettings.size, help="frame size in pixels (even)")
     pv.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
-    pv.set_defaults(func=cmd_preview)
 
-    ev = sub.add_parser(
+
+def _add_training(sub, common) -> None:
+    ev = _add(
+        sub,
         "evaluate",
-        help="M-LMD / F-LMD analogues on held-out clips vs baselines",
-        description="Generate each held-out clip with its own style and measure lip (M-LMD) and full-face "
-        "(F-LMD) landmark distance through the embedded face model, against the training mean expression, "
-        "the style reference's mean held still, and the clip's style with shuffled phonemes.",
+        cmd_evaluate,
+        "M-LMD / F-LMD analogues on held-out clips vs baselines",
+        "Generate each held-out clip with its own style and measure lip (M-LMD) and full-face (F-LMD) landmark "
+        "distance through the embedded face model, against the training mean expression, the style "
+        "reference's mean held still, and the clip's style with shuffled phonemes.",
+        [common["device"]],
     )
     ev.add_argument("--data", required=True, nargs="+", type=Path, help="folders with *.mat and *_seq.json")
     ev.add_argument("--speakers", required=True, nargs="+", help="held-out speakers to evaluate")
     ev.add_argument("--checkpoint", type=Path, help="generator checkpoint (default: the bundled model)")
-    ev.add_argument("--device", help="cpu, cuda or cuda:N")
-    ev.set_defaults(func=cmd_evaluate)
-
-    t = sub.add_parser(
+    t = _add(
+        sub,
         "train",
-        help="train a generator on official-format clips (.mat + *_seq.json)",
-        description="Train StyleTalk on clips found under DATA: reconstruction (L1+SSIM), style triplet, "
-        "lip-sync, temporal and style discriminators.",
+        cmd_train,
+        "train a generator on official-format clips (.mat + *_seq.json)",
+        "Train StyleTalk on clips found under DATA: reconstruction (L1+SSIM), style triplet, lip-sync, temporal "
+        "and style discriminators.",
+        [common["device"]],
     )
     t.add_argument("--data", required=True, nargs="+", type=Path, help="folders searched for *.mat and *_seq.json")
     t.add_argument("--val-speakers", nargs="+", default=[], help="speakers held out for validation")
-    t.add_argument("--steps", type=int, default=2000)
-    t.add_argument("--batch", type=int, default=8)
-    t.add_argument("--seq-len", type=int, default=32)
-    t.add_argument("--lr", type=float, default=1e-4)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--val-every", type=int, default=250)
-    t.add_argument("--pretrain-steps", type=int, default=200, help="lip-sync/style discriminator pre-training steps")
+    t.add_argument("--steps", type=int, default=TrainConfig.steps, help="generator updates")
+    t.add_argument("--batch", type=int, default=TrainConfig.batch_size, help="sequences per step")
+    t.add_argument("--seq-len", type=int, default=TrainConfig.seq_len, help="frames per training sequence")
+    t.add_argument("--lr", type=float, default=TrainConfig.lr, help="Adam learning rate")
+    t.add_argument("--seed", type=int, default=TrainConfig.seed, help="random seed")
+    t.add_argument("--val-every", type=int, default=TrainConfig.val_every, help="validate and save every N steps")
+    t.add_argument(
+        "--pretrain-steps",
+        type=int,
+        default=TrainConfig.pretrain_steps,
+        help="lip-sync/style discriminator pre-training steps",
+    )
     for name in ("sync", "temporal", "style"):
-        t.add_argument(f"--lambda-{name}", type=float, default=1.0, help=f"weight of the {name} discriminator (0: off)")
+        t.add_argument(
+            f"--lambda-{name}",
+            type=float,
+            default=getattr(TrainConfig, f"lambda_{name}"),
+            help=f"weight of the {name} discriminator (0: off)",
+        )
     t.add_argument(
         "--level-shift",
         type=float,
-        help="probability of moving a sample and its style clip to another clip's mean expression "
-        "(default 0.5; 0: off)",
+        default=TrainConfig.level_shift,
+        help="probability of moving a sample and its style clip to another clip's mean expression (0: off)",
     )
     t.add_argument("--resume", type=Path, help="continue from a checkpoint written by this command")
-    t.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     t.add_argument(
         "-o",
         "--output",
@@ -412,13 +421,43 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="checkpoint to write (.pth): the best validation; NAME.last.pth: the latest",
     )
-    t.set_defaults(func=cmd_train)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="styletalk",
+        description="Speech + a speaking-style clip -> stylised 3DMM facial expression curves (StyleTalk).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common()
+    d = _add(
+        sub,
+        "demo",
+        cmd_demo,
+        "the whole job on the bundled example: curves, plot, preview video, .blend and .glb",
+        "Run the bundled example (hello.wav) end to end with the default model and print where each file is and "
+        "how long each step took.",
+    )
+    d.add_argument("-o", "--output", type=Path, default=DemoSettings.output, help="output folder")
+    d.add_argument("--style", default=DemoSettings.style, help="style clip or preset:NAME")
+    d.add_argument("--renderer", type=Path, help="official renderer weights: also writes demo_render.mp4")
+    d.add_argument("--image", type=Path, help="reference face image for --renderer")
+    _add_generate(sub, common)
+    _add_inputs(sub, common)
+    _add_outputs(sub, common)
+    _add_training(sub, common)
     return parser
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM (the add-on's cancel) unwinds like Ctrl-C, so temporary files are removed."""
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(format=f"styletalk {args.command}: warning: %(message)s", level=logging.WARNING)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         args.func(args)
     except StyleTalkError as exc:
@@ -427,6 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"styletalk {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -1,31 +1,35 @@
-"""`styletalk demo`: the whole job on the bundled example, timed step by step."""
+"""`styletalk demo`: the whole job on the bundled example, timed step by step. Every input is checked
+before the first step; the files are made in a staging folder and moved into place only when every
+step has succeeded, so a failed run leaves nothing behind."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .curves import Curves
-from .errors import StyleTalkError
-from .labels import PHONEME_SYMBOLS, SIL, run_starts
-
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
+from .extras import optional
+from .formats.curves import Curves
+from .formats.errors import OutputError, StyleTalkError
+from .formats.labels import PHONEME_SYMBOLS, SIL, run_starts
+from .formats.layout import UPPER_INDICES
+from .resources import EXAMPLES
+from .settings import DemoSettings, PreviewSettings
 
 
 def plot_curves(curves: Curves, path: Path) -> None:
     """Mouth (jaw/lip) and most active upper-face curves over time, phoneme labels underneath."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    optional("matplotlib", "preview").use("Agg")
     import matplotlib.pyplot as plt
 
-    from .model import UPPER_INDICES
+    from .formats.fileio import atomic_path
 
     t = np.arange(curves.frames) / curves.fps
     upper = sorted(UPPER_INDICES, key=lambda i: -curves.exp[:, i].std())[:3]
@@ -50,82 +54,131 @@ def plot_curves(curves: Curves, path: Path) -> None:
         ax.legend(loc="upper right", fontsize=7)
     axes[1].set_xlabel("seconds")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
-    tmp.replace(path)
+
+
+@dataclass
+class DemoRun:
+    """The demo's inputs and what each step hands to the next."""
+
+    work: Path  # staging folder: every output is written here first
+    style: str
+    audio: Path = EXAMPLES / "hello.wav"
+    transcript: Path = EXAMPLES / "hello.txt"
+    renderer: object = None  # the loaded renderer, when asked for
+    image: Path | None = None
+    ids: np.ndarray | None = None
+    curves: Curves | None = None
+
+
+def step_phonemes(run: DemoRun) -> str:
+    from .speech.phonemes import phonemes_from_audio
+
+    run.ids = phonemes_from_audio(run.audio, run.transcript.read_text(encoding="utf-8"))
+    return "(in the curves file)"
+
+
+def step_generate(run: DemoRun) -> str:
+    from renderer.video import STILL_POSE
+
+    from .inference import StyleSpec, generate_curves
+
+    curves = generate_curves(run.ids, [StyleSpec(run.style)], meta={"audio": str(run.audio)})
+    curves.pose = np.repeat(STILL_POSE[None], curves.frames, axis=0)  # frontal still head for rendering
+    curves.save(run.work / "demo_curves.npz")
+    run.curves = curves
+    return "demo_curves.npz"
+
+
+def step_plot(run: DemoRun) -> str:
+    plot_curves(run.curves, run.work / "demo_curves.png")
+    return "demo_curves.png"
+
+
+def step_preview(run: DemoRun) -> str:
+    from renderer.preview import preview_frames
+    from renderer.video import write_video
+
+    curves, size = run.curves, PreviewSettings.size
+    write_video(preview_frames(curves, size), run.work / "demo_preview.mp4", curves.fps, run.audio, curves.frames)
+    return "demo_preview.mp4"
+
+
+def step_blender(run: DemoRun) -> str:
+    from blender_addon.build import DEMO_SCENE_SCRIPT, assemble
+
+    with tempfile.TemporaryDirectory() as addon_parent:
+        assemble(Path(addon_parent))
+        outputs = [run.work / "demo_curves.npz", run.audio, run.work / "demo.blend", run.work / "demo.glb"]
+        cmd = [sys.executable, str(DEMO_SCENE_SCRIPT), addon_parent, *map(str, outputs)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise StyleTalkError(f"building demo.blend failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+    return "demo.blend, demo.glb"
+
+
+def step_render(run: DemoRun) -> str:
+    from renderer.video import render_video
+
+    render_video(run.renderer, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
+    return "demo_render.mp4"
+
+
+def check_inputs(out: Path, style: str, renderer: Path | None, image: Path | None) -> object:
+    """Everything that can be checked before the first step; returns the loaded renderer (or None)."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; -o names the output folder")
+    if not style.startswith("preset:"):
+        from .style.clip import load_expression
+
+        load_expression(style)
+    if renderer is None:
+        if image is not None:
+            raise StyleTalkError("--image is used with --renderer (the official renderer weights)")
+        return None
+    if image is None:
+        raise StyleTalkError("--renderer needs --image (a 256x256 face crop)")
+    from renderer.checkpoint import load_renderer
+    from renderer.video import load_reference_image
+
+    from .device import pick_device
+
+    load_reference_image(image)
+    return load_renderer(renderer, pick_device(None))
 
 
 def run_demo(
-    out: Path,
-    style: str = "preset:happy",
+    out: Path = DemoSettings.output,
+    style: str = DemoSettings.style,
     renderer: Path | None = None,
     image: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict[str, float]:
-    from renderer.preview import preview_frames
-    from renderer.video import STILL_POSE, write_video
-
-    from .inference import StyleSpec, generate_curves
-    from .phonemes import phonemes_from_audio
-
-    audio, transcript = EXAMPLES / "hello.wav", (EXAMPLES / "hello.txt").read_text()
-    if renderer is not None and image is None:
-        raise StyleTalkError("--renderer needs --image (a 256x256 face crop)")
+    """Run every step, log where each file is and how long it took; returns the step times."""
+    out = Path(out)
+    loaded = check_inputs(out, style, renderer, image)
+    steps = [
+        ("phonemes", step_phonemes),
+        ("generate", step_generate),
+        ("plot", step_plot),
+        ("preview", step_preview),
+        ("blender", step_blender),
+    ] + ([("render", step_render)] if loaded else [])
     out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".demo.", dir=out))
     times: dict[str, float] = {}
-
-    def step(name: str, target: str):
-        def wrap(fn):
+    try:
+        run = DemoRun(work, style, renderer=loaded, image=image)
+        for name, fn in steps:
             t0 = time.perf_counter()
-            fn()
+            made = fn(run)
             times[name] = time.perf_counter() - t0
-            log(f"{name:<10} {times[name]:6.2f} s  {out / target}")
-
-        return wrap
-
-    state: dict = {}
-
-    @step("phonemes", "(in the curves file)")
-    def _():
-        state["ids"] = phonemes_from_audio(audio, transcript)
-
-    @step("generate", "demo_curves.npz")
-    def _():
-        curves = generate_curves(state["ids"], [StyleSpec(style)], meta={"audio": str(audio)})
-        curves.pose = np.repeat(STILL_POSE[None], curves.frames, axis=0)  # frontal still head for rendering
-        curves.save(out / "demo_curves.npz")
-        state["curves"] = curves
-
-    @step("plot", "demo_curves.png")
-    def _():
-        plot_curves(state["curves"], out / "demo_curves.png")
-
-    @step("preview", "demo_preview.mp4")
-    def _():
-        curves = state["curves"]
-        write_video(preview_frames(curves, 512), out / "demo_preview.mp4", curves.fps, audio, curves.frames)
-
-    @step("blender", "demo.blend, demo.glb")
-    def _():
-        script = REPO / "blender_addon" / "build_demo_scene.py"
-        cmd = [sys.executable, str(script), str(out / "demo_curves.npz"), str(audio), str(out / "demo.blend"),
-               str(out / "demo.glb")]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise StyleTalkError(f"building demo.blend failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
-
-    if renderer is not None:
-
-        @step("render", "demo_render.mp4")
-        def _():
-            from renderer.checkpoint import load_renderer
-            from renderer.video import render_video
-
-            from .inference import pick_device
-
-            model = load_renderer(renderer, pick_device(None))
-            render_video(model, state["curves"], image, out / "demo_render.mp4", audio=audio)
-
-    log(f"{'total':<10} {sum(times.values()):6.2f} s")
+            log(f"{name:<10} {times[name]:6.2f} s  {made}")
+        for f in sorted(work.iterdir()):
+            f.replace(out / f.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log(f"{'total':<10} {sum(times.values()):6.2f} s  files in {out}")
     return times

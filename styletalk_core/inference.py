@@ -1,97 +1,36 @@
-"""Inference: phoneme labels + style clip(s) -> expression curves, with style mixing and strength."""
+"""Inference, the user-level call: phoneme labels + style clip(s) (+ pose) -> expression curves, with
+style presets, mixing and strength."""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .checkpoint import LoadedGenerator, load_generator
-from .curves import Curves
-from .errors import CheckpointError, InputError
-from .labels import FPS, phoneme_windows
-from .model import StyleTalk
-from .style_clip import crop_and_pad, fit_pose_length, load_expression, load_pose
-
-DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default.pth"
-Progress = Callable[[int, int], None]  # (frames done, frames total)
-
-
-def pick_device(name: str | None = None) -> torch.device:
-    """`name` if given (validated), else CUDA when available, else CPU."""
-    if name is None or name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise InputError(f"unknown device {name!r}; use cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {name!r} requested but CUDA is not available on this machine")
-    return device
-
-
-@torch.no_grad()
-def style_code(model: StyleTalk, exp: np.ndarray) -> torch.Tensor:
-    """(L, 64) expression clip -> (1, C) style code (first style_max_len frames, padding masked)."""
-    device = next(model.parameters()).device
-    clip, mask = crop_and_pad(exp, model.config.style_max_len)
-    return model.encode_style(torch.from_numpy(clip)[None].to(device), torch.from_numpy(mask)[None].to(device))
-
-
-def neutral_style_code(model: StyleTalk) -> torch.Tensor:
-    """Style code of a still, neutral face (all-zero expression for the full clip length): the
-    origin that --style-strength scales from."""
-    return style_code(model, np.zeros((model.config.style_max_len, model.config.exp_dim), np.float32))
-
-
-def mix_style_codes(codes: Sequence[torch.Tensor], weights: Sequence[float]) -> torch.Tensor:
-    """Weighted mean of style codes (weights are normalised to sum to 1)."""
-    if len(codes) != len(weights):
-        raise InputError(f"{len(codes)} style clips but {len(weights)} style weights")
-    w = torch.tensor(weights, dtype=codes[0].dtype, device=codes[0].device)
-    if (w < 0).any() or float(w.sum()) <= 0:
-        raise InputError(f"style weights must be >= 0 with a positive sum, got {list(weights)}")
-    return torch.einsum("n,nbc->bc", w / w.sum(), torch.stack(codes))
-
-
-def apply_strength(code: torch.Tensor, neutral: torch.Tensor, strength: float) -> torch.Tensor:
-    """neutral + strength * (code - neutral): 0 = neutral style, 1 = the clip's style, >1 exaggerates."""
-    return neutral + strength * (code - neutral)
-
-
-@torch.no_grad()
-def generate_expression(
-    model: StyleTalk,
-    phoneme_ids: np.ndarray,
-    code: torch.Tensor,
-    batch_frames: int = 1024,
-    progress: Progress | None = None,
-) -> np.ndarray:
-    """(T,) phoneme ids + (1, C) style code -> (T, 64) float32 expression.
-
-    The network is frame-local (frame t sees only its 11-id window and the style code), so
-    identical windows (silences, held phonemes) are computed once, and frames are processed
-    in batches of `batch_frames` to bound memory for any audio length.
-    """
-    if batch_frames < 1:
-        raise InputError(f"batch size must be >= 1, got {batch_frames}")
-    device = code.device
-    windows = phoneme_windows(phoneme_ids, model.config.win_size)
-    unique, inverse = np.unique(windows, axis=0, return_inverse=True)
-    out = np.empty((len(unique), model.config.exp_dim), dtype=np.float32)
-    for start in range(0, len(unique), batch_frames):
-        chunk = torch.from_numpy(unique[start : start + batch_frames]).to(device)
-        out[start : start + len(chunk)] = model.decode(chunk[None], code)[0].float().cpu().numpy()
-        if progress is not None:
-            progress(min(start + batch_frames, len(unique)), len(unique))
-    return out[inverse.reshape(-1)]
-
+from .device import pick_device
+from .formats.curves import Curves
+from .formats.errors import CheckpointError, InputError
+from .formats.layout import FPS
+from .model.checkpoint import LoadedGenerator, load_generator
+from .model.generate import (
+    Progress,
+    apply_strength,
+    generate_expression,
+    mix_style_codes,
+    neutral_style_code,
+    style_codes,
+)
+from .resources import DEFAULT_CHECKPOINT
+from .settings import GenerateSettings
+from .style.clip import fit_pose_length, load_expression, load_pose
 
 PRESET_PREFIX = "preset:"
+MAX_STRENGTH = 100.0  # beyond this the style code leaves any range the decoders have seen
 
 
 @dataclass(frozen=True)
@@ -115,11 +54,26 @@ def preset_code(generator: LoadedGenerator, name: str) -> torch.Tensor:
 
 
 def resolve_checkpoint(path: str | os.PathLike | None) -> Path:
+    """`path`, or the bundled default model."""
     if path is not None:
         return Path(path)
     if not DEFAULT_CHECKPOINT.is_file():
         raise CheckpointError(f"no --checkpoint given and the bundled default model {DEFAULT_CHECKPOINT} is missing")
     return DEFAULT_CHECKPOINT
+
+
+def load_model(checkpoint: str | os.PathLike | None = None, device: str | None = None) -> LoadedGenerator:
+    """An official or project generator checkpoint (default: the bundled model) on `device`."""
+    return load_generator(resolve_checkpoint(checkpoint), pick_device(device))
+
+
+def check_style_settings(styles: Sequence[StyleSpec], strength: float) -> None:
+    """Refuse settings that would make non-finite curves, before anything slow runs."""
+    if not styles:
+        raise InputError("at least one style clip is needed")
+    if not math.isfinite(strength) or abs(strength) > MAX_STRENGTH:
+        raise InputError(f"--style-strength must be a finite number within ±{MAX_STRENGTH:g}, got {strength}")
+    mix_style_codes([torch.zeros(1, 1)] * len(styles), [s.weight for s in styles])  # validates the weights
 
 
 def generate_curves(
@@ -128,30 +82,31 @@ def generate_curves(
     *,
     checkpoint: str | os.PathLike | None = None,
     pose_path: str | os.PathLike | None = None,
-    strength: float = 1.0,
+    strength: float = GenerateSettings.style_strength,
     device: str | None = None,
-    batch_frames: int = 1024,
+    batch_frames: int = GenerateSettings.batch_frames,
     progress: Progress | None = None,
     generator: LoadedGenerator | None = None,
     meta: dict | None = None,
 ) -> Curves:
     """The user-level call: labels + styles (+ pose) -> Curves ready to save."""
-    if not styles:
-        raise InputError("at least one style clip is needed")
+    check_style_settings(styles, strength)
     # Read every input before the (slow) model load so bad files fail fast.
     clips = [None if s.preset else load_expression(s.path) for s in styles]
     pose = load_pose(pose_path) if pose_path is not None else None
-    if generator is None:
-        generator = load_generator(resolve_checkpoint(checkpoint), pick_device(device))
+    generator = generator or load_model(checkpoint, device)
     model = generator.model
     codes = [
-        preset_code(generator, s.preset) if s.preset else style_code(model, clip)
+        preset_code(generator, s.preset) if s.preset else style_codes(model, [clip])
         for s, clip in zip(styles, clips, strict=True)
     ]
     code = mix_style_codes(codes, [s.weight for s in styles])
     if strength != 1.0:
         code = apply_strength(code, neutral_style_code(model), strength)
     exp = generate_expression(model, phoneme_ids, code, batch_frames, progress)
+    if not np.isfinite(exp).all():
+        sources = ", ".join(str(s.path) for s in styles)
+        raise InputError(f"the model produced NaN/inf for style {sources} (out-of-range style values or weights?)")
     return Curves(
         exp=exp,
         pose=fit_pose_length(pose, len(exp)) if pose is not None else None,

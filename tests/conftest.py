@@ -34,7 +34,7 @@ def parity_case():
 
 @pytest.fixture(scope="session")
 def random_generator():
-    from styletalk_core.checkpoint import load_generator
+    from styletalk_core.model.checkpoint import load_generator
 
     return load_generator(shared_path("parity", "styletalk_random_ckpt.pth"))
 
@@ -60,7 +60,7 @@ def labelled_clips() -> list[tuple[Path, Path]]:
 def style_video_with_coefficients(seen_by_face_model: bool = False) -> tuple[Path, Path]:
     """The first style-clip video that has its official 3DMM .mat (and, if asked, that the embedded
     face model was built from, per its provenance)."""
-    from styletalk_core.face_model import load_face_model
+    from styletalk_core.face.face_model import load_face_model
 
     seen = {c["name"] for c in load_face_model().provenance.get("clips", [])}
     for video in sample_files("style_clips/video", "*.mp4"):

@@ -1,10 +1,13 @@
 """The Blender extension: pure logic without Blender, and the real add-on in real bpy (headless)."""
 
+import atexit
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 from pathlib import Path
@@ -12,18 +15,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from blender_addon.build import SHARED_FORMATS, assemble
+
 from .conftest import REPO
 
-sys.path.insert(0, str(REPO / "blender_addon"))
-from styletalk import curves_io, jobs, keys  # noqa: E402  (pure modules: no bpy import)
+ADDON_PARENT = assemble(Path(tempfile.mkdtemp(prefix="styletalk_addon_"))).parent
+atexit.register(shutil.rmtree, ADDON_PARENT, True)
+sys.path.insert(0, str(ADDON_PARENT))
+from styletalk import jobs, keys  # noqa: E402  (pure modules of the assembled add-on: no bpy import)
+from styletalk.formats.curves import load_curves  # noqa: E402
+from styletalk.formats.errors import InputError  # noqa: E402
 
 
-def test_pure_modules_do_not_import_bpy():
-    code = (
-        "import sys; sys.path.insert(0, 'blender_addon'); import styletalk.keys, styletalk.curves_io, styletalk.jobs; "
-    )
-    code += "assert 'bpy' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+def test_pure_modules_do_not_import_bpy_or_torch():
+    code = "import sys; import styletalk.keys, styletalk.jobs, styletalk.formats.curves, styletalk.formats.export; "
+    code += "assert 'bpy' not in sys.modules and 'torch' not in sys.modules and 'styletalk_core' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=ADDON_PARENT, check=True)
+
+
+def test_addon_ships_the_toolkit_format_modules_unchanged():
+    import styletalk_core.formats as formats
+
+    for name in SHARED_FORMATS:
+        shipped = (ADDON_PARENT / "styletalk" / "formats" / name).read_bytes()
+        assert shipped == (Path(formats.__file__).parent / name).read_bytes(), name
 
 
 def test_retime_and_coords():
@@ -46,12 +61,12 @@ def test_blender_axes_keep_winding():
 
 def test_read_curves_errors(tmp_path):
     np.savez(tmp_path / "bad.npz", exp=np.zeros((3, 10)))
-    with pytest.raises(curves_io.CurvesFileError, match=r"bad.npz.*\(3, 10\)"):
-        curves_io.read_curves(tmp_path / "bad.npz")
-    with pytest.raises(curves_io.CurvesFileError, match="not found"):
-        curves_io.read_curves(tmp_path / "none.npz")
+    with pytest.raises(InputError, match=r"bad.npz.*\(3, 10\)"):
+        load_curves(tmp_path / "bad.npz")
+    with pytest.raises(InputError, match="not found"):
+        load_curves(tmp_path / "none.npz")
     (tmp_path / "c.json").write_text(json.dumps({"fps": 25, "exp": [[0.5] * 64] * 2}))
-    data = curves_io.read_curves(tmp_path / "c.json")
+    data = load_curves(tmp_path / "c.json")
     assert data.exp.shape == (2, 64) and data.fps == 25
 
 
@@ -114,11 +129,10 @@ def blender_results(request, tmp_path_factory):
         python = str(REPO / ".venv-bpy42" / "bin" / "python")
         if not os.path.exists(python):
             pytest.skip("no .venv-bpy42 (scripts/setup.sh creates it) for the Blender 4.2 run")
-    sys.path.insert(0, str(REPO / "scripts"))
-    from build_addon import build
+    from blender_addon.build import build_zip
 
     work = tmp_path_factory.mktemp("blender")
-    zip_path = build(work / "styletalk.zip")
+    zip_path = build_zip(work / "styletalk.zip")
     _write_inputs(work)
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
     proc = subprocess.run(

@@ -4,8 +4,9 @@ import dataclasses
 
 import torch
 
-from styletalk_core.checkpoint import checkpoint_filter_fn, load_generator, save_generator, to_official_state_dict
-from styletalk_core.model import StyleTalk, StyleTalkConfig
+from styletalk_core.model.checkpoint import checkpoint_filter_fn, load_generator, save_generator, to_official_state_dict
+from styletalk_core.model.config import StyleTalkConfig
+from styletalk_core.model.network import StyleTalk
 
 
 def _official_keys():

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from styletalk_core.cli import main
-from styletalk_core.curves import Curves, load_curves
-from styletalk_core.errors import InputError
-from styletalk_core.style_clip import fit_pose_length, load_pose
+from styletalk_core.formats.curves import Curves, load_curves
+from styletalk_core.formats.errors import InputError
+from styletalk_core.style.clip import fit_pose_length, load_pose
 
 from .conftest import sample_files, shared_path
 

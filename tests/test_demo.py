@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from styletalk_core.cli import main
-from styletalk_core.curves import load_curves
+from styletalk_core.formats.curves import load_curves
+from styletalk_core.resources import EXAMPLES
 
 from .conftest import REPO
 
@@ -31,7 +32,7 @@ def demo_out(tmp_path_factory):
 
 def test_curves_and_plot(demo_out):
     curves = load_curves(demo_out / "demo_curves.npz")
-    labels = json.loads((REPO / "examples" / "hello_seq.json").read_text())
+    labels = json.loads((EXAMPLES / "hello_seq.json").read_text())
     assert abs(curves.frames - len(labels)) <= 1 and curves.pose is not None
     assert curves.meta["model"] == "default.pth" and curves.meta["styles"][0]["path"] == "preset:happy"
     from PIL import Image

@@ -3,7 +3,9 @@
 import numpy as np
 import torch
 
-from styletalk_core.discriminators import (
+from styletalk_core.face.face_model import load_face_model
+from styletalk_core.formats.labels import phoneme_windows
+from styletalk_core.training.discriminators import (
     LipSyncDiscriminator,
     StyleDiscriminator,
     TemporalDiscriminator,
@@ -13,8 +15,6 @@ from styletalk_core.discriminators import (
     sync_discriminator_loss,
     sync_generator_loss,
 )
-from styletalk_core.face_model import load_face_model
-from styletalk_core.labels import phoneme_windows
 
 
 def _synthetic(batch=8, frames=32, seed=0):

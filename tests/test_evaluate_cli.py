@@ -6,9 +6,9 @@ import numpy as np
 import scipy.io
 
 from styletalk_core.cli import main
-from styletalk_core.dataset import style_labels
-from styletalk_core.evaluate import landmark_distance, shuffle_runs
-from styletalk_core.face_model import load_face_model
+from styletalk_core.face.face_model import load_face_model
+from styletalk_core.training.dataset import style_labels
+from styletalk_core.training.evaluate import landmark_distance, shuffle_runs
 
 from .conftest import labelled_clips, shared_path
 

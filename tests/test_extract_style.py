@@ -6,12 +6,12 @@ import pytest
 import scipy.io
 
 from styletalk_core.cli import main
-from styletalk_core.curves import load_curves
-from styletalk_core.errors import InputError
-from styletalk_core.face_model import load_face_model
-from styletalk_core.model import LOWER_INDICES
-from styletalk_core.style_clip import load_expression, load_pose
-from styletalk_core.style_extract import fill_lost_frames
+from styletalk_core.face.face_model import load_face_model
+from styletalk_core.formats.curves import load_curves
+from styletalk_core.formats.errors import InputError
+from styletalk_core.formats.layout import LOWER_INDICES
+from styletalk_core.style.clip import load_expression, load_pose
+from styletalk_core.style.extract import fill_lost_frames
 
 from .conftest import style_video_with_coefficients
 

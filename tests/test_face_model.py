@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from styletalk_core.face_model import LIP_VERTICES, load_face_model, triangles_from_edges
+from styletalk_core.face.face_model import LIP_VERTICES, load_face_model, triangles_from_edges
 
 
 def test_model_file_is_consistent():

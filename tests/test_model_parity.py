@@ -6,10 +6,10 @@ import numpy as np
 import torch
 
 from styletalk_core.cli import main
-from styletalk_core.curves import load_curves
-from styletalk_core.inference import generate_expression, style_code
-from styletalk_core.labels import phoneme_windows
-from styletalk_core.style_clip import crop_and_pad, load_expression
+from styletalk_core.formats.curves import load_curves
+from styletalk_core.formats.labels import phoneme_windows
+from styletalk_core.model.generate import crop_and_pad, generate_expression, style_codes
+from styletalk_core.style.clip import load_expression
 
 from .conftest import shared_path
 
@@ -44,7 +44,7 @@ def test_intermediates_match_official(random_generator, parity_case):
 
 
 def test_exp_matches_official_through_api(random_generator, parity_case):
-    code = style_code(random_generator.model, load_expression(shared_path("parity", "styletalk_case1_style.mat")))
+    code = style_codes(random_generator.model, [load_expression(shared_path("parity", "styletalk_case1_style.mat"))])
     exp = generate_expression(random_generator.model, parity_case["phoneme_ids"], code)
     assert exp.shape == (40, 64)
     assert np.abs(exp - parity_case["exp"]).max() <= TOL

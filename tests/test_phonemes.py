@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from styletalk_core.cli import main
-from styletalk_core.errors import InputError
-from styletalk_core.labels import SIL, load_phoneme_labels
-from styletalk_core.phonemes import (
-    SAMPLE_RATE,
+from styletalk_core.formats.errors import InputError
+from styletalk_core.formats.labels import SIL, load_phoneme_labels
+from styletalk_core.speech.phonemes import (
     _align,
     _recognise,
     compound_pronunciation,
@@ -19,7 +18,7 @@ from styletalk_core.phonemes import (
     load_audio,
     phonemes_from_audio,
 )
-from styletalk_core.speech_segments import merge_segments, split_long_region, split_transcript
+from styletalk_core.speech.segments import SAMPLE_RATE, merge_segments, split_long_region, split_transcript
 
 from .conftest import REPO, labelled_clips, shared_path
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from renderer.preview import preview_frames
 from styletalk_core.cli import main
-from styletalk_core.curves import Curves
+from styletalk_core.formats.curves import Curves
 
 
 def test_preview_cli_mp4_with_audio(tmp_path):

@@ -14,9 +14,9 @@ from renderer.video import (
     window_indices,
 )
 from styletalk_core.cli import main
-from styletalk_core.curves import Curves
-from styletalk_core.errors import CheckpointError, InputError
-from styletalk_core.style_clip import load_pose
+from styletalk_core.formats.curves import Curves
+from styletalk_core.formats.errors import CheckpointError, InputError
+from styletalk_core.style.clip import load_pose
 
 from .conftest import labelled_clips, load_npz, official_sample, shared_path
 

@@ -4,16 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from styletalk_core.errors import InputError
-from styletalk_core.inference import (
-    StyleSpec,
-    apply_strength,
-    generate_curves,
-    mix_style_codes,
-    neutral_style_code,
-    style_code,
-)
-from styletalk_core.style_clip import load_expression
+from styletalk_core.formats.errors import InputError
+from styletalk_core.inference import StyleSpec, generate_curves
+from styletalk_core.model.generate import apply_strength, mix_style_codes, neutral_style_code, style_codes
+from styletalk_core.style.clip import load_expression
 
 from .conftest import sample_files, shared_path
 
@@ -53,7 +47,7 @@ def test_strength_and_mixing_change_the_curves(random_generator, parity_case):
     # strength 0 is the style of a still neutral face
     m = random_generator.model
     code0 = neutral_style_code(m)
-    code_a = style_code(m, load_expression(style_a))
+    code_a = style_codes(m, [load_expression(style_a)])
     torch.testing.assert_close(apply_strength(code_a, code0, 0.0), code0)
     # an equal mix lies between the two styles
     assert np.abs(half - base).mean() > 1e-3 and np.abs(half - other).mean() > 1e-3

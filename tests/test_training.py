@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from styletalk_core.checkpoint import load_generator
-from styletalk_core.dataset import Clip, SequenceSampler, style_labels
-from styletalk_core.losses import reconstruction_loss, ssim_1d, triplet_accuracy, triplet_loss
-from styletalk_core.model import StyleTalkConfig
-from styletalk_core.train import TrainConfig, last_checkpoint, train
+from styletalk_core.model.checkpoint import load_generator
+from styletalk_core.model.config import StyleTalkConfig
+from styletalk_core.training.config import TrainConfig
+from styletalk_core.training.dataset import Clip, SequenceSampler, style_labels
+from styletalk_core.training.losses import reconstruction_loss, ssim_1d, triplet_accuracy, triplet_loss
+from styletalk_core.training.train import last_checkpoint, train
 
 TINY = StyleTalkConfig(
     d_model=32, nhead=4, dim_feedforward=64, content_layers=1, style_layers=1, decoder_layers=1, dropout=0.0
@@ -127,9 +128,25 @@ def test_all_paper_losses_train_log_and_resume(tmp_path):
     assert not any("pretrain_step" in x for x in logs)  # frozen discriminators come back from the checkpoint
 
 
-def test_train_cli_help_states_the_level_shift_default(capsys):
+def test_train_cli_defaults_are_the_train_config(capsys):
+    """Every training option's default comes from TrainConfig, and the help shows it."""
     from styletalk_core.cli import build_parser
 
+    args = build_parser().parse_args(["train", "--data", "d", "-o", "m.pth"])
+    names = {"batch": "batch_size"}
+    for option in ("steps", "batch", "seq_len", "lr", "seed", "val_every", "pretrain_steps", "lambda_sync",
+                   "lambda_temporal", "lambda_style", "level_shift"):  # fmt: skip
+        assert getattr(args, option) == getattr(TrainConfig, names.get(option, option)), option
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--help"])
-    assert f"default {TrainConfig.level_shift:g};" in " ".join(capsys.readouterr().out.split())
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"(default: {TrainConfig.level_shift})" in help_text and f"(default: {TrainConfig.val_every})" in help_text
+
+
+@pytest.mark.parametrize("bad", [{"batch_size": 0}, {"seq_len": 0}, {"lr": float("nan")}, {"steps": 0},
+                                 {"level_shift": 2.0}])  # fmt: skip
+def test_train_config_refuses_bad_settings(bad):
+    from styletalk_core.formats.errors import InputError
+
+    with pytest.raises(InputError, match=next(iter(bad)).split("_")[0]):
+        TrainConfig(**bad)

@@ -26,16 +26,31 @@ class GenerateRequest:
 
     def command(self) -> list[str]:
         source = "--phonemes" if self.speech_is_labels else "--audio"
-        cmd = [self.python, "-m", "styletalk_core.cli", "generate", source, self.speech, "--style", *self.styles]
+        styles = [_not_an_option(s) for s in self.styles]
+        cmd = [
+            self.python,
+            "-m",
+            "styletalk_core.cli",
+            "generate",
+            source,
+            _not_an_option(self.speech),
+            "--style",
+            *styles,
+        ]
         if self.style_weights:
             cmd += ["--style-weights", *map(str, self.style_weights)]
         if self.strength != 1.0:
             cmd += ["--style-strength", str(self.strength)]
         if self.checkpoint:
-            cmd += ["--checkpoint", self.checkpoint]
+            cmd += ["--checkpoint", _not_an_option(self.checkpoint)]
         if self.pose:
-            cmd += ["--pose", self.pose]
-        return cmd + ["--progress", "lines", "-o", self.output]
+            cmd += ["--pose", _not_an_option(self.pose)]
+        return cmd + ["--progress", "lines", "-o", _not_an_option(self.output)]
+
+
+def _not_an_option(path: str) -> str:
+    """A relative path that starts with '-' (e.g. `-take2.wav`) would be read as an option: `./-take2.wav`."""
+    return f"./{path}" if path.startswith("-") else path
 
 
 class GenerateJob:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-NUM_KEYS = 64
+from .formats.layout import EXP_NAMES
+
 SLIDER_RANGE = 10.0
 
 
-def shape_key_names(n: int = NUM_KEYS) -> list[str]:
-    return [f"exp{i:02d}" for i in range(n)]
+def shape_key_names(n: int = len(EXP_NAMES)) -> list[str]:
+    return list(EXP_NAMES[:n])
 
 
 def data_path(name: str) -> str:

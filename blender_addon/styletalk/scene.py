@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import os
-import tempfile
 from pathlib import Path
 
 import bpy
 import numpy as np
 
 from . import keys
+from .formats.curves import Curves
+from .formats.export import export_curves
+from .formats.fileio import atomic_path
+from .formats.layout import POSE_DIM
 
-# packed into the extension zip by scripts/build_addon.py; the repository copy when run from a checkout
-FACE_MODEL = next(
-    p
-    for p in (
-        Path(__file__).parent / "face_model.npz",
-        Path(__file__).resolve().parents[2] / "styletalk_core" / "data" / "face_model.npz",
-    )
-    if p.exists()
-)
+FACE_MODEL = Path(__file__).parent / "face_model.npz"  # packed beside the add-on by blender_addon/build.py
 
 
 def create_face_object(context, name: str = "StyleTalkFace", subdivision: int = 0) -> bpy.types.Object:
@@ -114,51 +106,28 @@ def sampled_values(obj, frames: np.ndarray) -> np.ndarray:
     return out
 
 
-def _atomic(path: str, write) -> None:
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; exports get normal permissions
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def sampled_curves(obj, fps_out: float) -> Curves:
+    """The active animation over the scene's frame range, sampled at `fps_out`, as curves (with the
+    pose stored on the object at import, when it covers every sample)."""
+    scene = bpy.context.scene
+    step = scene.render.fps / scene.render.fps_base / fps_out
+    frames = np.arange(scene.frame_start, scene.frame_end + 1e-6, step)
+    exp = sampled_values(obj, frames)
+    pose = obj.get("styletalk_pose")
+    if pose is not None:
+        pose = np.asarray(pose, dtype=np.float32).reshape(-1, POSE_DIM)[: len(exp)]
+        pose = pose if len(pose) == len(exp) else None
+    return Curves(exp=exp, pose=pose, fps=fps_out, meta={"source": f"Blender object {obj.name}"})
 
 
 def export_keyframes(obj, path: str, fmt: str, fps_out: float = 30.0) -> int:
-    """Sample the active animation at the curves rate and write CSV / JSON / official-style .npy
-    (exp only: (T, 64), or (T, 73) when `pose` is stored on the object)."""
-    scene = bpy.context.scene
-    start, end = scene.frame_start, scene.frame_end
-    step = scene.render.fps / scene.render.fps_base / fps_out
-    frames = np.arange(start, end + 1e-6, step)
-    exp = sampled_values(obj, frames)
-    if fmt == "npy":
-        pose = obj.get("styletalk_pose")
-        arr = exp
-        if pose is not None:
-            pose = np.asarray(pose, dtype=np.float32).reshape(-1, 9)[: len(exp)]
-            if len(pose) == len(exp):
-                arr = np.concatenate([exp, pose], axis=1)
-        _atomic(path, lambda tmp: np.save(tmp, arr.astype(np.float32)))
-    elif fmt == "csv":
-
-        def write_csv(tmp):
-            with open(tmp, "w", newline="") as f:
-                w = csv.writer(f)
-                w.writerow(["frame", "time"] + keys.shape_key_names())
-                for f_, row in zip(frames, exp, strict=True):
-                    w.writerow([f"{f_:.4f}", f"{(f_ - start) / fps_out / step:.6f}"] + [f"{v:.7g}" for v in row])
-
-        _atomic(path, write_csv)
-    elif fmt == "json":
-        doc = {"fps": fps_out, "frames": len(exp), "exp_names": keys.shape_key_names(), "exp": exp.tolist()}
-        _atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(doc)))
-    elif fmt == "glb":
+    """Write the object's animation: CSV / JSON / official .npy in the toolkit's own layout (sampled
+    at the curves rate), or the mesh with its morph-target animation as glTF binary / FBX."""
+    if fmt in ("npy", "csv", "json"):
+        curves = sampled_curves(obj, fps_out)
+        export_curves(curves, path, fmt, source=obj.name)
+        return curves.frames
+    if fmt == "glb":
         _export_scene(obj, path, lambda tmp: bpy.ops.export_scene.gltf(
             filepath=tmp, export_format="GLB", use_selection=True, export_animations=True,
             export_morph=True, export_morph_animation=True))  # fmt: skip
@@ -169,9 +138,11 @@ def export_keyframes(obj, path: str, fmt: str, fps_out: float = 30.0) -> int:
             bake_anim_use_all_actions=False, bake_anim_use_nla_strips=False))  # fmt: skip
     else:
         raise ValueError(f"unknown export format {fmt!r}")
-    return len(exp)
+    scene = bpy.context.scene
+    return scene.frame_end - scene.frame_start + 1
 
 
 def _export_scene(obj, path: str, run) -> None:
     _select_only(bpy.context.view_layer, obj)
-    _atomic(path, run)
+    with atomic_path(path) as tmp:
+        run(str(tmp))

@@ -11,7 +11,9 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from . import curves_io, jobs, keys, scene
+from . import jobs, keys, scene
+from .formats.curves import load_curves
+from .formats.errors import StyleTalkError
 
 ADDON_ID = __package__
 
@@ -72,8 +74,8 @@ def _active_face(context, op) -> bpy.types.Object | None:
 
 def import_curves(context, obj, path: str, settings, op=None) -> bool:
     try:
-        data = curves_io.read_curves(bpy.path.abspath(path))
-    except curves_io.CurvesFileError as exc:
+        data = load_curves(bpy.path.abspath(path))
+    except StyleTalkError as exc:
         if op is not None:
             op.report({"ERROR"}, str(exc))
         return False
@@ -240,7 +242,11 @@ class STYLETALK_OT_export(bpy.types.Operator):
         if not self.filepath or not Path(bpy.path.abspath(self.filepath)).parent.is_dir():
             self.report({"ERROR"}, f"cannot write {self.filepath!r}: folder does not exist")
             return {"CANCELLED"}
-        n = scene.export_keyframes(obj, bpy.path.abspath(self.filepath), self.format)
+        try:
+            n = scene.export_keyframes(obj, bpy.path.abspath(self.filepath), self.format)
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
         self.report({"INFO"}, f"exported {n} frames to {self.filepath}")
         return {"FINISHED"}
 

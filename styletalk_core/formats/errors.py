@@ -9,5 +9,13 @@ class InputError(StyleTalkError):
     """A phoneme, style, pose or curves file that cannot be used."""
 
 
+class OutputError(StyleTalkError):
+    """An output path that cannot be written (the existing file, if any, is left untouched)."""
+
+
 class CheckpointError(StyleTalkError):
     """A checkpoint that is not a StyleTalk generator/renderer or does not match the model."""
+
+
+class MissingDependencyError(StyleTalkError):
+    """An optional library that this feature needs is not installed; names the extra to install."""

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from .errors import InputError
-from .face_model import FaceModel, load_face_model
-from .fileio import atomic_path
-from .landmarks import STABLE_POINTS, align_frames, track_landmarks
+from ..face.face_model import FaceModel, load_face_model
+from ..face.landmarks import STABLE_POINTS, align_frames, track_landmarks
+from ..formats.errors import InputError
+from ..formats.fileio import atomic_path, require_suffix
+from ..formats.layout import ANGLE_SLICE, COEFF_DIM, CROP_SLICE, EXP_SLICE, TRANSFORM_DIM
 
 log = logging.getLogger("styletalk.extract")
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
@@ -72,30 +73,36 @@ def extract_style(
     points, lost = fill_lost_frames(points, str(video))
     if lost:
         log.warning("%s: face lost in %d of %d frames; interpolated", video, lost, len(points))
-    aligned, scales, rots, trans = align_frames(points, model.mean)
+    aligned, scales, rots, _ = align_frames(points, model.mean)
     exp = fit_expression(aligned, model)
-    coeff = np.zeros((len(exp), 257), np.float32)
-    coeff[:, 80:144] = exp
-    coeff[:, 224:227] = euler_angles(rots)
-    # The 3D translation (254:257) is not estimated and stays 0: the crop below carries position.
+    coeff = np.zeros((len(exp), COEFF_DIM), np.float32)
+    coeff[:, EXP_SLICE] = exp
+    coeff[:, ANGLE_SLICE] = euler_angles(rots)
+    # The 3D translation (TRANS_SLICE) is not estimated and stays 0: the crop below carries position.
     centre = points[:, list(STABLE_POINTS), :2].mean(1)
-    transform = np.zeros((len(exp), 5), np.float32)
+    transform = np.zeros((len(exp), TRANSFORM_DIM), np.float32)
     transform[:, 0], transform[:, 1] = w, h
-    transform[:, 2] = scales * w / 256.0  # crop scale relative to a 256 crop
-    transform[:, 3], transform[:, 4] = centre[:, 0], h - 1 - centre[:, 1]  # y measured upward, as POS
+    crop = np.stack([scales * w / 256.0, centre[:, 0], h - 1 - centre[:, 1]], 1)  # scale vs a 256 crop; y up (POS)
+    transform[:, CROP_SLICE] = crop
     return {"coeff": coeff, "transform_params": transform, "exp": exp, "lost_frames": np.int64(lost)}
 
 
+STYLE_CLIP_SUFFIXES = (".mat", ".npz")
+
+
+def check_style_clip_output(out: str | os.PathLike) -> Path:
+    """The output path if a style clip can be written there (checked before any tracking)."""
+    return require_suffix(out, STYLE_CLIP_SUFFIXES, "a style clip")
+
+
 def write_style_clip(result: dict[str, np.ndarray], out: str | os.PathLike) -> None:
-    """`.mat` (official layout) or `.npz` (same arrays)."""
-    p = Path(out)
-    with atomic_path(p) as tmp:
+    """`.mat` (official layout) or `.npz` (same arrays), written through a file object."""
+    p = check_style_clip_output(out)
+    with atomic_path(p) as tmp, open(tmp, "wb") as f:
         if p.suffix.lower() == ".mat":
-            scipy.io.savemat(tmp, {"coeff": result["coeff"], "transform_params": result["transform_params"]})
-        elif p.suffix.lower() == ".npz":
-            np.savez(tmp, **result)
+            scipy.io.savemat(f, {"coeff": result["coeff"], "transform_params": result["transform_params"]})
         else:
-            raise InputError(f"{p}: output must end in .mat or .npz")
+            np.savez(f, **result)
 
 
 def is_video(path: str | os.PathLike) -> bool:

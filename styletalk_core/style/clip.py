@@ -1,4 +1,4 @@
-"""Style clips and poses from official `.mat` files (or `.npz`/`.txt`): loading, cropping, padding."""
+"""Style clips and poses from official `.mat` files (or `.npz`/`.txt`, or a video): loading and length."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from pathlib import Path
 import numpy as np
 import scipy.io
 
-from .errors import InputError
-from .fileio import require_file
-
-EXP_SLICE = slice(80, 144)
-ANGLE_SLICE = slice(224, 227)
-TRANS_SLICE = slice(254, 257)
-COEFF_DIM = 257
-EXP_DIM = 64
-POSE_DIM = 9
+from ..formats.errors import InputError
+from ..formats.fileio import require_file
+from ..formats.layout import (
+    ANGLE_SLICE,
+    COEFF_DIM,
+    CROP_SLICE,
+    EXP_DIM,
+    EXP_SLICE,
+    POSE_DIM,
+    TRANS_SLICE,
+    TRANSFORM_DIM,
+)
 
 
 def _finite(arr: np.ndarray, source: str, what: str) -> np.ndarray:
@@ -54,7 +57,7 @@ def load_expression(path: str | os.PathLike) -> np.ndarray:
     """(L, 64) float32 expression coefficients: `.mat`/`.npz` `coeff[:, 80:144]`, `exp` (L, 64), or a
     video (extracted with the embedded face model)."""
     p = require_file(path, "style clip", InputError)
-    from .style_extract import extract_style, is_video
+    from .extract import extract_style, is_video
 
     if is_video(p):  # extracted on the fly
         return extract_style(p)["exp"]
@@ -70,22 +73,6 @@ def load_expression(path: str | os.PathLike) -> np.ndarray:
     return _finite(exp.astype(np.float32), str(p), "expression")
 
 
-def reference_level(exp: np.ndarray, max_len: int = 256) -> np.ndarray:
-    """(64,) mean expression of the frames a style reference contributes (the first `max_len`, as
-    `crop_and_pad` takes them): the still baseline that evaluation compares a generator against."""
-    return exp[:max_len].mean(0)
-
-
-def crop_and_pad(exp: np.ndarray, max_len: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """First `max_len` frames, zero-padded; mask True marks padding (ignored by the encoder)."""
-    n = min(len(exp), max_len)
-    clip = np.zeros((max_len, exp.shape[1]), dtype=np.float32)
-    clip[:n] = exp[:n]
-    mask = np.ones(max_len, dtype=bool)
-    mask[:n] = False
-    return clip, mask
-
-
 def load_pose(path: str | os.PathLike) -> np.ndarray:
     """(N, 9) float32 pose: angles coeff[:, 224:227], translation coeff[:, 254:257], crop
     transform_params[:, 2:5]; or `pose` (N, 9) from an `.npz`."""
@@ -98,9 +85,9 @@ def load_pose(path: str | os.PathLike) -> np.ndarray:
     elif "coeff" in arrays and "transform_params" in arrays:
         coeff = _coeff(arrays, str(p))
         tp = np.asarray(arrays["transform_params"])
-        if tp.ndim != 2 or tp.shape[1] != 5 or len(tp) != len(coeff):
-            raise InputError(f"{p}: 'transform_params' has shape {tp.shape}; expected ({len(coeff)}, 5)")
-        pose = np.concatenate([coeff[:, ANGLE_SLICE], coeff[:, TRANS_SLICE], tp[:, 2:5]], axis=1)
+        if tp.ndim != 2 or tp.shape[1] != TRANSFORM_DIM or len(tp) != len(coeff):
+            raise InputError(f"{p}: 'transform_params' has shape {tp.shape}; expected ({len(coeff)}, {TRANSFORM_DIM})")
+        pose = np.concatenate([coeff[:, ANGLE_SLICE], coeff[:, TRANS_SLICE], tp[:, CROP_SLICE]], axis=1)
     else:
         raise InputError(f"{p}: a pose file needs 'coeff' and 'transform_params' (or 'pose' (frames, 9))")
     return _finite(pose.astype(np.float32), str(p), "pose")

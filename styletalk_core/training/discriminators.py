@@ -8,7 +8,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .face_model import LIP_VERTICES, FaceModel
+from ..face.face_model import LIP_VERTICES, FaceModel
+from ..formats.labels import NUM_PHONEMES, WINDOW_RADIUS
+
+MOUTH_SCALE = 30.0  # lip vertices (pixels of a 256 crop, centred) / MOUTH_SCALE: about unit size
 
 
 class MouthVertices(nn.Module):
@@ -23,14 +26,16 @@ class MouthVertices(nn.Module):
         self.register_buffer("basis", torch.from_numpy(np.asarray(face.basis[:, idx], np.float32)), persistent=False)
 
     def forward(self, exp: torch.Tensor) -> torch.Tensor:
-        return (self.mean + torch.einsum("btk,kvc->btvc", exp, self.basis)) / 30.0
+        return (self.mean + torch.einsum("btk,kvc->btvc", exp, self.basis)) / MOUTH_SCALE
 
 
 class LipSyncDiscriminator(nn.Module):
     """Cosine similarity between a PointNet-style mouth embedding (over a short frame window) and a
     phoneme-window embedding, per frame: (B, T) in [-1, 1]."""
 
-    def __init__(self, face: FaceModel, dim: int = 128, num_phonemes: int = 41, window: int = 11):
+    def __init__(
+        self, face: FaceModel, dim: int = 128, num_phonemes: int = NUM_PHONEMES, window: int = 2 * WINDOW_RADIUS + 1
+    ):
         super().__init__()
         self.mouth = MouthVertices(face)
         self.point_mlp = nn.Sequential(nn.Linear(3, 64), nn.ReLU(), nn.Linear(64, dim), nn.ReLU())
@@ -50,8 +55,8 @@ def sync_probability(cos: torch.Tensor) -> torch.Tensor:
 
 
 def sync_discriminator_loss(d: LipSyncDiscriminator, exp, windows, rng: torch.Generator | None = None) -> torch.Tensor:
-    """Pre-training: real pairs -> in sync, the same motion with windows from another part of the
-    batch (rolled in time by >= 5 frames) -> out of sync."""
+    """Pre-training: real pairs -> in sync; the same motion with each sample's own windows rolled in
+    time by >= 5 frames (wrapping around) -> out of sync."""
     shift = int(torch.randint(5, max(6, exp.shape[1] - 5), (1,), generator=rng))
     wrong = torch.roll(windows, shifts=shift, dims=1)
     pos, neg = sync_probability(d(exp, windows)), sync_probability(d(exp, wrong))

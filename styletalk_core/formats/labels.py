@@ -18,7 +18,8 @@ PHONEME_SYMBOLS: tuple[str, ...] = (
 )  # fmt: skip
 PHONEME_IDS: dict[str, int] = {s: i for i, s in enumerate(PHONEME_SYMBOLS)}
 SIL = PHONEME_IDS["SIL"]
-FPS = 30
+NUM_PHONEMES = len(PHONEME_SYMBOLS)
+WINDOW_RADIUS = 5  # official: each frame sees 2 * 5 + 1 phoneme ids
 
 
 def validate_phoneme_ids(ids: object, source: str) -> np.ndarray:
@@ -29,13 +30,13 @@ def validate_phoneme_ids(ids: object, source: str) -> np.ndarray:
         raise InputError(f"{source}: the phoneme list is empty")
     for i, v in enumerate(ids):
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise InputError(f"{source}: phoneme label {i} is {v!r}; expected an int id 0..{len(PHONEME_SYMBOLS) - 1}")
+            raise InputError(f"{source}: phoneme label {i} is {v!r}; expected an int id 0..{NUM_PHONEMES - 1}")
     arr = np.asarray(ids, dtype=np.int64)
-    bad = np.flatnonzero((arr < 0) | (arr >= len(PHONEME_SYMBOLS)))
+    bad = np.flatnonzero((arr < 0) | (arr >= NUM_PHONEMES))
     if bad.size:
         first = int(bad[0])
         raise InputError(
-            f"{source}: phoneme id {int(arr[first])} at frame {first} is out of range 0..{len(PHONEME_SYMBOLS) - 1}"
+            f"{source}: phoneme id {int(arr[first])} at frame {first} is out of range 0..{NUM_PHONEMES - 1}"
         )
     return arr
 
@@ -61,7 +62,7 @@ def run_starts(ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
 
 
-def phoneme_windows(ids: np.ndarray, win_size: int = 5) -> np.ndarray:
+def phoneme_windows(ids: np.ndarray, win_size: int = WINDOW_RADIUS) -> np.ndarray:
     """(T,) ids -> (T, 2*win_size+1) windows; positions outside the sequence are SIL (not the edge)."""
     ids = np.asarray(ids, dtype=np.int64)
     padded = np.concatenate([np.full(win_size, SIL), ids, np.full(win_size, SIL)])

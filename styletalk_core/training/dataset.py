@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .labels import load_phoneme_labels, phoneme_windows
-from .style_clip import load_expression
+from ..formats.errors import InputError
+from ..formats.labels import load_phoneme_labels, phoneme_windows
+from ..style.clip import load_expression
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def split_by_speaker(clips: list[Clip], val_speakers: set[str]) -> tuple[list[Cl
 
 @dataclass
 class Batch:
-    windows: np.ndarray  # (B, T, 11) phoneme windows
+    windows: np.ndarray  # (B, T, 2 * win_size + 1) phoneme windows
     target: np.ndarray  # (B, T, 64) ground-truth expression
     style: np.ndarray  # (B, L, 64) style clip (same style as the target, another segment)
     style_mask: np.ndarray  # (B, L) True = padding
@@ -61,7 +62,7 @@ class Batch:
 
 
 class SequenceSampler:
-    """Random 64-frame sequences with a style clip cut from another part of the same clip.
+    """Random `seq_len`-frame sequences, each with a style clip cut from a random segment of the same clip.
 
     `level_shift`: the probability that a sample's target and style clip are both moved by the same
     vector, from their clip's mean expression to the mean of another clip (any clip, labelled or
@@ -81,7 +82,7 @@ class SequenceSampler:
         self.levels = np.stack([c.exp.mean(0) for c in clips]).astype(np.float32)
         self.paired = [c for c in clips if c.phonemes is not None and len(c.exp) >= seq_len]
         if not self.paired:
-            raise ValueError(f"no clip has phoneme labels and >= {seq_len} frames")
+            raise InputError(f"no training clip has phoneme labels and >= {seq_len} frames (the sequence length)")
         self.styles = sorted({c.style for c in clips})
         self.style_index = {s: i for i, s in enumerate(self.styles)}
         self.seq_len, self.style_len, self.win_size = seq_len, style_len, win_size

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .errors import InputError
-from .fileio import require_file
+from ..extras import optional
+from ..formats.errors import InputError
+from ..formats.fileio import require_file
 
 NUM_LANDMARKS = 468
 # Rigid-ish points for alignment: forehead, temples, nose bridge and tip, outer eye corners.
@@ -16,9 +17,9 @@ STABLE_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 263, 133, 362, 12
 
 
 def read_video_frames(path: str | os.PathLike):
-    """Yield RGB uint8 frames of a video file (PyAV)."""
-    import av
-
+    """Yield RGB uint8 frames of a video file (PyAV); a file that is corrupt part-way gives one
+    InputError naming the frame."""
+    av = optional("av", "video")
     p = require_file(path, "video", InputError)
     try:
         container = av.open(str(p))
@@ -27,7 +28,16 @@ def read_video_frames(path: str | os.PathLike):
     with container:
         if not container.streams.video:
             raise InputError(f"{p}: has no video stream")
-        for frame in container.decode(video=0):
+        frames = container.decode(video=0)
+        n = 0
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            except av.error.FFmpegError as exc:
+                raise InputError(f"{p}: the video is corrupt at frame {n}: {exc}") from None
+            n += 1
             yield frame.to_ndarray(format="rgb24")
 
 
@@ -38,7 +48,7 @@ def track_landmarks(
     and the frame size (width, height). `refine`: MediaPipe's attention model, whose lip contours
     are finer (style extraction uses it; the face model's geometry is built from the plain mesh);
     its 10 extra iris points are dropped."""
-    from mediapipe.python.solutions.face_mesh import FaceMesh
+    FaceMesh = optional("mediapipe.python.solutions.face_mesh", "video").FaceMesh
 
     out, size = [], (0, 0)
     with FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=refine) as mesh:

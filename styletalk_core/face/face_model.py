@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_FILE = Path(__file__).parent / "data" / "face_model.npz"
+from ..resources import FACE_MODEL_FILE
+
 # MediaPipe lip contour vertices (outer and inner), used for mouth metrics and lip-sync features.
 LIP_VERTICES = (
     0, 13, 14, 17, 37, 39, 40, 61, 78, 80, 81, 82, 84, 87, 88, 91, 95, 146, 178, 181, 185, 191,
@@ -66,7 +67,7 @@ class FaceModel:
 
 
 @lru_cache(maxsize=2)
-def load_face_model(path: Path = MODEL_FILE) -> FaceModel:
+def load_face_model(path: Path = FACE_MODEL_FILE) -> FaceModel:
     with np.load(path, allow_pickle=False) as z:
         level = {k: z[k] for k in ("level_shape", "level_map") if k in z.files}
         return FaceModel(

@@ -4,15 +4,16 @@ for a generator and three baselines on held-out clips."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import LoadedGenerator
-from .dataset import Clip
-from .face_model import LIP_VERTICES, FaceModel, load_face_model
-from .inference import generate_expression, style_code
-from .labels import run_starts
-from .style_clip import reference_level
+from ..face.face_model import LIP_VERTICES, FaceModel, load_face_model
+from ..formats.errors import InputError
+from ..formats.labels import run_starts
+from ..model.checkpoint import LoadedGenerator
+from ..model.generate import generate_expression, reference_level, style_codes
+from .dataset import Clip, find_clips
 
 
 @dataclass
@@ -53,7 +54,7 @@ def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray
     for clip in clips:
         if clip.phonemes is None:
             continue
-        code = style_code(model, clip.exp)
+        code = style_codes(model, [clip.exp])
         rows["model"].append(landmark_distance(generate_expression(model, clip.phonemes, code), clip.exp, face))
         rows["mean expression"].append(landmark_distance(np.repeat(mean_exp[None], len(clip.exp), 0), clip.exp, face))
         level = reference_level(clip.exp, model.config.style_max_len)
@@ -70,3 +71,32 @@ def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray
         for k, v in rows.items()
         if v
     }
+
+
+def evaluate_speakers(
+    data: list[Path], speakers: list[str], checkpoint: Path | None = None, device: str | None = None
+) -> dict:
+    """`styletalk evaluate`: the labelled clips of `speakers` under `data`, against the checkpoint's
+    training mean expression (or, for a checkpoint without one, the evaluated clips' mean)."""
+    from ..formats.checkpoints import read_checkpoint
+    from ..inference import load_model
+
+    generator = load_model(checkpoint, device)
+    clips = [c for c in find_clips(data) if c.speaker in set(speakers) and c.phonemes is not None]
+    if not clips:
+        raise InputError(f"no labelled clips of speakers {', '.join(speakers)} under the --data folders")
+    stored = read_checkpoint(generator.path, "generator checkpoint").get("mean_exp")
+    mean_exp = stored.numpy() if stored is not None else np.concatenate([c.exp for c in clips]).mean(0)
+    return evaluate(generator, clips, mean_exp)
+
+
+def format_table(table: dict, speakers: list[str]) -> list[str]:
+    clips = next(iter(table.values()))["clips"]
+    lines = [
+        f"{clips} clips of {', '.join(speakers)}; landmark distance in px at 256x256 (embedded face model)",
+        f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}{'motion':>8}",
+    ]
+    lines += [f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}" for name, row in table.items()]
+    lines.append("motion: lip movement (std over time) relative to the real clip's")
+    lines.append(f"model / mean-expression M-LMD: {table['model']['M-LMD'] / table['mean expression']['M-LMD']:.2f}")
+    return lines

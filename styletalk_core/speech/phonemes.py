@@ -6,13 +6,16 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
-from .fileio import require_file
-from .labels import FPS, PHONEME_IDS, SIL
-from .speech_segments import MAX_SEGMENT, SAMPLE_RATE, merge_segments, speech_segments, split_transcript
+from ..extras import optional
+from ..formats.errors import InputError
+from ..formats.fileio import require_file
+from ..formats.labels import PHONEME_IDS, SIL
+from ..formats.layout import FPS
+from .segments import MAX_SEGMENT, SAMPLE_RATE, merge_segments, speech_segments, split_transcript
 
 # Official labels sit about one frame later than pocketsphinx's phone boundaries; measured on the
 # official samples (benchmarks/phoneme_agreement.py): frame i takes the phone at i/30 s - 20 ms.
@@ -26,7 +29,7 @@ log = logging.getLogger("styletalk.phonemes")
 
 def load_audio(path: str | os.PathLike) -> np.ndarray:
     """Any common audio file (wav/flac/mp3/ogg/m4a, any rate, any channels) -> 16 kHz mono int16."""
-    import av
+    av = optional("av", "audio")
 
     p = require_file(path, "audio file", InputError)
     try:
@@ -47,9 +50,16 @@ def load_audio(path: str | os.PathLike) -> np.ndarray:
 
 
 def _decoder(**kwargs):
-    from pocketsphinx import Decoder
-
+    Decoder = optional("pocketsphinx", "audio").Decoder
     return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **kwargs)
+
+
+def read_transcript(path: Path) -> str:
+    """A transcript file's text (UTF-8), or one InputError line for a binary or mis-encoded file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a UTF-8 text file (byte {exc.start}): a transcript is plain text") from None
 
 
 def normalise_transcript(text: str) -> list[str]:

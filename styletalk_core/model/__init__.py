@@ -1,0 +1,1 @@
+"""The StyleTalk network (official architecture), its checkpoints and how it is run."""

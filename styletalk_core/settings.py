@@ -1,0 +1,33 @@
+"""The user-facing settings of each command: the one home of their defaults (the library's function
+signatures and the CLI's options both read them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class GenerateSettings:
+    style_strength: float = 1.0  # 0 neutral, 1 as the clip, > 1 exaggerated
+    batch_frames: int = 1024  # frames per forward pass: bounds memory for any length
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    batch: int = 4  # frames per forward pass (32+ on a GPU)
+    precision: str = "fp32"  # fp32 exact; fp16 (CUDA) or bf16 (CUDA, CPUs with native bf16)
+    compile: bool = False
+
+
+@dataclass(frozen=True)
+class PreviewSettings:
+    size: int = 512  # frame size in pixels
+    min_size: int = 64
+    max_size: int = 4096
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    output: Path = Path("out")
+    style: str = "preset:happy"

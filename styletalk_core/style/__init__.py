@@ -1,0 +1,1 @@
+"""Style in: style clips and poses from official files, and from videos of a talking face."""

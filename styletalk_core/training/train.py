@@ -1,0 +1,329 @@
+"""Training loop: reconstruction + triplet losses, validation by held-out speaker, checkpoints, resume."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..device import pick_device
+from ..face.face_model import load_face_model
+from ..formats.checkpoints import read_checkpoint
+from ..formats.errors import InputError
+from ..formats.fileio import atomic_path, check_output_path
+from ..formats.layout import LOWER_INDICES
+from ..model.checkpoint import load_generator, save_generator
+from ..model.config import StyleTalkConfig
+from ..model.generate import generate_expression, reference_level, style_codes
+from ..model.network import StyleTalk
+from .config import TrainConfig, small_config
+from .dataset import Batch, Clip, SequenceSampler, find_clips, split_by_speaker
+from .discriminators import (
+    LipSyncDiscriminator,
+    StyleDiscriminator,
+    TemporalDiscriminator,
+    hinge_d_loss,
+    hinge_g_loss,
+    style_loss,
+    sync_discriminator_loss,
+    sync_generator_loss,
+)
+from .distributed import process_group, rank_device
+from .losses import reconstruction_loss, triplet_accuracy, triplet_loss
+
+
+@dataclass
+class Metrics:
+    mouth_l1: float  # mean |pred - gt| over the 13 mouth dims
+    mouth_l1_mean_baseline: float  # the same for the training-set mean expression
+    full_l1: float
+    triplet_acc: float
+    mouth_l1_level_baseline: float = float("nan")  # the style reference's mean expression held still
+
+
+@torch.no_grad()
+def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_clips: list[Clip]) -> Metrics:
+    """Generate each paired clip with its own style (first 256 frames as the style reference)."""
+    model.eval()
+    lower = list(LOWER_INDICES)
+    errs, base, level, full = [], [], [], []
+    for c in clips:
+        if c.phonemes is None:
+            continue
+        pred = generate_expression(model, c.phonemes, style_codes(model, [c.exp]))
+        errs.append(np.abs(pred[:, lower] - c.exp[:, lower]).mean())
+        base.append(np.abs(mean_exp[lower] - c.exp[:, lower]).mean())
+        level.append(np.abs(reference_level(c.exp, model.config.style_max_len)[lower] - c.exp[:, lower]).mean())
+        full.append(np.abs(pred - c.exp).mean())
+    acc = float("nan")
+    if style_clips:
+        labels = {s: i for i, s in enumerate(sorted({c.style for c in style_clips}))}
+        codes = model.split_code(style_codes(model, [c.exp for c in style_clips]))[0]
+        acc = triplet_accuracy(codes.cpu(), torch.tensor([labels[c.style] for c in style_clips]))
+
+    def mean(values: list[float]) -> float:
+        return float(np.mean(values)) if values else float("nan")
+
+    return Metrics(mean(errs), mean(base), mean(full), acc, mean(level))
+
+
+class Discriminators(torch.nn.Module):
+    """The three discriminators with the optimizers and losses of one training run."""
+
+    def __init__(self, cfg: TrainConfig, num_styles: int, device):
+        super().__init__()
+        face = load_face_model()
+        self.cfg = cfg
+        self.sync = LipSyncDiscriminator(face).to(device) if cfg.lambda_sync else None
+        self.style = StyleDiscriminator(num_styles).to(device) if cfg.lambda_style else None
+        self.temporal = TemporalDiscriminator().to(device) if cfg.lambda_temporal else None
+        self.temporal_opt = (
+            torch.optim.Adam(self.temporal.parameters(), lr=cfg.d_lr, betas=(0.5, 0.999)) if self.temporal else None
+        )
+
+    def pretrain(self, sample: Callable[[], Batch], device, log: Callable[[str], None]) -> None:
+        """Fit the lip-sync and style discriminators on real sequences, then freeze them."""
+        frozen = [d for d in (self.sync, self.style) if d is not None]
+        if not frozen:
+            return
+        opt = torch.optim.Adam([p for d in frozen for p in d.parameters()], lr=self.cfg.d_lr * 10)
+        for step in range(self.cfg.pretrain_steps):
+            b = sample()
+            exp, win = torch.from_numpy(b.target).to(device), torch.from_numpy(b.windows).to(device)
+            losses = {}
+            if self.sync is not None:
+                losses["sync_d"] = sync_discriminator_loss(self.sync, exp, win)
+            if self.style is not None:
+                losses["style_d"] = style_loss(self.style, exp, torch.from_numpy(b.style_ids).to(device))
+            opt.zero_grad(set_to_none=True)
+            sum(losses.values()).backward()
+            opt.step()
+            if step + 1 == self.cfg.pretrain_steps:
+                log(json.dumps({"pretrain_step": step + 1, **{k: v.item() for k, v in losses.items()}}))
+        self.freeze_pretrained()
+
+    def freeze_pretrained(self) -> None:
+        """The lip-sync and style discriminators stay fixed once pre-trained (or restored)."""
+        for d in (self.sync, self.style):
+            if d is not None:
+                d.eval().requires_grad_(False)
+
+    def generator_losses(self, fake: torch.Tensor, windows: torch.Tensor, style_ids: torch.Tensor) -> dict:
+        out = {}
+        if self.sync is not None:
+            out["sync"] = self.cfg.lambda_sync * sync_generator_loss(self.sync, fake, windows)
+        if self.style is not None:
+            out["style"] = self.cfg.lambda_style * style_loss(self.style, fake, style_ids)
+        if self.temporal is not None:
+            out["temporal"] = self.cfg.lambda_temporal * hinge_g_loss(self.temporal(fake))
+        return out
+
+    def update_temporal(self, real: torch.Tensor, fake: torch.Tensor) -> dict:
+        if self.temporal is None:
+            return {}
+        loss = hinge_d_loss(self.temporal(real), self.temporal(fake.detach()))
+        self.temporal_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.temporal_opt.step()
+        return {"temporal_d": loss}
+
+
+class GeneratorStep(torch.nn.Module):
+    """Everything the generator's losses need in one forward, so DistributedDataParallel can wrap it:
+    predictions for the batch and style codes for the triplet segments."""
+
+    def __init__(self, model: StyleTalk):
+        super().__init__()
+        self.model = model
+
+    def forward(self, windows, style, style_mask, segments, segment_mask) -> tuple[torch.Tensor, torch.Tensor]:
+        code = self.model.encode_style(style, style_mask)
+        learned = self.model.split_code(self.model.encode_style(segments, segment_mask))[0]
+        return self.model.decode(windows, code), learned
+
+
+def last_checkpoint(out: Path) -> Path:
+    """Where training keeps its latest state (`out` gets the best validation so far): NAME.last.pth."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.last{out.suffix}")
+
+
+@dataclass
+class RunState:
+    """What a run carries from step to step and what a resumed run restores."""
+
+    model: StyleTalk
+    optimizer: torch.optim.Optimizer
+    step: int = 0
+    best: float = float("inf")
+    saved: dict | None = None  # the resumed checkpoint's training entries
+
+
+def start_run(model_cfg: StyleTalkConfig, cfg: TrainConfig, resume: Path | None, device: torch.device) -> RunState:
+    if resume is None:
+        model = StyleTalk(model_cfg).to(device)
+        return RunState(model, torch.optim.Adam(model.parameters(), lr=cfg.lr))
+    model = load_generator(resume, device).model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    saved = read_checkpoint(resume, "training checkpoint")
+    if "optimizer" in saved:
+        opt.load_state_dict(saved["optimizer"])
+    return RunState(model, opt, int(saved.get("step", 0)), float(saved.get("best_score", float("inf"))), saved)
+
+
+def training_step(
+    step_fn,
+    discs: Discriminators,
+    run: RunState,
+    sampler: SequenceSampler,
+    cfg: TrainConfig,
+    rng: np.random.Generator,
+    device,
+) -> dict[str, float]:
+    """One generator update (+ the temporal discriminator's); returns the logged loss terms."""
+    run.model.train()
+    b = sampler.sample(cfg.batch_size, rng)
+    segs, masks, ids = sampler.sample_styles(cfg.triplet_styles, cfg.triplet_per_style, rng)
+    windows, target = torch.from_numpy(b.windows).to(device), torch.from_numpy(b.target).to(device)
+    pred, tcodes = step_fn(
+        windows,
+        torch.from_numpy(b.style).to(device),
+        torch.from_numpy(b.style_mask).to(device),
+        torch.from_numpy(segs).to(device),
+        torch.from_numpy(masks).to(device),
+    )
+    rec = reconstruction_loss(pred, target)
+    trip = triplet_loss(tcodes, torch.from_numpy(ids).to(device), cfg.triplet_margin)
+    adversarial = discs.generator_losses(pred, windows, torch.from_numpy(b.style_ids).to(device))
+    loss = cfg.lambda_rec * rec + cfg.lambda_triplet * trip + sum(adversarial.values())
+    run.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    run.optimizer.step()
+    adversarial.update(discs.update_temporal(target, pred))
+    run.step += 1
+    entry = {"step": run.step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item()}
+    return entry | {k: round(v.item(), 5) for k, v in adversarial.items()}
+
+
+def validate_and_save(
+    run: RunState,
+    discs: Discriminators,
+    val_clips: list[Clip],
+    mean_exp: np.ndarray,
+    cfg: TrainConfig,
+    out: Path,
+    log: Callable[[str], None],
+) -> Metrics:
+    """Validate, write the latest state to NAME.last.pth and, when validation improved, to `out`."""
+    metrics = validate(run.model, val_clips, mean_exp, val_clips)
+    score = metrics.mouth_l1 if np.isfinite(metrics.mouth_l1) else -float(run.step)  # no validation: latest
+    improved = score < run.best
+    run.best = min(run.best, score)
+    log(json.dumps({"step": run.step, "validation": asdict(metrics), "best": improved}))
+    payload = dict(
+        optimizer=run.optimizer.state_dict(),
+        discriminators={k.replace(".module.", "."): v for k, v in discs.state_dict().items()},
+        step=run.step,
+        train_config=asdict(cfg),
+        mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
+        validation=asdict(metrics),
+        best_score=run.best,
+    )
+    save_generator(last_checkpoint(out), run.model.eval(), **payload)
+    if improved:  # the same bytes: copy rather than serialise twice
+        with atomic_path(out) as tmp:
+            shutil.copyfile(last_checkpoint(out), tmp)
+    return metrics
+
+
+def prepare_discriminators(
+    cfg: TrainConfig, sampler: SequenceSampler, run: RunState, device, log: Callable[[str], None]
+) -> Discriminators:
+    """Restored from the resumed run, or pre-trained (with the same seed on every rank, so the
+    frozen discriminators are identical)."""
+    discs = Discriminators(cfg, len(sampler.styles), device)
+    if run.saved is not None and "discriminators" in run.saved:
+        discs.load_state_dict(run.saved["discriminators"])
+        discs.freeze_pretrained()
+    else:
+        pretrain_rng = np.random.default_rng(cfg.seed)
+        discs.pretrain(lambda: sampler.sample(cfg.batch_size, pretrain_rng), device, log)
+    return discs
+
+
+def train(
+    train_clips: list[Clip],
+    val_clips: list[Clip],
+    out: Path,
+    model_cfg: StyleTalkConfig,
+    cfg: TrainConfig,
+    resume: Path | None = None,
+    device: torch.device | str = "cpu",
+    log: Callable[[str], None] = print,
+    progress: Callable[[int, int], None] | None = None,
+) -> Metrics:
+    device = torch.device(device)
+    with process_group(device) as (rank, world):
+        if rank != 0:  # one process logs, validates and saves
+            log, progress = (lambda _: None), None
+        torch.manual_seed(cfg.seed)
+        sampler = SequenceSampler(train_clips, cfg.seq_len, cfg.style_frames, model_cfg.win_size, cfg.level_shift)
+        mean_exp = np.concatenate([c.exp for c in sampler.paired]).mean(0)
+        run = start_run(model_cfg, cfg, resume, device)
+        rng = np.random.default_rng([cfg.seed, rank] + ([run.step] if resume is not None else []))
+        discs = prepare_discriminators(cfg, sampler, run, device, log)
+        step_fn = GeneratorStep(run.model)
+        if world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            step_fn = DistributedDataParallel(step_fn)
+            if discs.temporal is not None:
+                discs.temporal = DistributedDataParallel(discs.temporal)
+        metrics, t0 = None, time.perf_counter()
+        while run.step < cfg.steps:
+            entry = training_step(step_fn, discs, run, sampler, cfg, rng, device)
+            if progress is not None:
+                progress(run.step, cfg.steps)
+            if run.step % cfg.log_every == 0 or run.step == cfg.steps:
+                log(json.dumps(entry | {"seconds": round(time.perf_counter() - t0, 1)}))
+            if rank == 0 and (run.step % cfg.val_every == 0 or run.step == cfg.steps):
+                metrics = validate_and_save(run, discs, val_clips, mean_exp, cfg, out, log)
+        return metrics if metrics is not None else validate(run.model, val_clips, mean_exp, val_clips)
+
+
+def train_on_folders(
+    data: list[Path],
+    val_speakers: list[str],
+    out: Path,
+    cfg: TrainConfig,
+    resume: Path | None = None,
+    device: str | None = None,
+    log: Callable[[str], None] = print,
+    progress: Callable[[int, int], None] | None = None,
+) -> Metrics:
+    """`styletalk train`: find the clips, hold out `val_speakers`, train the default model's size."""
+    check_output_path(out)
+    clips = find_clips(data)
+    if not clips:
+        raise InputError(f"no .mat clips found under {', '.join(map(str, data))}")
+    train_clips, val_clips = split_by_speaker(clips, set(val_speakers))
+    if not train_clips:
+        raise InputError(f"--val-speakers {' '.join(val_speakers)} hold out every clip: nothing is left to train on")
+    log(f"{len(train_clips)} training clips, {len(val_clips)} validation clips ({', '.join(val_speakers)})")
+    return train(
+        train_clips,
+        val_clips,
+        out,
+        small_config(),
+        cfg,
+        resume=resume,
+        device=rank_device(pick_device(device)),
+        log=log,
+        progress=progress,
+    )

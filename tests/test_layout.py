@@ -1,0 +1,106 @@
+"""The package's shape as rules: role layering of the imports, self-contained formats, short functions."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+PACKAGE = REPO / "styletalk_core"
+# each role and the roles it may import (besides itself); the CLI sits on top and may import anything
+ALLOWED = {
+    "formats": set(),
+    "model": {"formats"},
+    "speech": {"formats", "extras"},
+    "face": {"formats", "extras", "resources"},
+    "style": {"formats", "face", "extras"},
+    "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
+}
+NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long
+MAX_FUNCTION_LINES = 60
+
+
+def package_imports(path: Path) -> set[str]:
+    """First-level styletalk_core parts (`model`, `cli`, ...) that a module imports, relative or absolute."""
+    tree = ast.parse(path.read_text())
+    parts = path.relative_to(REPO).with_suffix("").parts
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(parts[: len(parts) - node.level])
+                mod = base + (node.module.split(".") if node.module else [])
+                names = [mod + [a.name] for a in node.names] if not node.module else [mod]
+            else:
+                names = [(node.module or "").split(".")]
+            found |= {n[1] for n in names if len(n) > 1 and n[0] == "styletalk_core"}
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("styletalk_core.")}
+    return found
+
+
+def package_modules(role: str) -> list[Path]:
+    return sorted((PACKAGE / role).rglob("*.py"))
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_role_imports_only_the_layers_below(role):
+    for path in package_modules(role):
+        extra = package_imports(path) - ALLOWED[role] - {role}
+        assert not extra, f"{path.relative_to(REPO)} imports {sorted(extra)}"
+
+
+def test_only_the_cli_imports_training():
+    sources = [*PACKAGE.rglob("*.py"), *(REPO / "renderer").rglob("*.py"), *(REPO / "blender_addon").rglob("*.py")]
+    users = {
+        str(p.relative_to(REPO))
+        for p in sources
+        if "training" in package_imports(p) and not p.is_relative_to(PACKAGE / "training")
+    }
+    assert users == {"styletalk_core/cli.py"}
+
+
+def test_formats_import_nothing_but_each_other_and_numpy():
+    """The add-on ships formats/ as it is: no torch, no other package modules (checkpoints.py, the
+    torch-based one, is not shipped)."""
+    for path in package_modules("formats"):
+        tree = ast.parse(path.read_text())
+        top = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        top |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+        allowed = {
+            "__future__",
+            "numpy",
+            "json",
+            "csv",
+            "os",
+            "io",
+            "contextlib",
+            "tempfile",
+            "collections",
+            "dataclasses",
+            "pathlib",
+            "hashlib",
+            "pickle",
+        } | ({"torch"} if path.name == "checkpoints.py" else set())
+        assert top <= allowed, f"{path.name} imports {sorted(top - allowed)}"
+
+
+def test_no_long_functions():
+    files = [
+        *PACKAGE.rglob("*.py"),
+        *(REPO / "renderer").rglob("*.py"),
+        *(REPO / "blender_addon").rglob("*.py"),
+        *(REPO / "scripts").glob("*.py"),
+    ]
+    long = []
+    for path in files:
+        rel = str(path.relative_to(REPO))
+        if rel in NETWORK_FILES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = node.end_lineno - node.lineno + 1
+                if n > MAX_FUNCTION_LINES:
+                    long.append(f"{rel}:{node.lineno} {node.name} ({n} lines)")
+    assert not long, long
