@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from styletalk_core.formats.labels import NUM_PHONEMES, phoneme_windows
+from styletalk_core.formats.layout import FPS
 from styletalk_core.model.config import StyleTalkConfig
 from styletalk_core.model.generate import generate_expression, style_codes
 from styletalk_core.model.network import StyleTalk
@@ -29,7 +31,7 @@ def phonemes(frames: int) -> np.ndarray:
     if files:
         ids = np.concatenate([np.array(json.loads(f.read_text())) for f in files])
     else:
-        ids = np.repeat(np.random.default_rng(0).integers(0, 41, frames), 3)
+        ids = np.repeat(np.random.default_rng(0).integers(0, NUM_PHONEMES, frames), 3)
     return np.resize(ids, frames)
 
 
@@ -52,22 +54,22 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = StyleTalk(StyleTalkConfig.official()).eval()
-    ids = phonemes(int(args.seconds * 30))
+    ids = phonemes(int(args.seconds * FPS))
     code = style_codes(model, [np.random.default_rng(0).normal(size=(120, 64)).astype(np.float32) * 0.5])
-    windows = np.lib.stride_tricks.sliding_window_view(np.pad(ids, 5, constant_values=31), 11)
+    windows = phoneme_windows(ids, model.config.win_size)
     n_unique = len(np.unique(windows, axis=0))
 
     ours = timed(lambda: generate_expression(model, ids, code), args.repeats)
 
     @torch.no_grad()
     def every_frame():
-        w = torch.from_numpy(windows.copy())
+        w = torch.from_numpy(windows)
         for s in range(0, len(w), 1024):
             model.decode(w[s : s + 1024][None], code)
 
     plain = timed(every_frame, args.repeats)
     n = len(ids)
-    print(f"frames: {n} ({args.seconds:.0f} s at 30 fps), unique windows: {n_unique}, threads: {args.threads}")
+    print(f"frames: {n} ({args.seconds:.0f} s at {FPS} fps), unique windows: {n_unique}, threads: {args.threads}")
     print(f"{'path':<34}{'seconds':>10}{'frames/s':>12}")
     print(f"{'every frame (no dedup)':<34}{plain:>10.3f}{n / plain:>12.0f}")
     print(f"{'ours (dedup windows)':<34}{ours:>10.3f}{n / ours:>12.0f}")

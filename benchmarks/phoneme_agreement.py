@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from styletalk_core.formats.labels import SIL
+from styletalk_core.formats.layout import FPS
 from styletalk_core.speech.phonemes import load_audio, phonemes_from_audio
 from styletalk_core.speech.segments import SAMPLE_RATE
 
@@ -104,7 +105,7 @@ def long_audio(rows: list) -> None:
     start, near = 0, []
     for clip, pcm in zip(clips, pcms, strict=True):
         ref = np.array(json.loads((SRC / "phoneme" / f"{clip}_seq.json").read_text()))
-        s0 = start * 30 // SAMPLE_RATE
+        s0 = start * FPS // SAMPLE_RATE
         near.append(agreement(pred[s0 : s0 + len(ref)], ref)[1])
         start += len(pcm)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,8 +1,8 @@
 """Renderer speed: the official-style loop vs ours, same random-weight checkpoint, side by side.
 
 official-style: fp32, batch 4, every frame kept in memory, then one encode at the end.
-ours: streamed batches into one H.264 encode on a worker thread; on CUDA also fp16 autocast,
-channels_last, a larger batch and optional torch.compile.
+ours: streamed batches into one H.264 encode on a worker thread, with the library's inference set-up
+(styletalk_core.device: on CUDA fp16 autocast, channels_last, a larger batch; optional torch.compile).
 
 Usage: .venv/bin/python benchmarks/render_speed.py [--frames N] [--device cuda] [--batch 32]
        [--precision fp16|bf16|fp32] [--compile]
@@ -12,6 +12,7 @@ Default frames: 8 on CPU (about 1 s/frame here), 600 on CUDA.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -22,8 +23,8 @@ import torch
 from renderer.checkpoint import load_renderer
 from renderer.model import FaceGenerator, FineADAINResBlock2d, RendererConfig
 from renderer.video import STILL_POSE, render_frames, write_video
+from styletalk_core.device import autocast_dtype, prepare_for_inference
 
-_live_resblock = FineADAINResBlock2d.forward
 CKPT = Path(__file__).resolve().parents[1].parent / "shared/reference/parity/renderer_random_ckpt.pth"
 
 
@@ -41,15 +42,25 @@ def _official_resblock(self, x, z):
     return x + self.norm2(self.conv2(x), z)
 
 
-def official_style(model, image, seq, out: Path) -> float:
+@contextlib.contextmanager
+def official_resblocks():
+    """The official block's wasted work for the duration of the block; our forward is restored after."""
+    ours = FineADAINResBlock2d.forward
     FineADAINResBlock2d.forward = _official_resblock
-    t0 = time.perf_counter()
-    frames = np.concatenate(list(render_frames(model, image, seq, batch=4)))  # all in memory
-    write_video([frames], out)
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    FineADAINResBlock2d.forward = _live_resblock
-    return time.perf_counter() - t0
+    try:
+        yield
+    finally:
+        FineADAINResBlock2d.forward = ours
+
+
+def official_style(model, image, seq, out: Path) -> float:
+    with official_resblocks():
+        t0 = time.perf_counter()
+        frames = np.concatenate(list(render_frames(model, image, seq, batch=4)))  # all in memory
+        write_video([frames], out)
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        return time.perf_counter() - t0
 
 
 def ours(model, image, seq, out: Path, batch: int, dtype) -> float:
@@ -70,17 +81,12 @@ def main() -> None:
     frames = args.frames or (600 if cuda else 8)
     batch = args.batch or (32 if cuda else 4)
     precision = args.precision or ("fp16" if cuda else "fp32")
-    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
+    dtype = autocast_dtype(precision, torch.device(args.device))
     if CKPT.exists():
         model = load_renderer(CKPT, args.device)
     else:
         model = FaceGenerator(RendererConfig()).to(args.device).eval()
-    fast = model
-    if cuda:
-        torch.backends.cudnn.benchmark = True
-        fast = model.to(memory_format=torch.channels_last)
-        if args.compile:
-            fast = torch.compile(fast)
+    fast = prepare_for_inference(model, torch.device(args.device), args.compile)
     image, seq = inputs(frames)
     with tempfile.TemporaryDirectory() as tmp:
         ours(fast, image, seq[: min(frames, 2 * batch)], Path(tmp) / "warm.mp4", batch, dtype)  # warm-up

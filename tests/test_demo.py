@@ -13,8 +13,6 @@ from styletalk_core.cli import main
 from styletalk_core.formats.curves import load_curves
 from styletalk_core.resources import EXAMPLES
 
-from .conftest import REPO
-
 
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):

@@ -1,6 +1,7 @@
 """`styletalk evaluate` and `styletalk train` through the CLI (README commands)."""
 
 import json
+import socket
 
 import numpy as np
 import scipy.io
@@ -39,7 +40,7 @@ def test_evaluate_prints_table(capsys):
         assert row in out
 
 
-def test_train_cli_writes_a_resumable_checkpoint(tmp_path, capsys):
+def test_train_cli_writes_a_checkpoint_that_resumes_and_evaluates(tmp_path, capsys):
     rng = np.random.default_rng(0)
     for name in ("spk_a_clip1", "spk_a_clip2", "spk_b_clip1"):
         coeff = np.zeros((80, 257), np.float32)
@@ -50,7 +51,21 @@ def test_train_cli_writes_a_resumable_checkpoint(tmp_path, capsys):
     argv = ["train", "--data", str(tmp_path), "--val-speakers", "spk_b", "--steps", "2", "--batch", "2"]
     assert main(argv + ["--val-every", "2", "-o", str(out)]) == 0
     assert "mouth_l1" in capsys.readouterr().out and out.is_file()
+    last = tmp_path / "m.last.pth"
+    assert (
+        main(argv[:-4] + ["--steps", "4", "--batch", "2", "--val-every", "2", "--resume", str(last), "-o", str(out)])
+        == 0
+    )
+    import torch
+
+    assert torch.load(last, weights_only=True)["step"] == 4  # continued from step 2
     assert main(["evaluate", "--data", str(tmp_path), "--speakers", "spk_b", "--checkpoint", str(out)]) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_torchrun_two_processes(tmp_path):
@@ -66,7 +81,7 @@ def test_torchrun_two_processes(tmp_path):
         scipy.io.savemat(tmp_path / f"{name}.mat", {"coeff": coeff})
         (tmp_path / f"{name}_seq.json").write_text(json.dumps(rng.integers(0, 41, 80).tolist()))
     out = tmp_path / "ddp.pth"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
            "-m", "styletalk_core.cli", "train", "--data", str(tmp_path), "--steps", "2", "--batch", "2",
            "--val-every", "2", "--pretrain-steps", "3", "--device", "cpu", "-o", str(out)]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

@@ -11,7 +11,7 @@ from . import keys
 from .formats.curves import Curves
 from .formats.export import export_curves
 from .formats.fileio import atomic_path
-from .formats.layout import POSE_DIM
+from .formats.layout import FPS, POSE_DIM
 
 FACE_MODEL = Path(__file__).parent / "face_model.npz"  # packed beside the add-on by blender_addon/build.py
 
@@ -120,7 +120,7 @@ def sampled_curves(obj, fps_out: float) -> Curves:
     return Curves(exp=exp, pose=pose, fps=fps_out, meta={"source": f"Blender object {obj.name}"})
 
 
-def export_keyframes(obj, path: str, fmt: str, fps_out: float = 30.0) -> int:
+def export_keyframes(obj, path: str, fmt: str, fps_out: float = FPS) -> int:
     """Write the object's animation: CSV / JSON / official .npy in the toolkit's own layout (sampled
     at the curves rate), or the mesh with its morph-target animation as glTF binary / FBX."""
     if fmt in ("npy", "csv", "json"):
