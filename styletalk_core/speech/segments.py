@@ -9,6 +9,8 @@ import io
 
 import numpy as np
 
+from ..extras import optional
+
 SAMPLE_RATE = 16000  # pocketsphinx's rate
 MAX_SEGMENT = 60 * SAMPLE_RATE  # longest piece decoded at once, in samples (~0.3 GB in pocketsphinx)
 
@@ -30,7 +32,7 @@ def split_long_region(start: int, pcm: np.ndarray, max_len: int) -> list[tuple[i
 def speech_segments(pcm: np.ndarray):
     """Speech regions (start sample, pcm bytes) found by VAD and cut to at most MAX_SEGMENT samples, so
     long audio is decoded piece by piece at bounded memory."""
-    from pocketsphinx.segmenter import Segmenter
+    Segmenter = optional("pocketsphinx.segmenter", "audio").Segmenter
 
     # 0.5 s windows keep short pauses inside a segment: more context for the language model
     # (+-1 frame agreement 0.783 -> 0.797 on the official samples against 0.3 s / 0.9)

@@ -1,0 +1,101 @@
+"""The package works when pip-installed (not only from a checkout), and missing extras say what to install."""
+
+import json
+import os
+import site
+import subprocess
+import sys
+import sysconfig
+
+import pytest
+
+from styletalk_core.cli import main
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A wheel of the project installed into a scratch venv that reuses this environment's packages
+    (a .pth line) but not its editable install of the project."""
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed: the demo needs it")
+    tmp = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"), str(REPO)],
+                   check=True, capture_output=True)  # fmt: skip
+    wheel = next((tmp / "dist").glob("styletalk_toolkit-*.whl"))
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    scratch = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    ours = sysconfig.get_path("purelib") if sys.prefix != sys.base_prefix else site.getsitepackages()[0]
+    (tmp / "venv" / scratch.split(str(venv) + "/", 1)[1] / "reuse.pth").write_text(ours + "\n")
+    subprocess.run([*pip, "--python", str(venv / "bin" / "python"), "install", "--no-deps", str(wheel)], check=True)
+    return venv, tmp
+
+
+def test_wheel_demo_runs_outside_the_checkout(installed):
+    venv, tmp = installed
+    elsewhere = tmp / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run([venv / "bin" / "python", "-c", "import styletalk_core, blender_addon; "
+                            "print(styletalk_core.__file__, blender_addon.__file__)"],
+                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert str(REPO) not in where and str(venv) in where
+    proc = subprocess.run([venv / "bin" / "styletalk", "demo", "-o", "out"], cwd=elsewhere, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    made = {p.name for p in (elsewhere / "out").iterdir()}
+    assert made == {"demo_curves.npz", "demo_curves.png", "demo_preview.mp4", "demo.blend", "demo.glb"}
+    meta = subprocess.run([venv / "bin" / "python", "-c", "import styletalk_core as st; "
+                           "print(st.load_curves('out/demo_curves.npz').meta['model'])"],
+                          cwd=elsewhere, env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    assert meta.stdout.strip() == "default.pth"
+
+
+def test_every_subcommand_help_runs_from_the_wheel(installed):
+    venv, tmp = installed
+    from styletalk_core.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name in commands:
+        proc = subprocess.run([venv / "bin" / "styletalk", name, "--help"], cwd=tmp, capture_output=True, text=True)
+        assert proc.returncode == 0 and "usage: styletalk" in proc.stdout, (name, proc.stderr[-500:])
+
+
+@pytest.mark.parametrize(
+    ("module", "extra", "argv"),
+    [
+        ("pocketsphinx", "audio", ["phonemes", "{wav}", "-o", "{tmp}/p_seq.json"]),
+        ("av", "audio", ["phonemes", "{wav}", "-o", "{tmp}/p_seq.json"]),
+        ("pyrender", "preview", ["preview", "--curves", "{curves}", "--size", "64", "-o", "{tmp}/p.mp4"]),
+        ("mediapipe", "video", ["extract-style", "{video}", "-o", "{tmp}/s.mat"]),
+    ],
+)
+def test_missing_extra_is_one_line_naming_it(module, extra, argv, tmp_path, monkeypatch, capsys):
+    import numpy as np
+
+    from .conftest import labelled_clips, sample_files
+
+    wav = labelled_clips()[0][0]
+    video = sample_files("style_clips/video", "*.mp4")[0]
+    curves = tmp_path / "c.npz"
+    np.savez(curves, exp=np.zeros((3, 64), np.float32))
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # import now fails as if it were not installed
+    fill = {"wav": wav, "tmp": tmp_path, "curves": curves, "video": video}
+    assert main([a.format(**fill) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"styletalk-toolkit[{extra}]" in err[0], err
+    assert not [p for p in tmp_path.iterdir() if p.name != "c.npz"]
+
+
+def test_metadata_declares_ranges_and_extras():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert not any("==" in d for d in project["dependencies"])
+    assert {"audio", "video", "preview", "blender", "all"} <= set(project["optional-dependencies"])
+    assert json.dumps(project["optional-dependencies"]["all"]).count("audio,video,preview,blender") == 1
