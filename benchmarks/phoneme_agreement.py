@@ -22,7 +22,8 @@ import numpy as np
 
 from styletalk_core.formats.labels import SIL
 from styletalk_core.formats.layout import FPS
-from styletalk_core.speech.phonemes import load_audio, phonemes_from_audio
+from styletalk_core.speech.audio import load_audio
+from styletalk_core.speech.phonemes import phonemes_from_audio
 from styletalk_core.speech.segments import SAMPLE_RATE
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from styletalk_core.formats.labels import save_phoneme_labels
 from styletalk_core.resources import EXAMPLES
-from styletalk_core.speech.phonemes import load_audio, phonemes_from_audio
+from styletalk_core.speech.audio import load_audio
+from styletalk_core.speech.phonemes import phonemes_from_audio
 from styletalk_core.speech.segments import SAMPLE_RATE
 
 HERE = EXAMPLES

@@ -17,6 +17,7 @@ from styletalk_core.formats.curves import Curves
 from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.fileio import atomic_path, check_output_path, require_file, require_suffix
 from styletalk_core.formats.layout import FPS
+from styletalk_core.speech.audio import check_audio
 
 from .model import FaceGenerator
 
@@ -143,7 +144,7 @@ def write_video(
     av = optional("av", "video")
 
     if audio is not None:
-        require_file(audio, "audio file", InputError)
+        check_audio(audio)  # a bad file fails here, before any frame is made
     written = 0
     with atomic_path(out) as tmp:
         with av.open(str(tmp), mode="w", format="mp4") as container:
@@ -183,7 +184,9 @@ def _mux_audio(container, astream, audio_in, seconds: float) -> None:
     """Copy the audio into the AAC stream, trimmed to the video duration (like -shortest)."""
     av = optional("av", "video")
 
-    resampler = av.AudioResampler(format="fltp", layout=astream.layout.name, rate=astream.rate)
+    # frames of exactly the encoder's size, with pts in samples (an mp3's own time base is not the rate)
+    frame_size = astream.codec_context.frame_size or 1024
+    resampler = av.AudioResampler(format="fltp", layout=astream.layout.name, rate=astream.rate, frame_size=frame_size)
     limit = int(round(seconds * astream.rate))
     done = 0
     try:
@@ -193,12 +196,11 @@ def _mux_audio(container, astream, audio_in, seconds: float) -> None:
                     break
                 keep = min(rf.samples, limit - done)
                 if keep < rf.samples:
-                    arr = rf.to_ndarray()[:, :keep]
-                    rf = av.AudioFrame.from_ndarray(
-                        np.ascontiguousarray(arr), format="fltp", layout=astream.layout.name
-                    )
+                    arr = np.zeros_like(rf.to_ndarray())
+                    arr[:, :keep] = rf.to_ndarray()[:, :keep]  # the encoder takes whole frames: pad with silence
+                    rf = av.AudioFrame.from_ndarray(arr, format="fltp", layout=astream.layout.name)
                     rf.sample_rate = astream.rate
-                rf.pts = done
+                rf.pts, rf.time_base = done, Fraction(1, astream.rate)
                 done += keep
                 for packet in astream.encode(rf):
                     container.mux(packet)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .formats.errors import StyleTalkError
-from .settings import DemoSettings, GenerateSettings, PreviewSettings, RenderSettings
+from .settings import PRECISIONS, DemoSettings, GenerateSettings, PreviewSettings, RenderSettings
 from .training.config import TrainConfig
 
 
@@ -43,6 +43,13 @@ def _progress(args: argparse.Namespace, desc: str, unit: str = "frame", min_tota
     return {"bar": _progress_bar(desc, unit, min_total), "lines": _progress_lines, "none": None}[mode]
 
 
+def _share(progress, start: float, share: float):
+    """A stage's (done, total) mapped onto one bar of 1000 steps: [start, start + share)."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(int(1000 * (start + share * done / max(total, 1))), 1000)
+
+
 def _done(output: Path, what: str, seconds: float) -> None:
     print(f"wrote {output}: {what} in {seconds:.2f} s")
 
@@ -60,10 +67,13 @@ def cmd_generate(args: argparse.Namespace) -> None:
     styles = [StyleSpec(p, w) for p, w in zip(args.style, weights, strict=True)]
     check_style_settings(styles, args.style_strength)
     t0 = time.perf_counter()
+    # one bar over every stage: labelling the audio (when given) takes most of the time
+    progress = _progress(args, "generate", "‰")
+    labelling = 0.9 if args.audio is not None else 0.0
     if args.audio is not None:
         from .speech.phonemes import phonemes_from_audio
 
-        ids = phonemes_from_audio(args.audio, args.transcript, progress=_progress(args, "phonemes", "sample"))
+        ids = phonemes_from_audio(args.audio, args.transcript, progress=_share(progress, 0.0, labelling))
     else:
         ids = load_phoneme_labels(args.phonemes)
     curves: Curves = generate_curves(
@@ -74,7 +84,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
         strength=args.style_strength,
         device=args.device,
         batch_frames=args.batch,
-        progress=_progress(args, "generate", min_total=2048),
+        progress=_share(progress, labelling, 1 - labelling),
         meta={"phonemes": str(args.phonemes or ""), "audio": str(args.audio.resolve()) if args.audio else None},
     )
     curves.save(args.output)
@@ -91,7 +101,7 @@ def cmd_phonemes(args: argparse.Namespace) -> None:
     if args.transcript_file is not None:
         text = read_transcript(require_file(args.transcript_file, "transcript file", StyleTalkError))
     t0 = time.perf_counter()
-    ids = phonemes_from_audio(args.audio, text, progress=_progress(args, "phonemes", "sample"))
+    ids = phonemes_from_audio(args.audio, text, progress=_progress(args, "phonemes", "‰"))
     save_phoneme_labels(args.output, ids)
     speech = float((ids != SIL).mean())
     _done(args.output, f"{len(ids)} frames at 30 fps ({speech:.0%} speech)", time.perf_counter() - t0)
@@ -344,7 +354,7 @@ def _add_outputs(sub, common) -> None:
     r.add_argument("--batch", type=int, default=RenderSettings.batch, help="frames per forward pass (32+ on a GPU)")
     r.add_argument(
         "--precision",
-        choices=("fp32", "fp16", "bf16"),
+        choices=PRECISIONS,
         default=RenderSettings.precision,
         help="autocast precision: fp16 (CUDA), bf16 (CUDA, or CPUs with native bf16; others fall back to "
         "fp32), fp32 exact",

@@ -7,6 +7,7 @@ import logging
 import torch
 
 from .formats.errors import InputError
+from .settings import PRECISIONS
 
 log = logging.getLogger("styletalk.device")
 DEVICE_TYPES = ("cpu", "cuda")
@@ -40,15 +41,15 @@ def cpu_has_native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-PRECISIONS = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
+DTYPES = dict(zip(PRECISIONS, (None, torch.float16, torch.bfloat16), strict=True))
 
 
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for `precision` on `device` (None = fp32). fp16 needs CUDA; bf16 on a CPU
     without native bf16 falls back to fp32 with a warning."""
-    if precision not in PRECISIONS:
+    if precision not in DTYPES:
         raise InputError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    dtype = PRECISIONS[precision]
+    dtype = DTYPES[precision]
     if dtype is torch.float16 and device.type != "cuda":
         raise InputError("--precision fp16 needs a CUDA device; on CPU use fp32 or bf16")
     if dtype is torch.bfloat16 and device.type == "cpu" and not cpu_has_native_bf16():

@@ -13,6 +13,9 @@ class GenerateSettings:
     batch_frames: int = 1024  # frames per forward pass: bounds memory for any length
 
 
+PRECISIONS = ("fp32", "fp16", "bf16")
+
+
 @dataclass(frozen=True)
 class RenderSettings:
     batch: int = 4  # frames per forward pass (32+ on a GPU)

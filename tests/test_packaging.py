@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -20,8 +21,15 @@ def installed(tmp_path_factory):
     (a .pth line) but not its editable install of the project."""
     pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed: the demo needs it")
     tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "source"  # a copy of the tracked files: the build writes build/ and *.egg-info beside them
+    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.split()  # fmt: skip
+    for name in tracked:
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"), str(REPO)],
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"), str(source)],
                    check=True, capture_output=True)  # fmt: skip
     wheel = next((tmp / "dist").glob("styletalk_toolkit-*.whl"))
     venv = tmp / "venv"

@@ -10,15 +10,15 @@ import pytest
 from styletalk_core.cli import main
 from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.labels import SIL, load_phoneme_labels
+from styletalk_core.speech.audio import SAMPLE_RATE, load_audio
 from styletalk_core.speech.phonemes import (
     _align,
     _recognise,
     compound_pronunciation,
     frames_from_timeline,
-    load_audio,
     phonemes_from_audio,
 )
-from styletalk_core.speech.segments import SAMPLE_RATE, merge_segments, split_long_region, split_transcript
+from styletalk_core.speech.segments import merge_segments, split_long_region, split_transcript
 
 from .conftest import REPO, labelled_clips, shared_path
 

@@ -30,15 +30,12 @@ def validate_phoneme_ids(ids: object, source: str) -> np.ndarray:
         raise InputError(f"{source}: the phoneme list is empty")
     for i, v in enumerate(ids):
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
-            raise InputError(f"{source}: phoneme label {i} is {v!r}; expected an int id 0..{NUM_PHONEMES - 1}")
-    arr = np.asarray(ids, dtype=np.int64)
-    bad = np.flatnonzero((arr < 0) | (arr >= NUM_PHONEMES))
-    if bad.size:
-        first = int(bad[0])
-        raise InputError(
-            f"{source}: phoneme id {int(arr[first])} at frame {first} is out of range 0..{NUM_PHONEMES - 1}"
-        )
-    return arr
+            shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:40] + "..."
+            raise InputError(f"{source}: phoneme label {i} is {shown}; expected an int id 0..{NUM_PHONEMES - 1}")
+        if not 0 <= v < NUM_PHONEMES:  # checked before any conversion: 10**30 does not fit an int64
+            shown = str(v) if len(str(v)) <= 20 else f"{str(v)[:20]}..."
+            raise InputError(f"{source}: phoneme id {shown} at frame {i} is out of range 0..{NUM_PHONEMES - 1}")
+    return np.asarray(ids, dtype=np.int64)
 
 
 def load_phoneme_labels(path: str | os.PathLike) -> np.ndarray:
@@ -46,6 +43,8 @@ def load_phoneme_labels(path: str | os.PathLike) -> np.ndarray:
     p = require_file(path, "phoneme file", InputError)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise InputError(f"{p}: not a flat JSON list of phoneme ids (nested too deeply)") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{p}: not a JSON phoneme list: {exc}") from None
     return validate_phoneme_ids(data, str(p))

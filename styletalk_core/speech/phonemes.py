@@ -12,10 +12,10 @@ import numpy as np
 
 from ..extras import optional
 from ..formats.errors import InputError
-from ..formats.fileio import require_file
 from ..formats.labels import PHONEME_IDS, SIL
 from ..formats.layout import FPS
-from .segments import MAX_SEGMENT, SAMPLE_RATE, merge_segments, speech_segments, split_transcript
+from .audio import SAMPLE_RATE, load_audio
+from .segments import MAX_SEGMENT, merge_segments, speech_segments, split_transcript
 
 # Official labels sit about one frame later than pocketsphinx's phone boundaries; measured on the
 # official samples (benchmarks/phoneme_agreement.py): frame i takes the phone at i/30 s - 20 ms.
@@ -25,28 +25,6 @@ CENTI = 100  # pocketsphinx frames per second
 # length: ~0.3 GB for 72 s, ~2.5 GB for 288 s); longer audio is aligned speech segment by segment.
 LONG_AUDIO_S = 120.0
 log = logging.getLogger("styletalk.phonemes")
-
-
-def load_audio(path: str | os.PathLike) -> np.ndarray:
-    """Any common audio file (wav/flac/mp3/ogg/m4a, any rate, any channels) -> 16 kHz mono int16."""
-    av = optional("av", "audio")
-
-    p = require_file(path, "audio file", InputError)
-    try:
-        with av.open(str(p)) as container:
-            if not container.streams.audio:
-                raise InputError(f"{p}: has no audio stream")
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-            chunks = []
-            for frame in container.decode(audio=0):
-                chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    except av.error.FFmpegError as exc:
-        raise InputError(f"{p}: cannot decode audio: {exc}") from None
-    pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-    if len(pcm) == 0:
-        raise InputError(f"{p}: the audio is empty (0 samples)")
-    return pcm.astype(np.int16)
 
 
 def _decoder(**kwargs):
@@ -145,6 +123,53 @@ def frames_from_timeline(timeline: np.ndarray, n_frames: int, delay_s: float = L
     return timeline[np.clip(idx, 0, len(timeline) - 1)]
 
 
+def transcript_words(text: str, source: str) -> list[str]:
+    """The transcript's words, saying what was dropped: letters outside English (the dictionary is
+    en-us) and, when nothing is left, that the audio is labelled without a transcript."""
+    foreign = sorted({c for c in text.lower() if c.isalpha() and not ("a" <= c <= "z")})
+    if foreign:
+        log.warning("%s: transcript letters outside English ignored: %s", source, " ".join(foreign[:10]))
+    words = normalise_transcript(text)
+    if not words:
+        log.warning("%s: the transcript has no words; labelling by recognition instead", source)
+    return words
+
+
+def _label_long_with_transcript(timeline, pcm, words, extra, path, progress) -> None:
+    """Audio over LONG_AUDIO_S with a transcript: a recognition pass shares the words out among the
+    speech segments, then each segment is aligned with its share (bounded memory)."""
+    total = len(pcm)
+    segments = merge_segments(pcm, list(speech_segments(pcm)), MAX_SEGMENT)
+    hyps = []
+    for start, seg in segments:  # recognition pass: the first half of the work
+        hyps.append(_recognise(seg))
+        progress(min(start + len(seg) // 2, total) // 2, total)
+    shares = split_transcript(words, hyps, [len(seg) for _, seg in segments])
+    for (start, seg), hyp, share in zip(segments, hyps, shares, strict=True):
+        phones = _align(seg, share, extra)
+        if share and not phones:
+            log.warning("%s: at %.1f s: alignment with the transcript failed; recognised", path, start / SAMPLE_RATE)
+        _paint(timeline, phones or _align(seg, hyp), start * CENTI // SAMPLE_RATE)
+        progress((total + min(start + len(seg) // 2, total)) // 2, total)
+
+
+DECODE_SHARE = 0.1  # of the progress bar: decoding, before labelling
+
+
+def _stages(progress: Callable[[int, int], None] | None):
+    """(decode, label) callbacks that move one bar: decoding fills its first tenth."""
+    if progress is None:
+        return None, lambda done, total: None
+
+    def decode(done: int, total: int) -> None:
+        progress(int(1000 * DECODE_SHARE * done / max(total, 1)), 1000)
+
+    def label(done: int, total: int) -> None:
+        progress(int(1000 * (DECODE_SHARE + (1 - DECODE_SHARE) * done / max(total, 1))), 1000)
+
+    return decode, label
+
+
 def phonemes_from_audio(
     path: str | os.PathLike,
     transcript: str | None = None,
@@ -154,41 +179,27 @@ def phonemes_from_audio(
     """30 fps phindex labels, length floor(duration * 30). With a transcript: forced alignment
     (unknown words are skipped with a warning); audio longer than `long_audio_s` is aligned segment
     by segment (bounded memory), its words shared out by a recognition pass (`split_transcript`).
-    Without: recognition per speech segment, then alignment of the hypothesis. Silence gives all SIL."""
-    pcm = load_audio(path)
+    Without: recognition per speech segment, then alignment of the hypothesis. Silence gives all SIL.
+    `progress(done, total)` moves through decoding and labelling."""
+    on_decode, on_label = _stages(progress)
+    pcm = load_audio(path, on_decode)
     n_frames = int(len(pcm) * FPS // SAMPLE_RATE)
+    if n_frames == 0:
+        raise InputError(f"{path}: the audio is {len(pcm)} samples long, shorter than one 30 fps frame")
     timeline = np.full(len(pcm) * CENTI // SAMPLE_RATE + 1, SIL, dtype=np.int64)
-    total = len(pcm)
-    words, extra = _pronounce(normalise_transcript(transcript), str(path)) if transcript is not None else ([], {})
-    if transcript is not None and len(pcm) <= long_audio_s * SAMPLE_RATE:
+    words = transcript_words(transcript, str(path)) if transcript is not None else []
+    words, extra = _pronounce(words, str(path)) if words else ([], {})
+    if words and len(pcm) <= long_audio_s * SAMPLE_RATE:
         phones = _align(pcm.tobytes(), words, extra)
-        if words and not phones:
+        if not phones:
             log.warning("%s: alignment with the transcript failed; falling back to recognition", path)
-            transcript = None
+            words = []
         _paint(timeline, phones, 0)
-    elif transcript is not None:
-        segments = merge_segments(pcm, list(speech_segments(pcm)), MAX_SEGMENT)
-        hyps = []
-        for start, seg in segments:  # recognition pass: the first half of the work
-            hyps.append(_recognise(seg))
-            if progress is not None:
-                progress(min(start + len(seg) // 2, total) // 2, total)
-        shares = split_transcript(words, hyps, [len(seg) for _, seg in segments])
-        for (start, seg), hyp, share in zip(segments, hyps, shares, strict=True):
-            phones = _align(seg, share, extra)
-            if share and not phones:
-                log.warning(
-                    "%s: at %.1f s: alignment with the transcript failed; recognised", path, start / SAMPLE_RATE
-                )
-            _paint(timeline, phones or _align(seg, hyp), start * CENTI // SAMPLE_RATE)
-            if progress is not None:
-                progress((total + min(start + len(seg) // 2, total)) // 2, total)
-    if transcript is None:
+    elif words:
+        _label_long_with_transcript(timeline, pcm, words, extra, path, on_label)
+    if not words:
         for start, seg in speech_segments(pcm):
-            offset = start * CENTI // SAMPLE_RATE
-            _paint(timeline, _align(seg, _recognise(seg)), offset)
-            if progress is not None:
-                progress(min(start + len(seg) // 2, total), total)
-    if progress is not None:
-        progress(len(pcm), len(pcm))
+            _paint(timeline, _align(seg, _recognise(seg)), start * CENTI // SAMPLE_RATE)
+            on_label(min(start + len(seg) // 2, len(pcm)), len(pcm))
+    on_label(len(pcm), len(pcm))
     return frames_from_timeline(timeline, n_frames)

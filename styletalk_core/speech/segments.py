@@ -10,8 +10,8 @@ import io
 import numpy as np
 
 from ..extras import optional
+from .audio import SAMPLE_RATE
 
-SAMPLE_RATE = 16000  # pocketsphinx's rate
 MAX_SEGMENT = 60 * SAMPLE_RATE  # longest piece decoded at once, in samples (~0.3 GB in pocketsphinx)
 
 

@@ -1,0 +1,53 @@
+"""Audio files: any common format decoded to 16 kHz mono int16, refusing empty, corrupt or
+non-finite audio with one line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from ..extras import optional
+from ..formats.errors import InputError
+from ..formats.fileio import require_file
+
+SAMPLE_RATE = 16000  # what pocketsphinx's en-us model expects
+
+
+def _finite(frame, source: str) -> None:
+    """Float audio with NaN/inf samples would silently become full-scale noise or silence."""
+    samples = frame.to_ndarray()
+    if samples.dtype.kind == "f" and not np.isfinite(samples).all():
+        raise InputError(f"{source}: the audio has NaN or inf samples (at {float(frame.time or 0):.2f} s)")
+
+
+def load_audio(path: str | os.PathLike, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Any common audio file (wav/flac/mp3/ogg/m4a, any rate, any channels) -> 16 kHz mono int16.
+    `progress(done, total)` in decoded milliseconds, when the file states its duration."""
+    av = optional("av", "audio")
+    p = require_file(path, "audio file", InputError)
+    try:
+        with av.open(str(p)) as container:
+            if not container.streams.audio:
+                raise InputError(f"{p}: has no audio stream")
+            total = int(container.duration / 1000) if container.duration else 0
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+            chunks = []
+            for frame in container.decode(audio=0):
+                _finite(frame, str(p))
+                chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+                if progress is not None and total:
+                    progress(min(int(sum(map(len, chunks)) * 1000 / SAMPLE_RATE), total), total)
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    except av.error.FFmpegError as exc:
+        raise InputError(f"{p}: cannot decode audio: {exc}") from None
+    pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    if len(pcm) == 0:
+        raise InputError(f"{p}: the audio is empty (0 samples)")
+    return pcm.astype(np.int16)
+
+
+def check_audio(path: str | os.PathLike) -> float:
+    """Decode the whole file once (fast) so that a bad audio file fails before slow work; returns seconds."""
+    return len(load_audio(path)) / SAMPLE_RATE
