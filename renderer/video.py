@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from queue import Queue
+from queue import Full, Queue
 
 import numpy as np
 import torch
@@ -110,23 +110,43 @@ def render_frames(
 
 
 def _prefetch(batches: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
-    """Run the renderer in a worker thread so encoding overlaps with compute."""
+    """Run the renderer in a worker thread so encoding overlaps with compute. When the consumer stops
+    early (an error, Ctrl-C, SIGTERM) the worker is told to stop and joined, so no thread is still
+    computing while the interpreter shuts down."""
     queue: Queue = Queue(maxsize=depth)
-    done = object()
+    done, stop = object(), threading.Event()
     error: list[BaseException] = []
 
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
     def work() -> None:
+        source = iter(batches)
         try:
-            for b in batches:
-                queue.put(b)
+            for b in source:
+                if not put(b):
+                    return
         except BaseException as exc:  # re-raised in the consumer
             error.append(exc)
         finally:
-            queue.put(done)
+            # a generator is closed in the thread that ran it (an OpenGL context is bound to its thread)
+            getattr(source, "close", lambda: None)()
+            put(done)
 
-    threading.Thread(target=work, daemon=True).start()
-    while (item := queue.get()) is not done:
-        yield item
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not done:
+            yield item
+    finally:
+        stop.set()
+        worker.join()
     if error:
         raise error[0]
 

@@ -25,7 +25,8 @@ def _progress_bar(desc: str, unit: str = "frame", min_total: int = 2048):
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=desc, unit=unit, leave=False, disable=total < min_total)
+            # disable=None: no bar when stderr is not a terminal (logs, pipes), so errors stay one line
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=False, disable=True if total < min_total else None)
         bar.update(done - bar.n)
         if done >= total:
             bar.close()
@@ -33,14 +34,25 @@ def _progress_bar(desc: str, unit: str = "frame", min_total: int = 2048):
     return update
 
 
-def _progress_lines(done: int, total: int) -> None:
-    """Machine-readable progress for front ends (the Blender add-on): `progress DONE TOTAL`."""
-    print(f"progress {done} {total}", flush=True)
+def _progress_lines():
+    """Machine-readable progress for front ends (the Blender add-on): `progress DONE TOTAL`, a line
+    each time the value changes."""
+    last = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal last
+        if (done, total) != last:
+            last = (done, total)
+            print(f"progress {done} {total}", flush=True)
+
+    return update
 
 
 def _progress(args: argparse.Namespace, desc: str, unit: str = "frame", min_total: int = 1):
     mode = getattr(args, "progress", "bar")
-    return {"bar": _progress_bar(desc, unit, min_total), "lines": _progress_lines, "none": None}[mode]
+    if mode == "none":
+        return None
+    return _progress_lines() if mode == "lines" else _progress_bar(desc, unit, min_total)
 
 
 def _share(progress, start: float, share: float):

@@ -12,6 +12,18 @@ PARITY = SHARED / "parity"
 SAMPLES = SHARED / "official_samples" / "samples"
 
 
+def _native_bf16() -> bool:
+    from styletalk_core.device import cpu_has_native_bf16
+
+    return cpu_has_native_bf16()
+
+
+# bf16 on a CPU without AVX512-BF16/AMX is emulated, over 100x slower: such tests would crawl, not fail
+requires_native_bf16 = pytest.mark.skipif(
+    not _native_bf16(), reason="this CPU has no native bf16 (AVX512-BF16/AMX): emulated bf16 is far too slow"
+)
+
+
 def shared_path(*parts: str) -> Path:
     p = SHARED.joinpath(*parts)
     if not p.exists():

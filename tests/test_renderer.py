@@ -18,7 +18,7 @@ from styletalk_core.formats.curves import Curves
 from styletalk_core.formats.errors import CheckpointError, InputError
 from styletalk_core.style.clip import load_pose
 
-from .conftest import labelled_clips, load_npz, official_sample, shared_path
+from .conftest import labelled_clips, load_npz, official_sample, requires_native_bf16, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +129,16 @@ def test_render_bad_inputs(tmp_path, case, capsys):
         assert not out.exists() and not list(tmp_path.glob(".bad.mp4*"))
 
 
+def test_bf16_without_native_support_falls_back_to_fp32(monkeypatch, caplog):
+    import styletalk_core.device as device
+
+    monkeypatch.setattr(device, "cpu_has_native_bf16", lambda: False)
+    assert device.autocast_dtype("bf16", torch.device("cpu")) is None
+    assert "no native bf16" in caplog.text
+    with pytest.raises(InputError, match="CUDA"):
+        device.autocast_dtype("fp16", torch.device("cpu"))
+
+
 def test_wrong_renderer_checkpoint_names_keys(tmp_path):
     bad = tmp_path / "r.pth"
     torch.save({"net_G_ema": {"mapping_net.first.0.weight": torch.zeros(3)}}, bad)
@@ -138,6 +148,7 @@ def test_wrong_renderer_checkpoint_names_keys(tmp_path):
         driving_sequence(Curves(exp=np.zeros((2, 64))))
 
 
+@requires_native_bf16
 def test_bf16_autocast_close_to_fp32(net, case):
     from renderer.video import render_frames
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from .formats.curves import load_curves
+from .formats.errors import StyleTalkError
 
 
 @dataclass
@@ -88,7 +90,11 @@ class GenerateJob:
             return None
         for t in self._threads:
             t.join(timeout=1)
-        if code == 0 and Path(self.request.output).is_file():
+        if code == 0:
+            try:
+                load_curves(self.request.output)  # exit 0 is not enough: the file must be whole curves
+            except StyleTalkError as exc:
+                return f"styletalk generate finished but its output is unusable: {exc}"
             self.fraction = 1.0
             return "ok"
         lines = [s for s in self._stderr if s.strip()]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -41,6 +43,23 @@ def read_video_frames(path: str | os.PathLike):
             yield frame.to_ndarray(format="rgb24")
 
 
+@contextlib.contextmanager
+def native_logs_silenced():
+    """MediaPipe's C++ side (TFLite, absl, glog) writes INFO/WARNING lines straight to file
+    descriptor 2; a user should see only our own one-line messages, so fd 2 goes to /dev/null for
+    the duration (Python's own stderr is flushed first and restored after)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def track_landmarks(
     path: str | os.PathLike, progress: Callable[[int], None] | None = None, refine: bool = True
 ) -> tuple[np.ndarray, tuple[int, int]]:
@@ -51,7 +70,7 @@ def track_landmarks(
     FaceMesh = optional("mediapipe.python.solutions.face_mesh", "video").FaceMesh
 
     out, size = [], (0, 0)
-    with FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=refine) as mesh:
+    with native_logs_silenced(), FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=refine) as mesh:
         for i, frame in enumerate(read_video_frames(path)):
             h, w = frame.shape[:2]
             size = (w, h)

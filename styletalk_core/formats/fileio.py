@@ -17,10 +17,10 @@ def check_output_path(path: str | os.PathLike) -> Path:
     target = Path(text)
     if not text or not target.name:
         raise OutputError(f"{text!r}: the output needs a file name")
+    if len(target.name.encode()) > 200:  # the temporary name beside it must fit the 255-byte limit too
+        raise OutputError(f"{target.name[:40]}...: the output file name is too long ({len(target.name)} characters)")
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; name an output file inside it")
-    if len(target.name.encode()) > 200:
-        raise OutputError(f"{target.name[:40]}...: the output file name is too long ({len(target.name)} characters)")
     for parent in (target.parent, *target.parent.parents):
         if parent.exists():
             if not parent.is_dir():

@@ -38,7 +38,7 @@ def load_audio(path: str | os.PathLike, progress: Callable[[int, int], None] | N
                 _finite(frame, str(p))
                 chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
                 if progress is not None and total:
-                    progress(min(int(sum(map(len, chunks)) * 1000 / SAMPLE_RATE), total), total)
+                    progress(min(int(frame.time * 1000) if frame.time is not None else 0, total), total)
             chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
     except av.error.FFmpegError as exc:
         raise InputError(f"{p}: cannot decode audio: {exc}") from None

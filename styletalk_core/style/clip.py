@@ -23,6 +23,11 @@ from ..formats.layout import (
 
 
 def _finite(arr: np.ndarray, source: str, what: str) -> np.ndarray:
+    """Real numbers that stay finite in float32, as float32 (complex, text and 1e300 refused)."""
+    if arr.dtype.kind not in "fiu":
+        raise InputError(f"{source}: {what} must be real numbers, got {arr.dtype.name} values")
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = arr.astype(np.float32)
     if not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise InputError(f"{source}: {what} has a non-finite value (NaN/inf) at row {bad[0]}, column {bad[1]}")
@@ -70,7 +75,7 @@ def load_expression(path: str | os.PathLike) -> np.ndarray:
             raise InputError(f"{p}: 'exp' has shape {exp.shape}; expected (frames >= 1, {EXP_DIM})")
     else:
         raise InputError(f"{p}: no 'coeff' (frames, 257) or 'exp' (frames, 64) array; found {sorted(arrays)}")
-    return _finite(exp.astype(np.float32), str(p), "expression")
+    return _finite(exp, str(p), "expression")
 
 
 def load_pose(path: str | os.PathLike) -> np.ndarray:
@@ -90,7 +95,7 @@ def load_pose(path: str | os.PathLike) -> np.ndarray:
         pose = np.concatenate([coeff[:, ANGLE_SLICE], coeff[:, TRANS_SLICE], tp[:, CROP_SLICE]], axis=1)
     else:
         raise InputError(f"{p}: a pose file needs 'coeff' and 'transform_params' (or 'pose' (frames, 9))")
-    return _finite(pose.astype(np.float32), str(p), "pose")
+    return _finite(pose, str(p), "pose")
 
 
 def fit_pose_length(pose: np.ndarray, frames: int) -> np.ndarray:

@@ -1,0 +1,196 @@
+"""Fuzz the CLI with malformed inputs of every kind (audio, labels, style clips, videos, checkpoints,
+curves, paths, options) and check each run keeps the promises: exit 0 with a valid, finite output,
+or exit 2 with one stderr line and no traceback; never a temporary file left, never an existing
+output changed. Prints tried / OK / defects and each defect.
+
+Usage: .venv/bin/python benchmarks/fuzz_cli.py [--seed N] [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from styletalk_core.cli import main  # noqa: E402
+from styletalk_core.formats.curves import load_curves  # noqa: E402
+from tests import hostile  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "reference"
+CKPT = SHARED / "parity" / "styletalk_random_ckpt.pth"
+STYLE = SHARED / "parity" / "styletalk_case1_style.mat"
+WAVS = sorted((SHARED / "official_samples" / "samples" / "source_video" / "wav").glob("*.wav"))
+VIDEOS = sorted((SHARED / "official_samples" / "samples" / "style_clips" / "video").glob("*.mp4"))
+ODD_NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1e308", "1e-308", "99999999999", "abc", ""]
+
+
+def junk_values(rng: np.random.Generator) -> list:
+    return [[10**30], [-1], [41], [1.5], ["a"], [True], [], {}, "x", None, [[1, 2]], [31] * 3 + [None],
+            list(rng.integers(-5, 50, 20).tolist())]  # fmt: skip
+
+
+def curves_files(tmp: Path, rng: np.random.Generator) -> list[Path]:
+    files = []
+    shapes = [(0, 64), (3, 63), (3,), (3, 64, 1), (2, 64)]
+    for i, shape in enumerate(shapes):
+        p = tmp / f"curves{i}.npz"
+        np.savez(p, exp=rng.normal(size=shape))
+        files.append(p)
+    for i, extra in enumerate([{"fps": np.float64("nan")}, {"fps": np.array("x")}, {"pose": np.ones((2, 9)) * np.inf},
+                               {"phonemes": np.array([0.5, 1.5])}, {"meta": np.array("not json")}]):  # fmt: skip
+        p = tmp / f"curves_extra{i}.npz"
+        np.savez(p, exp=np.zeros((2, 64)), **extra)
+        files.append(p)
+    for i, data in enumerate([b"", b"PK\x03\x04garbage", rng.bytes(300)]):
+        p = tmp / f"raw{i}.npz"
+        p.write_bytes(data)
+        files.append(p)
+    (tmp / "c.json").write_text(json.dumps({"exp": [[1e400] * 64]}).replace("Infinity", "1e400"))
+    return [*files, tmp / "c.json"]
+
+
+def cases(tmp: Path, rng: np.random.Generator) -> list[list[str]]:
+    good_labels = hostile.labels(tmp / "good_seq.json", [31, 2, 2, 21, 31] * 3)
+    gen = ["generate", "--phonemes", str(good_labels), "--style", str(STYLE), "--checkpoint", str(CKPT)]
+    out = []
+    for i, v in enumerate(junk_values(rng)):  # labels
+        f = hostile.labels(tmp / f"junk{i}_seq.json", v)
+        out.append(["generate", "--phonemes", str(f), "--style", str(STYLE), "--checkpoint", str(CKPT), "-o", "o.npz"])
+    out.append([*gen[:2], str(hostile.labels(tmp / "deep_seq.json", hostile.deep_list())), *gen[3:], "-o", "o.npz"])
+    for opt in ("--style-strength", "--style-weights", "--batch"):  # options
+        out += [[*gen, opt, v, "-o", "o.npz"] for v in ODD_NUMBERS]
+    out += [[*gen, "--device", d, "-o", "o.npz"] for d in ("mps", "meta", "cuda:7", "xpu", "cpu:0", "")]
+    for i, clip in enumerate(
+        [np.full((5, 64), 1e30), np.ones((5, 64)) * 1j, np.zeros((0, 64)), np.full((5, 64), np.nan)]
+    ):
+        f = hostile.style_mat(tmp / f"style{i}.mat", clip)
+        out.append([*gen[:4], str(f), *gen[5:], "-o", "o.npz"])
+    for i, data in enumerate([b"", rng.bytes(1000), b"\x80\x02garbage"]):  # checkpoints
+        f = tmp / f"ckpt{i}.pth"
+        f.write_bytes(data)
+        out.append([*gen[:-1], str(f), "-o", "o.npz"])
+    out.append([*gen[:-1], str(hostile.nan_checkpoint(tmp / "nan.pth", CKPT)), "-o", "o.npz"])
+    audio = [hostile.write_wav(tmp / "one.wav", np.zeros(1, np.int16)), hostile.nan_wav(tmp / "nan.wav"),
+             hostile.write_wav(tmp / "silence.wav", np.zeros(16000, np.int16))]  # fmt: skip
+    (tmp / "noise.wav").write_bytes(rng.bytes(5000))
+    (tmp / "-dash.wav").write_bytes((tmp / "silence.wav").read_bytes())
+    for a in [*audio, tmp / "noise.wav"]:
+        out.append(["phonemes", str(a), "-o", "p_seq.json"])
+    out.append(["phonemes", str(WAVS[0]), "--transcript", "", "-o", "p_seq.json"])
+    out.append(["phonemes", str(WAVS[0]), "--transcript", "¿Qué pasó? 你好", "-o", "p_seq.json"])
+    out.append(["phonemes", "--", str(tmp / "-dash.wav"), "-o", "p_seq.json"])
+    (tmp / "bin.txt").write_bytes(bytes(range(256)))
+    out.append(["phonemes", str(WAVS[0]), "--transcript-file", str(tmp / "bin.txt"), "-o", "p_seq.json"])
+    for c in curves_files(tmp, rng):  # curves into every reader
+        out += [["export", "--curves", str(c), "--format", fmt, "-o", f"e.{fmt}"] for fmt in ("npy", "csv", "json")]
+        out.append(["preview", "--curves", str(c), "--size", "64", "-o", "p.mp4"])
+    ok_curves = tmp / "ok.npz"
+    np.savez(ok_curves, exp=np.zeros((4, 64), np.float32))
+    for name in ("x.dat", "noext", "", "sub/", "x" * 300 + ".npz", "ok.npz/x.csv"):  # paths
+        out.append(["export", "--curves", str(ok_curves), "--format", "csv", "-o", name])
+        out.append([*gen, "-o", name])
+    out += [["preview", "--curves", str(ok_curves), "--size", s, "-o", "p.mp4"] for s in ("100000", "63", "0", "-2")]
+    out.append(["preview", "--curves", str(ok_curves), "--audio", str(tmp / "nan.wav"), "--size", "64", "-o", "p.mp4"])
+    video = hostile.corrupt_video(tmp / "broken.mp4", VIDEOS[0])  # videos
+    (tmp / "fake.mp4").write_bytes(rng.bytes(4000))
+    for v in (video, tmp / "fake.mp4", tmp / "silence.wav"):
+        out.append(["extract-style", str(v), "-o", "s.mat"])
+    face = tmp / "face.png"
+    from PIL import Image
+
+    Image.fromarray(np.full((64, 48, 3), 100, np.uint8)).save(face)
+    (tmp / "notimage.png").write_bytes(rng.bytes(500))
+    render = ["render", "--curves", str(ok_curves), "--renderer", str(SHARED / "parity" / "renderer_random_ckpt.pth")]
+    out += [[*render, "--image", str(face), "--still-pose", "--audio", str(tmp / "nan.wav"), "-o", "r.mp4"],
+            [*render, "--image", str(tmp / "notimage.png"), "--still-pose", "-o", "r.mp4"],
+            [*render, "--image", str(face), "-o", "r.mp4"],  # curves without pose
+            [*render, "--image", str(face), "--still-pose", "--precision", "fp16", "-o", "r.mp4"],
+            [*render[:4], str(CKPT), "--image", str(face), "--still-pose", "-o", "r.mp4"]]  # fmt: skip
+    for opt in ("--batch", "--seq-len", "--lr", "--steps", "--level-shift"):  # training options
+        out += [["train", "--data", str(tmp), opt, v, "-o", "m.pth"] for v in ("0", "nan", "-1")]
+    return out
+
+
+def judge(argv: list[str], work: Path) -> str | None:
+    """None if the run kept every promise, else what went wrong."""
+    (work / "keep.npz").write_bytes(b"KEEP")  # an existing output that must survive failures
+    before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            rc = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors: exit 2 with usage, which is fine
+        rc = exc.code
+    except BaseException as exc:
+        return f"exception {type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}\n" + "".join(
+            traceback.format_exception(exc)[-3:-1]
+        )
+    lines = [x for x in err.getvalue().splitlines() if x.strip()]
+    temps = [p.name for p in work.rglob(".*tmp*")]
+    if temps:
+        return f"temporary files left: {temps}"
+    if rc == 0:
+        outputs = [p for p in work.rglob("*") if p.is_file() and p not in before]
+        for p in outputs:
+            if p.stat().st_size == 0:
+                return f"empty output {p.name}"
+            if p.suffix == ".npz":
+                load_curves(p)  # raises on non-finite or malformed curves
+        return None
+    if rc == 2 and argv and any("usage:" in x for x in lines):
+        return None
+    if rc != 2 or len(lines) != 1 or "Traceback" in err.getvalue():
+        return f"exit {rc}, stderr {len(lines)} lines: {' | '.join(lines)[:200]}"
+    after = {p: p.read_bytes() for p in before if p.exists()}
+    if after != before:
+        return "an existing file changed"
+    return None
+
+
+def run(seed: int) -> tuple[int, list[tuple[list[str], str]]]:
+    import os
+
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d) / "inputs"
+        tmp.mkdir()
+        all_cases = cases(tmp, rng)
+        defects = []
+        for i, argv in enumerate(all_cases):
+            work = Path(d) / f"run{i}"
+            work.mkdir()
+            cwd = os.getcwd()
+            os.chdir(work)
+            try:
+                problem = judge(argv, work)
+            finally:
+                os.chdir(cwd)
+            if problem:
+                defects.append((argv, problem))
+        return len(all_cases), defects
+
+
+def main_fuzz() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    import logging
+
+    logging.disable(logging.WARNING)  # warnings are allowed output; the error line is what is judged
+    tried, defects = run(args.seed)
+    print(f"tried {tried}  OK {tried - len(defects)}  defects {len(defects)}")
+    for argv, problem in defects:
+        print(f"- styletalk {' '.join(a if len(a) < 60 else a[:57] + '...' for a in argv)}\n    {problem}")
+
+
+if __name__ == "__main__":
+    main_fuzz()
