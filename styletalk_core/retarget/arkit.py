@@ -1,0 +1,101 @@
+"""Our curves as ARKit-52 weights: the ARKit basis on our face model, the solve, head rotations, exports."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..face.face_model import LIP_VERTICES, FaceModel, load_face_model
+from ..formats.arkit import ARKIT_NAMES, ROTATION_NAMES, write_arkit_json, write_live_link_csv
+from ..formats.curves import Curves
+from ..formats.errors import InputError
+from ..resources import ARKIT_BASIS_FILE
+from .solve import SolveSettings, solve_weights
+
+ARKIT_FORMATS = ("arkit-csv", "arkit-json")
+
+
+@dataclass(frozen=True)
+class ArkitBasis:
+    names: tuple[str, ...]
+    basis: np.ndarray  # (52, 468, 3) displacement per unit weight, our face model's pixels
+
+
+@lru_cache(maxsize=1)
+def load_arkit_basis() -> ArkitBasis:
+    with np.load(ARKIT_BASIS_FILE, allow_pickle=False) as z:
+        names = tuple(str(n) for n in z["names"])
+        if names != ARKIT_NAMES:
+            raise InputError(
+                f"{ARKIT_BASIS_FILE}: names differ from ARKit's 52 (rebuild: scripts/build_arkit_basis.py)"
+            )
+        return ArkitBasis(names, z["basis"].astype(np.float32))
+
+
+LIP_WEIGHT = 10.0  # the lips matter most to a viewer: their error counts ten times a vertex elsewhere
+DEPTH_WEIGHT = 0.1  # our face model's depth comes from MediaPipe's rough z: it counts a tenth
+
+
+def fit_weights(face: FaceModel) -> np.ndarray:
+    """(468 * 3,) square-root weights of each vertex coordinate in the fit."""
+    w = np.ones((len(face.mean), 3))
+    w[list(LIP_VERTICES)] *= LIP_WEIGHT
+    w[:, 2] *= DEPTH_WEIGHT
+    return np.sqrt(w).reshape(-1)
+
+
+def arkit_weights(exp: np.ndarray, face: FaceModel | None = None, basis: ArkitBasis | None = None,
+                  settings: SolveSettings | None = None) -> np.ndarray:  # fmt: skip
+    """(T, 64) expression -> (T, 52) ARKit weights in [0, 1] reproducing our face's motion: the
+    vertex displacement exp @ our basis is matched by weights @ the ARKit basis (bounded, L2 and
+    temporally smooth; see solve.py), in coefficient space, so minutes of animation take a second.
+
+    Two stages: the jaw first, without mouthClose (with it, any opening can be made by a jaw held
+    open and lips pressed shut, and jawOpen would stop following the mouth); then every other shape
+    given that jaw, mouthClose included, for what the jaw alone does not explain."""
+    face = face or load_face_model()
+    basis = basis or load_arkit_basis()
+    scale = fit_weights(face)
+    a = basis.basis.reshape(len(basis.names), -1).astype(np.float64) * scale  # (52, 1404)
+    ours = face.basis.reshape(len(face.basis), -1).astype(np.float64) * scale  # (64, 1404)
+    gram, cross = a @ a.T, np.asarray(exp, np.float64) @ (ours @ a.T)  # G = A A^T, C = B A^T, B = exp @ ours
+    jaw, close = basis.names.index("jawOpen"), basis.names.index("mouthClose")
+    first = [k for k in range(len(a)) if k != close]
+    jaw_w = solve_weights(gram[np.ix_(first, first)], cross[:, first], settings)[:, first.index(jaw)]
+    rest = [k for k in range(len(a)) if k != jaw]
+    rest_w = solve_weights(gram[np.ix_(rest, rest)], cross[:, rest] - jaw_w[:, None] * gram[jaw, rest], settings)
+    weights = np.zeros((len(cross), len(a)), np.float32)
+    weights[:, jaw], weights[:, rest] = jaw_w, rest_w
+    return weights
+
+
+def arkit_motion(weights: np.ndarray, basis: ArkitBasis | None = None) -> np.ndarray:
+    """(T, 52) weights -> (T, 468, 3) displacement through the ARKit basis."""
+    basis = basis or load_arkit_basis()
+    return np.einsum("tk,kvc->tvc", weights, basis.basis)
+
+
+def head_rotations(curves: Curves) -> np.ndarray:
+    """(T, 9) Live Link rotations in radians: head yaw, pitch, roll from the curves' pose (the 3DMM
+    angles y, x, z), zeros without a pose; the eyes' rotations are 0 (the curves have no gaze)."""
+    rot = np.zeros((curves.frames, len(ROTATION_NAMES)))
+    if curves.pose is not None:
+        angles = curves.pose[:, :3]  # pose = [angles | translation | crop]
+        rot[:, 0], rot[:, 1], rot[:, 2] = angles[:, 1], angles[:, 0], angles[:, 2]
+    return rot
+
+
+def export_arkit(curves: Curves, path: str | os.PathLike, fmt: str) -> np.ndarray:
+    """Write `arkit-csv` (Live Link Face layout) or `arkit-json`; returns the weights."""
+    if fmt not in ARKIT_FORMATS:
+        raise InputError(f"unknown ARKit format {fmt!r}; choose {' or '.join(ARKIT_FORMATS)}")
+    weights = arkit_weights(curves.exp)
+    rot = head_rotations(curves)
+    if fmt == "arkit-csv":
+        write_live_link_csv(path, weights, curves.fps, rot)
+    else:
+        write_arkit_json(path, weights, curves.fps, rot, meta={"source": curves.meta.get("model", "curves")})
+    return weights

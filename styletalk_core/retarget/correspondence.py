@@ -1,0 +1,177 @@
+"""Correspondence between our 468-vertex face and any mesh: a front render, MediaPipe landmarks on
+it, and the landmarks cast back onto the mesh surface as barycentric points."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..extras import optional
+from ..face.landmarks import NUM_LANDMARKS, native_logs_silenced
+from ..formats.errors import InputError
+
+
+def triangulate(faces: np.ndarray) -> np.ndarray:
+    """(F, 3) triangles or (F, 4) quads/triangles (-1 in the last column for a triangle) -> (N, 3)."""
+    faces = np.asarray(faces, dtype=np.int64)
+    if faces.ndim != 2 or faces.shape[1] not in (3, 4):
+        raise InputError(f"faces must be (F, 3) or (F, 4), got {faces.shape}")
+    if faces.shape[1] == 3:
+        return faces
+    quads = faces[faces[:, 3] >= 0]
+    tris = faces[faces[:, 3] < 0, :3]
+    return np.concatenate([tris, quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]])
+
+
+@dataclass(frozen=True)
+class SurfacePoints:
+    """Points on a mesh surface: triangle index and barycentric weights per point."""
+
+    triangles: np.ndarray  # (P,) int: index into the mesh's triangle list
+    weights: np.ndarray  # (P, 3) barycentric weights (sum 1)
+
+    def vertex_weights(self, tris: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(P, 3) vertex indices and (P, 3) weights: a point = sum_k w_k * vertex_k."""
+        return tris[self.triangles], self.weights
+
+    def positions(self, vertices: np.ndarray, tris: np.ndarray) -> np.ndarray:
+        """(..., V, 3) vertices -> (..., P, 3) the points on that (possibly deformed) surface."""
+        idx = tris[self.triangles]
+        return np.einsum("...pkc,pk->...pc", vertices[..., idx, :], self.weights)
+
+
+@dataclass(frozen=True)
+class FrontView:
+    """An orthographic front render: the face looks along +z, y is up; pixel (u, v) has its centre
+    at world x = left + (u + 0.5) * pixel, y = top - (v + 0.5) * pixel."""
+
+    rgb: np.ndarray  # (S, S, 3) uint8 shaded render, for the landmark detector
+    left: float
+    top: float
+    pixel: float  # world units per pixel
+
+
+def render_front(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
+                 margin: float = 0.15) -> FrontView:  # fmt: skip
+    """Render `vertices` (face towards +z, y up), shaded, framed on `frame` (the vertices to fit in
+    view; default all)."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    pyrender = optional("pyrender", "preview")
+    trimesh = optional("trimesh", "preview")
+    v = np.asarray(vertices, np.float64)
+    box = v if frame is None else np.asarray(frame, np.float64)
+    lo, hi = box.min(0), box.max(0)
+    half = 0.5 * max(hi[0] - lo[0], hi[1] - lo[1]) * (1 + margin)
+    cx, cy = 0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])
+    depth = float(v[:, 2].max() - v[:, 2].min()) + 1.0
+    pose = np.eye(4)
+    pose[:3, 3] = [cx, cy, v[:, 2].max() + 1.0]
+    camera = pyrender.OrthographicCamera(xmag=half, ymag=half, znear=0.01, zfar=depth + 2.0)
+    renderer = pyrender.OffscreenRenderer(size, size)
+    try:
+        shaded = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 1.0], ambient_light=[0.35, 0.35, 0.35])
+        shaded.add(camera, pose=pose)
+        light = np.eye(4)
+        light[:3, :3] = trimesh.transformations.euler_matrix(-0.3, 0.25, 0)[:3, :3]
+        shaded.add(pyrender.DirectionalLight(intensity=3.0), pose=light)
+        skin = pyrender.MetallicRoughnessMaterial(baseColorFactor=[0.82, 0.66, 0.56, 1.0], roughnessFactor=0.8)
+        shaded.add(pyrender.Mesh.from_trimesh(trimesh.Trimesh(v, tris, process=False), material=skin, smooth=True))
+        rgb, _ = renderer.render(shaded)
+    finally:
+        renderer.delete()
+    return FrontView(rgb, cx - half, cy + half, 2 * half / size)
+
+
+def detect_landmarks(rgb: np.ndarray) -> np.ndarray | None:
+    """(468, 2) MediaPipe face-mesh landmarks in pixels of `rgb`, or None when no face is found."""
+    face_mesh = optional("mediapipe.python.solutions.face_mesh", "video")
+    h, w = rgb.shape[:2]
+    with native_logs_silenced(), face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1) as mesh:
+        result = mesh.process(np.ascontiguousarray(rgb))
+    if not result.multi_face_landmarks:
+        return None
+    lm = result.multi_face_landmarks[0].landmark
+    return np.array([(p.x * w, p.y * h) for p in lm[:NUM_LANDMARKS]], np.float64)
+
+
+def _barycentric_raw(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    v0, v1, v2 = b - a, c - a, p - a
+    d00, d01, d11 = (v0 * v0).sum(-1), (v0 * v1).sum(-1), (v1 * v1).sum(-1)
+    d20, d21 = (v2 * v0).sum(-1), (v2 * v1).sum(-1)
+    den = d00 * d11 - d01 * d01
+    den = np.where(np.abs(den) < 1e-20, 1e-20, den)
+    wb = (d11 * d20 - d01 * d21) / den
+    wc = (d00 * d21 - d01 * d20) / den
+    return np.stack([1 - wb - wc, wb, wc], -1)
+
+
+def barycentric_2d(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """(N, 3) barycentric weights of 2-D points p in triangles (a, b, c), clamped onto the triangle."""
+    w = np.clip(_barycentric_raw(p, a, b, c), 0, None)
+    return w / np.maximum(w.sum(-1, keepdims=True), 1e-12)
+
+
+def cast_to_surface(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> SurfacePoints:
+    """World (x, y) points -> the front-most surface point under each (rays along -z): among the
+    triangles whose projection contains the point, the nearest the viewer; off the surface, the
+    nearest triangle's closest point."""
+    from scipy.spatial import cKDTree
+
+    corners = vertices[tris]  # (N, 3, 3)
+    centres = corners[:, :, :2].mean(1)
+    reach = float(np.linalg.norm(corners[:, :, :2] - centres[:, None], axis=-1).max())
+    tree = cKDTree(centres)
+    chosen, weights = np.zeros(len(xy), np.int64), np.zeros((len(xy), 3))
+    for i, p in enumerate(xy):
+        cand = np.asarray(tree.query_ball_point(p, reach), np.int64)
+        if cand.size == 0:
+            cand = np.asarray([tree.query(p)[1]])
+        c = corners[cand]
+        w = _barycentric_raw(np.repeat(p[None], len(cand), 0), c[:, 0, :2], c[:, 1, :2], c[:, 2, :2])
+        inside = (w >= -1e-9).all(1)
+        if inside.any():
+            z = np.where(inside, (w[:, :, None] * c).sum(1)[:, 2], -np.inf)
+            k = int(np.argmax(z))
+        else:
+            k = int(np.argmin(np.linalg.norm(centres[cand] - p, axis=1)))
+        chosen[i] = cand[k]
+        weights[i] = barycentric_2d(p[None], *(c[k : k + 1, j, :2] for j in range(3)))[0]
+    return SurfacePoints(chosen, weights)
+
+
+@dataclass(frozen=True)
+class Correspondence:
+    points: SurfacePoints
+    view: FrontView
+    landmarks_px: np.ndarray  # (468, 2) where MediaPipe found them on the render
+
+
+def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
+                        source: str = "mesh", skin: np.ndarray | None = None) -> Correspondence:  # fmt: skip
+    """Render, detect, cast: our 468 vertices as points on the mesh (face towards +z, y up). `skin`
+    (a mask over the triangles) limits where points may land: a ray through parted lips must not
+    stop on the teeth or the inside of the mouth behind them."""
+    view = render_front(vertices, tris, frame, size)
+    landmarks = detect_landmarks(view.rgb)
+    if landmarks is None:
+        raise InputError(f"{source}: no face found on the front render (is the face towards +z, y up?)")
+    xy = np.stack([view.left + landmarks[:, 0] * view.pixel, view.top - landmarks[:, 1] * view.pixel], 1)
+    allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
+    points = cast_to_surface(xy, np.asarray(vertices, np.float64), tris[allowed])
+    return Correspondence(SurfacePoints(allowed[points.triangles], points.weights), view, landmarks)
+
+
+def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """Scale s, rotation R, translation t minimising |s R src + t - dst| (Umeyama), and the RMS residual."""
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.ones(3)
+    d[2] = np.sign(np.linalg.det(u @ vt)) or 1.0
+    rot = u @ np.diag(d) @ vt
+    scale = float((sig * d).sum() / (a**2).sum(1).mean())
+    t = mu_d - scale * rot @ mu_s
+    rms = float(np.sqrt(((scale * a @ rot.T - b) ** 2).sum(1).mean()))
+    return scale, rot, t, rms
