@@ -73,6 +73,8 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from .inference import StyleSpec, check_style_settings, generate_curves
 
     require_suffix(check_output_path(args.output), (".npz",), "a curves file")
+    if args.arkit is not None:
+        require_suffix(check_output_path(args.arkit), (".csv", ".json"), "an ARKit export")
     weights = args.style_weights or [1.0] * len(args.style)
     if len(weights) != len(args.style):
         raise StyleTalkError(f"--style-weights has {len(weights)} values for {len(args.style)} --style clips")
@@ -101,6 +103,11 @@ def cmd_generate(args: argparse.Namespace) -> None:
     )
     curves.save(args.output)
     _done(args.output, f"{curves.frames} frames ({curves.frames / curves.fps:.2f} s)", time.perf_counter() - t0)
+    if args.arkit is not None:
+        from .retarget.arkit import export_arkit
+
+        export_arkit(curves, args.arkit, "arkit-json" if args.arkit.suffix.lower() == ".json" else "arkit-csv")
+        _done(args.arkit, f"ARKit-52 weights, {curves.frames} frames", time.perf_counter() - t0)
 
 
 def cmd_phonemes(args: argparse.Namespace) -> None:
@@ -134,10 +141,14 @@ def cmd_extract_style(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     from .formats.curves import load_curves
     from .formats.export import export_curves
+    from .retarget.arkit import ARKIT_FORMATS, export_arkit
 
     t0 = time.perf_counter()
     curves = load_curves(args.curves)
-    export_curves(curves, args.output, args.format, source=str(args.curves))
+    if args.format in ARKIT_FORMATS:
+        export_arkit(curves, args.output, args.format)
+    else:
+        export_curves(curves, args.output, args.format, source=str(args.curves))
     _done(args.output, f"{args.format}, {curves.frames} frames", time.perf_counter() - t0)
 
 
@@ -307,6 +318,7 @@ def _add_generate(sub, common) -> None:
     )
     g.add_argument("--batch", type=int, default=GenerateSettings.batch_frames, help="frames per batch; bounds memory")
     g.add_argument("-o", "--output", required=True, type=Path, help="output curves file (.npz)")
+    g.add_argument("--arkit", type=Path, help="also write ARKit-52 weights: .csv (Live Link Face layout) or .json")
 
 
 def _add_inputs(sub, common) -> None:
@@ -338,16 +350,18 @@ def _add_inputs(sub, common) -> None:
 
 def _add_outputs(sub, common) -> None:
     from .formats.export import FORMATS
+    from .retarget.arkit import ARKIT_FORMATS
 
     e = _add(
         sub,
         "export",
         cmd_export,
-        "curves file -> official .npy (T x 73), CSV or JSON",
-        "Export a curves file. npy is the official renderer hand-off [exp 64 | pose 9].",
+        "curves file -> official .npy (T x 73), CSV, JSON, or ARKit-52 weights",
+        "Export a curves file. npy is the official renderer hand-off [exp 64 | pose 9]; arkit-csv is the "
+        "Live Link Face app's CSV (52 ARKit weights + head rotation from the pose), arkit-json the same weights.",
         [common["curves"]],
     )
-    e.add_argument("--format", required=True, choices=FORMATS)
+    e.add_argument("--format", required=True, choices=FORMATS + ARKIT_FORMATS)
     e.add_argument("-o", "--output", required=True, type=Path, help="output file, ending in .FORMAT")
     r = _add(
         sub,

@@ -15,6 +15,7 @@ ALLOWED = {
     "speech": {"formats", "extras"},
     "face": {"formats", "extras", "resources"},
     "style": {"formats", "face", "extras"},
+    "retarget": {"formats", "face", "extras", "resources"},
     "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long
@@ -79,6 +80,7 @@ def test_formats_import_nothing_but_each_other_and_numpy():
             "tempfile",
             "collections",
             "dataclasses",
+            "re",
             "pathlib",
             "hashlib",
             "pickle",
