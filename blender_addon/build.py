@@ -1,5 +1,6 @@
 """Assemble the Blender extension: blender_addon/styletalk + the toolkit's format modules (copied,
-so the add-on and the toolkit read and write curves in one layout) + the embedded face model."""
+so the add-on and the toolkit read and write curves in one layout) + the embedded face model and
+its ARKit basis."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import zipfile
 from pathlib import Path
 
 import styletalk_core.formats as formats
-from styletalk_core.resources import FACE_MODEL_FILE
+from styletalk_core.resources import ARKIT_BASIS_FILE, FACE_MODEL_FILE
 
 ADDON = Path(__file__).resolve().parent / "styletalk"
 DEMO_SCENE_SCRIPT = Path(__file__).resolve().parent / "build_demo_scene.py"
 # the toolkit modules the add-on imports, copied into styletalk/formats/ (none imports torch)
-SHARED_FORMATS = ("__init__.py", "errors.py", "layout.py", "fileio.py", "curves.py", "export.py")
+SHARED_FORMATS = ("__init__.py", "errors.py", "layout.py", "fileio.py", "curves.py", "export.py", "arkit.py")
 
 
 def addon_files() -> dict[str, Path]:
@@ -27,6 +28,7 @@ def addon_files() -> dict[str, Path]:
     shared = Path(formats.__file__).parent
     files |= {f"formats/{name}": shared / name for name in SHARED_FORMATS}
     files["face_model.npz"] = FACE_MODEL_FILE
+    files["arkit_basis.npz"] = ARKIT_BASIS_FILE
     return files
 
 

@@ -35,7 +35,7 @@ def test_matching_reports_unmatched_and_duplicates():
     mapping, unmatched, duplicates = match_arkit_names(
         ["mouthSmile_L", "MouthSmileRight", "jaw_open", "JawOpen", "Basis", "hat"]
     )
-    assert mapping == {"mouthSmileLeft": "mouthSmile_L", "mouthSmileRight": "MouthSmileRight"}
+    assert mapping == {"mouthSmileLeft": ["mouthSmile_L"], "mouthSmileRight": ["MouthSmileRight"]}
     assert unmatched == ["Basis", "hat"] and duplicates == {"jawOpen": ["jaw_open", "JawOpen"]}
 
 
@@ -127,3 +127,9 @@ def test_curves_without_pose_give_zero_head_rotation_and_bad_names_are_refused(t
     assert "Live Link" in capsys.readouterr().err and not list(tmp_path.glob("x*"))
     w = arkit_weights(np.zeros((5, 64)))
     assert np.abs(w).max() < 1e-6  # our neutral face is ARKit's neutral
+
+
+def test_side_split_shapes_drive_both_halves():
+    mapping, unmatched, _ = match_arkit_names(["browInnerUp_L", "browInnerUp_R", "cheekPuff_L", "eyeBlink_L"])
+    assert mapping["browInnerUp"] == ["browInnerUp_L", "browInnerUp_R"] and mapping["eyeBlinkLeft"] == ["eyeBlink_L"]
+    assert unmatched == ["cheekPuff_L"]  # one half alone is not ARKit's cheekPuff

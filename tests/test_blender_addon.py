@@ -199,3 +199,54 @@ def test_open_mouth_render_written(blender_results):
 
     img = np.asarray(Image.open(work / "open_mouth.png").convert("L"))
     assert img.shape == (512, 512) and img.std() > 5
+
+
+@pytest.fixture(scope="module", params=["5.0", "4.2"])
+def arkit_results(request, tmp_path_factory):
+    """Apply to ARKit Character on ICT-FaceKit heads, in Blender 5.0 and 4.2 LTS."""
+    if request.param == "5.0":
+        pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+        python = sys.executable
+    else:
+        python = str(REPO / ".venv-bpy42" / "bin" / "python")
+        if not os.path.exists(python):
+            pytest.skip("no .venv-bpy42 (scripts/setup.sh creates it) for the Blender 4.2 run")
+    from blender_addon.build import build_zip
+
+    from .conftest import sample_files, shared_path
+
+    ict = shared_path("ict_facekit", "ict_facekit.npz")
+    work = tmp_path_factory.mktemp("arkit")
+    curves = work / "c.npz"
+    phon = work / "short_seq.json"  # 3 s of real labels: enough frames, a quick glTF export
+    phon.write_text(json.dumps(json.loads(sample_files("source_video/phoneme", "*_seq.json")[0].read_text())[:90]))
+    from styletalk_core.cli import main
+
+    assert main(["generate", "--phonemes", str(phon), "--style", "preset:happy", "-o", str(curves),
+                 "--arkit", str(work / "weights.json")]) == 0  # fmt: skip
+    env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
+    proc = subprocess.run(
+        [python, str(REPO / "tests" / "blender" / "arkit_checks.py"), str(build_zip(work / "styletalk.zip")), str(work),
+         str(ict), str(work / "weights.json")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(lines[0].removeprefix("RESULTS "))
+
+
+@pytest.mark.parametrize("variant", ["ict", "live_link"])
+def test_arkit_character_keyed_with_the_solved_weights(arkit_results, variant):
+    r = arkit_results
+    assert r[f"{variant}_match"] == "{'FINISHED'}" and r[f"{variant}_apply"] == "{'FINISHED'}"
+    assert r[f"{variant}_matched"] == 51  # every ARKit shape but tongueOut, which ICT does not have
+    assert r[f"{variant}_brow"].count(",") == 1  # browInnerUp drives both of ICT's halves
+    assert r[f"{variant}_max_err"] < 1e-5
+    assert r[f"{variant}_targets"] == 53 and r[f"{variant}_weights_animated"]
+
+
+def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
+    r = arkit_results
+    assert "none of its 1 shape keys has an ARKit name" in r["cube"]
+    assert "no shape key is mapped" in r["cube_apply"] and r["cube_actions_added"] == 0
+    assert r["duplicates_mapped"] == {"mouthSmileLeft": "mouthSmile_L"}  # jawOpen/JawOpen: ambiguous, left out

@@ -107,3 +107,9 @@ class GenerateJob:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+
+
+def arkit_command(python: str, curves: str, output: str) -> list[str]:
+    """The toolkit's ARKit solve for a curves file: `styletalk export --format arkit-json`."""
+    return [python, "-m", "styletalk_core.cli", "export", "--curves", _not_an_option(curves), "--format", "arkit-json",
+            "-o", _not_an_option(output)]  # fmt: skip

@@ -14,10 +14,14 @@ from .formats.fileio import atomic_path
 from .formats.layout import FPS, POSE_DIM
 
 FACE_MODEL = Path(__file__).parent / "face_model.npz"  # packed beside the add-on by blender_addon/build.py
+ARKIT_BASIS = Path(__file__).parent / "arkit_basis.npz"
 
 
-def create_face_object(context, name: str = "StyleTalkFace", subdivision: int = 0) -> bpy.types.Object:
-    """Mesh of the embedded face model with Basis + exp00..exp63 shape keys (±10 sliders)."""
+def create_face_object(
+    context, name: str = "StyleTalkFace", subdivision: int = 0, arkit: bool = False
+) -> bpy.types.Object:
+    """Mesh of the embedded face model with Basis + exp00..exp63 shape keys (±10 sliders), and with
+    `arkit` the 52 ARKit shape keys too (so .glb/FBX exports carry ARKit morph targets)."""
     with np.load(FACE_MODEL, allow_pickle=False) as z:
         mean, basis, tris = z["mean"], z["basis"], z["triangles"]
     verts = keys.face_vertices_to_blender(mean)
@@ -32,6 +36,11 @@ def create_face_object(context, name: str = "StyleTalkFace", subdivision: int = 
         block = obj.shape_key_add(name=key_name, from_mix=False)
         block.slider_min, block.slider_max = -keys.SLIDER_RANGE, keys.SLIDER_RANGE
         block.data.foreach_set("co", keys.face_vertices_to_blender(mean + basis[i]).ravel())
+    if arkit:
+        with np.load(ARKIT_BASIS, allow_pickle=False) as z:
+            for key_name, delta in zip(z["names"], z["basis"], strict=True):
+                block = obj.shape_key_add(name=str(key_name), from_mix=False)
+                block.data.foreach_set("co", keys.face_vertices_to_blender(mean + delta).ravel())
     if subdivision > 0:
         mod = obj.modifiers.new("Subdivision", "SUBSURF")
         mod.levels = mod.render_levels = subdivision
@@ -68,17 +77,21 @@ def _new_fcurves(action, key_datablock, paths: list[str]):
 
 
 def write_shape_key_animation(obj, exp: np.ndarray, frames: np.ndarray, action_name: str):
-    """One new action (never overwriting an existing one) with a linear F-curve per shape key,
-    written in bulk with foreach_set."""
+    """Our exp00..exp63 keys from (T, 64) curves (see write_key_animation)."""
+    return write_key_animation(obj, keys.shape_key_names(exp.shape[1]), exp, frames, action_name)
+
+
+def write_key_animation(obj, names: list[str], values: np.ndarray, frames: np.ndarray, action_name: str):
+    """One new action (never overwriting an existing one) with a linear F-curve per named shape key
+    (column j of `values` drives `names[j]`), written in bulk with foreach_set."""
     key_datablock = obj.data.shape_keys
     action = bpy.data.actions.new(keys.unique_name(action_name, set(bpy.data.actions.keys())))
     if key_datablock.animation_data is None:
         key_datablock.animation_data_create()
-    names = keys.shape_key_names(exp.shape[1])
     fcurves = _new_fcurves(action, key_datablock, [keys.data_path(n) for n in names])
     linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
     interp = np.full(len(frames), linear, dtype=np.int32)
-    for fc, column in zip(fcurves, exp.T, strict=True):
+    for fc, column in zip(fcurves, np.asarray(values).T, strict=True):
         fc.keyframe_points.add(len(frames))
         fc.keyframe_points.foreach_set("co", keys.keyframe_coords(frames, column))
         fc.keyframe_points.foreach_set("interpolation", interp)
@@ -146,3 +159,23 @@ def _export_scene(obj, path: str, run) -> None:
     _select_only(bpy.context.view_layer, obj)
     with atomic_path(path) as tmp:
         run(str(tmp))
+
+
+def shape_key_names_of(obj) -> list[str]:
+    """The object's shape keys, without the reference (Basis) key."""
+    if obj.type != "MESH" or obj.data.shape_keys is None:
+        return []
+    ref = obj.data.shape_keys.reference_key
+    return [k.name for k in obj.data.shape_keys.key_blocks if k != ref]
+
+
+def keyed_columns(
+    mapping: dict[str, list[str]], weights: np.ndarray, arkit_names: tuple[str, ...]
+) -> tuple[list[str], np.ndarray]:
+    """Shape-key names and their (T, n) values from ARKit weights and a {ARKit name: [keys]} mapping."""
+    names, columns = [], []
+    for arkit, targets in mapping.items():
+        for key in targets:
+            names.append(key)
+            columns.append(weights[:, arkit_names.index(arkit)])
+    return names, np.stack(columns, 1) if columns else np.zeros((len(weights), 0), np.float32)

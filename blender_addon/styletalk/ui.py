@@ -11,7 +11,7 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from . import jobs, keys, scene
+from . import arkit_ui, jobs, keys, scene
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 
@@ -104,9 +104,10 @@ class STYLETALK_OT_add_face(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     subdivision: IntProperty(name="Subdivision", min=0, max=3, default=0)
+    arkit: BoolProperty(name="ARKit shape keys", default=False, description="also the 52 ARKit shape keys")
 
     def execute(self, context):
-        obj = scene.create_face_object(context, subdivision=self.subdivision)
+        obj = scene.create_face_object(context, subdivision=self.subdivision, arkit=self.arkit)
         self.report({"INFO"}, f"added {obj.name} with {len(obj.data.shape_keys.key_blocks) - 1} shape keys")
         return {"FINISHED"}
 
@@ -302,9 +303,11 @@ def register() -> None:
     for cls in CLASSES:
         bpy.utils.register_class(cls)
     bpy.types.Scene.styletalk = PointerProperty(type=StyleTalkSettings)
+    arkit_ui.register()
 
 
 def unregister() -> None:
+    arkit_ui.unregister()
     del bpy.types.Scene.styletalk
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -44,9 +44,10 @@ def normalise_name(name: str) -> str:
 ARKIT_KEYS = {normalise_name(n): n for n in ARKIT_NAMES}
 
 
-def match_arkit_names(names: list[str]) -> tuple[dict[str, str], list[str], dict[str, list[str]]]:
-    """Map a character's shape-key names onto ARKit's: ({ARKit name: key name}, unmatched key names,
-    {ARKit name: several key names} for ambiguous matches, which are left out of the mapping)."""
+def match_arkit_names(names: list[str]) -> tuple[dict[str, list[str]], list[str], dict[str, list[str]]]:
+    """Map a character's shape-key names onto ARKit's: ({ARKit name: [key names]}, unmatched key
+    names, {ARKit name: key names} for ambiguous matches, left out of the mapping). A shape ARKit has
+    once but a rig splits by side (ICT's `browInnerUp_L` / `_R`) drives both halves."""
     found: dict[str, list[str]] = {}
     unmatched = []
     for name in names:
@@ -55,9 +56,15 @@ def match_arkit_names(names: list[str]) -> tuple[dict[str, str], list[str], dict
             unmatched.append(name)
         else:
             found.setdefault(arkit, []).append(name)
-    mapping = {a: ks[0] for a, ks in found.items() if len(ks) == 1}
+    mapping = {a: ks for a, ks in found.items() if len(ks) == 1}
     duplicates = {a: ks for a, ks in found.items() if len(ks) > 1}
-    return mapping, unmatched, duplicates
+    by_key = {normalise_name(n): n for n in unmatched}
+    for arkit in ARKIT_NAMES:
+        halves = [by_key.get(normalise_name(arkit) + side) for side in ("left", "right")]
+        if arkit not in found and all(halves):
+            mapping[arkit] = halves
+            unmatched = [n for n in unmatched if n not in halves]
+    return {a: mapping[a] for a in ARKIT_NAMES if a in mapping}, unmatched, duplicates
 
 
 def timecode(frame: int, fps: float) -> str:
@@ -97,6 +104,20 @@ def write_arkit_json(path: str | os.PathLike, weights: np.ndarray, fps: float, r
            "rotation_names": list(ROTATION_NAMES), "rotations": rot.round(6).tolist(), "meta": meta or {}}  # fmt: skip
     with atomic_path(require_suffix(path, (".json",), "an ARKit JSON")) as tmp:
         tmp.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def read_arkit_json(path: str | os.PathLike) -> tuple[np.ndarray, float]:
+    """(T, 52) weights and fps of an ARKit JSON written by `write_arkit_json`."""
+    try:
+        doc = json.loads(open(path, encoding="utf-8").read())
+        names, weights, fps = doc["names"], np.asarray(doc["weights"], np.float64), float(doc["fps"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not an ARKit JSON (names, fps, weights): {type(exc).__name__}: {exc}") from None
+    if list(names) != list(ARKIT_NAMES) or weights.ndim != 2 or weights.shape[1] != NUM_ARKIT:
+        raise InputError(f"{path}: expected the 52 ARKit names and weights (T, 52), got {weights.shape}")
+    if not np.isfinite(weights).all() or not 0 < fps <= 1000:
+        raise InputError(f"{path}: weights must be finite and fps in (0, 1000]")
+    return np.clip(weights, 0, 1), fps
 
 
 def read_live_link_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:

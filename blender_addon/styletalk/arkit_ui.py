@@ -1,0 +1,174 @@
+"""Apply to ARKit Character: the selected mesh's own shape keys matched to ARKit's 52 names (an
+editable table stored in the .blend), and the curves' ARKit weights keyed onto them in a new action."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import bpy
+from bpy.props import CollectionProperty, StringProperty
+
+from . import keys, scene
+from .formats.arkit import ARKIT_NAMES, match_arkit_names, read_arkit_json
+from .formats.errors import StyleTalkError
+
+
+class StyleTalkArkitPair(bpy.types.PropertyGroup):
+    arkit: StringProperty(name="ARKit")
+    keys: StringProperty(
+        name="Shape keys", description="the character's shape key(s) for this ARKit shape, comma-separated"
+    )
+
+
+def _mesh(context, op):
+    obj = context.active_object
+    if obj is None or obj.type != "MESH" or not scene.shape_key_names_of(obj):
+        op.report({"ERROR"}, "select the character's mesh first (a mesh with shape keys)")
+        return None
+    return obj
+
+
+def match_character(obj) -> tuple[int, list[str], dict[str, list[str]]]:
+    """Fill the object's mapping table from its shape-key names; returns (matched, unmatched, ambiguous)."""
+    mapping, unmatched, duplicates = match_arkit_names(scene.shape_key_names_of(obj))
+    obj.styletalk_arkit_map.clear()
+    for arkit in ARKIT_NAMES:
+        item = obj.styletalk_arkit_map.add()
+        item.arkit, item.keys = arkit, ", ".join(mapping.get(arkit, []))
+    return len(mapping), unmatched, duplicates
+
+
+def table(obj) -> dict[str, list[str]]:
+    """The (possibly user-edited) table, keys that exist only."""
+    have = set(scene.shape_key_names_of(obj))
+    out = {}
+    for item in obj.styletalk_arkit_map:
+        names = [n.strip() for n in item.keys.split(",") if n.strip() in have]
+        if names and item.arkit in ARKIT_NAMES:
+            out[item.arkit] = names
+    return out
+
+
+def arkit_weights_of(path: str, python: str) -> tuple:
+    """(weights, fps) from an ARKit JSON, or from a curves file through the toolkit's solve."""
+    if path.lower().endswith(".json"):
+        try:
+            return read_arkit_json(path)
+        except StyleTalkError:
+            pass  # a curves JSON export: solve it like an .npz
+    with tempfile.TemporaryDirectory(prefix="styletalk_arkit_") as tmp:
+        out = os.path.join(tmp, "weights.json")
+        from .jobs import arkit_command
+
+        proc = subprocess.run(arkit_command(python, path, out), capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise StyleTalkError((proc.stderr.strip().splitlines() or ["styletalk export failed"])[-1])
+        return read_arkit_json(out)
+
+
+class STYLETALK_OT_match_arkit(bpy.types.Operator):
+    bl_idname = "styletalk.match_arkit"
+    bl_label = "Match ARKit Names"
+    bl_description = "Match the selected mesh's shape keys to ARKit's 52 names (any case or separator)"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        obj = _mesh(context, self)
+        if obj is None:
+            return {"CANCELLED"}
+        matched, unmatched, duplicates = match_character(obj)
+        if duplicates:
+            self.report(
+                {"WARNING"}, "several keys match " + "; ".join(f"{a}: {', '.join(k)}" for a, k in duplicates.items())
+            )
+        if matched == 0:
+            self.report({"ERROR"}, f"{obj.name}: none of its {len(unmatched)} shape keys has an ARKit name")
+            return {"CANCELLED"}
+        extra = f"; not ARKit: {', '.join(unmatched[:8])}{' ...' if len(unmatched) > 8 else ''}" if unmatched else ""
+        self.report({"INFO"}, f"{obj.name}: {matched} of 52 ARKit shapes matched{extra}")
+        return {"FINISHED"}
+
+
+class STYLETALK_OT_apply_arkit(bpy.types.Operator):
+    bl_idname = "styletalk.apply_arkit"
+    bl_label = "Apply to ARKit Character"
+    bl_description = (
+        "Key the curves' ARKit-52 weights onto the selected character's matching shape keys, in a new action"
+    )
+    bl_options = {"REGISTER", "UNDO"}
+
+    filepath: StringProperty(
+        subtype="FILE_PATH", default="", description="curves (.npz/.json) or ARKit weights (.json)"
+    )
+
+    def execute(self, context):
+        from .ui import _prefs
+
+        obj = _mesh(context, self)
+        if obj is None:
+            return {"CANCELLED"}
+        settings = context.scene.styletalk
+        path = bpy.path.abspath(self.filepath or settings.curves_path)
+        if not len(obj.styletalk_arkit_map):
+            match_character(obj)
+        mapping = table(obj)
+        if not mapping:
+            self.report({"ERROR"}, f"{obj.name}: no shape key is mapped to an ARKit name (Match ARKit Names)")
+            return {"CANCELLED"}
+        prefs = _prefs(context)
+        python = bpy.path.abspath(prefs.python) if prefs and prefs.python else sys.executable
+        try:
+            weights, fps = arkit_weights_of(path, python)
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        sc = context.scene
+        frames = keys.retime(len(weights), fps, sc.render.fps / sc.render.fps_base, settings.start_frame)
+        names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
+        action = scene.write_key_animation(obj, names, values, frames, settings.action_name)
+        sc.frame_start, sc.frame_end = keys.frame_range(frames)
+        self.report(
+            {"INFO"},
+            f"{len(frames)} frames x {len(mapping)} ARKit shapes ({len(names)} keys) into action {action.name}",
+        )
+        return {"FINISHED"}
+
+
+class STYLETALK_PT_arkit(bpy.types.Panel):
+    bl_label = "ARKit character"
+    bl_idname = "STYLETALK_PT_arkit"
+    bl_parent_id = "STYLETALK_PT_panel"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "StyleTalk"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        col = self.layout.column()
+        col.operator("styletalk.match_arkit")
+        col.operator("styletalk.apply_arkit")
+        obj = context.active_object
+        if obj is not None and obj.type == "MESH" and len(obj.styletalk_arkit_map):
+            box = col.box()
+            for item in obj.styletalk_arkit_map:
+                row = box.row()
+                row.label(text=item.arkit)
+                row.prop(item, "keys", text="")
+
+
+CLASSES = (StyleTalkArkitPair, STYLETALK_OT_match_arkit, STYLETALK_OT_apply_arkit, STYLETALK_PT_arkit)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    bpy.types.Object.styletalk_arkit_map = CollectionProperty(type=StyleTalkArkitPair)
+
+
+def unregister() -> None:
+    del bpy.types.Object.styletalk_arkit_map
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)
