@@ -250,3 +250,4 @@ def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
     assert "none of its 1 shape keys has an ARKit name" in r["cube"]
     assert "no shape key is mapped" in r["cube_apply"] and r["cube_actions_added"] == 0
     assert r["duplicates_mapped"] == {"mouthSmileLeft": "mouthSmile_L"}  # jawOpen/JawOpen: ambiguous, left out
+    assert r["face_with_arkit_keys"] == 1 + 64 + 52  # our face, optionally with ARKit keys for .glb/FBX

@@ -96,5 +96,7 @@ cube.shape_key_add(name="JawOpen")
 cube.shape_key_add(name="mouthSmile_L")
 bpy.ops.styletalk.match_arkit()
 res["duplicates_mapped"] = {i.arkit: i.keys for i in cube.styletalk_arkit_map if i.keys}
+bpy.ops.styletalk.add_face(arkit=True)
+res["face_with_arkit_keys"] = len(bpy.context.active_object.data.shape_keys.key_blocks)
 print("RESULTS " + json.dumps(res), flush=True)
 os._exit(0)  # bpy 4.2.0 from PyPI segfaults in its EGL teardown at interpreter exit; the checks are done
