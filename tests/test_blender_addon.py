@@ -118,30 +118,37 @@ def _write_inputs(work: Path) -> None:
         w.writeframes(np.zeros(16000 * 3, np.int16).tobytes())
 
 
-@pytest.fixture(scope="module", params=["5.0", "4.2"])
-def blender_results(request, tmp_path_factory):
-    """The add-on in Blender 5.0 (this environment, layered actions) and 4.2 LTS (.venv-bpy42,
-    legacy Action.fcurves), both as real bpy modules."""
-    if request.param == "5.0":
+def blender_python(version: str) -> str:
+    """Blender 5.0 (this environment, layered actions) or 4.2 LTS (.venv-bpy42, legacy Action.fcurves)."""
+    if version == "5.0":
         pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
-        python = sys.executable
-    else:
-        python = str(REPO / ".venv-bpy42" / "bin" / "python")
-        if not os.path.exists(python):
-            pytest.skip("no .venv-bpy42 (scripts/setup.sh creates it) for the Blender 4.2 run")
+        return sys.executable
+    python = str(REPO / ".venv-bpy42" / "bin" / "python")
+    if not os.path.exists(python):
+        pytest.skip("no .venv-bpy42 (scripts/setup.sh creates it) for the Blender 4.2 run")
+    return python
+
+
+def run_checks(version: str, script: str, work: Path, *args) -> dict:
+    """Install the built extension in a fresh bpy process, run tests/blender/SCRIPT, return its RESULTS."""
     from blender_addon.build import build_zip
 
-    work = tmp_path_factory.mktemp("blender")
-    zip_path = build_zip(work / "styletalk.zip")
-    _write_inputs(work)
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
-    proc = subprocess.run(
-        [python, str(REPO / "tests" / "blender" / "addon_checks.py"), str(zip_path), str(work)],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
+    argv = [blender_python(version), str(REPO / "tests" / "blender" / script), str(build_zip(work / "styletalk.zip")),
+            str(work), *map(str, args)]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return json.loads(lines[0].removeprefix("RESULTS ")), work
+    return json.loads(lines[0].removeprefix("RESULTS "))
+
+
+@pytest.fixture(scope="module", params=["5.0", "4.2"])
+def blender_results(request, tmp_path_factory):
+    """The add-on in Blender 5.0 and 4.2 LTS, both as real bpy modules."""
+    blender_python(request.param)
+    work = tmp_path_factory.mktemp("blender")
+    _write_inputs(work)
+    return run_checks(request.param, "addon_checks.py", work), work
 
 
 def test_install_and_face(blender_results):
@@ -204,35 +211,18 @@ def test_open_mouth_render_written(blender_results):
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
 def arkit_results(request, tmp_path_factory):
     """Apply to ARKit Character on ICT-FaceKit heads, in Blender 5.0 and 4.2 LTS."""
-    if request.param == "5.0":
-        pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
-        python = sys.executable
-    else:
-        python = str(REPO / ".venv-bpy42" / "bin" / "python")
-        if not os.path.exists(python):
-            pytest.skip("no .venv-bpy42 (scripts/setup.sh creates it) for the Blender 4.2 run")
-    from blender_addon.build import build_zip
+    from styletalk_core.cli import main
 
     from .conftest import sample_files, shared_path
 
+    blender_python(request.param)
     ict = shared_path("ict_facekit", "ict_facekit.npz")
     work = tmp_path_factory.mktemp("arkit")
-    curves = work / "c.npz"
     phon = work / "short_seq.json"  # 3 s of real labels: enough frames, a quick glTF export
     phon.write_text(json.dumps(json.loads(sample_files("source_video/phoneme", "*_seq.json")[0].read_text())[:90]))
-    from styletalk_core.cli import main
-
-    assert main(["generate", "--phonemes", str(phon), "--style", "preset:happy", "-o", str(curves),
+    assert main(["generate", "--phonemes", str(phon), "--style", "preset:happy", "-o", str(work / "c.npz"),
                  "--arkit", str(work / "weights.json")]) == 0  # fmt: skip
-    env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
-    proc = subprocess.run(
-        [python, str(REPO / "tests" / "blender" / "arkit_checks.py"), str(build_zip(work / "styletalk.zip")), str(work),
-         str(ict), str(work / "weights.json")],
-        capture_output=True, text=True, env=env, timeout=600,
-    )  # fmt: skip
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return json.loads(lines[0].removeprefix("RESULTS "))
+    return run_checks(request.param, "arkit_checks.py", work, ict, work / "weights.json")
 
 
 @pytest.mark.parametrize("variant", ["ict", "live_link"])
