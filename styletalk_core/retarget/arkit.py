@@ -8,12 +8,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..face.face_model import LIP_VERTICES, FaceModel, load_face_model
+from ..face.face_model import FaceModel, load_face_model
 from ..formats.arkit import ARKIT_NAMES, ROTATION_NAMES, write_arkit_json, write_live_link_csv
 from ..formats.curves import Curves
 from ..formats.errors import InputError
 from ..resources import ARKIT_BASIS_FILE
 from .solve import SolveSettings, solve_weights
+from .targets import normal_equations
 
 ARKIT_FORMATS = ("arkit-csv", "arkit-json")
 
@@ -35,18 +36,6 @@ def load_arkit_basis() -> ArkitBasis:
         return ArkitBasis(names, z["basis"].astype(np.float32))
 
 
-LIP_WEIGHT = 10.0  # the lips matter most to a viewer: their error counts ten times a vertex elsewhere
-DEPTH_WEIGHT = 0.1  # our face model's depth comes from MediaPipe's rough z: it counts a tenth
-
-
-def fit_weights(face: FaceModel) -> np.ndarray:
-    """(468 * 3,) square-root weights of each vertex coordinate in the fit."""
-    w = np.ones((len(face.mean), 3))
-    w[list(LIP_VERTICES)] *= LIP_WEIGHT
-    w[:, 2] *= DEPTH_WEIGHT
-    return np.sqrt(w).reshape(-1)
-
-
 def arkit_weights(exp: np.ndarray, face: FaceModel | None = None, basis: ArkitBasis | None = None,
                   settings: SolveSettings | None = None) -> np.ndarray:  # fmt: skip
     """(T, 64) expression -> (T, 52) ARKit weights in [0, 1] reproducing our face's motion: the
@@ -58,16 +47,14 @@ def arkit_weights(exp: np.ndarray, face: FaceModel | None = None, basis: ArkitBa
     given that jaw, mouthClose included, for what the jaw alone does not explain."""
     face = face or load_face_model()
     basis = basis or load_arkit_basis()
-    scale = fit_weights(face)
-    a = basis.basis.reshape(len(basis.names), -1).astype(np.float64) * scale  # (52, 1404)
-    ours = face.basis.reshape(len(face.basis), -1).astype(np.float64) * scale  # (64, 1404)
-    gram, cross = a @ a.T, np.asarray(exp, np.float64) @ (ours @ a.T)  # G = A A^T, C = B A^T, B = exp @ ours
+    gram, cross = normal_equations(exp, basis.basis, face)
     jaw, close = basis.names.index("jawOpen"), basis.names.index("mouthClose")
-    first = [k for k in range(len(a)) if k != close]
+    n = len(basis.names)
+    first = [k for k in range(n) if k != close]
     jaw_w = solve_weights(gram[np.ix_(first, first)], cross[:, first], settings)[:, first.index(jaw)]
-    rest = [k for k in range(len(a)) if k != jaw]
+    rest = [k for k in range(n) if k != jaw]
     rest_w = solve_weights(gram[np.ix_(rest, rest)], cross[:, rest] - jaw_w[:, None] * gram[jaw, rest], settings)
-    weights = np.zeros((len(cross), len(a)), np.float32)
+    weights = np.zeros((len(cross), n), np.float32)
     weights[:, jaw], weights[:, rest] = jaw_w, rest_w
     return weights
 

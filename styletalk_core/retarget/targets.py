@@ -1,0 +1,45 @@
+"""Our motion onto any linear basis known at our 468 vertices (ARKit's, or a character's own shape
+keys brought through the correspondence): vertex weights of the fit and the solve."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..face.face_model import LIP_VERTICES, FaceModel
+from .correspondence import SurfacePoints, similarity_fit
+from .solve import SolveSettings, solve_weights
+
+LIP_WEIGHT = 10.0  # the lips matter most to a viewer: their error counts ten times a vertex elsewhere
+DEPTH_WEIGHT = 0.1  # our face model's depth comes from MediaPipe's rough z: it counts a tenth
+
+
+def fit_weights(face: FaceModel) -> np.ndarray:
+    """(468 * 3,) square-root weights of each vertex coordinate in the fit."""
+    w = np.ones((len(face.mean), 3))
+    w[list(LIP_VERTICES)] *= LIP_WEIGHT
+    w[:, 2] *= DEPTH_WEIGHT
+    return np.sqrt(w).reshape(-1)
+
+
+def normal_equations(exp: np.ndarray, target_basis: np.ndarray, face: FaceModel) -> tuple[np.ndarray, np.ndarray]:
+    """G = A A^T (K, K) and C = B A^T (T, K) for the weighted fit of exp @ our basis by w @ target_basis
+    (K, 468, 3), computed in coefficient space (B is never formed)."""
+    scale = fit_weights(face)
+    a = target_basis.reshape(len(target_basis), -1).astype(np.float64) * scale
+    ours = face.basis.reshape(len(face.basis), -1).astype(np.float64) * scale
+    return a @ a.T, np.asarray(exp, np.float64) @ (ours @ a.T)
+
+
+def solve_onto(
+    exp: np.ndarray, target_basis: np.ndarray, face: FaceModel, settings: SolveSettings | None = None
+) -> np.ndarray:
+    """(T, 64) expression -> (T, K) weights in [0, 1] of the target basis that best reproduce our motion."""
+    return solve_weights(*normal_equations(exp, target_basis, face), settings)
+
+
+def character_basis(points: SurfacePoints, tris: np.ndarray, neutral: np.ndarray, deltas: np.ndarray,
+                    face: FaceModel) -> tuple[np.ndarray, float]:  # fmt: skip
+    """A character's shape keys (K, V, 3) as displacements of our 468 vertices in our face model's frame
+    (similarity fit of the character's neutral at the points to our mean face), and the fit's RMS (px)."""
+    scale, rot, _, rms = similarity_fit(points.positions(neutral, tris), face.mean.astype(np.float64))
+    return scale * np.einsum("kpc,dc->kpd", points.positions(deltas, tris), rot), rms

@@ -1,0 +1,60 @@
+"""ICT-FaceKit identities as stand-in animators' characters: sampling, the 68-landmark reference and
+one identity's fit. Shared by tests/test_character.py and benchmarks/character_fit.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from styletalk_core.face.face_model import load_face_model
+from styletalk_core.retarget.correspondence import find_correspondence, triangulate
+from styletalk_core.retarget.targets import character_basis, solve_onto
+
+REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+UPPER_LIP, LOWER_LIP = [13, 82, 312], [14, 87, 317]
+JAW_OPEN = 0.2
+
+
+def load_ict() -> dict:
+    with np.load(REF / "ict_facekit" / "ict_facekit.npz") as z:
+        ict = {k: z[k] for k in z.files}
+    ict["tris"] = triangulate(ict["faces"])
+    first, last = json.loads(str(ict["vertex_groups"]))["face"]
+    ict["skin"] = (ict["tris"] >= first).all(1) & (ict["tris"] <= last).all(1)
+    return ict
+
+
+def identity(ict: dict, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    w = rng.normal(size=len(ict["identity_deltas"]))
+    w *= sigma / np.sqrt((w**2).mean())
+    return ict["neutral"] + np.einsum("i,ivc->vc", w, ict["identity_deltas"])
+
+
+def landmark_map(ict: dict) -> np.ndarray:
+    """For each of ICT's 68 landmarks, the nearest of our 468 points on ICT's generic neutral (this
+    mapping's own error on that neutral is the floor of the landmark error)."""
+    corr = find_correspondence(ict["neutral"], ict["tris"], frame=ict["neutral"][ict["landmarks_multipie68"]],
+                               skin=ict["skin"])  # fmt: skip
+    points = corr.points.positions(ict["neutral"], ict["tris"])
+    lm = ict["neutral"][ict["landmarks_multipie68"]]
+    return np.argmin(np.linalg.norm(lm[:, None] - points[None], axis=-1), axis=1)
+
+
+def fit_identity(ict: dict, verts: np.ndarray, lm_map: np.ndarray, exp: np.ndarray) -> dict:
+    face = load_face_model()
+    lm = verts[ict["landmarks_multipie68"]]
+    # detected with the jaw slightly open, so the inner-lip landmarks land on the right lip
+    names = [str(n) for n in ict["expression_names"]]
+    opened = verts + JAW_OPEN * ict["expression_deltas"][names.index("jawOpen")]
+    corr = find_correspondence(opened, ict["tris"], frame=lm, skin=ict["skin"], source="identity")
+    points = corr.points.positions(verts, ict["tris"])
+    width = np.linalg.norm(lm[16] - lm[0])  # jaw line, ear to ear
+    err = float(np.linalg.norm(points[lm_map] - lm, axis=1).mean() / width)
+    keys, rms = character_basis(corr.points, ict["tris"], verts, ict["expression_deltas"], face)
+    w = solve_onto(exp, keys, face)
+    theirs = np.einsum("tk,kvc->tvc", w, keys)
+    ours = np.einsum("tk,kvc->tvc", exp, face.basis)
+    gap = lambda m: (m[:, LOWER_LIP, 1] - m[:, UPPER_LIP, 1]).mean(1)  # noqa: E731
+    return {"landmark err": err, "fit rms px": rms, "lip r": float(np.corrcoef(gap(theirs), gap(ours))[0, 1])}
