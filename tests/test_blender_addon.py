@@ -77,6 +77,8 @@ def test_generate_request_picks_labels_or_audio():
     assert audio[audio.index("--style-strength") + 1] == "2.0" and audio[-2:] == ["-o", "o.npz"]
     assert jobs.GenerateRequest("py", "A_SEQ.JSON", [], "o").speech_is_labels
     assert not jobs.GenerateRequest("py", "voice.json.wav", [], "o").speech_is_labels
+    dashed = jobs.GenerateRequest("py", "-take2.wav", ["-style.mat"], "-out.npz").command()
+    assert "./-take2.wav" in dashed and "./-style.mat" in dashed and dashed[-1] == "./-out.npz"
 
 
 def test_generate_job_runs_the_cli(tmp_path):

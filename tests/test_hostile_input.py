@@ -375,3 +375,42 @@ def test_progress_lines_cover_labelling(command, inputs, tmp_path):
     assert len(steps) >= 4 and done == sorted(done) and done[-1] == 1.0
     assert any(0 < d < 0.1 for d in done), "decoding reports progress"
     assert any(0.1 < d < 1.0 for d in done), "labelling reports progress"
+
+
+def test_extract_style_error_is_one_line_even_from_native_code(tmp_path):
+    """MediaPipe's C++ side writes to file descriptor 2 directly: only a subprocess sees it."""
+    import av
+
+    video = tmp_path / "noface.mp4"
+    with av.open(str(video), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width = stream.height = 128
+        stream.pix_fmt = "yuv420p"
+        for i in range(6):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((128, 128, 3), 40 * i, np.uint8))):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    proc = subprocess.run([sys.executable, "-m", "styletalk_core.cli", "extract-style", str(video), "-o",
+                           str(tmp_path / "s.mat")], capture_output=True, text=True, cwd=REPO)  # fmt: skip
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "no face found" in lines[0], proc.stderr
+
+
+def test_validation_speakers_covering_every_clip(tmp_path, capsys):
+    import scipy.io
+
+    for name in ("spk_a_clip1", "spk_b_clip1"):
+        coeff = np.zeros((40, 257), np.float32)
+        scipy.io.savemat(tmp_path / f"{name}.mat", {"coeff": coeff})
+        hostile.labels(tmp_path / f"{name}_seq.json", [31] * 40)
+    argv = ["train", "--data", tmp_path, "--val-speakers", "spk_a", "spk_b", "--steps", "1", "-o", tmp_path / "m.pth"]
+    fails_cleanly(argv, capsys, tmp_path, "nothing is left to train on")
+
+
+def test_empty_transcript_warns_and_labels_by_recognition(inputs, tmp_path, caplog):
+    from styletalk_core.formats.labels import SIL
+    from styletalk_core.speech.phonemes import phonemes_from_audio
+
+    ids = phonemes_from_audio(inputs["wav"], "  ?! ")
+    assert "no words" in caplog.text and (ids != SIL).mean() > 0.3
