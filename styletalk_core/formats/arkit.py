@@ -118,12 +118,3 @@ def read_arkit_json(path: str | os.PathLike) -> tuple[np.ndarray, float]:
     if not np.isfinite(weights).all() or not 0 < fps <= 1000:
         raise InputError(f"{path}: weights must be finite and fps in (0, 1000]")
     return np.clip(weights, 0, 1), fps
-
-
-def read_live_link_csv(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
-    """(header, (T, 52 + 9) values) of a Live Link Face CSV."""
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    header, body = rows[0], rows[1:]
-    values = np.array([[float(x) for x in r[2:]] for r in body]) if body else np.zeros((0, len(header) - 2))
-    return header, values

@@ -17,6 +17,7 @@ from .solve import SolveSettings, solve_weights
 from .targets import normal_equations
 
 ARKIT_FORMATS = ("arkit-csv", "arkit-json")
+LIP_ONLY = ("mouthClose", "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper")
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,15 @@ def arkit_weights(exp: np.ndarray, face: FaceModel | None = None, basis: ArkitBa
     vertex displacement exp @ our basis is matched by weights @ the ARKit basis (bounded, L2 and
     temporally smooth; see solve.py), in coefficient space, so minutes of animation take a second.
 
-    Two stages: the jaw first, without mouthClose (with it, any opening can be made by a jaw held
-    open and lips pressed shut, and jawOpen would stop following the mouth); then every other shape
-    given that jaw, mouthClose included, for what the jaw alone does not explain."""
+    Two stages: the jaw first, without the shapes that open or close the lips on their own
+    (`LIP_ONLY`: with them, any opening can be made by a jaw held open and lips pressed shut or
+    rolled in, and jawOpen would stop following the mouth); then every other shape given that jaw,
+    those included, for what the jaw alone does not explain."""
     face = face or load_face_model()
     basis = basis or load_arkit_basis()
     gram, cross = normal_equations(exp, basis.basis, face)
-    jaw, close = basis.names.index("jawOpen"), basis.names.index("mouthClose")
-    n = len(basis.names)
-    first = [k for k in range(n) if k != close]
+    jaw, n = basis.names.index("jawOpen"), len(basis.names)
+    first = [k for k in range(n) if basis.names[k] not in LIP_ONLY]
     jaw_w = solve_weights(gram[np.ix_(first, first)], cross[:, first], settings)[:, first.index(jaw)]
     rest = [k for k in range(n) if k != jaw]
     rest_w = solve_weights(gram[np.ix_(rest, rest)], cross[:, rest] - jaw_w[:, None] * gram[jaw, rest], settings)

@@ -32,10 +32,6 @@ class SurfacePoints:
     triangles: np.ndarray  # (P,) int: index into the mesh's triangle list
     weights: np.ndarray  # (P, 3) barycentric weights (sum 1)
 
-    def vertex_weights(self, tris: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(P, 3) vertex indices and (P, 3) weights: a point = sum_k w_k * vertex_k."""
-        return tris[self.triangles], self.weights
-
     def positions(self, vertices: np.ndarray, tris: np.ndarray) -> np.ndarray:
         """(..., V, 3) vertices -> (..., P, 3) the points on that (possibly deformed) surface."""
         idx = tris[self.triangles]
