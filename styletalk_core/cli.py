@@ -197,6 +197,20 @@ def cmd_preview(args: argparse.Namespace) -> None:
     _done(args.output, f"{n} frames at {args.size}x{args.size} ({n / dt:.1f} frames/s)", dt)
 
 
+def cmd_retarget(args: argparse.Namespace) -> None:
+    from .retarget.character import retarget_file
+
+    t0 = time.perf_counter()
+    done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,
+                         up=args.up, progress=_progress(args, "retarget", "step"))  # fmt: skip
+    what = "its own targets solved" if done["solved"] else "our keys transferred"
+    _done(
+        args.output,
+        f"{done['targets']} morph targets ({what}), {done['frames']} frames animated",
+        time.perf_counter() - t0,
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import run_demo
 
@@ -399,6 +413,24 @@ def _add_outputs(sub, common) -> None:
     pv.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
 
 
+def _add_retarget(sub, common) -> None:
+    from .retarget.character import AXES
+
+    rt = _add(sub, "retarget", cmd_retarget, "character mesh (.obj/.glb) + curves -> .glb with morph-target animation",
+              "Find the face on the mesh (a front render, MediaPipe landmarks cast back onto the surface), then "
+              "transfer our 64 expression keys (and with --arkit ARKit's 52) onto it as morph targets animated by the "
+              "curves, or with --solve animate the .glb's own morph targets to reproduce the motion.",
+              [common["curves"], common["progress"]])  # fmt: skip
+    rt.add_argument(
+        "--mesh", required=True, type=Path, help="the character: .obj, or .glb (with morph targets for --solve)"
+    )
+    rt.add_argument("--solve", action="store_true", help="animate the mesh's own morph targets instead of adding ours")
+    rt.add_argument("--arkit", action="store_true", help="also add and animate the 52 ARKit morph targets")
+    rt.add_argument("--front", choices=tuple(AXES), default="+z", help="the axis the face looks along (glTF: +z)")
+    rt.add_argument("--up", choices=tuple(AXES), default="+y", help="the mesh's up axis")
+    rt.add_argument("-o", "--output", required=True, type=Path, help="output .glb")
+
+
 def _add_training(sub, common) -> None:
     ev = _add(
         sub,
@@ -481,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_generate(sub, common)
     _add_inputs(sub, common)
     _add_outputs(sub, common)
+    _add_retarget(sub, common)
     _add_training(sub, common)
     return parser
 

@@ -39,3 +39,121 @@ def test_character_basis_is_a_similarity_of_the_keys():
     exp[:, 2] = [0, 0.3, 0.6, 0.9]
     w = solve_onto(exp, keys, face)
     np.testing.assert_allclose(w[:, 2], exp[:, 2], atol=0.02)
+
+
+def _obj(path, verts, tris):
+    with open(path, "w") as f:
+        f.write("".join(f"v {a:.6f} {b:.6f} {c:.6f}\n" for a, b, c in verts))
+        f.write("".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in tris))
+    return path
+
+
+def _our_opening(exp):
+    face = load_face_model()
+    ours = np.einsum("tk,kvc->tvc", exp, face.basis)
+    return (ours[:, [14, 87, 317], 1] - ours[:, [13, 82, 312], 1]).mean(1)
+
+
+def _opening_at_points(frames_vertices, base, tris):
+    """The character's mouth opening at the corresponding inner-lip points, found as the CLI finds
+    them (y up). ICT's own lip vertices are no reference: at 2 sigma its lips overlap."""
+    from styletalk_core.retarget.correspondence import find_correspondence
+
+    p = find_correspondence(base, tris).points.positions(frames_vertices, tris)
+    return (p[:, [13, 82, 312], 1] - p[:, [14, 87, 317], 1]).mean(1)
+
+
+def _animated(glb):
+    from styletalk_core.formats.gltf import read_glb
+
+    g = read_glb(glb)
+    deltas = np.stack(list(g["targets"].values()))
+    return g, g["positions"][None] + np.einsum("tk,kvc->tvc", g["weights"], deltas)
+
+
+def test_retarget_cli_transfers_our_keys_onto_an_obj(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from styletalk_core.cli import main
+
+    shared_path("ict_facekit", "ict_facekit.npz")
+    ict = load_ict()
+    verts = identity(ict, 2.0, np.random.default_rng(5))
+    mat = sample_files("source_video/3DMM", "*.mat")[0]
+    curves = tmp_path / "c.npz"
+    np.savez(curves, exp=load_expression(mat), fps=np.float32(30))
+    out = tmp_path / "head_talking.glb"
+    assert main(["retarget", "--mesh", str(_obj(tmp_path / "head.obj", verts, ict["tris"])), "--curves", str(curves),
+                 "-o", str(out)]) == 0  # fmt: skip
+    g, frames = _animated(out)
+    assert len(g["targets"]) == 64 and list(g["targets"])[0] == "exp00" and g["weights"].shape[1] == 64
+    theirs, ours = _opening_at_points(frames, verts, ict["tris"]), _our_opening(load_expression(mat))
+    assert np.corrcoef(theirs, ours)[0, 1] >= 0.9
+    from styletalk_core.retarget.correspondence import find_correspondence, similarity_fit
+
+    points = find_correspondence(verts, ict["tris"]).points.positions(verts, ict["tris"])
+    scale = 1 / similarity_fit(points, load_face_model().mean.astype(float))[0]
+    assert 0.7 <= theirs.std() / (ours.std() * scale) <= 1.3  # amplitude, in the character's size
+    lm = verts[ict["landmarks_multipie68"]]
+    width = np.linalg.norm(lm[16] - lm[0])
+    first, last = json.loads(str(np.load(shared_path("ict_facekit", "ict_facekit.npz"))["vertex_groups"]))[
+        "head_and_neck"
+    ]
+    assert np.linalg.norm(frames[:, first : last + 1] - verts[first : last + 1], axis=-1).max() < 0.01 * width
+    assert theirs.max() - theirs.min() > 0.03 * width  # the upper and lower lips part
+    code = ("import bpy, sys; bpy.ops.wm.read_factory_settings(use_empty=True); "
+            "bpy.ops.import_scene.gltf(filepath=sys.argv[1]); "
+            "o = [x for x in bpy.data.objects if x.type == 'MESH'][0]; "
+            "print('KEYS', len(o.data.shape_keys.key_blocks), len(bpy.data.actions))")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True)
+    line = [x for x in proc.stdout.splitlines() if x.startswith("KEYS")]
+    assert line and line[0].split()[1:] == ["65", "1"], proc.stderr[-2000:]  # Blender's glTF importer reads it
+
+
+def test_retarget_solve_animates_the_characters_own_targets(tmp_path):
+    from styletalk_core.cli import main
+    from styletalk_core.formats.gltf import write_glb
+
+    shared_path("ict_facekit", "ict_facekit.npz")
+    ict = load_ict()
+    verts = identity(ict, 1.0, np.random.default_rng(7))
+    own = {f"shape_{i:02d}": d for i, d in enumerate(ict["expression_deltas"])}  # names nothing can match
+    glb = tmp_path / "rig.glb"
+    write_glb(glb, verts, ict["tris"], own)
+    mat = sample_files("source_video/3DMM", "*.mat")[0]
+    curves = tmp_path / "c.npz"
+    np.savez(curves, exp=load_expression(mat), fps=np.float32(30))
+    out = tmp_path / "rig_talking.glb"
+    assert main(["retarget", "--mesh", str(glb), "--curves", str(curves), "--solve", "-o", str(out)]) == 0
+    g, frames = _animated(out)
+    assert list(g["targets"]) == list(own) and g["weights"].min() >= 0 and g["weights"].max() <= 1
+    opening = _opening_at_points(frames, verts, ict["tris"])
+    assert np.corrcoef(opening, _our_opening(load_expression(mat)))[0, 1] >= 0.9
+
+
+def test_retarget_refuses_what_is_not_a_face(tmp_path, capsys):
+    from styletalk_core.cli import main
+
+    curves = tmp_path / "c.npz"
+    np.savez(curves, exp=np.zeros((3, 64), np.float32))
+    g = np.linspace(-1, 1, 12)
+    x, y = np.meshgrid(g, g)
+    sphere = np.stack([x.ravel(), y.ravel(), np.sqrt(np.clip(2 - x.ravel() ** 2 - y.ravel() ** 2, 0, None))], 1)
+    grid = np.arange(144).reshape(12, 12)
+    quads = np.stack([grid[:-1, :-1], grid[:-1, 1:], grid[1:, 1:]], -1).reshape(-1, 3)
+    cases = {"sphere": _obj(tmp_path / "sphere.obj", sphere, quads)}
+    cube = tmp_path / "cube.obj"
+    cube.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3\nf 1 3 4\n")
+    cases["cube"] = cube
+    (tmp_path / "points.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\n")
+    cases["no faces"] = tmp_path / "points.obj"
+    for name, mesh in cases.items():
+        before = sorted(p.name for p in tmp_path.iterdir())
+        assert main(["retarget", "--mesh", str(mesh), "--curves", str(curves), "-o", str(tmp_path / "o.glb")]) == 2, (
+            name
+        )
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and ("no face found" in err[0] or "not a usable surface" in err[0]), (name, err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -144,6 +144,23 @@ class Correspondence:
     landmarks_px: np.ndarray  # (468, 2) where MediaPipe found them on the render
 
 
+# MediaPipe's inner-lip contour, upper and lower (the corners 78 and 308 belong to both)
+INNER_UPPER = (191, 80, 81, 82, 13, 312, 311, 310, 415)
+INNER_LOWER = (95, 88, 178, 87, 14, 317, 402, 318, 324)
+LIP_NUDGE = 0.04  # of the mouth's width
+
+
+def part_the_lips(landmarks: np.ndarray) -> np.ndarray:
+    """On a closed mouth both inner-lip contours lie on the seam, and a ray there may hit either lip:
+    move the upper contour up and the lower one down by a few percent of the mouth's width, so each
+    lands on its own lip (on an open mouth they stay on the lips' inner edges)."""
+    out = landmarks.copy()
+    nudge = LIP_NUDGE * np.linalg.norm(landmarks[308] - landmarks[78])
+    out[list(INNER_UPPER), 1] -= nudge  # image rows grow downwards
+    out[list(INNER_LOWER), 1] += nudge
+    return out
+
+
 def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
                         source: str = "mesh", skin: np.ndarray | None = None) -> Correspondence:  # fmt: skip
     """Render, detect, cast: our 468 vertices as points on the mesh (face towards +z, y up). `skin`
@@ -153,6 +170,7 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
     landmarks = detect_landmarks(view.rgb)
     if landmarks is None:
         raise InputError(f"{source}: no face found on the front render (is the face towards +z, y up?)")
+    landmarks = part_the_lips(landmarks)
     xy = np.stack([view.left + landmarks[:, 0] * view.pixel, view.top - landmarks[:, 1] * view.pixel], 1)
     allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
     points = cast_to_surface(xy, np.asarray(vertices, np.float64), tris[allowed])

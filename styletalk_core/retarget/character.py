@@ -1,0 +1,91 @@
+"""`styletalk retarget`: a character mesh (.obj or .glb) + curves -> a .glb with morph targets and
+their animation: our 64 keys (and ARKit's 52) transferred onto it, or, with `solve`, its own morph
+targets animated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ..extras import optional
+from ..face.face_model import load_face_model
+from ..formats.arkit import ARKIT_NAMES
+from ..formats.curves import load_curves
+from ..formats.errors import InputError
+from ..formats.fileio import check_output_path, require_file, require_suffix
+from ..formats.gltf import read_glb, write_glb
+from ..formats.layout import EXP_NAMES
+from .arkit import arkit_weights, load_arkit_basis
+from .correspondence import find_correspondence
+from .targets import character_basis, solve_onto
+from .transfer import transfer_basis
+
+AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
+
+
+def to_front_view(front: str, up: str) -> np.ndarray:
+    """Rotation taking the mesh's `front` and `up` axes to +z and +y (the correspondence's view)."""
+    if front not in AXES or up not in AXES:
+        raise InputError(f"axes are one of {', '.join(AXES)}; got front {front!r}, up {up!r}")
+    f, u = np.array(AXES[front], float), np.array(AXES[up], float)
+    if abs(f @ u) > 0:
+        raise InputError(f"front {front} and up {up} must be perpendicular")
+    return np.stack([np.cross(u, f), u, f])  # rows: where x, y, z of the view come from
+
+
+def load_mesh(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """(V, 3) vertices, (F, 3) triangles and {name: (V, 3)} morph targets of an .obj or .glb."""
+    p = require_file(path, "mesh", InputError)
+    if p.suffix.lower() == ".glb":
+        mesh = read_glb(p)
+        verts, tris, targets = mesh["positions"], mesh["triangles"], mesh["targets"]
+    elif p.suffix.lower() == ".obj":
+        trimesh = optional("trimesh", "preview")
+        try:
+            m = trimesh.load(str(p), force="mesh", process=False, maintain_order=True)
+        except Exception as exc:  # trimesh raises many types for broken files
+            raise InputError(f"{p}: cannot read the OBJ: {type(exc).__name__}: {exc}") from None
+        verts, tris, targets = np.asarray(m.vertices, float), np.asarray(m.faces, np.int64), {}
+    else:
+        raise InputError(f"{p}: a character mesh is an .obj or a .glb, not {p.suffix!r}")
+    if len(verts) < 3 or len(tris) == 0 or not np.isfinite(verts).all():
+        raise InputError(f"{p}: has {len(verts)} vertices and {len(tris)} triangles: not a usable surface mesh")
+    return verts, tris, targets
+
+
+def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike, out: str | os.PathLike, solve: bool = False,
+                  arkit: bool = False, front: str = "+z", up: str = "+y",
+                  progress: Callable[[int, int], None] | None = None) -> dict:  # fmt: skip
+    """The whole path; returns what was done (targets, frames, fit residual)."""
+    require_suffix(check_output_path(out), (".glb",), "the retargeted character")
+    rot = to_front_view(front, up)
+    curves = load_curves(curves_path)
+    verts, tris, targets = load_mesh(mesh)
+    if solve and not targets:
+        raise InputError(f"{mesh}: --solve animates the mesh's own morph targets, and it has none")
+    step = progress or (lambda done, total: None)
+    step(0, 3)
+    view = verts @ rot.T
+    corr = find_correspondence(view, tris, source=str(mesh))
+    step(1, 3)
+    face = load_face_model()
+    if solve:
+        names = list(targets)
+        deltas = np.stack([targets[n] for n in names]) @ rot.T
+        basis, rms = character_basis(corr.points, tris, view, deltas, face)
+        out_targets, weights = targets, solve_onto(curves.exp, basis, face)
+    else:
+        moved = transfer_basis(view, tris, corr.points, face.basis, face)
+        out_targets = {n: d @ rot for n, d in zip(EXP_NAMES, moved.deltas, strict=True)}
+        weights, rms = curves.exp, moved.fit_rms_px
+        if arkit:
+            arkit_moved = transfer_basis(view, tris, corr.points, load_arkit_basis().basis, face)
+            out_targets |= {n: d @ rot for n, d in zip(ARKIT_NAMES, arkit_moved.deltas, strict=True)}
+            weights = np.concatenate([weights, arkit_weights(curves.exp, face)], axis=1)
+    step(2, 3)
+    write_glb(out, verts, tris, out_targets, weights, curves.fps, name=Path(mesh).stem)
+    step(3, 3)
+    return {"targets": len(out_targets), "frames": curves.frames, "fit_rms_px": rms, "solved": solve}
