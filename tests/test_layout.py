@@ -81,6 +81,7 @@ def test_formats_import_nothing_but_each_other_and_numpy():
             "collections",
             "dataclasses",
             "re",
+            "struct",
             "pathlib",
             "hashlib",
             "pickle",
