@@ -231,6 +231,7 @@ def arkit_results(request, tmp_path_factory):
 def test_arkit_character_keyed_with_the_solved_weights(arkit_results, variant):
     r = arkit_results
     assert r[f"{variant}_match"] == "{'FINISHED'}" and r[f"{variant}_apply"] == "{'FINISHED'}"
+    assert r[f"{variant}_generate_targets_it"]  # Generate keys such a character's ARKit keys directly
     assert r[f"{variant}_matched"] == 51  # every ARKit shape but tongueOut, which ICT does not have
     assert r[f"{variant}_brow"].count(",") == 1  # browInnerUp drives both of ICT's halves
     assert r[f"{variant}_max_err"] < 1e-5

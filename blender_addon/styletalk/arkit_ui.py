@@ -105,36 +105,48 @@ class STYLETALK_OT_apply_arkit(bpy.types.Operator):
     )
 
     def execute(self, context):
-        from .ui import _prefs
-
         obj = _mesh(context, self)
         if obj is None:
             return {"CANCELLED"}
-        settings = context.scene.styletalk
-        path = bpy.path.abspath(self.filepath or settings.curves_path)
-        if not len(obj.styletalk_arkit_map):
-            match_character(obj)
-        mapping = table(obj)
-        if not mapping:
-            self.report({"ERROR"}, f"{obj.name}: no shape key is mapped to an ARKit name (Match ARKit Names)")
-            return {"CANCELLED"}
-        prefs = _prefs(context)
-        python = bpy.path.abspath(prefs.python) if prefs and prefs.python else sys.executable
-        try:
-            weights, fps = arkit_weights_of(path, python)
-        except StyleTalkError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        sc = context.scene
-        frames = keys.retime(len(weights), fps, sc.render.fps / sc.render.fps_base, settings.start_frame)
-        names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
-        action = scene.write_key_animation(obj, names, values, frames, settings.action_name)
-        sc.frame_start, sc.frame_end = keys.frame_range(frames)
-        self.report(
-            {"INFO"},
-            f"{len(frames)} frames x {len(mapping)} ARKit shapes ({len(names)} keys) into action {action.name}",
-        )
-        return {"FINISHED"}
+        path = bpy.path.abspath(self.filepath or context.scene.styletalk.curves_path)
+        return {"FINISHED"} if apply_to_character(context, obj, path, self) else {"CANCELLED"}
+
+
+def is_arkit_character(obj) -> bool:
+    """A mesh some of whose shape keys carry ARKit names (matched now if its table is still empty)."""
+    if obj is None or obj.type != "MESH" or not scene.shape_key_names_of(obj):
+        return False
+    if not len(obj.styletalk_arkit_map):
+        match_character(obj)
+    return bool(table(obj))
+
+
+def apply_to_character(context, obj, path: str, op) -> bool:
+    """Curves (solved by the toolkit) or ARKit weights keyed onto the object's mapped shape keys."""
+    from .ui import _prefs
+
+    settings = context.scene.styletalk
+    if not len(obj.styletalk_arkit_map):
+        match_character(obj)
+    mapping = table(obj)
+    if not mapping:
+        op.report({"ERROR"}, f"{obj.name}: no shape key is mapped to an ARKit name (Match ARKit Names)")
+        return False
+    prefs = _prefs(context)
+    python = bpy.path.abspath(prefs.python) if prefs and prefs.python else sys.executable
+    try:
+        weights, fps = arkit_weights_of(path, python)
+    except StyleTalkError as exc:
+        op.report({"ERROR"}, str(exc))
+        return False
+    sc = context.scene
+    frames = keys.retime(len(weights), fps, sc.render.fps / sc.render.fps_base, settings.start_frame)
+    names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
+    action = scene.write_key_animation(obj, names, values, frames, settings.action_name)
+    sc.frame_start, sc.frame_end = keys.frame_range(frames)
+    shapes = f"{len(frames)} frames x {len(mapping)} ARKit shapes ({len(names)} keys)"
+    op.report({"INFO"}, f"{shapes} into action {action.name}")
+    return True
 
 
 class STYLETALK_PT_arkit(bpy.types.Panel):

@@ -137,6 +137,7 @@ class STYLETALK_OT_generate(bpy.types.Operator):
     _timer = None
     _job = None
     _out = ""
+    _arkit = False
 
     def _python(self, context) -> str | None:
         prefs = _prefs(context)
@@ -150,7 +151,11 @@ class STYLETALK_OT_generate(bpy.types.Operator):
 
     def invoke(self, context, event):
         s = context.scene.styletalk
-        if _active_face(context, self) is None:
+        # our face, or an ARKit character (its ARKit-named keys get the solved weights)
+        obj = context.active_object
+        is_face = obj is not None and obj.type == "MESH" and not scene.missing_shape_keys(obj)
+        self._arkit = not is_face and arkit_ui.is_arkit_character(obj)
+        if not self._arkit and _active_face(context, self) is None:
             return {"CANCELLED"}
         python = self._python(context)
         if python is None:
@@ -205,7 +210,10 @@ class STYLETALK_OT_generate(bpy.types.Operator):
             return {"RUNNING_MODAL"}
         if status == "ok" and not s.audio_path and not self._job.request.speech_is_labels:
             s.audio_path = s.speech_path  # the speech becomes the sound strip
-        ok = status == "ok" and import_curves(context, context.active_object, self._out, s, self)
+        if status == "ok" and self._arkit:
+            ok = arkit_ui.apply_to_character(context, context.active_object, self._out, self)
+        else:
+            ok = status == "ok" and import_curves(context, context.active_object, self._out, s, self)
         if status != "ok":
             self.report({"ERROR"}, status)
         self._finish(context)
