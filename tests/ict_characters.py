@@ -8,12 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from styletalk_core.face.face_model import load_face_model
+from styletalk_core.face.face_model import load_face_model, mouth_opening
 from styletalk_core.retarget.correspondence import find_correspondence, triangulate
 from styletalk_core.retarget.targets import character_basis, solve_onto
 
 REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-UPPER_LIP, LOWER_LIP = [13, 82, 312], [14, 87, 317]
 JAW_OPEN = 0.2
 
 
@@ -56,5 +55,5 @@ def fit_identity(ict: dict, verts: np.ndarray, lm_map: np.ndarray, exp: np.ndarr
     w = solve_onto(exp, keys, face)
     theirs = np.einsum("tk,kvc->tvc", w, keys)
     ours = np.einsum("tk,kvc->tvc", exp, face.basis)
-    gap = lambda m: (m[:, LOWER_LIP, 1] - m[:, UPPER_LIP, 1]).mean(1)  # noqa: E731
-    return {"landmark err": err, "fit rms px": rms, "lip r": float(np.corrcoef(gap(theirs), gap(ours))[0, 1])}
+    lip_r = float(np.corrcoef(mouth_opening(theirs), mouth_opening(ours))[0, 1])
+    return {"landmark err": err, "fit rms px": rms, "lip r": lip_r}

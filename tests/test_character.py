@@ -3,7 +3,7 @@ and its own shape keys, under names nothing can match, solved to reproduce our l
 
 import numpy as np
 
-from styletalk_core.face.face_model import load_face_model
+from styletalk_core.face.face_model import load_face_model, mouth_opening
 from styletalk_core.retarget.targets import character_basis, solve_onto
 from styletalk_core.style.clip import load_expression
 
@@ -51,7 +51,7 @@ def _obj(path, verts, tris):
 def _our_opening(exp):
     face = load_face_model()
     ours = np.einsum("tk,kvc->tvc", exp, face.basis)
-    return (ours[:, [14, 87, 317], 1] - ours[:, [13, 82, 312], 1]).mean(1)
+    return mouth_opening(ours)
 
 
 def _opening_at_points(frames_vertices, base, tris):
@@ -60,7 +60,7 @@ def _opening_at_points(frames_vertices, base, tris):
     from styletalk_core.retarget.correspondence import find_correspondence
 
     p = find_correspondence(base, tris).points.positions(frames_vertices, tris)
-    return (p[:, [13, 82, 312], 1] - p[:, [14, 87, 317], 1]).mean(1)
+    return -mouth_opening(p)  # the character's view is y up
 
 
 def _animated(glb):

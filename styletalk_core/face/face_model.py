@@ -19,6 +19,16 @@ LIP_VERTICES = (
     267, 269, 270, 291, 308, 310, 311, 312, 314, 317, 318, 321, 324, 375, 402, 405, 409, 415,
 )  # fmt: skip
 
+# the inner-lip pairs (upper, lower) whose vertical gap is the mouth opening of the lip-sync metrics
+INNER_LIP_PAIRS = ((13, 14), (82, 87), (312, 317))
+
+
+def mouth_opening(vertices: np.ndarray) -> np.ndarray:
+    """(..., 468, >=2) vertices in our convention (y down) -> (...) the mean vertical inner-lip gap.
+    For points in a y-up frame (a character's front view) the opening is the negative of this."""
+    upper, lower = [p[0] for p in INNER_LIP_PAIRS], [p[1] for p in INNER_LIP_PAIRS]
+    return (vertices[..., lower, 1] - vertices[..., upper, 1]).mean(-1)
+
 
 @dataclass(frozen=True)
 class FaceModel:

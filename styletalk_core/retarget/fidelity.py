@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..face.face_model import LIP_VERTICES, FaceModel
+from ..face.face_model import LIP_VERTICES, FaceModel, mouth_opening
 from .arkit import ArkitBasis, arkit_motion, arkit_weights
 
-UPPER_LIP, LOWER_LIP = [13, 82, 312], [14, 87, 317]
 UPPER_LID, LOWER_LID = [159, 386], [145, 374]  # left and right eye, MediaPipe indices
 BROWS, EYE_CORNERS = [105, 334, 66, 296], [33, 263, 133, 362]
 
@@ -32,9 +31,9 @@ def clip_scores(exp: np.ndarray, face: FaceModel, basis: ArkitBasis) -> dict[str
     brow_w = w[:, [n.index("browInnerUp"), n.index("browOuterUpLeft"), n.index("browOuterUpRight")]].sum(1)
     blink_w = w[:, [n.index("eyeBlinkLeft"), n.index("eyeBlinkRight")]].sum(1)
     return {
-        "open r": corr(gap(ours, UPPER_LIP, LOWER_LIP), gap(back, UPPER_LIP, LOWER_LIP)),
+        "open r": corr(mouth_opening(ours), mouth_opening(back)),
         "lip err": float(np.linalg.norm(a - b, axis=-1).mean() / np.linalg.norm(b, axis=-1).mean()),
-        "jaw r": corr(w[:, n.index("jawOpen")], gap(ours, UPPER_LIP, LOWER_LIP)),
+        "jaw r": corr(w[:, n.index("jawOpen")], mouth_opening(ours)),
         "blink r": -corr(blink_w, gap(ours, UPPER_LID, LOWER_LID)),
         "brow r": corr(brow_w, brow),
     }
