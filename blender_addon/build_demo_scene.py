@@ -19,9 +19,7 @@ def main(addon_parent: str, curves_path: str, audio: str, blend: str, glb: str) 
     face = scene.create_face_object(context)
     sc = context.scene
     sc.render.fps = 30
-    frames = keys.retime(len(data.exp), data.fps, 30, 1)
-    scene.write_shape_key_animation(face, data.exp, frames, "StyleTalk")
-    sc.frame_start, sc.frame_end = keys.frame_range(frames)
+    scene.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps, 1, "StyleTalk")
     if audio:
         scene.add_sound_strip(sc, audio, 1)
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))

@@ -11,7 +11,7 @@ import tempfile
 import bpy
 from bpy.props import CollectionProperty, StringProperty
 
-from . import keys, scene
+from . import scene
 from .formats.arkit import ARKIT_NAMES, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
 
@@ -139,11 +139,9 @@ def apply_to_character(context, obj, path: str, op) -> bool:
     except StyleTalkError as exc:
         op.report({"ERROR"}, str(exc))
         return False
-    sc = context.scene
-    frames = keys.retime(len(weights), fps, sc.render.fps / sc.render.fps_base, settings.start_frame)
     names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
-    action = scene.write_key_animation(obj, names, values, frames, settings.action_name)
-    sc.frame_start, sc.frame_end = keys.frame_range(frames)
+    frames, action = scene.key_into_scene(context.scene, obj, names, values, fps, settings.start_frame,
+                                          settings.action_name)  # fmt: skip
     shapes = f"{len(frames)} frames x {len(mapping)} ARKit shapes ({len(names)} keys)"
     op.report({"INFO"}, f"{shapes} into action {action.name}")
     return True

@@ -99,6 +99,15 @@ def write_key_animation(obj, names: list[str], values: np.ndarray, frames: np.nd
     return action
 
 
+def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float, start: float, action_name: str):
+    """Samples at `fps` -> keys on `names`, retimed to the scene's rate from frame `start`, in a new
+    action; the scene's frame range becomes the animation's. Returns (scene frames, action)."""
+    frames = keys.retime(len(values), fps, scene.render.fps / scene.render.fps_base, start)
+    action = write_key_animation(obj, names, values, frames, action_name)
+    scene.frame_start, scene.frame_end = keys.frame_range(frames)
+    return frames, action
+
+
 def add_sound_strip(scene, audio: str, start: int) -> None:
     if scene.sequence_editor is None:
         scene.sequence_editor_create()

@@ -80,11 +80,12 @@ def import_curves(context, obj, path: str, settings, op=None) -> bool:
             op.report({"ERROR"}, str(exc))
         return False
     sc = context.scene
-    frames = keys.retime(len(data.exp), data.fps, sc.render.fps / sc.render.fps_base, settings.start_frame)
-    action = scene.write_shape_key_animation(obj, data.exp, frames, settings.action_name)
+    names = keys.shape_key_names(data.exp.shape[1])
+    frames, action = scene.key_into_scene(
+        sc, obj, names, data.exp, data.fps, settings.start_frame, settings.action_name
+    )
     if data.pose is not None:
         obj["styletalk_pose"] = data.pose.astype(float).ravel().tolist()
-    sc.frame_start, sc.frame_end = keys.frame_range(frames)
     audio = settings.audio_path or data.audio or ""
     if settings.add_sound and audio and os.path.isfile(bpy.path.abspath(audio)):
         try:
