@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import numpy as np
 
-from styletalk_core.extras import optional
+from styletalk_core.extras import offscreen_gl
 from styletalk_core.face.face_model import FaceModel, load_face_model
 from styletalk_core.formats.curves import Curves
 from styletalk_core.formats.errors import InputError
@@ -35,9 +34,7 @@ def preview_frames(
     curves: Curves, size: int = PreviewSettings.size, batch: int = 16, model: FaceModel | None = None
 ) -> Iterator[np.ndarray]:
     """Yield (b, size, size, 3) uint8 frames of the face mesh, one per curves frame."""
-    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")  # headless; must be set before OpenGL is imported
-    pyrender = optional("pyrender", "preview")
-    trimesh = optional("trimesh", "preview")
+    pyrender, trimesh = offscreen_gl()
 
     model = model or load_face_model()
     scene = pyrender.Scene(bg_color=[0.16, 0.17, 0.2, 1.0], ambient_light=[0.25, 0.25, 0.25])

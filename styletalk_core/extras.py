@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 
 from .formats.errors import MissingDependencyError
@@ -33,3 +34,9 @@ def optional(module: str, extra: str) -> ModuleType:
         raise MissingDependencyError(
             f"{what} is not installed; this feature needs it: pip install '{DISTRIBUTION}[{extra}]'"
         ) from None
+
+
+def offscreen_gl() -> tuple[ModuleType, ModuleType]:
+    """(pyrender, trimesh) for headless rendering: EGL is chosen before OpenGL is first imported."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    return optional("pyrender", "preview"), optional("trimesh", "preview")

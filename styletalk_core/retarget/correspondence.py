@@ -3,12 +3,11 @@ it, and the landmarks cast back onto the mesh surface as barycentric points."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..extras import optional
+from ..extras import offscreen_gl, optional
 from ..face.landmarks import NUM_LANDMARKS, native_logs_silenced
 from ..formats.errors import InputError
 
@@ -53,9 +52,7 @@ def render_front(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | Non
                  margin: float = 0.15) -> FrontView:  # fmt: skip
     """Render `vertices` (face towards +z, y up), shaded, framed on `frame` (the vertices to fit in
     view; default all)."""
-    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
-    pyrender = optional("pyrender", "preview")
-    trimesh = optional("trimesh", "preview")
+    pyrender, trimesh = offscreen_gl()
     v = np.asarray(vertices, np.float64)
     box = v if frame is None else np.asarray(frame, np.float64)
     lo, hi = box.min(0), box.max(0)
