@@ -202,11 +202,12 @@ def cmd_retarget(args: argparse.Namespace) -> None:
 
     t0 = time.perf_counter()
     done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,
-                         up=args.up, progress=_progress(args, "retarget", "step"))  # fmt: skip
+                         up=args.up, mask=args.mask, progress=_progress(args, "retarget", "step"))  # fmt: skip
     what = "its own targets solved" if done["solved"] else "our keys transferred"
+    animated = f"{done['frames']} frames animated" if done["frames"] else "no animation (no --curves)"
     _done(
         args.output,
-        f"{done['targets']} morph targets ({what}), {done['frames']} frames animated",
+        f"{done['targets']} morph targets ({what}), {animated}, face fit residual {done['fit_rms_px']:.1f} px",
         time.perf_counter() - t0,
     )
 
@@ -417,10 +418,12 @@ def _add_retarget(sub, common) -> None:
     from .retarget.character import AXES
 
     rt = _add(sub, "retarget", cmd_retarget, "character mesh (.obj/.glb) + curves -> .glb with morph-target animation",
-              "Find the face on the mesh (a front render, MediaPipe landmarks cast back onto the surface), then "
-              "transfer our 64 expression keys (and with --arkit ARKit's 52) onto it as morph targets animated by the "
-              "curves, or with --solve animate the .glb's own morph targets to reproduce the motion.",
-              [common["curves"], common["progress"]])  # fmt: skip
+              "Find the face on the mesh (a front render, MediaPipe landmarks cast back onto the surface, or a "
+              "hand-placed --mask), then transfer our 64 expression keys (and with --arkit ARKit's 52) onto it as "
+              "morph targets animated by the curves, or with --solve animate the .glb's own morph targets to "
+              "reproduce the motion. Without --curves: the morph targets alone.",
+              [common["progress"]])  # fmt: skip
+    rt.add_argument("--curves", type=Path, help="curves file (.npz/.json) or official (T, 73) .npy to animate with")
     rt.add_argument(
         "--mesh", required=True, type=Path, help="the character: .obj, or .glb (with morph targets for --solve)"
     )
@@ -428,6 +431,8 @@ def _add_retarget(sub, common) -> None:
     rt.add_argument("--arkit", action="store_true", help="also add and animate the 52 ARKit morph targets")
     rt.add_argument("--front", choices=tuple(AXES), default="+z", help="the axis the face looks along (glTF: +z)")
     rt.add_argument("--up", choices=tuple(AXES), default="+y", help="the mesh's up axis")
+    rt.add_argument("--mask", type=Path, help="(468, 3) .npy: our face mask placed on the mesh by hand (its "
+                    "coordinates), used instead of detection for faces the detector cannot read")  # fmt: skip
     rt.add_argument("-o", "--output", required=True, type=Path, help="output .glb")
 
 

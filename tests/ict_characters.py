@@ -57,3 +57,29 @@ def fit_identity(ict: dict, verts: np.ndarray, lm_map: np.ndarray, exp: np.ndarr
     ours = np.einsum("tk,kvc->tvc", exp, face.basis)
     lip_r = float(np.corrcoef(mouth_opening(theirs), mouth_opening(ours))[0, 1])
     return {"landmark err": err, "fit rms px": rms, "lip r": lip_r}
+
+
+def opening_at_points(ict: dict, rest: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """The character's mouth opening at its corresponding inner-lip points, found as the toolkit finds
+    them (y up). ICT's own lip vertices are no reference: at 2 sigma its lips overlap."""
+    points = find_correspondence(rest, ict["tris"]).points
+    return -mouth_opening(points.positions(frames, ict["tris"]))
+
+
+def transfer_fidelity(ict: dict, rest: np.ndarray, frames: np.ndarray, exp: np.ndarray) -> dict:
+    """How a character animated with transferred keys (frames (T, V, 3), ICT's axes) follows our face
+    animated with the same curves: lip r, amplitude in the character's size, the largest motion
+    outside the face, and the lips' travel, the last two as shares of the face width."""
+    from styletalk_core.retarget.correspondence import similarity_fit
+
+    face = load_face_model()
+    ours = mouth_opening(np.einsum("tk,kvc->tvc", exp, face.basis))
+    theirs = opening_at_points(ict, rest, frames)
+    points = find_correspondence(rest, ict["tris"]).points.positions(rest, ict["tris"])
+    scale = 1 / similarity_fit(points, face.mean.astype(np.float64))[0]
+    lm = rest[ict["landmarks_multipie68"]]
+    width = np.linalg.norm(lm[16] - lm[0])
+    first, last = json.loads(str(ict["vertex_groups"]))["head_and_neck"]
+    outside = np.linalg.norm(frames[:, first : last + 1] - rest[first : last + 1], axis=-1).max()
+    return {"lip r": float(np.corrcoef(theirs, ours)[0, 1]), "amplitude": float(theirs.std() / (ours.std() * scale)),
+            "outside": float(outside / width), "lip travel": float(np.ptp(theirs) / width)}  # fmt: skip

@@ -12,6 +12,7 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 
 from . import scene
+from .prefs import toolkit_python
 from .formats.arkit import ARKIT_NAMES, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
 
@@ -123,8 +124,6 @@ def is_arkit_character(obj) -> bool:
 
 def apply_to_character(context, obj, path: str, op) -> bool:
     """Curves (solved by the toolkit) or ARKit weights keyed onto the object's mapped shape keys."""
-    from .ui import _prefs
-
     settings = context.scene.styletalk
     if not len(obj.styletalk_arkit_map):
         match_character(obj)
@@ -132,8 +131,7 @@ def apply_to_character(context, obj, path: str, op) -> bool:
     if not mapping:
         op.report({"ERROR"}, f"{obj.name}: no shape key is mapped to an ARKit name (Match ARKit Names)")
         return False
-    prefs = _prefs(context)
-    python = bpy.path.abspath(prefs.python) if prefs and prefs.python else sys.executable
+    python = toolkit_python(context) or sys.executable
     try:
         weights, fps = arkit_weights_of(path, python)
     except StyleTalkError as exc:

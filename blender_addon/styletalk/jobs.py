@@ -1,13 +1,17 @@
-"""Running `styletalk generate` out of process with progress and cancel; no bpy."""
+"""Running the toolkit (`styletalk generate`, `styletalk retarget`) out of process with progress and
+cancel; no bpy."""
 
 from __future__ import annotations
 
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
+from .formats.gltf import read_glb
 
 
 @dataclass
@@ -55,16 +59,15 @@ def _not_an_option(path: str) -> str:
     return f"./{path}" if path.startswith("-") else path
 
 
-class GenerateJob:
-    """A background `styletalk generate`; poll() from a modal timer, cancel() on Esc."""
+class ToolkitJob:
+    """A background toolkit command printing `progress D T` lines; poll() from a modal timer, cancel()
+    on Esc. `verify` reads the output (raising StyleTalkError when it is unusable): exit 0 is not enough."""
 
-    def __init__(self, request: GenerateRequest):
-        self.request = request
+    def __init__(self, command: list[str], output: str, verify: Callable[[str], object], what: str):
+        self.output, self._verify, self.what = output, verify, what
         self.fraction = 0.0
         self._stderr: list[str] = []
-        self._proc = subprocess.Popen(
-            request.command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1
-        )
+        self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self._threads = [
             threading.Thread(target=self._read_progress, daemon=True),
             threading.Thread(target=self._read_errors, daemon=True),
@@ -92,13 +95,19 @@ class GenerateJob:
             t.join(timeout=1)
         if code == 0:
             try:
-                load_curves(self.request.output)  # exit 0 is not enough: the file must be whole curves
+                self._verify(self.output)
             except StyleTalkError as exc:
-                return f"styletalk generate finished but its output is unusable: {exc}"
+                return f"{self.what} finished but its output is unusable: {exc}"
             self.fraction = 1.0
             return "ok"
         lines = [s for s in self._stderr if s.strip()]
-        return lines[-1] if lines else f"styletalk generate exited with code {code}"
+        return lines[-1] if lines else f"{self.what} exited with code {code}"
+
+    def wait(self, poll_seconds: float = 0.05) -> str:
+        """Block until done (an operator run from a script, or headless)."""
+        while (status := self.poll()) is None:
+            time.sleep(poll_seconds)
+        return status
 
     def cancel(self) -> None:
         if self._proc.poll() is None:
@@ -107,6 +116,47 @@ class GenerateJob:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
+
+
+class GenerateJob(ToolkitJob):
+    """A background `styletalk generate`."""
+
+    def __init__(self, request: GenerateRequest):
+        self.request = request
+        super().__init__(request.command(), request.output, load_curves, "styletalk generate")
+
+
+@dataclass
+class RetargetRequest:
+    """`styletalk retarget` on a character exported by the add-on: our keys transferred (no curves),
+    or, with `solve`, its own keys animated from the curves."""
+
+    python: str
+    mesh: str  # .glb written by the add-on (rest shape, and its shape keys as morph targets)
+    output: str  # .glb
+    front: str = "-y"  # Blender's front view looks along +Y at a face that looks along -Y
+    up: str = "+z"
+    curves: str = ""
+    solve: bool = False
+    arkit: bool = False
+    mask: str = ""  # .npy of a hand-placed face mask, instead of detection
+
+    def command(self) -> list[str]:
+        cmd = [self.python, "-m", "styletalk_core.cli", "retarget", "--mesh", _not_an_option(self.mesh),
+               "--front", self.front, "--up", self.up]  # fmt: skip
+        if self.curves:
+            cmd += ["--curves", _not_an_option(self.curves)]
+        if self.mask:
+            cmd += ["--mask", _not_an_option(self.mask)]
+        cmd += ["--solve"] if self.solve else []
+        cmd += ["--arkit"] if self.arkit else []
+        return cmd + ["--progress", "lines", "-o", _not_an_option(self.output)]
+
+
+class RetargetJob(ToolkitJob):
+    def __init__(self, request: RetargetRequest):
+        self.request = request
+        super().__init__(request.command(), request.output, read_glb, "styletalk retarget")
 
 
 def arkit_command(python: str, curves: str, output: str) -> list[str]:

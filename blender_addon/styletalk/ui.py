@@ -4,38 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from . import arkit_ui, jobs, keys, scene
+from . import arkit_ui, character_ui, jobs, keys, scene
+from .prefs import StyleTalkPreferences, toolkit_python
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
-
-ADDON_ID = __package__
-
-
-def _prefs(context):
-    addon = context.preferences.addons.get(ADDON_ID)
-    return addon.preferences if addon else None
-
-
-class StyleTalkPreferences(bpy.types.AddonPreferences):
-    bl_idname = ADDON_ID
-
-    python: StringProperty(
-        name="Python with styletalk",
-        description="Interpreter where the styletalk toolkit is installed (e.g. the project's .venv/bin/python)",
-        subtype="FILE_PATH",
-        default="",
-    )
-
-    def draw(self, context):
-        self.layout.prop(self, "python")
-
 
 class StyleTalkSettings(bpy.types.PropertyGroup):
     curves_path: StringProperty(name="Curves", subtype="FILE_PATH", description="curves file (.npz or .json)")
@@ -140,16 +118,6 @@ class STYLETALK_OT_generate(bpy.types.Operator):
     _out = ""
     _arkit = False
 
-    def _python(self, context) -> str | None:
-        prefs = _prefs(context)
-        if prefs and prefs.python:
-            return bpy.path.abspath(prefs.python)
-        try:
-            import styletalk_core  # noqa: F401  (Blender's own Python has the toolkit)
-        except ImportError:
-            return None
-        return sys.executable
-
     def invoke(self, context, event):
         s = context.scene.styletalk
         # our face, or an ARKit character (its ARKit-named keys get the solved weights)
@@ -158,7 +126,7 @@ class STYLETALK_OT_generate(bpy.types.Operator):
         self._arkit = not is_face and arkit_ui.is_arkit_character(obj)
         if not self._arkit and _active_face(context, self) is None:
             return {"CANCELLED"}
-        python = self._python(context)
+        python = toolkit_python(context)
         if python is None:
             self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
             return {"CANCELLED"}
@@ -313,9 +281,11 @@ def register() -> None:
         bpy.utils.register_class(cls)
     bpy.types.Scene.styletalk = PointerProperty(type=StyleTalkSettings)
     arkit_ui.register()
+    character_ui.register()
 
 
 def unregister() -> None:
+    character_ui.unregister()
     arkit_ui.unregister()
     del bpy.types.Scene.styletalk
     for cls in reversed(CLASSES):

@@ -1,6 +1,6 @@
 """`styletalk retarget`: a character mesh (.obj or .glb) + curves -> a .glb with morph targets and
 their animation: our 64 keys (and ARKit's 52) transferred onto it, or, with `solve`, its own morph
-targets animated."""
+targets animated. Without curves, the targets alone (what the Blender add-on's Transfer imports)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,14 @@ from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.gltf import read_glb, write_glb
 from ..formats.layout import EXP_NAMES
 from .arkit import arkit_weights, load_arkit_basis
-from .correspondence import find_correspondence
+from .correspondence import SurfacePoints, find_correspondence, similarity_fit, snap_to_surface
 from .targets import character_basis, solve_onto
 from .transfer import transfer_basis
 
+# residual of the similarity fit of the found points to our mean face (139 px wide), above which the
+# mesh is refused: ICT-FaceKit identities at 1-2 sigma fit to 5.4-8.4 px, the same head turned 35
+# degrees from the front axis 14 px, 50 degrees 20 px (benchmarks/character_fit.py)
+MAX_FIT_RMS_PX = 12.0
 AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 
 
@@ -56,36 +60,71 @@ def load_mesh(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict[str
     return verts, tris, targets
 
 
-def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike, out: str | os.PathLike, solve: bool = False,
-                  arkit: bool = False, front: str = "+z", up: str = "+y",
+def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str) -> tuple[SurfacePoints, float]:
+    """Our 468 points on the mesh (face towards +z), found on its render or snapped from a hand-placed
+    mask, and the fit residual (px of our face); refuses a fit no face gives."""
+    if mask is None:
+        points = find_correspondence(view, tris, source=source).points
+    else:
+        points = snap_to_surface(mask, view, tris, source=source)
+    rms = similarity_fit(points.positions(view, tris), load_face_model().mean.astype(np.float64))[3]
+    if not rms <= MAX_FIT_RMS_PX:
+        how = "the mask does not lie on a face" if mask is not None else "is the face towards the front axis?"
+        raise InputError(f"{source}: the found points do not fit a face (residual {rms:.1f} px of our 139 px wide "
+                         f"face, at most {MAX_FIT_RMS_PX:g}): {how}")  # fmt: skip
+    return points, rms
+
+
+def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | None:
+    """A hand-placed face mask (.npy, (468, 3) in the mesh's coordinates) in the front view."""
+    if path is None:
+        return None
+    p = require_suffix(require_file(path, "face mask", InputError), (".npy",), "face mask")
+    try:
+        mask = np.load(p, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{p}: not a NumPy array: {exc}") from None
+    if mask.dtype.kind not in "fiu":
+        raise InputError(f"{p}: a face mask holds numbers, not {mask.dtype}")
+    return np.asarray(mask, np.float64) @ rot.T if mask.ndim == 2 and mask.shape[1:] == (3,) else mask
+
+
+def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
+                  solve: bool = False, arkit: bool = False, front: str = "+z", up: str = "+y",
+                  mask: str | os.PathLike | None = None,
                   progress: Callable[[int, int], None] | None = None) -> dict:  # fmt: skip
     """The whole path; returns what was done (targets, frames, fit residual)."""
     require_suffix(check_output_path(out), (".glb",), "the retargeted character")
     rot = to_front_view(front, up)
-    curves = load_curves(curves_path)
+    curves = load_curves(curves_path) if curves_path is not None else None
+    if solve and curves is None:
+        raise InputError("--solve animates the mesh's own targets from curves: give --curves")
     verts, tris, targets = load_mesh(mesh)
     if solve and not targets:
         raise InputError(f"{mesh}: --solve animates the mesh's own morph targets, and it has none")
     step = progress or (lambda done, total: None)
     step(0, 3)
     view = verts @ rot.T
-    corr = find_correspondence(view, tris, source=str(mesh))
+    points, rms = locate_face(view, tris, load_mask(mask, rot), str(mesh))
     step(1, 3)
     face = load_face_model()
     if solve:
         names = list(targets)
         deltas = np.stack([targets[n] for n in names]) @ rot.T
-        basis, rms = character_basis(corr.points, tris, view, deltas, face)
+        basis, _ = character_basis(points, tris, view, deltas, face)
         out_targets, weights = targets, solve_onto(curves.exp, basis, face)
     else:
-        moved = transfer_basis(view, tris, corr.points, face.basis, face)
+        moved = transfer_basis(view, tris, points, face.basis, face)
         out_targets = {n: d @ rot for n, d in zip(EXP_NAMES, moved.deltas, strict=True)}
-        weights, rms = curves.exp, moved.fit_rms_px
+        weights = None if curves is None else curves.exp
         if arkit:
-            arkit_moved = transfer_basis(view, tris, corr.points, load_arkit_basis().basis, face)
+            arkit_moved = transfer_basis(view, tris, points, load_arkit_basis().basis, face)
             out_targets |= {n: d @ rot for n, d in zip(ARKIT_NAMES, arkit_moved.deltas, strict=True)}
-            weights = np.concatenate([weights, arkit_weights(curves.exp, face)], axis=1)
+            if curves is not None:
+                weights = np.concatenate([weights, arkit_weights(curves.exp, face)], axis=1)
     step(2, 3)
-    write_glb(out, verts, tris, out_targets, weights, curves.fps, name=Path(mesh).stem)
+    fps = curves.fps if curves is not None else 30.0
+    write_glb(out, verts, tris, out_targets, weights, fps, name=Path(mesh).stem)
     step(3, 3)
-    return {"targets": len(out_targets), "frames": curves.frames, "fit_rms_px": rms, "solved": solve}
+    frames = curves.frames if curves is not None else 0
+    return {"targets": len(out_targets), "frames": frames, "fit_rms_px": rms, "solved": solve}

@@ -174,6 +174,18 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
     return Correspondence(SurfacePoints(allowed[points.triangles], points.weights), view, landmarks)
 
 
+def snap_to_surface(points: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None = None,
+                    source: str = "mesh") -> SurfacePoints:  # fmt: skip
+    """The manual fallback for faces the detector cannot read: our face mask's 468 vertices, placed
+    over the mesh by hand (face towards +z, y up), snapped along -z onto the surface."""
+    points = np.asarray(points, np.float64)
+    if points.shape != (NUM_LANDMARKS, 3) or not np.isfinite(points).all():
+        raise InputError(f"{source}: a face mask is ({NUM_LANDMARKS}, 3) finite positions, got {points.shape}")
+    allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
+    snapped = cast_to_surface(points[:, :2], np.asarray(vertices, np.float64), tris[allowed])
+    return SurfacePoints(allowed[snapped.triangles], snapped.weights)
+
+
 def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
     """Scale s, rotation R, translation t minimising |s R src + t - dst| (Umeyama), and the RMS residual."""
     mu_s, mu_d = src.mean(0), dst.mean(0)

@@ -1,0 +1,233 @@
+"""Any Character: find the face on the user's own mesh (automatically, or with a hand-placed face
+mask), then add our 64 expression keys (and ARKit's 52) to it, or solve its own shape keys from
+curves. The toolkit does the work out of process (progress bar, Esc cancels); nothing in the scene
+changes until it has finished, and then only new shape keys or a new action are added (undoable)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import bpy
+import numpy as np
+from bpy.props import BoolProperty, EnumProperty, PointerProperty
+
+from . import jobs, rig, scene
+from .formats.curves import load_curves
+from .formats.errors import StyleTalkError
+from .formats.gltf import read_glb
+from .formats.layout import EXP_NAMES
+from .prefs import toolkit_python
+
+AXIS_ITEMS = [(a, a.upper(), f"the object's {a.upper()} axis") for a in rig.AXES]
+
+
+def _is_mask(_, obj) -> bool:
+    return obj.type == "MESH" and len(obj.data.vertices) == rig.MASK_VERTICES
+
+
+class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
+    front: EnumProperty(name="Front", items=AXIS_ITEMS, default="-y", description="the axis the face looks along")
+    up: EnumProperty(name="Up", items=AXIS_ITEMS, default="+z", description="the head's up axis")
+    arkit: BoolProperty(name="ARKit keys too", default=False, description="also add the 52 ARKit shape keys")
+    mask: PointerProperty(name="Face mask", type=bpy.types.Object, poll=_is_mask,
+                          description="placed by hand (Add Face Mask) when the face is not found automatically")  # fmt: skip
+
+
+class _CharacterJob:
+    """Shared by Transfer and Solve: start the toolkit on the exported character, then (modal, or
+    blocking when run from a script) apply what it wrote."""
+
+    bl_options = {"REGISTER", "UNDO"}
+    _job = None
+    _timer = None
+    _tmp = ""
+    _obj_name = ""
+
+    def request(self, context, obj, tmp: str, python: str) -> jobs.RetargetRequest:
+        raise NotImplementedError
+
+    def apply(self, context, obj, result: dict) -> str:
+        raise NotImplementedError
+
+    def _start(self, context) -> bool:
+        obj = context.active_object
+        python = toolkit_python(context)
+        if python is None:
+            self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
+            return False
+        self._tmp = tempfile.mkdtemp(prefix="styletalk_character_")
+        try:
+            rig.require_surface(obj)
+            req = self.request(context, obj, self._tmp, python)
+            settings = context.scene.styletalk_character
+            if settings.mask is not None:
+                req.mask = os.path.join(self._tmp, "mask.npy")
+                np.save(req.mask, rig.mask_points(settings.mask, obj))
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            return False
+        self._obj_name, self._job = obj.name, jobs.RetargetJob(req)
+        return True
+
+    def _end(self, context, status: str) -> set[str]:
+        shutil_tmp, self._tmp = self._tmp, ""
+        try:
+            if status != "ok":
+                self.report({"ERROR"}, status)
+                return {"CANCELLED"}
+            obj = bpy.data.objects.get(self._obj_name)
+            if obj is None:
+                self.report({"ERROR"}, f"{self._obj_name} was deleted while the toolkit ran")
+                return {"CANCELLED"}
+            try:
+                self.report({"INFO"}, self.apply(context, obj, read_glb(self._job.output)))
+            except StyleTalkError as exc:
+                self.report({"ERROR"}, str(exc))
+                return {"CANCELLED"}
+            return {"FINISHED"}
+        finally:
+            shutil.rmtree(shutil_tmp, ignore_errors=True)
+
+    def execute(self, context):
+        return self._end(context, self._job.wait()) if self._start(context) else {"CANCELLED"}
+
+    def invoke(self, context, event):
+        if not self._start(context):
+            return {"CANCELLED"}
+        wm = context.window_manager
+        wm.progress_begin(0, 100)
+        self._timer = wm.event_timer_add(0.1, window=context.window)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        wm = context.window_manager
+        if event.type == "ESC":
+            self._job.cancel()
+            wm.event_timer_remove(self._timer)
+            wm.progress_end()
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self.report({"WARNING"}, "cancelled: nothing was changed")
+            return {"CANCELLED"}
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        wm.progress_update(int(100 * self._job.fraction))
+        status = self._job.poll()
+        if status is None:
+            return {"RUNNING_MODAL"}
+        wm.event_timer_remove(self._timer)
+        wm.progress_end()
+        return self._end(context, status)
+
+
+class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):
+    bl_idname = "styletalk.transfer_keys"
+    bl_label = "Add StyleTalk Keys to Character"
+    bl_description = (
+        "Find the face on the selected mesh and add our 64 expression shape keys (and ARKit's 52) to it, "
+        "so Import Curves and Generate work on it (Esc cancels)"
+    )
+
+    def request(self, context, obj, tmp, python):
+        existing = set(scene.shape_key_names_of(obj)) & set(EXP_NAMES)
+        if existing:
+            raise StyleTalkError(f"{obj.name} already has our keys ({sorted(existing)[0]}, ...)")
+        mesh = os.path.join(tmp, "character.glb")
+        rig.export_character(obj, mesh, with_keys=False)
+        s = context.scene.styletalk_character
+        return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.glb"), s.front, s.up, arkit=s.arkit)
+
+    def apply(self, context, obj, result):
+        rig.add_shape_keys(obj, result["targets"])
+        return f"{obj.name}: {len(result['targets'])} shape keys added"
+
+
+class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
+    bl_idname = "styletalk.solve_keys"
+    bl_label = "Solve Character's Own Keys"
+    bl_description = (
+        "Find the face on the selected mesh and key its own shape keys, whatever their names, to reproduce "
+        "the curves' motion, in a new action (Esc cancels)"
+    )
+
+    def request(self, context, obj, tmp, python):
+        curves = bpy.path.abspath(context.scene.styletalk.curves_path)
+        load_curves(curves)  # a bad curves file is reported before any work
+        mesh = os.path.join(tmp, "character.glb")
+        if not rig.export_character(obj, mesh, with_keys=True):
+            raise StyleTalkError(f"{obj.name} has no shape keys of its own to solve (Add StyleTalk Keys instead)")
+        s = context.scene.styletalk_character
+        return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.glb"), s.front, s.up, curves=curves,
+                                    solve=True)  # fmt: skip
+
+    def apply(self, context, obj, result):
+        settings = context.scene.styletalk
+        fps = load_curves(self._job.request.curves).fps
+        names, weights = list(result["targets"]), result["weights"]
+        frames, action = scene.key_into_scene(context.scene, obj, names, weights, fps, settings.start_frame,
+                                              settings.action_name)  # fmt: skip
+        return f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name}"
+
+
+class STYLETALK_OT_add_mask(bpy.types.Operator):
+    bl_idname = "styletalk.add_face_mask"
+    bl_label = "Add Face Mask"
+    bl_description = (
+        "Our face as a wireframe in front of the selected mesh: move and scale it onto the character's face "
+        "when the face is not found automatically; its vertices snap onto the surface"
+    )
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        obj = context.active_object
+        s = context.scene.styletalk_character
+        try:
+            rig.require_surface(obj)
+            s.mask = rig.add_mask(context, obj, s.front, s.up)
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"{s.mask.name}: place it over {obj.name}'s face, then add or solve keys")
+        return {"FINISHED"}
+
+
+class STYLETALK_PT_character(bpy.types.Panel):
+    bl_label = "Any character"
+    bl_idname = "STYLETALK_PT_character"
+    bl_parent_id = "STYLETALK_PT_panel"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "StyleTalk"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        s = context.scene.styletalk_character
+        col = self.layout.column()
+        row = col.row()
+        row.prop(s, "front")
+        row.prop(s, "up")
+        col.prop(s, "arkit")
+        col.operator("styletalk.transfer_keys")
+        col.operator("styletalk.solve_keys")
+        col.separator()
+        col.prop(s, "mask")
+        col.operator("styletalk.add_face_mask")
+
+
+CLASSES = (StyleTalkCharacterSettings, STYLETALK_OT_transfer_keys, STYLETALK_OT_solve_keys, STYLETALK_OT_add_mask,
+           STYLETALK_PT_character)  # fmt: skip
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    bpy.types.Scene.styletalk_character = PointerProperty(type=StyleTalkCharacterSettings)
+
+
+def unregister() -> None:
+    del bpy.types.Scene.styletalk_character
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

@@ -1,0 +1,121 @@
+"""The bpy side of Any Character: the character's rest shape (and its shape keys) out to the toolkit
+as a .glb, our face mask placed over it by hand, and the toolkit's morph targets back in as shape keys.
+Nothing here changes the user's mesh beyond the shape keys it adds."""
+
+from __future__ import annotations
+
+import bpy
+import numpy as np
+from mathutils import Matrix, Vector
+
+from . import keys
+from .formats.errors import InputError
+from .formats.gltf import write_glb
+from .scene import FACE_MODEL, shape_key_names_of
+
+MASK_NAME = "StyleTalk Face Mask"
+AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
+MASK_VERTICES = 468
+
+
+def rest_positions(obj) -> np.ndarray:
+    """(V, 3) object-space positions of the rest shape: the reference (Basis) key, or the vertices."""
+    mesh = obj.data
+    co = np.empty(len(mesh.vertices) * 3, np.float32)
+    if mesh.shape_keys is not None:
+        mesh.shape_keys.reference_key.data.foreach_get("co", co)
+    else:
+        mesh.vertices.foreach_get("co", co)
+    return co.reshape(-1, 3)
+
+
+def triangles(obj) -> np.ndarray:
+    mesh = obj.data
+    if hasattr(mesh, "calc_loop_triangles"):
+        mesh.calc_loop_triangles()  # a cache, not the mesh data (4.2; 5.0 keeps it up to date itself)
+    tris = np.empty(len(mesh.loop_triangles) * 3, np.int32)
+    mesh.loop_triangles.foreach_get("vertices", tris)
+    return tris.reshape(-1, 3)
+
+
+def require_surface(obj) -> None:
+    if obj is None or obj.type != "MESH":
+        raise InputError("select the character's mesh first (no active mesh)")
+    if len(obj.data.vertices) < 3 or len(obj.data.polygons) == 0:
+        raise InputError(f"{obj.name}: has {len(obj.data.vertices)} vertices and {len(obj.data.polygons)} faces: "
+                         "not a surface a face can be found on")  # fmt: skip
+
+
+def export_character(obj, path: str, with_keys: bool) -> list[str]:
+    """Write the rest shape (and with `with_keys` its shape keys as morph targets) to `path` (.glb);
+    returns the shape-key names in target order."""
+    require_surface(obj)
+    rest = rest_positions(obj)
+    targets = {}
+    if with_keys:
+        for name in shape_key_names_of(obj):
+            co = np.empty(rest.size, np.float32)
+            obj.data.shape_keys.key_blocks[name].data.foreach_get("co", co)
+            targets[name] = co.reshape(-1, 3) - rest
+    write_glb(path, rest, triangles(obj), targets, name=obj.name)
+    return list(targets)
+
+
+def _axis_frame(front: str, up: str) -> Matrix:
+    """Rotation taking our face's frame (looking along -Y, Z up) to the character's (looking along
+    `front`, `up` up), in the character's object space."""
+    f, u = Vector(AXES[front]), Vector(AXES[up])
+    if abs(f.dot(u)) > 0:
+        raise InputError(f"front {front} and up {up} must be perpendicular")
+    side = u.cross(f)  # where our +X (the face's left, seen from the front) goes
+    return Matrix((side, -f, u)).transposed().to_4x4()
+
+
+def add_mask(context, obj, front: str, up: str) -> bpy.types.Object:
+    """Our mean face as a wireframe mesh in front of the character, about its width; the user moves
+    and scales it onto the face (the fallback when the face is not found on the render)."""
+    with np.load(FACE_MODEL, allow_pickle=False) as z:
+        mean, tris = z["mean"], z["triangles"]
+    verts = keys.face_vertices_to_blender(mean, scale=1.0)
+    mesh = bpy.data.meshes.new(MASK_NAME)
+    mesh.from_pydata(verts.tolist(), [], tris.tolist())
+    mask = bpy.data.objects.new(MASK_NAME, mesh)
+    context.collection.objects.link(mask)
+    mask.display_type, mask.show_in_front = "WIRE", True
+    rest = rest_positions(obj)
+    lo, hi = rest.min(0), rest.max(0)
+    rot = _axis_frame(front, up)
+    side = np.abs(np.asarray(rot.col[0][:3]))
+    fwd = np.asarray(AXES[front], float)
+    width = float(side @ (hi - lo))
+    centre = 0.5 * (lo + hi) + fwd * 0.5 * float(np.abs(fwd) @ (hi - lo)) * 1.05
+    scale = 0.7 * width / float(np.ptp(verts[:, 0]))
+    local = Matrix.Translation(Vector(centre.tolist())) @ rot @ Matrix.Scale(scale, 4)
+    mask.matrix_world = obj.matrix_world @ local
+    return mask
+
+
+def mask_points(mask, obj) -> np.ndarray:
+    """The mask's 468 vertices in the character's object space."""
+    if mask is None or mask.type != "MESH" or len(mask.data.vertices) != MASK_VERTICES:
+        raise InputError(f"the face mask must be the {MASK_VERTICES}-vertex mesh Add Face Mask makes")
+    co = np.empty(MASK_VERTICES * 3, np.float64)
+    mask.data.vertices.foreach_get("co", co)
+    to_obj = np.asarray(obj.matrix_world.inverted() @ mask.matrix_world)
+    co = co.reshape(-1, 3)
+    return co @ to_obj[:3, :3].T + to_obj[:3, 3]
+
+
+def add_shape_keys(obj, targets: dict[str, np.ndarray]) -> None:
+    """New shape keys `name` = rest + offset (a Basis first when the mesh has none); never replaces one."""
+    clash = sorted(set(targets) & set(shape_key_names_of(obj)))
+    if clash:
+        raise InputError(f"{obj.name} already has a shape key {clash[0]}: remove our keys before transferring again")
+    rest = rest_positions(obj)
+    if obj.data.shape_keys is None:
+        obj.shape_key_add(name="Basis", from_mix=False)
+    for name, offset in targets.items():
+        block = obj.shape_key_add(name=name, from_mix=False)
+        if name.startswith("exp"):
+            block.slider_min, block.slider_max = -keys.SLIDER_RANGE, keys.SLIDER_RANGE
+        block.data.foreach_set("co", (rest + offset).astype(np.float32).ravel())
