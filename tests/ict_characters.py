@@ -74,8 +74,9 @@ def transfer_fidelity(ict: dict, rest: np.ndarray, frames: np.ndarray, exp: np.n
 
     face = load_face_model()
     ours = mouth_opening(np.einsum("tk,kvc->tvc", exp, face.basis))
-    theirs = opening_at_points(ict, rest, frames)
-    points = find_correspondence(rest, ict["tris"]).points.positions(rest, ict["tris"])
+    found = find_correspondence(rest, ict["tris"]).points
+    theirs = -mouth_opening(found.positions(frames, ict["tris"]))  # y up
+    points = found.positions(rest, ict["tris"])
     scale = 1 / similarity_fit(points, face.mean.astype(np.float64))[0]
     lm = rest[ict["landmarks_multipie68"]]
     width = np.linalg.norm(lm[16] - lm[0])

@@ -137,3 +137,22 @@ def test_retarget_refuses_what_is_not_a_face(tmp_path, capsys):
         expected = ("no face found", "not a usable surface", "do not fit a face")
         assert len(err) == 1 and any(e in err[0] for e in expected), (name, err)
         assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
+    from styletalk_core.cli import main
+
+    shared_path("ict_facekit", "ict_facekit.npz")
+    ict = load_ict()
+    mesh = _obj(tmp_path / "head.obj", ict["neutral"], ict["tris"])
+    np.save(tmp_path / "short.npy", np.zeros((10, 3)))
+    np.save(tmp_path / "words.npy", np.array(["a", "b"]))
+    np.save(tmp_path / "nan.npy", np.full((468, 3), np.nan))
+    (tmp_path / "mask.txt").write_text("0 0 0")
+    for mask, expected in (("short.npy", "(468, 3) finite"), ("words.npy", "holds numbers"), ("nan.npy", "finite"),
+                           ("mask.txt", ".npy"), ("missing.npy", "not found")):  # fmt: skip
+        before = sorted(p.name for p in tmp_path.iterdir())
+        assert main(["retarget", "--mesh", str(mesh), "--mask", str(tmp_path / mask), "-o", str(tmp_path / "o.glb")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0] and mask in err[0], (mask, err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -35,6 +35,14 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
                           description="placed by hand (Add Face Mask) when the face is not found automatically")  # fmt: skip
 
 
+def _fit(obj, result: dict) -> str:
+    """How the face was found and how well it fits ours, shown and kept on the object."""
+    fit = result["extras"].get("face_fit", {})
+    text = f"face found by {fit.get('found_by', '?')}, fit residual {fit.get('fit_rms_px', float('nan')):.1f} px"
+    obj["styletalk_face_fit"] = text
+    return text
+
+
 class _CharacterJob:
     """Shared by Transfer and Solve: start the toolkit on the exported character, then (modal, or
     blocking when run from a script) apply what it wrote."""
@@ -142,7 +150,7 @@ class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):
 
     def apply(self, context, obj, result):
         rig.add_shape_keys(obj, result["targets"])
-        return f"{obj.name}: {len(result['targets'])} shape keys added"
+        return f"{obj.name}: {len(result['targets'])} shape keys added ({_fit(obj, result)})"
 
 
 class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
@@ -169,7 +177,8 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
         names, weights = list(result["targets"]), result["weights"]
         frames, action = scene.key_into_scene(context.scene, obj, names, weights, fps, settings.start_frame,
                                               settings.action_name)  # fmt: skip
-        return f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name}"
+        fit = _fit(obj, result)
+        return f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name} ({fit})"
 
 
 class STYLETALK_OT_add_mask(bpy.types.Operator):

@@ -143,7 +143,7 @@ class RetargetRequest:
 
     def command(self) -> list[str]:
         cmd = [self.python, "-m", "styletalk_core.cli", "retarget", "--mesh", _not_an_option(self.mesh),
-               "--front", self.front, "--up", self.up]  # fmt: skip
+               f"--front={self.front}", f"--up={self.up}"]  # fmt: skip
         if self.curves:
             cmd += ["--curves", _not_an_option(self.curves)]
         if self.mask:

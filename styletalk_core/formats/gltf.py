@@ -38,9 +38,10 @@ class _Buffer:
 
 
 def write_glb(path: str | os.PathLike, positions: np.ndarray, triangles: np.ndarray, targets: dict[str, np.ndarray],
-              weights: np.ndarray | None = None, fps: float = 30.0, name: str = "character") -> None:  # fmt: skip
+              weights: np.ndarray | None = None, fps: float = 30.0, name: str = "character",
+              extras: dict | None = None) -> None:  # fmt: skip
     """One mesh with morph targets (name -> (V, 3) offsets) and, with `weights` (T, K), an animation
-    of the target weights sampled at `fps`."""
+    of the target weights sampled at `fps`; `extras` (JSON) goes into the asset's extras."""
     positions = np.asarray(positions, np.float32)
     buf = _Buffer()
     prim = {"attributes": {"POSITION": buf.add(positions, "VEC3", ARRAY_BUFFER, bounds=True)},
@@ -53,7 +54,8 @@ def write_glb(path: str | os.PathLike, positions: np.ndarray, triangles: np.ndar
         "weights": [0.0] * len(targets),
         "extras": {"targetNames": list(targets)},
     }
-    doc = {"asset": {"version": "2.0", "generator": "styletalk retarget"}, "scene": 0, "scenes": [{"nodes": [0]}],
+    asset = {"version": "2.0", "generator": "styletalk retarget", **({"extras": extras} if extras else {})}
+    doc = {"asset": asset, "scene": 0, "scenes": [{"nodes": [0]}],
            "nodes": [{"name": name, "mesh": 0}], "meshes": [mesh]}  # fmt: skip
     if weights is not None:
         weights = np.asarray(weights, np.float32)
@@ -88,8 +90,8 @@ def _accessor(doc: dict, binary: bytes, index: int) -> np.ndarray:
 
 
 def read_glb(path: str | os.PathLike) -> dict:
-    """The first mesh primitive: positions (V, 3), triangles (F, 3), targets {name: (V, 3)}, and the
-    first weight animation as times (T,) and weights (T, K) when there is one."""
+    """The first mesh primitive: positions (V, 3), triangles (F, 3), targets {name: (V, 3)}, the
+    asset's extras, and the first weight animation as times (T,) and weights (T, K) when there is one."""
     p = require_file(path, "glTF binary", InputError)
     raw = p.read_bytes()
     try:
@@ -104,6 +106,7 @@ def read_glb(path: str | os.PathLike) -> dict:
         out = {"positions": _accessor(doc, binary, prim["attributes"]["POSITION"]).astype(np.float64),
                "triangles": _accessor(doc, binary, prim["indices"]).reshape(-1, 3).astype(np.int64)}  # fmt: skip
         names = mesh.get("extras", {}).get("targetNames") or [f"target{i}" for i in range(len(prim.get("targets", [])))]
+        out["extras"] = doc.get("asset", {}).get("extras", {})
         out["targets"] = {n: _accessor(doc, binary, t["POSITION"]).astype(np.float64)
                           for n, t in zip(names, prim.get("targets", []), strict=True)}  # fmt: skip
         for anim in doc.get("animations", []):

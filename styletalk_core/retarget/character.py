@@ -12,6 +12,7 @@ import numpy as np
 
 from ..extras import optional
 from ..face.face_model import load_face_model
+from ..face.landmarks import NUM_LANDMARKS
 from ..formats.arkit import ARKIT_NAMES
 from ..formats.curves import load_curves
 from ..formats.errors import InputError
@@ -86,7 +87,11 @@ def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | N
         raise InputError(f"{p}: not a NumPy array: {exc}") from None
     if mask.dtype.kind not in "fiu":
         raise InputError(f"{p}: a face mask holds numbers, not {mask.dtype}")
-    return np.asarray(mask, np.float64) @ rot.T if mask.ndim == 2 and mask.shape[1:] == (3,) else mask
+    if mask.shape != (NUM_LANDMARKS, 3):
+        raise InputError(f"{p}: a face mask is ({NUM_LANDMARKS}, 3) finite positions, got {mask.shape}")
+    if not np.isfinite(mask).all():
+        raise InputError(f"{p}: a face mask is ({NUM_LANDMARKS}, 3) finite positions; it has NaN or inf")
+    return np.asarray(mask, np.float64) @ rot.T
 
 
 def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
@@ -124,7 +129,8 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
                 weights = np.concatenate([weights, arkit_weights(curves.exp, face)], axis=1)
     step(2, 3)
     fps = curves.fps if curves is not None else 30.0
-    write_glb(out, verts, tris, out_targets, weights, fps, name=Path(mesh).stem)
+    fit = {"found_by": "mask" if mask is not None else "detection", "fit_rms_px": round(rms, 2)}
+    write_glb(out, verts, tris, out_targets, weights, fps, name=Path(mesh).stem, extras={"face_fit": fit})
     step(3, 3)
     frames = curves.frames if curves is not None else 0
-    return {"targets": len(out_targets), "frames": frames, "fit_rms_px": rms, "solved": solve}
+    return {"targets": len(out_targets), "frames": frames, "solved": solve, **fit}

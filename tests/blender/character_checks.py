@@ -102,6 +102,7 @@ before = state(obj)
 res["transfer"] = run(bpy.ops.styletalk.transfer_keys)
 names = [k.name for k in obj.data.shape_keys.key_blocks][1:]
 res["transfer_keys"] = len(names)
+res["transfer_fit"] = obj.get("styletalk_face_fit", "")
 after = state(obj)
 res["transfer_changed"] = sorted(k for k in after if after[k] != before[k])  # only "keys" (Basis + ours)
 res["import"] = str(bpy.ops.styletalk.import_curves())
@@ -141,6 +142,7 @@ if full:
     res["masked"] = run(bpy.ops.styletalk.transfer_keys)
     names = [k.name for k in obj.data.shape_keys.key_blocks][1:] if obj.data.shape_keys else []
     res["masked_keys"] = len(names)
+    res["masked_fit"] = obj.get("styletalk_face_fit", "")
     if names:
         np.savez(work / "masked.npz", deltas=offsets(obj, names).astype(np.float32))
     scene.styletalk_character.mask = None
