@@ -430,7 +430,12 @@ def _add_retarget(sub, common) -> None:
     )
     rt.add_argument("--solve", action="store_true", help="animate the mesh's own morph targets instead of adding ours")
     rt.add_argument("--arkit", action="store_true", help="also add and animate the 52 ARKit morph targets")
-    rt.add_argument("--front", choices=tuple(AXES), default="+z", help="the axis the face looks along (glTF: +z; a minus sign needs =, e.g. --front=-y)")
+    rt.add_argument(
+        "--front",
+        choices=tuple(AXES),
+        default="+z",
+        help="the axis the face looks along (glTF: +z; a minus sign needs =, e.g. --front=-y)",
+    )
     rt.add_argument("--up", choices=tuple(AXES), default="+y", help="the mesh's up axis")
     rt.add_argument("--mask", type=Path, help="(468, 3) .npy: our face mask placed on the mesh by hand (its "
                     "coordinates), used instead of detection for faces the detector cannot read")  # fmt: skip

@@ -152,7 +152,9 @@ def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
     for mask, expected in (("short.npy", "(468, 3) finite"), ("words.npy", "holds numbers"), ("nan.npy", "finite"),
                            ("mask.txt", ".npy"), ("missing.npy", "not found")):  # fmt: skip
         before = sorted(p.name for p in tmp_path.iterdir())
-        assert main(["retarget", "--mesh", str(mesh), "--mask", str(tmp_path / mask), "-o", str(tmp_path / "o.glb")]) == 2
+        assert (
+            main(["retarget", "--mesh", str(mesh), "--mask", str(tmp_path / mask), "-o", str(tmp_path / "o.glb")]) == 2
+        )
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and expected in err[0] and mask in err[0], (mask, err)
         assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -12,9 +12,9 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 
 from . import scene
-from .prefs import toolkit_python
 from .formats.arkit import ARKIT_NAMES, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
+from .prefs import toolkit_python
 
 
 class StyleTalkArkitPair(bpy.types.PropertyGroup):

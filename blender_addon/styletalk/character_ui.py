@@ -31,8 +31,12 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
     front: EnumProperty(name="Front", items=AXIS_ITEMS, default="-y", description="the axis the face looks along")
     up: EnumProperty(name="Up", items=AXIS_ITEMS, default="+z", description="the head's up axis")
     arkit: BoolProperty(name="ARKit keys too", default=False, description="also add the 52 ARKit shape keys")
-    mask: PointerProperty(name="Face mask", type=bpy.types.Object, poll=_is_mask,
-                          description="placed by hand (Add Face Mask) when the face is not found automatically")  # fmt: skip
+    mask: PointerProperty(
+        name="Face mask",
+        type=bpy.types.Object,
+        poll=_is_mask,
+        description="placed by hand (Add Face Mask) when the face is not found automatically",
+    )
 
 
 def _fit(obj, result: dict) -> str:

@@ -11,9 +11,10 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
 from . import arkit_ui, character_ui, jobs, keys, scene
-from .prefs import StyleTalkPreferences, toolkit_python
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
+from .prefs import StyleTalkPreferences, toolkit_python
+
 
 class StyleTalkSettings(bpy.types.PropertyGroup):
     curves_path: StringProperty(name="Curves", subtype="FILE_PATH", description="curves file (.npz or .json)")

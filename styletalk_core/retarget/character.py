@@ -61,7 +61,9 @@ def load_mesh(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict[str
     return verts, tris, targets
 
 
-def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str) -> tuple[SurfacePoints, float]:
+def locate_face(
+    view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str
+) -> tuple[SurfacePoints, float]:
     """Our 468 points on the mesh (face towards +z), found on its render or snapped from a hand-placed
     mask, and the fit residual (px of our face); refuses a fit no face gives."""
     if mask is None:
