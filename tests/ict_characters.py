@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from styletalk_core.face.face_model import load_face_model, mouth_opening
-from styletalk_core.retarget.correspondence import find_correspondence, triangulate
+from styletalk_core.retarget.correspondence import SurfacePoints, cast_to_surface, find_correspondence, triangulate
 from styletalk_core.retarget.targets import character_basis, solve_onto
 
 REF = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
@@ -31,17 +31,19 @@ def identity(ict: dict, sigma: float, rng: np.random.Generator) -> np.ndarray:
     return ict["neutral"] + np.einsum("i,ivc->vc", w, ict["identity_deltas"])
 
 
-def landmark_map(ict: dict) -> np.ndarray:
-    """For each of ICT's 68 landmarks, the nearest of our 468 points on ICT's generic neutral (this
-    mapping's own error on that neutral is the floor of the landmark error)."""
+def landmark_map(ict: dict) -> SurfacePoints:
+    """ICT's 68 Multi-PIE landmarks as points on our face mesh (triangle of our 468 points and
+    barycentric weights, in the front view), calibrated once on ICT's generic neutral; on another
+    identity, the same weights of the points found there say where the correspondence puts them."""
+    face = load_face_model()
     corr = find_correspondence(ict["neutral"], ict["tris"], frame=ict["neutral"][ict["landmarks_multipie68"]],
                                skin=ict["skin"])  # fmt: skip
     points = corr.points.positions(ict["neutral"], ict["tris"])
     lm = ict["neutral"][ict["landmarks_multipie68"]]
-    return np.argmin(np.linalg.norm(lm[:, None] - points[None], axis=-1), axis=1)
+    return cast_to_surface(lm[:, :2], points, face.triangles.astype(np.int64))
 
 
-def fit_identity(ict: dict, verts: np.ndarray, lm_map: np.ndarray, exp: np.ndarray) -> dict:
+def fit_identity(ict: dict, verts: np.ndarray, lm_map: SurfacePoints, exp: np.ndarray) -> dict:
     face = load_face_model()
     lm = verts[ict["landmarks_multipie68"]]
     # detected with the jaw slightly open, so the inner-lip landmarks land on the right lip
@@ -50,13 +52,15 @@ def fit_identity(ict: dict, verts: np.ndarray, lm_map: np.ndarray, exp: np.ndarr
     corr = find_correspondence(opened, ict["tris"], frame=lm, skin=ict["skin"], source="identity")
     points = corr.points.positions(verts, ict["tris"])
     width = np.linalg.norm(lm[16] - lm[0])  # jaw line, ear to ear
-    err = float(np.linalg.norm(points[lm_map] - lm, axis=1).mean() / width)
+    off = lm_map.positions(points, load_face_model().triangles.astype(np.int64)) - lm
+    err, err_2d = np.linalg.norm(off, axis=1) / width, np.linalg.norm(off[:, :2], axis=1) / width
     keys, rms = character_basis(corr.points, ict["tris"], verts, ict["expression_deltas"], face)
     w = solve_onto(exp, keys, face)
     theirs = np.einsum("tk,kvc->tvc", w, keys)
     ours = np.einsum("tk,kvc->tvc", exp, face.basis)
     lip_r = float(np.corrcoef(mouth_opening(theirs), mouth_opening(ours))[0, 1])
-    return {"landmark err": err, "fit rms px": rms, "lip r": lip_r}
+    return {"landmark err": float(err.mean()), "front view": float(err_2d.mean()), "jaw line": float(err[:17].mean()),
+            "inner 51": float(err[17:].mean()), "fit rms px": rms, "lip r": lip_r}  # fmt: skip
 
 
 def opening_at_points(ict: dict, rest: np.ndarray, frames: np.ndarray) -> np.ndarray:

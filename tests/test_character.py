@@ -124,7 +124,7 @@ def test_retarget_refuses_what_is_not_a_face(tmp_path, capsys):
     (tmp_path / "points.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\n")
     cases["no faces"] = tmp_path / "points.obj"
     ict = load_ict()
-    for degrees in (90, 50):  # a head facing away from the front axis: no face, or a fit no face gives
+    for degrees in (90, 70):  # a head facing away from the front axis: no face, or a fit no face gives
         a = np.radians(degrees)
         turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
         cases[f"turned {degrees}"] = _obj(tmp_path / f"turned{degrees}.obj", ict["neutral"] @ turn.T, ict["tris"])

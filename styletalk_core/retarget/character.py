@@ -25,9 +25,9 @@ from .targets import character_basis, solve_onto
 from .transfer import transfer_basis
 
 # residual of the similarity fit of the found points to our mean face (139 px wide), above which the
-# mesh is refused: ICT-FaceKit identities at 1-2 sigma fit to 5.4-8.4 px, the same head turned 35
-# degrees from the front axis 14 px, 50 degrees 20 px (benchmarks/character_fit.py)
-MAX_FIT_RMS_PX = 12.0
+# mesh is refused: ICT-FaceKit identities at 1-2 sigma fit to 5.2-11.5 px (benchmarks/character_fit.py);
+# ICT's neutral turned 35 degrees from the front axis 14 px, 50 degrees 20 px, 70 degrees 23 px
+MAX_FIT_RMS_PX = 18.0
 AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 
 
