@@ -49,9 +49,9 @@ class FrontView:
 
 
 def render_front(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
-                 margin: float = 0.15) -> FrontView:  # fmt: skip
+                 margin: float = 0.15, colors: np.ndarray | None = None) -> FrontView:  # fmt: skip
     """Render `vertices` (face towards +z, y up), shaded, framed on `frame` (the vertices to fit in
-    view; default all)."""
+    view; default all); one skin colour, or (V, 3) `colors` in [0, 1] (pictures for people)."""
     pyrender, trimesh = offscreen_gl()
     v = np.asarray(vertices, np.float64)
     box = v if frame is None else np.asarray(frame, np.float64)
@@ -70,7 +70,12 @@ def render_front(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | Non
         light[:3, :3] = trimesh.transformations.euler_matrix(-0.3, 0.25, 0)[:3, :3]
         shaded.add(pyrender.DirectionalLight(intensity=3.0), pose=light)
         skin = pyrender.MetallicRoughnessMaterial(baseColorFactor=[0.82, 0.66, 0.56, 1.0], roughnessFactor=0.8)
-        shaded.add(pyrender.Mesh.from_trimesh(trimesh.Trimesh(v, tris, process=False), material=skin, smooth=True))
+        if colors is None:
+            mesh = pyrender.Mesh.from_trimesh(trimesh.Trimesh(v, tris, process=False), material=skin, smooth=True)
+        else:
+            painted = trimesh.Trimesh(v, tris, vertex_colors=np.asarray(colors), process=False)
+            mesh = pyrender.Mesh.from_trimesh(painted, smooth=True)
+        shaded.add(mesh)
         rgb, _ = renderer.render(shaded)
     finally:
         renderer.delete()

@@ -16,11 +16,16 @@ UPPER_LIP = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 78, 191, 80, 81, 8
 LOWER_LIP = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 
 
+MOUTH_CORNERS = (61, 291, 78, 308)  # belong to both lips
+
+
 @dataclass(frozen=True)
 class TransferSettings:
-    inner: float = 0.02  # full displacement within this distance of a point (share of the face width)
+    inner: float = 0.02  # full displacement within this distance of our face's surface (share of the face width)
     outer: float = 0.05  # none beyond this distance (the neck and the back of the head stay still)
-    smoothing: float = 1e-6  # RBF smoothing, relative to the face width squared
+    lips_inner: float = 0.08  # ... and within this distance of a lip along the surface (the inside of the
+    lips_outer: float = 0.15  # lips and of the mouth move with their lip instead of stretching across it)
+    smoothing: float = 1e-3  # RBF smoothing, relative to the face width squared (less: the lip rims jag)
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,59 @@ def _mouth_side(vertices: np.ndarray, points: np.ndarray) -> np.ndarray:
     return vertices[:, 1] < seam_y
 
 
-def _falloff(vertices: np.ndarray, points: np.ndarray, width: float, settings: TransferSettings) -> np.ndarray:
+def _lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints) -> tuple[np.ndarray, np.ndarray]:
+    """Each vertex's distance along the mesh surface to the upper and to the lower lip (inf where the
+    surface does not connect it): a vertex on the inner rim of the upper lip is far from the lower lip
+    around the mouth, however low it hangs."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    edges = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
+    length = np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1) + 1e-12
+    graph = coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(len(vertices),) * 2).tocsr()
+    corners = {61, 291, 78, 308}
+    dist = []
+    for lip in (UPPER_LIP, LOWER_LIP):
+        seeds = np.unique(tris[points.triangles[[i for i in lip if i not in corners]]])
+        dist.append(dijkstra(graph, directed=False, indices=seeds, min_only=True))
+    return dist[0], dist[1]
+
+
+def _lower_share(vertices: np.ndarray, up: np.ndarray, low: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """How much each vertex follows the lower lip's side (0..1): whichever lip is nearer along the
+    surface, cut sharply at the mouth and blended ever more softly away from its corners (the cheeks
+    stretch; they do not tear along the mouth line)."""
+    big = 1e9  # unreachable from a lip along the surface
+    gap = np.minimum(up, big) - np.minimum(low, big)
+    lost = ~np.isfinite(up) & ~np.isfinite(low)
+    gap[lost] = np.where(_mouth_side(vertices[lost], p), big, -big)
+    corner = np.linalg.norm(vertices[:, None] - p[[61, 291]][None], axis=-1).min(1)
+    blend = np.maximum(0.3 * corner, 1e-9)
+    return 1 - _smooth_step_down(0.5 + gap / (2 * blend), 0.0, 1.0)
+
+
+def _smooth_step_down(d: np.ndarray, inner: float, outer: float) -> np.ndarray:
+    t = np.clip((d - inner) / (outer - inner), 0, 1)
+    return 1 - t * t * (3 - 2 * t)  # 1 within `inner`, 0 beyond `outer`
+
+
+def _surface_samples(points: np.ndarray, tris: np.ndarray, n: int = 4) -> np.ndarray:
+    """Points spread over our face's triangles (placed at the correspondence points): a barycentric
+    grid of (n + 1)(n + 2)/2 per triangle."""
+    grid = np.array([(i, j, n - i - j) for i in range(n + 1) for j in range(n + 1 - i)], np.float64) / n
+    return np.einsum("gk,tkc->tgc", grid, points[tris]).reshape(-1, 3)
+
+
+def _falloff(vertices: np.ndarray, points: np.ndarray, tris: np.ndarray, width: float,
+             settings: TransferSettings) -> np.ndarray:  # fmt: skip
+    """1 on the face, 0 away from it: by each vertex's distance to our face's surface laid over the
+    character (its triangles through the correspondence points, so the weight is smooth between the
+    points, and the inside of the mouth, the teeth and the back of the head, away from that surface,
+    stay still)."""
     from scipy.spatial import cKDTree
 
-    d = cKDTree(points).query(vertices)[0] / width
-    t = np.clip((d - settings.inner) / (settings.outer - settings.inner), 0, 1)
-    return 1 - t * t * (3 - 2 * t)  # smoothstep from 1 to 0
+    d = cKDTree(_surface_samples(points, tris)).query(vertices)[0] / width
+    return _smooth_step_down(d, settings.inner, settings.outer)
 
 
 def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, basis: np.ndarray, face: FaceModel,
@@ -61,18 +113,24 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     s, rot, _, rms = similarity_fit(p, face.mean.astype(np.float64))
     moved = np.einsum("kpd,dc->kpc", np.asarray(basis, np.float64), rot) / s  # our pixels -> character units
     width = float(np.ptp(p[:, 0]))
-    weight = _falloff(v, p, width, settings)
+    up, low = _lip_distances(v, tris, points)
+    lips = _smooth_step_down(np.minimum(up, low) / width, settings.lips_inner, settings.lips_outer)
+    weight = np.maximum(_falloff(v, p, face.triangles.astype(np.int64), width, settings), lips)
     near = np.flatnonzero(weight > 0)
-    below = _mouth_side(v[near], p)
-    out = np.zeros((len(basis), len(v), 3))
+    lower = _lower_share(v[near], up[near], low[near], p)
     values = moved.transpose(1, 0, 2).reshape(len(p), -1)  # (468, K * 3)
-    for side, other_lip in ((False, LOWER_LIP), (True, UPPER_LIP)):
-        keep = np.setdiff1d(np.arange(len(p)), [i for i in other_lip if i not in (61, 291, 78, 308)])
+    # each lip's interpolant leaves out the other side's points around the mouth (within a mouth width
+    # of its centre); farther out both see every point, so they agree where they are blended
+    mouth = np.linalg.norm(p[291] - p[61])
+    around = np.linalg.norm(p - 0.5 * (p[13] + p[14]), axis=1) < mouth
+    points_below = _mouth_side(p, p)
+    out = np.zeros((len(basis), len(v), 3))
+    for share, own in ((1 - lower, ~points_below), (lower, points_below)):
+        keep = np.flatnonzero(own | ~around | np.isin(np.arange(len(p)), MOUTH_CORNERS))
         rbf = RBFInterpolator(
             p[keep], values[keep], kernel="thin_plate_spline", smoothing=settings.smoothing * width**2
         )
-        idx = near[below == side]
-        if len(idx):
-            out[:, idx] = rbf(v[idx]).reshape(len(idx), len(basis), 3).transpose(1, 0, 2)
+        idx = np.flatnonzero(share > 0)
+        out[:, near[idx]] += (share[idx, None] * rbf(v[near[idx]])).reshape(len(idx), len(basis), 3).transpose(1, 0, 2)
     out *= weight[None, :, None]
     return Transfer(out.astype(np.float32), 1.0 / s, width, rms)
