@@ -89,6 +89,18 @@ def _surface_samples(points: np.ndarray, tris: np.ndarray, n: int = 4) -> np.nda
     return np.einsum("gk,tkc->tgc", grid, points[tris]).reshape(-1, 3)
 
 
+def _trusted_triangles(p: np.ndarray, face: FaceModel, s: float, rot: np.ndarray) -> np.ndarray:
+    """Our face's triangles without those at points that fit our mean face badly (more than three
+    times the typical residual: a face-outline ray that grazed the cheek and stopped on an ear), so
+    the face region does not reach where such a point landed."""
+    mean = face.mean.astype(np.float64)
+    fitted = s * (p - p.mean(0)) @ rot.T
+    resid = np.linalg.norm(fitted - (mean - mean.mean(0)), axis=1)
+    bad = resid > 3 * np.median(resid)
+    tris = face.triangles.astype(np.int64)
+    return tris[~bad[tris].any(1)]
+
+
 def _falloff(vertices: np.ndarray, points: np.ndarray, tris: np.ndarray, width: float,
              settings: TransferSettings) -> np.ndarray:  # fmt: skip
     """1 on the face, 0 away from it: by each vertex's distance to our face's surface laid over the
@@ -115,7 +127,7 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     width = float(np.ptp(p[:, 0]))
     up, low = _lip_distances(v, tris, points)
     lips = _smooth_step_down(np.minimum(up, low) / width, settings.lips_inner, settings.lips_outer)
-    weight = np.maximum(_falloff(v, p, face.triangles.astype(np.int64), width, settings), lips)
+    weight = np.maximum(_falloff(v, p, _trusted_triangles(p, face, s, rot), width, settings), lips)
     near = np.flatnonzero(weight > 0)
     lower = _lower_share(v[near], up[near], low[near], p)
     values = moved.transpose(1, 0, 2).reshape(len(p), -1)  # (468, K * 3)
