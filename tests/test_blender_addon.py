@@ -244,3 +244,20 @@ def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
     assert "no shape key is mapped" in r["cube_apply"] and r["cube_actions_added"] == 0
     assert r["duplicates_mapped"] == {"mouthSmileLeft": "mouthSmile_L"}  # jawOpen/JawOpen: ambiguous, left out
     assert r["face_with_arkit_keys"] == 1 + 64 + 52  # our face, optionally with ARKit keys for .glb/FBX
+
+
+def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
+    """The add-on's Any Character jobs: a bad mesh is the toolkit's one line; Esc stops a running job
+    before anything is written."""
+    from styletalk.formats.gltf import write_glb
+
+    cube = tmp_path / "cube.glb"
+    v = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32)
+    write_glb(cube, v, np.array([[0, 1, 2], [0, 2, 3]]), {})
+    job = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o.glb")))
+    status = job.wait()
+    assert "no face found" in status and not (tmp_path / "o.glb").exists()
+    running = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o2.glb")))
+    running.cancel()
+    assert running.poll() is not None and not (tmp_path / "o2.glb").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.glb"]
