@@ -10,6 +10,7 @@ Usage: .venv/bin/python benchmarks/phoneme_agreement.py [--long]
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import sys
@@ -22,6 +23,7 @@ import numpy as np
 
 from styletalk_core.formats.labels import SIL
 from styletalk_core.formats.layout import FPS
+from styletalk_core.speech import phonemes as P
 from styletalk_core.speech.audio import load_audio
 from styletalk_core.speech.phonemes import phonemes_from_audio
 from styletalk_core.speech.segments import SAMPLE_RATE
@@ -53,6 +55,28 @@ def misses(pred: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
     return float((missed & silence).mean()), float((missed & ~silence).mean())
 
 
+@contextlib.contextmanager
+def fresh_decoders():
+    """The old path: a new pocketsphinx decoder for every lookup, recognition and alignment."""
+    cached = P._recogniser, P._aligner
+    P._recogniser, P._aligner = P._recogniser.__wrapped__, P._aligner.__wrapped__
+    try:
+        yield
+    finally:
+        P._recogniser, P._aligner = cached
+
+
+def timed(wav: Path, text: str | None, seconds: float, old: bool) -> tuple[np.ndarray, float]:
+    """Labels and x real time, from a cold start of the path (the new path's decoders are built
+    inside the run, as they are for a user's one file)."""
+    P._recogniser.cache_clear()
+    P._aligner.cache_clear()
+    with fresh_decoders() if old else contextlib.nullcontext():
+        t0 = time.perf_counter()
+        pred = phonemes_from_audio(wav, text)
+        return pred, (time.perf_counter() - t0) / seconds
+
+
 def main() -> None:
     rows = []
     for wav in sorted((SRC / "wav").glob("*.wav")):
@@ -65,19 +89,30 @@ def main() -> None:
         if (TRANSCRIPTS / f"{wav.stem}.txt").exists():
             modes.append(("transcript", (TRANSCRIPTS / f"{wav.stem}.txt").read_text()))
         for mode, text in modes:
-            t0 = time.perf_counter()
-            pred = phonemes_from_audio(wav, text)
-            rt = (time.perf_counter() - t0) / seconds
-            rows.append((wav.stem, mode, *agreement(pred, ref), rt, len(pred) - len(ref), *misses(pred, ref)))
-    print(f"{'clip':<16}{'mode':<12}{'exact':>8}{'+-1':>8}{'x RT':>8}{'len diff':>10}{'miss sil':>10}{'miss ph':>9}")
+            old, rt_old = timed(wav, text, seconds, old=True)
+            pred, rt = timed(wav, text, seconds, old=False)
+            row = (wav.stem, mode, *agreement(pred, ref), rt, len(pred) - len(ref), *misses(pred, ref), rt_old)
+            rows.append(row + (bool((old == pred).all()),))
+    print(f"{'clip':<16}{'mode':<12}{'exact':>8}{'+-1':>8}{'x RT':>8}{'len diff':>10}{'miss sil':>10}{'miss ph':>9}"
+          f"{'old x RT':>10}{'speed-up':>10}{'same':>6}")  # fmt: skip
     for r in rows:
-        print(f"{r[0]:<16}{r[1]:<12}{r[2]:>8.3f}{r[3]:>8.3f}{r[4]:>8.3f}{r[5]:>10d}{r[6]:>10.3f}{r[7]:>9.3f}")
+        print(f"{r[0]:<16}{r[1]:<12}{r[2]:>8.3f}{r[3]:>8.3f}{r[4]:>8.3f}{r[5]:>10d}{r[6]:>10.3f}{r[7]:>9.3f}"
+              f"{r[8]:>10.3f}{r[8] / r[4]:>9.2f}x{'yes' if r[9] else 'NO':>6}")  # fmt: skip
+    for mode in ("asr", "transcript"):
+        sel = [r for r in rows if r[1] == mode]
+        if sel:
+            old, new = np.mean([r[8] for r in sel]), np.mean([r[4] for r in sel])
+            same = sum(r[9] for r in sel)
+            print(
+                f"{mode}: old path (a new decoder per call) {old:.3f} x RT, new path (one decoder per process, "
+                f"front end reset per utterance) {new:.3f} x RT: {old / new:.2f}x; same labels on {same} of {len(sel)}"
+            )
     print("goals (+-1): asr >= 0.80, transcript >= 0.90; x RT: asr <= 0.5, transcript <= 0.1")
     for label, keep in (("all clips", lambda r: True), ("same length", lambda r: r[5] == 0)):
         for mode in ("asr", "transcript"):
             sel = [r for r in rows if r[1] == mode and keep(r)]
             if sel:
-                m = np.mean([r[2:] for r in sel], axis=0)
+                m = np.mean([r[2:8] for r in sel], axis=0)
                 print(f"mean {mode:<11}{m[0]:>8.3f}{m[1]:>8.3f}{m[2]:>8.3f}{'':>10}{m[4]:>10.3f}{m[5]:>9.3f}"
                       f"   {label} ({len(sel)})")  # fmt: skip
     print("same length: clips whose official labels are exactly floor(duration x 30) long (for the others")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .formats.errors import StyleTalkError
 from .settings import PRECISIONS, DemoSettings, GenerateSettings, PreviewSettings, RenderSettings
+from .threads import set_cpu_threads
 from .training.config import TrainConfig
 
 
@@ -526,6 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_outputs(sub, common)
     _add_retarget(sub, common)
     _add_training(sub, common)
+    for command in sub.choices.values():  # every command: one CPU budget for torch and process pools
+        command.add_argument("--threads", type=int, help="CPU threads to use (default: OMP_NUM_THREADS, else all CPUs)")
     return parser
 
 
@@ -539,6 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(format=f"styletalk {args.command}: warning: %(message)s", level=logging.WARNING)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
+        set_cpu_threads(getattr(args, "threads", None))
         args.func(args)
     except StyleTalkError as exc:
         print(f"styletalk {args.command}: error: {exc}", file=sys.stderr)

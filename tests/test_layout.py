@@ -12,7 +12,7 @@ PACKAGE = REPO / "styletalk_core"
 ALLOWED = {
     "formats": set(),
     "model": {"formats"},
-    "speech": {"formats", "extras"},
+    "speech": {"formats", "extras", "threads"},  # threads: the CPU budget for its worker processes
     "face": {"formats", "extras", "resources"},
     "style": {"formats", "face", "extras"},
     "retarget": {"formats", "face", "extras", "resources"},

@@ -181,3 +181,40 @@ def test_generate_from_audio(clip, tmp_path):
     )
     data = np.load(out)
     assert data["exp"].shape[0] == data["phonemes"].shape[0] and json.loads(str(data["meta"]))["audio"].endswith("wav")
+
+
+def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(monkeypatch):
+    """The speed-ups change no label: one decoder per process (front end reset per utterance) and
+    segments labelled by two worker processes give what a new decoder per call gives."""
+    from styletalk_core.resources import EXAMPLES
+    from styletalk_core.speech import phonemes as P
+    from styletalk_core.speech.audio import load_audio
+
+    pcm = load_audio(EXAMPLES / "hello.wav")
+    second = 16000
+    segments = [(i * second, pcm[i * 2 * second : (i * 2 + 1) * second + second // 2].tobytes()) for i in range(3)]
+    with monkeypatch.context() as m:
+        m.setattr(P, "_recogniser", P._recogniser.__wrapped__)
+        m.setattr(P, "_aligner", P._aligner.__wrapped__)
+        fresh = [P._recognise_and_align(seg) for _, seg in segments]
+    assert any(fresh)
+    monkeypatch.setattr(P, "cpu_threads", lambda: 1)
+    assert [phones for _, _, phones in P._label_segments(segments)] == fresh
+    monkeypatch.setattr(P, "cpu_threads", lambda: 2)
+    assert [phones for _, _, phones in P._label_segments(segments)] == fresh
+
+
+def test_thread_budget_follows_threads_option_and_environment(monkeypatch):
+    import torch
+
+    from styletalk_core.threads import available_cpus, cpu_threads, set_cpu_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert cpu_threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "junk")
+    assert cpu_threads() == available_cpus()
+    before = torch.get_num_threads()
+    try:
+        assert set_cpu_threads(1) == 1 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

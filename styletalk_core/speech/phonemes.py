@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ from ..extras import optional
 from ..formats.errors import InputError
 from ..formats.labels import PHONEME_IDS, SIL
 from ..formats.layout import FPS
+from ..threads import cpu_threads
 from .audio import SAMPLE_RATE, load_audio
 from .segments import MAX_SEGMENT, merge_segments, speech_segments, split_transcript
 
@@ -30,6 +34,34 @@ log = logging.getLogger("styletalk.phonemes")
 def _decoder(**kwargs):
     Decoder = optional("pocketsphinx", "audio").Decoder
     return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **kwargs)
+
+
+# wide beams: the default ones lose the forced path on unusual voices (e.g. synthetic speech)
+ALIGN_BEAMS = {"bestpath": False, "beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}
+
+
+@functools.lru_cache(maxsize=1)
+def _recogniser():
+    """One recognition decoder per process (building one loads the models: ~0.45 s); also the
+    dictionary the words are looked up in."""
+    return _decoder()
+
+
+@functools.lru_cache(maxsize=1)
+def _aligner(extra: tuple[tuple[str, str], ...]):
+    """One alignment decoder per process and set of added pronunciations."""
+    dec = _decoder(**ALIGN_BEAMS)
+    for i, (word, phones) in enumerate(extra):
+        dec.add_word(word, phones, update=i == len(extra) - 1)
+    return dec
+
+
+def _utterance(dec, pcm: bytes) -> None:
+    """One utterance (the caller resets the front end first with reinit_feat: its noise estimate and
+    cepstral mean carry over otherwise, and a reused decoder then labels differently)."""
+    dec.start_utt()
+    dec.process_raw(pcm, full_utt=True)
+    dec.end_utt()
 
 
 def read_transcript(path: Path) -> str:
@@ -63,7 +95,7 @@ def compound_pronunciation(word: str, lookup: Callable[[str], str | None]) -> st
 def _pronounce(words: list[str], source: str) -> tuple[list[str], dict[str, str]]:
     """The words that can be aligned, and pronunciations to add for the ones the dictionary lacks
     (compound fallback); the rest are skipped with a warning."""
-    dec = _decoder()
+    dec = _recogniser()
     extra = {}
     for w in sorted(set(words)):
         if dec.lookup_word(w) is None:
@@ -80,10 +112,9 @@ def _pronounce(words: list[str], source: str) -> tuple[list[str], dict[str, str]
 
 
 def _recognise(pcm: bytes) -> list[str]:
-    dec = _decoder()
-    dec.start_utt()
-    dec.process_raw(pcm, full_utt=True)
-    dec.end_utt()
+    dec = _recogniser()
+    dec.reinit_feat()
+    _utterance(dec, pcm)
     hyp = dec.hyp()
     return normalise_transcript(hyp.hypstr) if hyp is not None else []
 
@@ -93,22 +124,43 @@ def _align(pcm: bytes, words: list[str], extra: dict[str, str] | None = None) ->
     of words the dictionary lacks."""
     if not words:
         return []
-    # wide beams: the default ones lose the forced path on unusual voices (e.g. synthetic speech)
-    dec = _decoder(bestpath=False, beam=1e-80, wbeam=1e-60, pbeam=1e-80)
-    for i, (word, phones) in enumerate((extra or {}).items()):
-        dec.add_word(word, phones, update=i == len(extra) - 1)
+    dec = _aligner(tuple(sorted((extra or {}).items())))
+    dec.reinit_feat()  # before the first pass only: a new decoder's second pass starts from the first's
     dec.set_align_text(" ".join(words))
     try:
         for first_pass in (True, False):  # first pass: word alignment; second: phones and states
-            dec.start_utt()
-            dec.process_raw(pcm, full_utt=True)
-            dec.end_utt()
+            _utterance(dec, pcm)
             if first_pass:
                 dec.set_alignment()
     except RuntimeError:
         return []
     alignment = dec.get_alignment()
     return [(ph.name, ph.start, ph.duration) for word in alignment for ph in word] if alignment else []
+
+
+def _recognise_and_align(pcm: bytes) -> list[tuple[str, int, int]]:
+    return _align(pcm, _recognise(pcm))
+
+
+POOL_MIN_SEGMENTS = 3  # fewer: starting the worker processes (~1 s) costs more than it saves
+
+
+def _label_segments(segments: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, list[tuple[str, int, int]]]]:
+    """(start, segment, phones) in order. Segments are independent (each decoded from a reset front
+    end), so with two or more CPUs in the thread budget they are labelled by that many worker
+    processes (pocketsphinx holds the GIL), giving the same labels as one process."""
+    workers = min(cpu_threads(), len(segments))
+    if workers < 2 or len(segments) < POOL_MIN_SEGMENTS:
+        for start, seg in segments:
+            yield start, seg, _recognise_and_align(seg)
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        results = pool.map(_recognise_and_align, [seg for _, seg in segments])
+        for (start, seg), phones in zip(segments, results, strict=True):
+            yield start, seg, phones
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or an error: stop the workers' queue
 
 
 def _paint(timeline: np.ndarray, phones: list[tuple[str, int, int]], offset: int) -> None:
@@ -198,8 +250,8 @@ def phonemes_from_audio(
     elif words:
         _label_long_with_transcript(timeline, pcm, words, extra, path, on_label)
     if not words:
-        for start, seg in speech_segments(pcm):
-            _paint(timeline, _align(seg, _recognise(seg)), start * CENTI // SAMPLE_RATE)
+        for start, seg, phones in _label_segments(list(speech_segments(pcm))):
+            _paint(timeline, phones, start * CENTI // SAMPLE_RATE)
             on_label(min(start + len(seg) // 2, len(pcm)), len(pcm))
     on_label(len(pcm), len(pcm))
     return frames_from_timeline(timeline, n_frames)
