@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from queue import Full, Queue
 
 import numpy as np
 import torch
@@ -18,6 +16,7 @@ from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.fileio import atomic_path, check_output_path, require_file, require_suffix
 from styletalk_core.formats.layout import FPS
 from styletalk_core.speech.audio import check_audio
+from styletalk_core.threads import prefetch
 
 from .model import FaceGenerator
 
@@ -109,48 +108,6 @@ def render_frames(
         yield to_uint8(fake.float()).cpu().numpy()
 
 
-def _prefetch(batches: Iterable[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
-    """Run the renderer in a worker thread so encoding overlaps with compute. When the consumer stops
-    early (an error, Ctrl-C, SIGTERM) the worker is told to stop and joined, so no thread is still
-    computing while the interpreter shuts down."""
-    queue: Queue = Queue(maxsize=depth)
-    done, stop = object(), threading.Event()
-    error: list[BaseException] = []
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.1)
-                return True
-            except Full:
-                continue
-        return False
-
-    def work() -> None:
-        source = iter(batches)
-        try:
-            for b in source:
-                if not put(b):
-                    return
-        except BaseException as exc:  # re-raised in the consumer
-            error.append(exc)
-        finally:
-            # a generator is closed in the thread that ran it (an OpenGL context is bound to its thread)
-            getattr(source, "close", lambda: None)()
-            put(done)
-
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    try:
-        while (item := queue.get()) is not done:
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-    if error:
-        raise error[0]
-
-
 def write_video(
     batches: Iterable[np.ndarray],
     out: str | os.PathLike,
@@ -184,7 +141,7 @@ def write_video(
                 src = audio_in.streams.audio[0]
                 astream = container.add_stream("aac", rate=src.rate or 16000)
                 astream.layout = "mono" if (src.channels or 1) == 1 else "stereo"
-            for frames in _prefetch(batches):
+            for frames in prefetch(batches):
                 if written == 0:  # the frame size is known once the first batch arrives
                     vstream.height, vstream.width = frames.shape[1:3]
                 for frame in frames:

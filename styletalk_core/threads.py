@@ -1,13 +1,20 @@
-"""How many CPU threads the toolkit's work may use: `--threads`, else OMP_NUM_THREADS, else the
+"""Threads: how many CPU threads the toolkit's work may use: `--threads`, else OMP_NUM_THREADS, else the
 CPUs this process may run on. One number for torch's intra-op pool and for process pools (the
-phoneme labeller's segments), so nothing oversubscribes a 2-core machine."""
+phoneme labeller's segments), so nothing oversubscribes a 2-core machine; and `prefetch`, a
+producer on a worker thread."""
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Iterable, Iterator
+from queue import Full, Queue
+from typing import TypeVar
 
 from .formats.errors import InputError
+
+T = TypeVar("T")
 
 
 def available_cpus() -> int:
@@ -36,3 +43,46 @@ def set_cpu_threads(n: int | None) -> int:
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
     return threads
+
+
+def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Produce `items` in a worker thread, `depth` ahead, so producing overlaps with consuming (the
+    renderer with the encoder, the video decoder with face tracking). When the consumer stops early
+    (an error, Ctrl-C, SIGTERM) the worker is told to stop and joined, so no thread is still working
+    while the interpreter shuts down."""
+    queue: Queue = Queue(maxsize=depth)
+    done, stop = object(), threading.Event()
+    error: list[BaseException] = []
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def work() -> None:
+        source = iter(items)
+        try:
+            for b in source:
+                if not put(b):
+                    return
+        except BaseException as exc:  # re-raised in the consumer
+            error.append(exc)
+        finally:
+            # a generator is closed in the thread that ran it (an OpenGL context is bound to its thread)
+            getattr(source, "close", lambda: None)()
+            put(done)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    try:
+        while (item := queue.get()) is not done:
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+    if error:
+        raise error[0]

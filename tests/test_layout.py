@@ -13,8 +13,8 @@ ALLOWED = {
     "formats": set(),
     "model": {"formats"},
     "speech": {"formats", "extras", "threads"},  # threads: the CPU budget for its worker processes
-    "face": {"formats", "extras", "resources"},
-    "style": {"formats", "face", "extras"},
+    "face": {"formats", "extras", "resources", "threads"},
+    "style": {"formats", "face", "extras", "threads"},
     "retarget": {"formats", "face", "extras", "resources"},
     "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
 }

@@ -12,6 +12,7 @@ import numpy as np
 from ..extras import optional
 from ..formats.errors import InputError
 from ..formats.fileio import require_file
+from ..threads import prefetch
 
 NUM_LANDMARKS = 468
 # Rigid-ish points for alignment: forehead, temples, nose bridge and tip, outer eye corners.
@@ -71,7 +72,7 @@ def track_landmarks(
 
     out, size = [], (0, 0)
     with native_logs_silenced(), FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=refine) as mesh:
-        for i, frame in enumerate(read_video_frames(path)):
+        for i, frame in enumerate(prefetch(read_video_frames(path), depth=8)):  # decoding overlaps tracking
             h, w = frame.shape[:2]
             size = (w, h)
             result = mesh.process(frame)
