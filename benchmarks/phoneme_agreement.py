@@ -106,7 +106,8 @@ def main() -> None:
             same = sum(r[9] for r in sel)
             print(
                 f"{mode}: old path (a new decoder per call, one process) {old:.3f} x RT, new path (one decoder "
-                f"per process, front end reset per utterance, segments on worker processes) {new:.3f} x RT: {old / new:.2f}x; same labels on {same} of {len(sel)}"
+                f"per process, front end reset per utterance, segments on worker processes) {new:.3f} x RT: "
+                f"{old / new:.2f}x; same labels on {same} of {len(sel)}"
             )
     print("goals (+-1): asr >= 0.80, transcript >= 0.90; x RT: asr <= 0.5, transcript <= 0.1")
     for label, keep in (("all clips", lambda r: True), ("same length", lambda r: r[5] == 0)):
