@@ -1,18 +1,50 @@
-"""Preview speed on CPU (Mesa llvmpipe via EGL): mesh frames/s at 512x512, alone and with the H.264 encode.
+"""Preview speed on CPU (Mesa llvmpipe via EGL): mesh frames/s at 512x512, the old path (a new trimesh,
+pyrender mesh, scene node and GL buffers every frame) and the new one (one vertex buffer rewritten in
+place) side by side, with and without the H.264 encode, and whether their frames are identical.
 
 Usage: .venv/bin/python benchmarks/preview_speed.py [--frames 300] [--size 512]   (goal >= 20 fps)
 """
 
 import argparse
+import contextlib
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from renderer import preview
 from renderer.preview import preview_frames
 from renderer.video import write_video
 from styletalk_core.formats.curves import Curves
+
+
+def _old_show(self, vertices):
+    tm = self._trimesh.Trimesh(vertices, self._tris, process=False)
+    if self._node is not None:
+        self._scene.remove_node(self._node)
+    self._node = self._scene.add(self._pyrender.Mesh.from_trimesh(tm, material=self._material, smooth=True))
+
+
+@contextlib.contextmanager
+def old_path():
+    ours = preview._MeshBuffer.show
+    preview._MeshBuffer.show = _old_show
+    try:
+        yield
+    finally:
+        preview._MeshBuffer.show = ours
+
+
+def timed(curves: Curves, size: int, encode: bool) -> tuple[float, np.ndarray | None]:
+    t0 = time.perf_counter()
+    if encode:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_video(preview_frames(curves, size), Path(tmp) / "p.mp4")
+        return time.perf_counter() - t0, None
+    frames = np.concatenate(list(preview_frames(curves, size)))
+    return time.perf_counter() - t0, frames
+
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--frames", type=int, default=300)
@@ -21,16 +53,20 @@ args = ap.parse_args()
 t = np.arange(args.frames)
 exp = np.zeros((args.frames, 64), np.float32)
 exp[:, 0] = -2 * np.abs(np.sin(t / 5))
+exp[:, 7] = np.cos(t / 7)
 curves = Curves(exp=exp)
-t0 = time.perf_counter()
-for _ in preview_frames(curves, args.size):
-    pass
-render_only = time.perf_counter() - t0
-with tempfile.TemporaryDirectory() as tmp:
-    t0 = time.perf_counter()
-    write_video(preview_frames(curves, args.size), Path(tmp) / "p.mp4")
-    with_encode = time.perf_counter() - t0
-print(f"{'path':<28}{'seconds':>9}{'frames/s':>10}")
-print(f"{'mesh render only':<28}{render_only:>9.2f}{args.frames / render_only:>10.1f}")
-print(f"{'render + H.264 encode':<28}{with_encode:>9.2f}{args.frames / with_encode:>10.1f}")
+rows, frames = [], {}
+for name, ctx in (("old", old_path), ("new", contextlib.nullcontext)):
+    with ctx():
+        t_render, frames[name] = timed(curves, args.size, encode=False)
+        t_encode, _ = timed(curves, args.size, encode=True)
+    rows.append((name, t_render, t_encode))
+print(f"{'path':<8}{'render s':>10}{'frames/s':>10}{'+ encode s':>12}{'frames/s':>10}")
+for name, tr, te in rows:
+    print(f"{name:<8}{tr:>10.2f}{args.frames / tr:>10.1f}{te:>12.2f}{args.frames / te:>10.1f}")
+diff = int(np.abs(frames["old"].astype(np.int16) - frames["new"].astype(np.int16)).max())
+print(
+    f"new / old: render {rows[0][1] / rows[1][1]:.2f}x, with encode {rows[0][2] / rows[1][2]:.2f}x; "
+    f"max pixel difference between the paths: {diff}"
+)
 print(f"goal: >= 20 frames/s at 512x512 ({args.size}x{args.size} measured)")

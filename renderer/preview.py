@@ -30,6 +30,43 @@ def _to_gl(vertices: np.ndarray) -> np.ndarray:
     return v
 
 
+class _MeshBuffer:
+    """One mesh node whose vertex buffer is rewritten in place each frame (positions and smooth
+    normals, as trimesh computes them), instead of a new trimesh, pyrender mesh, scene node and GL
+    buffers per frame. The data and its layout are pyrender's own, so frames are identical."""
+
+    def __init__(self, pyrender, trimesh, scene, material, triangles: np.ndarray):
+        self._trimesh, self._tris = trimesh, triangles
+        self._primitive, self._node = None, None
+        self._scene, self._pyrender, self._material = scene, pyrender, material
+
+    def _normals(self, vertices: np.ndarray) -> np.ndarray:
+        corners = vertices[self._tris]
+        normals, valid = self._trimesh.triangles.normals(corners)
+        face_normals = np.zeros((len(corners), 3))
+        face_normals[valid] = normals  # degenerate triangles: zero, as trimesh.Trimesh has them
+        return self._trimesh.geometry.weighted_vertex_normals(
+            vertex_count=len(vertices), faces=self._tris, face_normals=face_normals,
+            face_angles=self._trimesh.triangles.angles(corners))  # fmt: skip
+
+    def show(self, vertices: np.ndarray) -> None:
+        """Put `vertices` on screen: the first frame builds the node, later ones rewrite its buffer
+        (the GL context is current: it is the thread's, left current by the previous render)."""
+        if self._primitive is None or not self._primitive._in_context():
+            tm = self._trimesh.Trimesh(vertices, self._tris, process=False)
+            mesh = self._pyrender.Mesh.from_trimesh(tm, material=self._material, smooth=True)
+            self._primitive, self._node = mesh.primitives[0], self._scene.add(mesh)
+            return
+        from OpenGL import GL
+
+        p = self._primitive
+        p.positions, p.normals = vertices.astype(np.float32), self._normals(vertices).astype(np.float32)
+        extra = [a for a in (p.tangents, p.texcoord_0, p.texcoord_1, p.color_0) if a is not None]
+        data = np.ascontiguousarray(np.hstack([p.positions, p.normals, *extra]).astype(np.float32).ravel())
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, p._buffers[0])
+        GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
+
+
 def preview_frames(
     curves: Curves, size: int = PreviewSettings.size, batch: int = 16, model: FaceModel | None = None
 ) -> Iterator[np.ndarray]:
@@ -46,14 +83,11 @@ def preview_frames(
     scene.add(pyrender.DirectionalLight(intensity=3.0), pose=key)
     material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[0.85, 0.72, 0.65, 1.0], roughnessFactor=0.7)
     renderer = pyrender.OffscreenRenderer(size, size)
-    node = None
+    mesh = _MeshBuffer(pyrender, trimesh, scene, material, np.asarray(model.triangles))
     try:
         out = []
         for verts in model.vertices(curves.exp):
-            tm = trimesh.Trimesh(_to_gl(verts), model.triangles, process=False)
-            if node is not None:
-                scene.remove_node(node)
-            node = scene.add(pyrender.Mesh.from_trimesh(tm, material=material, smooth=True))
+            mesh.show(_to_gl(verts))
             color, _ = renderer.render(scene)
             out.append(color)
             if len(out) == batch:
