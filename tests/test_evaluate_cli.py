@@ -38,6 +38,10 @@ def test_evaluate_prints_table(capsys):
     out = capsys.readouterr().out
     for row in ("model", "mean expression", "style-clip mean", "shuffled phonemes"):
         assert row in out
+    header = next(line for line in out.splitlines() if line.startswith("method")).split()
+    assert header[-3:] == ["lip", "r", "closure", "amplitude"][-3:] and "closure" in header
+    still = next(line for line in out.splitlines() if line.startswith("mean expression")).split()
+    assert float(still[-1]) == 0.0  # a mouth held still has no amplitude
 
 
 def test_train_cli_writes_a_checkpoint_that_resumes_and_evaluates(tmp_path, capsys):

@@ -14,6 +14,7 @@ from ..formats.labels import run_starts
 from ..model.checkpoint import LoadedGenerator
 from ..model.generate import generate_expression, reference_level, style_codes
 from .dataset import Clip, find_clips
+from .lipsync import lipsync_scores
 
 
 @dataclass
@@ -38,39 +39,43 @@ def shuffle_runs(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([runs[i] for i in rng.permutation(len(runs))])
 
 
+def _scores(pred: np.ndarray, clip: Clip, face: FaceModel) -> dict:
+    lm = landmark_distance(pred, clip.exp, face)
+    sync = lipsync_scores(pred, clip.exp, clip.phonemes, face)
+    kept = ("lip r", "closure", "amplitude", "real closure")
+    return {"M-LMD": lm.mouth, "F-LMD": lm.face, "motion": lm.motion} | {k: sync[k] for k in kept}
+
+
+def _mean(rows: list[dict]) -> dict:
+    """Per measure, the mean over the clips that have it (a clip without bilabials has no closure)."""
+    keys = rows[0].keys()
+    out = {k: float(np.mean(vals)) if (vals := [r[k] for r in rows if r[k] is not None]) else None for k in keys}
+    return out | {"clips": len(rows)}
+
+
 def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray, seed: int = 0) -> dict:
-    """Per method: mean over clips of LandmarkScores; each clip is generated with its own first
-    256 frames as the style reference. Baselines: the training mean expression; the mean of the
-    style reference frames held still (how much the model gets from the style clip's level alone);
-    the model with the phoneme runs shuffled (what it gets without lip-sync)."""
+    """Per method: the mean over clips of the landmark distances and the lip-sync measures
+    (`lipsync.lipsync_scores`); each clip is generated with its own first 256 frames as the style
+    reference. Baselines: the training mean expression; the mean of the style reference frames held
+    still (how much the model gets from the style clip's level alone); the model with the phoneme
+    runs shuffled (what it gets without lip-sync)."""
     model, face = generator.model, load_face_model()
     rng = np.random.default_rng(seed)
-    rows: dict[str, list[LandmarkScores]] = {
-        "model": [],
-        "mean expression": [],
-        "style-clip mean": [],
-        "shuffled phonemes": [],
-    }
+    rows: dict[str, list[dict]] = {"model": [], "mean expression": [], "style-clip mean": [], "shuffled phonemes": []}
     for clip in clips:
         if clip.phonemes is None:
             continue
         code = style_codes(model, [clip.exp])
-        rows["model"].append(landmark_distance(generate_expression(model, clip.phonemes, code), clip.exp, face))
-        rows["mean expression"].append(landmark_distance(np.repeat(mean_exp[None], len(clip.exp), 0), clip.exp, face))
         level = reference_level(clip.exp, model.config.style_max_len)
-        rows["style-clip mean"].append(landmark_distance(np.repeat(level[None], len(clip.exp), 0), clip.exp, face))
-        shuffled = generate_expression(model, shuffle_runs(clip.phonemes, rng), code)
-        rows["shuffled phonemes"].append(landmark_distance(shuffled, clip.exp, face))
-    return {
-        k: {
-            "M-LMD": float(np.mean([s.mouth for s in v])),
-            "F-LMD": float(np.mean([s.face for s in v])),
-            "motion": float(np.mean([s.motion for s in v])),
-            "clips": len(v),
+        preds = {
+            "model": generate_expression(model, clip.phonemes, code),
+            "mean expression": np.repeat(mean_exp[None], len(clip.exp), 0),
+            "style-clip mean": np.repeat(level[None], len(clip.exp), 0),
+            "shuffled phonemes": generate_expression(model, shuffle_runs(clip.phonemes, rng), code),
         }
-        for k, v in rows.items()
-        if v
-    }
+        for name, pred in preds.items():
+            rows[name].append(_scores(pred, clip, face))
+    return {k: _mean(v) for k, v in rows.items() if v}
 
 
 def evaluate_speakers(
@@ -90,13 +95,22 @@ def evaluate_speakers(
     return evaluate(generator, clips, mean_exp)
 
 
+def _cell(value: float | None, fmt: str) -> str:
+    return format(value, fmt) if value is not None else "-"
+
+
 def format_table(table: dict, speakers: list[str]) -> list[str]:
     clips = next(iter(table.values()))["clips"]
     lines = [
         f"{clips} clips of {', '.join(speakers)}; landmark distance in px at 256x256 (embedded face model)",
-        f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}{'motion':>8}",
+        f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}{'motion':>8}{'lip r':>8}{'closure':>9}{'amplitude':>10}",
     ]
-    lines += [f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}" for name, row in table.items()]
-    lines.append("motion: lip movement (std over time) relative to the real clip's")
+    for name, row in table.items():
+        lines.append(f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}{row['lip r']:>8.3f}"
+                     f"{_cell(row['closure'], '.0%'):>9}{row['amplitude']:>10.2f}")  # fmt: skip
+    lines.append("motion: lip movement (std over time) relative to the real clip's; lip r: mouth opening vs the real")
+    real = _cell(table["model"]["real closure"], ".0%")
+    lines.append(f"one (best lag within 2 frames); closure: B/M/P runs where the lips close (real clips: {real});")
+    lines.append("amplitude: std of the mouth opening, generated / real")
     lines.append(f"model / mean-expression M-LMD: {table['model']['M-LMD'] / table['mean expression']['M-LMD']:.2f}")
     return lines
