@@ -60,6 +60,15 @@ class _CharacterJob:
     def request(self, context, obj, tmp: str, python: str) -> jobs.RetargetRequest:
         raise NotImplementedError
 
+    @staticmethod
+    def exported(context, obj, tmp: str, python: str, with_keys: bool, **options) -> tuple[jobs.RetargetRequest, list]:
+        """The character written to `tmp` (its shape keys too, with `with_keys`), the request that runs
+        the toolkit on it with the panel's axes, and the exported shape-key names."""
+        mesh = os.path.join(tmp, "character.glb")
+        names = rig.export_character(obj, mesh, with_keys=with_keys)
+        s = context.scene.styletalk_character
+        return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.glb"), s.front, s.up, **options), names
+
     def apply(self, context, obj, result: dict) -> str:
         raise NotImplementedError
 
@@ -147,10 +156,7 @@ class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):
         existing = set(scene.shape_key_names_of(obj)) & set(EXP_NAMES)
         if existing:
             raise StyleTalkError(f"{obj.name} already has our keys ({sorted(existing)[0]}, ...)")
-        mesh = os.path.join(tmp, "character.glb")
-        rig.export_character(obj, mesh, with_keys=False)
-        s = context.scene.styletalk_character
-        return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.glb"), s.front, s.up, arkit=s.arkit)
+        return self.exported(context, obj, tmp, python, False, arkit=context.scene.styletalk_character.arkit)[0]
 
     def apply(self, context, obj, result):
         rig.add_shape_keys(obj, result["targets"])
@@ -168,12 +174,10 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
     def request(self, context, obj, tmp, python):
         curves = bpy.path.abspath(context.scene.styletalk.curves_path)
         load_curves(curves)  # a bad curves file is reported before any work
-        mesh = os.path.join(tmp, "character.glb")
-        if not rig.export_character(obj, mesh, with_keys=True):
+        request, names = self.exported(context, obj, tmp, python, True, curves=curves, solve=True)
+        if not names:
             raise StyleTalkError(f"{obj.name} has no shape keys of its own to solve (Add StyleTalk Keys instead)")
-        s = context.scene.styletalk_character
-        return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.glb"), s.front, s.up, curves=curves,
-                                    solve=True)  # fmt: skip
+        return request
 
     def apply(self, context, obj, result):
         settings = context.scene.styletalk

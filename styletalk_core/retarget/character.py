@@ -121,14 +121,15 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
         basis, _ = character_basis(points, tris, view, deltas, face)
         out_targets, weights = targets, solve_onto(curves.exp, basis, face)
     else:
-        moved = transfer_basis(view, tris, points, face.basis, face)
-        out_targets = {n: d @ rot for n, d in zip(EXP_NAMES, moved.deltas, strict=True)}
-        weights = None if curves is None else curves.exp
+        # both bases in one transfer: the fall-off, the lip cut and the interpolants are the same for each key
+        names, basis = list(EXP_NAMES), face.basis
         if arkit:
-            arkit_moved = transfer_basis(view, tris, points, load_arkit_basis().basis, face)
-            out_targets |= {n: d @ rot for n, d in zip(ARKIT_NAMES, arkit_moved.deltas, strict=True)}
-            if curves is not None:
-                weights = np.concatenate([weights, arkit_weights(curves.exp, face)], axis=1)
+            names, basis = names + list(ARKIT_NAMES), np.concatenate([basis, load_arkit_basis().basis])
+        moved = transfer_basis(view, tris, points, basis, face)
+        out_targets = {n: d @ rot for n, d in zip(names, moved.deltas, strict=True)}
+        weights = None if curves is None else curves.exp
+        if arkit and curves is not None:
+            weights = np.concatenate([weights, arkit_weights(curves.exp, face)], axis=1)
     step(2, 3)
     fps = curves.fps if curves is not None else 30.0
     fit = {"found_by": "mask" if mask is not None else "detection", "fit_rms_px": round(rms, 2)}

@@ -14,9 +14,7 @@ from .correspondence import INNER_LOWER, INNER_UPPER, SurfacePoints, similarity_
 # MediaPipe face-mesh lip contours (outer + inner); the mouth corners belong to both lips
 UPPER_LIP = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LOWER_LIP = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
-
-
-MOUTH_CORNERS = (61, 291, 78, 308)  # belong to both lips
+MOUTH_CORNERS = (61, 291, 78, 308)  # outer and inner corners, in both lips
 
 
 @dataclass(frozen=True)
@@ -56,10 +54,9 @@ def _lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     edges = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
     length = np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1) + 1e-12
     graph = coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(len(vertices),) * 2).tocsr()
-    corners = {61, 291, 78, 308}
     dist = []
     for lip in (UPPER_LIP, LOWER_LIP):
-        seeds = np.unique(tris[points.triangles[[i for i in lip if i not in corners]]])
+        seeds = np.unique(tris[points.triangles[[i for i in lip if i not in MOUTH_CORNERS]]])
         dist.append(dijkstra(graph, directed=False, indices=seeds, min_only=True))
     return dist[0], dist[1]
 
