@@ -66,3 +66,13 @@ def phoneme_windows(ids: np.ndarray, win_size: int = WINDOW_RADIUS) -> np.ndarra
     ids = np.asarray(ids, dtype=np.int64)
     padded = np.concatenate([np.full(win_size, SIL), ids, np.full(win_size, SIL)])
     return np.lib.stride_tricks.sliding_window_view(padded, 2 * win_size + 1).copy()
+
+
+def shift_labels(ids: np.ndarray, frames: int) -> np.ndarray:
+    """The labels moved `frames` later (earlier when negative), the ends held."""
+    ids = np.asarray(ids)
+    if frames == 0:
+        return ids
+    if frames > 0:
+        return np.concatenate([np.full(frames, ids[0]), ids[:-frames]])
+    return np.concatenate([ids[-frames:], np.full(-frames, ids[-1])])

@@ -32,6 +32,10 @@ class StyleTalkConfig:
     # expression and the decoders predict the motion around it. A small-data option: few training
     # speakers are not enough to learn that the per-clip level (mostly identity) follows the clip.
     style_level: bool = False
+    # Not in the official model (False there): a linear phoneme-window map to the lower-face dims
+    # (fitted by ridge before training, `training/prior.py`) is added to the lower decoder's output,
+    # which learns what the map misses. Few thousand paired frames teach a transformer little timing.
+    phoneme_prior: bool = False
 
     @classmethod
     def official(cls) -> StyleTalkConfig:

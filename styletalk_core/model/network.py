@@ -266,6 +266,22 @@ class DisentangleDecoder(nn.Module):
         return out
 
 
+class PhonemePrior(nn.Module):
+    """Phoneme windows (B, T, W) -> lower-face motion (B, T, D): one weight vector per (window
+    position, phoneme), summed over the window, plus a bias (a linear map of one-hot windows)."""
+
+    def __init__(self, cfg: StyleTalkConfig):
+        super().__init__()
+        self.num_phonemes = cfg.num_phonemes
+        self.table = nn.Embedding(cfg.window * cfg.num_phonemes, len(cfg.lower_indices))
+        self.bias = nn.Parameter(torch.zeros(len(cfg.lower_indices)))
+        nn.init.zeros_(self.table.weight)
+
+    def forward(self, windows: torch.Tensor) -> torch.Tensor:
+        offsets = torch.arange(windows.shape[-1], device=windows.device) * self.num_phonemes
+        return self.table(windows + offsets).sum(-2) + self.bias
+
+
 class StyleTalk(nn.Module):
     def __init__(self, cfg: StyleTalkConfig | None = None):
         super().__init__()
@@ -273,6 +289,12 @@ class StyleTalk(nn.Module):
         self.content_encoder = ContentEncoder(self.config)
         self.style_encoder = StyleEncoder(self.config)
         self.decoder = DisentangleDecoder(self.config)
+        self.phoneme_prior = None
+        if self.config.phoneme_prior:  # the decoders start as "no change": the prior on the style's level
+            self.phoneme_prior = PhonemePrior(self.config)
+            for tail in (self.decoder.lower_tail_fc, self.decoder.upper_tail_fc):
+                nn.init.zeros_(tail[-1].weight)
+                nn.init.zeros_(tail[-1].bias)
 
     def encode_style(self, clip: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
         """(B, L, 64) style clips -> (B, style_code_dim) codes: the pooled encoder output, then (with
@@ -295,6 +317,9 @@ class StyleTalk(nn.Module):
         """windows (B, T, W) phoneme ids, style_code (B, style_code_dim) -> expression (B, T, 64)."""
         code, level = self.split_code(style_code)
         out = self.decoder(self.content_encoder(windows), code)
+        if self.phoneme_prior is not None:
+            lower = self.decoder.lower_indices
+            out = out.index_add(-1, lower, self.phoneme_prior(windows))
         return out if level is None else out + level[:, None, :]
 
     def forward(self, windows: torch.Tensor, clip: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -22,6 +22,11 @@ class TrainConfig:
     triplet_styles: int = 8
     triplet_per_style: int = 2
     level_shift: float = 0.5  # see dataset.SequenceSampler
+    # lip geometry through the embedded face model (px at 256^2): lip vertex positions and their
+    # frame-to-frame velocities; the velocity term keeps the lips from hedging half-open
+    lambda_lip: float = 1.0
+    lambda_lip_velocity: float = 4.0
+    lambda_closure: float = 1.0  # lips meet on B/M/P (losses.closure_loss)
     # the paper's adversarial terms; 0 switches a discriminator off
     lambda_sync: float = 1.0
     lambda_temporal: float = 1.0
@@ -56,6 +61,9 @@ class TrainConfig:
             "lambda_sync",
             "lambda_temporal",
             "lambda_style",
+            "lambda_lip",
+            "lambda_lip_velocity",
+            "lambda_closure",
             "pretrain_steps",
             "d_lr",
         ):
@@ -67,5 +75,8 @@ class TrainConfig:
 
 def small_config() -> StyleTalkConfig:
     """The bundled default model: the official architecture, narrower (fits ~20 MB, trains on CPU),
-    predicting the motion around the style clip's mean expression (`style_level`)."""
-    return StyleTalkConfig(d_model=128, nhead=8, dim_feedforward=512, dynamic_k=8, tail_hidden=128, style_level=True)
+    predicting the motion around the style clip's mean expression (`style_level`), its lower face a
+    refinement of the linear phoneme prior (`phoneme_prior`)."""
+    return StyleTalkConfig(
+        d_model=128, nhead=8, dim_feedforward=512, dynamic_k=8, tail_hidden=128, style_level=True, phoneme_prior=True
+    )

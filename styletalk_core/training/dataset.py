@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..formats.errors import InputError
-from ..formats.labels import load_phoneme_labels, phoneme_windows
+from ..formats.labels import PHONEME_IDS, load_phoneme_labels, phoneme_windows, run_starts, shift_labels
 from ..style.clip import load_expression
 
 
@@ -52,6 +52,26 @@ def split_by_speaker(clips: list[Clip], val_speakers: set[str]) -> tuple[list[Cl
     return [c for c in clips if c.speaker not in val_speakers], [c for c in clips if c.speaker in val_speakers]
 
 
+CLOSING_PHONEMES = ("B", "M", "P")
+CLOSED_PERCENTILE = 25  # a clip's closed mouth: this percentile of its opening (as lipsync.bilabial_closure)
+
+
+def closing_frames(ids: np.ndarray) -> np.ndarray:
+    """(T,) True on the middle frame of each run of a bilabial."""
+    ids = np.asarray(ids)
+    starts = np.append(run_starts(ids), len(ids))
+    out = np.zeros(len(ids), bool)
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        if ids[a] in [PHONEME_IDS[p] for p in CLOSING_PHONEMES]:
+            out[(a + b - 1) // 2] = True
+    return out
+
+
+def shift_clip_labels(clips: list[Clip], shifts: dict[str, int]) -> list[Clip]:
+    """The clips with their labels moved by `shifts[name]` frames (the prior fit's timing alignment)."""
+    return [replace(c, phonemes=shift_labels(c.phonemes, shifts[c.name])) if shifts.get(c.name) else c for c in clips]
+
+
 @dataclass
 class Batch:
     windows: np.ndarray  # (B, T, 2 * win_size + 1) phoneme windows
@@ -59,6 +79,8 @@ class Batch:
     style: np.ndarray  # (B, L, 64) style clip (same style as the target, another segment)
     style_mask: np.ndarray  # (B, L) True = padding
     style_ids: np.ndarray  # (B,) integer style label
+    closing: np.ndarray | None = None  # (B, T) True on the middle frame of each B/M/P run
+    closed: np.ndarray | None = None  # (B,) the target clip's closed-mouth level (opening units)
 
 
 class SequenceSampler:
@@ -76,6 +98,7 @@ class SequenceSampler:
         style_len: tuple[int, int] = (64, 256),
         win_size: int = 5,
         level_shift: float = 0.0,
+        opening: np.ndarray | None = None,
     ):
         self.clips = clips
         self.level_shift = level_shift
@@ -88,6 +111,11 @@ class SequenceSampler:
         self.seq_len, self.style_len, self.win_size = seq_len, style_len, win_size
         self.windows = [phoneme_windows(c.phonemes, win_size) for c in self.paired]
         self.paired_levels = [c.exp.mean(0) for c in self.paired]
+        # with `opening` ((64,), how each coefficient opens the mouth): bilabial frames and closed levels
+        self.opening = opening
+        if opening is not None:
+            self.closing = [closing_frames(c.phonemes) for c in self.paired]
+            self.closed = [float(np.percentile(c.exp @ opening, CLOSED_PERCENTILE)) for c in self.paired]
 
     def _segment(self, exp: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.style_len
@@ -100,7 +128,7 @@ class SequenceSampler:
         return seg, mask
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        windows, target, style, mask, ids = [], [], [], [], []
+        windows, target, style, mask, ids, closing, closed = [], [], [], [], [], [], []
         for _ in range(batch_size):
             k = int(rng.integers(len(self.paired)))
             clip = self.paired[k]
@@ -115,7 +143,13 @@ class SequenceSampler:
             style.append(seg)
             mask.append(m)
             ids.append(self.style_index[clip.style])
-        return Batch(np.stack(windows), np.stack(target), np.stack(style), np.stack(mask), np.array(ids))
+            if self.opening is not None:
+                closing.append(self.closing[k][t0 : t0 + self.seq_len])
+                closed.append(self.closed[k] + float(shift @ self.opening))
+        batch = Batch(np.stack(windows), np.stack(target), np.stack(style), np.stack(mask), np.array(ids))
+        if self.opening is not None:
+            batch.closing, batch.closed = np.stack(closing), np.array(closed, np.float32)
+        return batch
 
     def sample_styles(
         self, n_styles: int, per_style: int, rng: np.random.Generator

@@ -11,10 +11,14 @@ import numpy as np
 from ..face.face_model import LIP_VERTICES, FaceModel, load_face_model
 from ..formats.errors import InputError
 from ..formats.labels import run_starts
+from ..formats.layout import LOWER_INDICES
 from ..model.checkpoint import LoadedGenerator
 from ..model.generate import generate_expression, reference_level, style_codes
 from .dataset import Clip, find_clips
-from .lipsync import lipsync_scores
+from .lipsync import VISEMES, lipsync_scores
+from .prior import PhonemePrior, fit_prior
+
+BASELINE_RADIUS = 7  # the linear baseline sees +-7 frames of phonemes (the network: its own window)
 
 
 @dataclass
@@ -43,7 +47,9 @@ def _scores(pred: np.ndarray, clip: Clip, face: FaceModel) -> dict:
     lm = landmark_distance(pred, clip.exp, face)
     sync = lipsync_scores(pred, clip.exp, clip.phonemes, face)
     kept = ("lip r", "closure", "amplitude", "real closure")
-    return {"M-LMD": lm.mouth, "F-LMD": lm.face, "motion": lm.motion} | {k: sync[k] for k in kept}
+    visemes = {f"viseme {k}": sync["visemes"].get(k) for k in VISEMES}
+    real = {f"real viseme {k}": sync["real visemes"].get(k) for k in VISEMES}
+    return {"M-LMD": lm.mouth, "F-LMD": lm.face, "motion": lm.motion} | {k: sync[k] for k in kept} | visemes | real
 
 
 def _mean(rows: list[dict]) -> dict:
@@ -53,15 +59,30 @@ def _mean(rows: list[dict]) -> dict:
     return out | {"clips": len(rows)}
 
 
-def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray, seed: int = 0) -> dict:
+def phoneme_baseline(clips: list[Clip], face: FaceModel) -> PhonemePrior | None:
+    """The linear phoneme-window baseline fitted on `clips` (None without labelled clips)."""
+    labelled = [c for c in clips if c.phonemes is not None]
+    return fit_prior(labelled, face, BASELINE_RADIUS, LOWER_INDICES) if labelled else None
+
+
+def evaluate(
+    generator: LoadedGenerator,
+    clips: list[Clip],
+    mean_exp: np.ndarray,
+    seed: int = 0,
+    baseline: PhonemePrior | None = None,
+) -> dict:
     """Per method: the mean over clips of the landmark distances and the lip-sync measures
     (`lipsync.lipsync_scores`); each clip is generated with its own first 256 frames as the style
     reference. Baselines: the training mean expression; the mean of the style reference frames held
     still (how much the model gets from the style clip's level alone); the model with the phoneme
-    runs shuffled (what it gets without lip-sync)."""
+    runs shuffled (what it gets without lip-sync); with `baseline`, the linear phoneme-window ridge
+    on top of the style reference's mean (what the model has to beat)."""
     model, face = generator.model, load_face_model()
     rng = np.random.default_rng(seed)
     rows: dict[str, list[dict]] = {"model": [], "mean expression": [], "style-clip mean": [], "shuffled phonemes": []}
+    if baseline is not None:
+        rows["phoneme ridge"] = []
     for clip in clips:
         if clip.phonemes is None:
             continue
@@ -73,6 +94,9 @@ def evaluate(generator: LoadedGenerator, clips: list[Clip], mean_exp: np.ndarray
             "style-clip mean": np.repeat(level[None], len(clip.exp), 0),
             "shuffled phonemes": generate_expression(model, shuffle_runs(clip.phonemes, rng), code),
         }
+        if baseline is not None:
+            preds["phoneme ridge"] = preds["style-clip mean"].copy()
+            preds["phoneme ridge"][:, list(baseline.lower)] += baseline.predict(clip.phonemes)
         for name, pred in preds.items():
             rows[name].append(_scores(pred, clip, face))
     return {k: _mean(v) for k, v in rows.items() if v}
@@ -82,17 +106,20 @@ def evaluate_speakers(
     data: list[Path], speakers: list[str], checkpoint: Path | None = None, device: str | None = None
 ) -> dict:
     """`styletalk evaluate`: the labelled clips of `speakers` under `data`, against the checkpoint's
-    training mean expression (or, for a checkpoint without one, the evaluated clips' mean)."""
+    training mean expression (or, for a checkpoint without one, the evaluated clips' mean) and the
+    phoneme ridge fitted on the other speakers' labelled clips under `data`."""
     from ..formats.checkpoints import read_checkpoint
     from ..inference import load_model
 
     generator = load_model(checkpoint, device)
-    clips = [c for c in find_clips(data) if c.speaker in set(speakers) and c.phonemes is not None]
+    found = find_clips(data)
+    clips = [c for c in found if c.speaker in set(speakers) and c.phonemes is not None]
     if not clips:
         raise InputError(f"no labelled clips of speakers {', '.join(speakers)} under the --data folders")
     stored = read_checkpoint(generator.path, "generator checkpoint").get("mean_exp")
     mean_exp = stored.numpy() if stored is not None else np.concatenate([c.exp for c in clips]).mean(0)
-    return evaluate(generator, clips, mean_exp)
+    baseline = phoneme_baseline([c for c in found if c.speaker not in set(speakers)], load_face_model())
+    return evaluate(generator, clips, mean_exp, baseline=baseline)
 
 
 def _cell(value: float | None, fmt: str) -> str:
@@ -113,4 +140,17 @@ def format_table(table: dict, speakers: list[str]) -> list[str]:
     lines.append(f"one (best lag within 2 frames); closure: B/M/P runs where the lips close (real clips: {real});")
     lines.append("amplitude: std of the mouth opening, generated / real")
     lines.append(f"model / mean-expression M-LMD: {table['model']['M-LMD'] / table['mean expression']['M-LMD']:.2f}")
+    if "phoneme ridge" in table:
+        lines.append("phoneme ridge: a linear map from +-7 frames of phonemes, fitted on the other speakers' clips")
+    return lines + viseme_lines(table)
+
+
+def viseme_lines(table: dict) -> list[str]:
+    """Mean mouth opening (px) per viseme class: each method's and the real clips'."""
+    names = [k for k in VISEMES if table["model"].get(f"viseme {k}") is not None]
+    lines = ["", "mean mouth opening (px) per viseme", f"{'method':<20}" + "".join(f"{n:>10}" for n in names)]
+    for name, row in [("real", {f"viseme {k}": table["model"][f"real viseme {k}"] for k in names})] + list(
+        table.items()
+    ):
+        lines.append(f"{name:<20}" + "".join(f"{_cell(row[f'viseme {k}'], '.2f'):>10}" for k in names))
     return lines

@@ -32,6 +32,25 @@ def reconstruction_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tenso
     return F.l1_loss(pred, target) + (1 - ssim_1d(pred, target))
 
 
+def lip_loss(pred: torch.Tensor, target: torch.Tensor, lip_basis: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean L1 (px) of the lip vertices' 2-D positions and of their per-frame velocities, for (B, T, 64)
+    sequences; `lip_basis` (64, K) maps coefficients to the lip coordinates (the face model is linear)."""
+    diff = (pred - target) @ lip_basis
+    return diff.abs().mean(), (diff[:, 1:] - diff[:, :-1]).abs().mean()
+
+
+def closure_loss(
+    pred: torch.Tensor, closing: torch.Tensor, closed: torch.Tensor, opening: torch.Tensor
+) -> torch.Tensor:
+    """How far (opening units, px) the mouth stays open above the clip's closed level on bilabial
+    frames: lips meet on B/M/P whatever the speaker. pred (B, T, 64), closing (B, T) bool, closed (B,),
+    opening (64,) the opening per unit of each coefficient."""
+    if not closing.any():
+        return pred.sum() * 0.0
+    gap = pred @ opening - closed[:, None]
+    return torch.relu(gap)[closing].mean()
+
+
 def triplet_loss(codes: torch.Tensor, labels: torch.Tensor, margin: float = 5.0) -> torch.Tensor:
     """Batch-hard triplet loss on style codes (N, C): for each anchor, the farthest same-style code
     and the nearest other-style code; anchors without both are skipped."""

@@ -6,14 +6,14 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..device import pick_device
-from ..face.face_model import load_face_model
+from ..face.face_model import LIP_VERTICES, FaceModel, load_face_model
 from ..formats.checkpoints import read_checkpoint
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, check_output_path
@@ -23,7 +23,7 @@ from ..model.config import StyleTalkConfig
 from ..model.generate import generate_expression, reference_level, style_codes
 from ..model.network import StyleTalk
 from .config import TrainConfig, small_config
-from .dataset import Batch, Clip, SequenceSampler, find_clips, split_by_speaker
+from .dataset import Batch, Clip, SequenceSampler, find_clips, shift_clip_labels, split_by_speaker
 from .discriminators import (
     LipSyncDiscriminator,
     StyleDiscriminator,
@@ -35,7 +35,9 @@ from .discriminators import (
     sync_generator_loss,
 )
 from .distributed import process_group, rank_device
-from .losses import reconstruction_loss, triplet_accuracy, triplet_loss
+from .lipsync import lipsync_scores
+from .losses import closure_loss, lip_loss, reconstruction_loss, triplet_accuracy, triplet_loss
+from .prior import fit_prior, opening_direction
 
 
 @dataclass
@@ -45,6 +47,9 @@ class Metrics:
     full_l1: float
     triplet_acc: float
     mouth_l1_level_baseline: float = float("nan")  # the style reference's mean expression held still
+    lip_r: float = float("nan")  # mouth opening vs the real one (lipsync.best_lag_r); checkpoints are chosen on it
+    closure: float = float("nan")  # share of B/M/P runs where the lips close
+    amplitude: float = float("nan")  # std of the mouth opening, generated / real
 
 
 @torch.no_grad()
@@ -52,11 +57,13 @@ def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_cl
     """Generate each paired clip with its own style (first 256 frames as the style reference)."""
     model.eval()
     lower = list(LOWER_INDICES)
-    errs, base, level, full = [], [], [], []
+    face = load_face_model()
+    errs, base, level, full, sync = [], [], [], [], []
     for c in clips:
         if c.phonemes is None:
             continue
         pred = generate_expression(model, c.phonemes, style_codes(model, [c.exp]))
+        sync.append(lipsync_scores(pred, c.exp, c.phonemes, face))
         errs.append(np.abs(pred[:, lower] - c.exp[:, lower]).mean())
         base.append(np.abs(mean_exp[lower] - c.exp[:, lower]).mean())
         level.append(np.abs(reference_level(c.exp, model.config.style_max_len)[lower] - c.exp[:, lower]).mean())
@@ -67,10 +74,12 @@ def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_cl
         codes = model.split_code(style_codes(model, [c.exp for c in style_clips]))[0]
         acc = triplet_accuracy(codes.cpu(), torch.tensor([labels[c.style] for c in style_clips]))
 
-    def mean(values: list[float]) -> float:
+    def mean(values: list[float | None]) -> float:
+        values = [v for v in values if v is not None]
         return float(np.mean(values)) if values else float("nan")
 
-    return Metrics(mean(errs), mean(base), mean(full), acc, mean(level))
+    lip = [mean([s[k] for s in sync]) for k in ("lip r", "closure", "amplitude")]
+    return Metrics(mean(errs), mean(base), mean(full), acc, mean(level), *lip)
 
 
 class Discriminators(torch.nn.Module):
@@ -163,18 +172,43 @@ class RunState:
     step: int = 0
     best: float = float("inf")
     saved: dict | None = None  # the resumed checkpoint's training entries
+    fitted: dict = field(default_factory=dict)  # what was fitted before training (label shifts, prior gain)
 
 
-def start_run(model_cfg: StyleTalkConfig, cfg: TrainConfig, resume: Path | None, device: torch.device) -> RunState:
+def fresh_model(model_cfg: StyleTalkConfig, train_clips: list[Clip], face: FaceModel) -> tuple[StyleTalk, dict]:
+    """A new network and the training clips' label shifts; with `phoneme_prior`, the prior is fitted
+    (`prior.fit_prior`) on the training clips and put in the network."""
+    model = StyleTalk(model_cfg)
+    if model.phoneme_prior is None:
+        return model, {}
+    prior = fit_prior(train_clips, face, model_cfg.win_size, model_cfg.lower_indices)
+    with torch.no_grad():
+        model.phoneme_prior.table.weight.copy_(torch.from_numpy(prior.weights.reshape(-1, prior.weights.shape[-1])))
+        model.phoneme_prior.bias.copy_(torch.from_numpy(prior.bias))
+    return model, {"label_shifts": prior.shifts, "prior_gain": prior.gain}
+
+
+def _optimizer(model: StyleTalk, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam over everything but the phoneme prior, which stays as fitted."""
+    if model.phoneme_prior is not None:
+        model.phoneme_prior.requires_grad_(False)
+    return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+
+
+def start_run(
+    model_cfg: StyleTalkConfig, cfg: TrainConfig, resume: Path | None, device: torch.device, train_clips: list[Clip]
+) -> RunState:
     if resume is None:
-        model = StyleTalk(model_cfg).to(device)
-        return RunState(model, torch.optim.Adam(model.parameters(), lr=cfg.lr))
+        model, fitted = fresh_model(model_cfg, train_clips, load_face_model())
+        model = model.to(device)
+        return RunState(model, _optimizer(model, cfg), saved=None, fitted=fitted)
     model = load_generator(resume, device).model.train()
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = _optimizer(model, cfg)
     saved = read_checkpoint(resume, "training checkpoint")
     if "optimizer" in saved:
         opt.load_state_dict(saved["optimizer"])
-    return RunState(model, opt, int(saved.get("step", 0)), float(saved.get("best_score", float("inf"))), saved)
+    fitted = {k: saved[k] for k in ("label_shifts", "prior_gain") if k in saved}
+    return RunState(model, opt, int(saved.get("step", 0)), float(saved.get("best_score", float("inf"))), saved, fitted)
 
 
 def training_step(
@@ -185,6 +219,8 @@ def training_step(
     cfg: TrainConfig,
     rng: np.random.Generator,
     device,
+    lip_basis: torch.Tensor,
+    opening: torch.Tensor,
 ) -> dict[str, float]:
     """One generator update (+ the temporal discriminator's); returns the logged loss terms."""
     run.model.train()
@@ -199,15 +235,19 @@ def training_step(
         torch.from_numpy(masks).to(device),
     )
     rec = reconstruction_loss(pred, target)
+    lip, lip_velocity = lip_loss(pred, target, lip_basis)
     trip = triplet_loss(tcodes, torch.from_numpy(ids).to(device), cfg.triplet_margin)
     adversarial = discs.generator_losses(pred, windows, torch.from_numpy(b.style_ids).to(device))
     loss = cfg.lambda_rec * rec + cfg.lambda_triplet * trip + sum(adversarial.values())
+    closure = closure_loss(pred, torch.from_numpy(b.closing).to(device), torch.from_numpy(b.closed).to(device), opening)
+    loss = loss + cfg.lambda_lip * lip + cfg.lambda_lip_velocity * lip_velocity + cfg.lambda_closure * closure
     run.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     run.optimizer.step()
     adversarial.update(discs.update_temporal(target, pred))
     run.step += 1
-    entry = {"step": run.step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item()}
+    entry = {"step": run.step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item(), "lip": lip.item(),
+             "closure": closure.item()}  # fmt: skip
     return entry | {k: round(v.item(), 5) for k, v in adversarial.items()}
 
 
@@ -222,7 +262,8 @@ def validate_and_save(
 ) -> Metrics:
     """Validate, write the latest state to NAME.last.pth and, when validation improved, to `out`."""
     metrics = validate(run.model, val_clips, mean_exp, val_clips)
-    score = metrics.mouth_l1 if np.isfinite(metrics.mouth_l1) else -float(run.step)  # no validation: latest
+    # on lip-sync: coefficient L1 rewards a hedging, half-open mouth; no validation: the latest
+    score = -metrics.lip_r if np.isfinite(metrics.lip_r) else -float(run.step)
     improved = score < run.best
     run.best = min(run.best, score)
     log(json.dumps({"step": run.step, "validation": asdict(metrics), "best": improved}))
@@ -234,6 +275,7 @@ def validate_and_save(
         mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
         validation=asdict(metrics),
         best_score=run.best,
+        **run.fitted,
     )
     save_generator(last_checkpoint(out), run.model.eval(), **payload)
     if improved:  # the same bytes: copy rather than serialise twice
@@ -273,9 +315,16 @@ def train(
         if rank != 0:  # one process logs, validates and saves
             log, progress = (lambda _: None), None
         torch.manual_seed(cfg.seed)
-        sampler = SequenceSampler(train_clips, cfg.seq_len, cfg.style_frames, model_cfg.win_size, cfg.level_shift)
+        run = start_run(model_cfg, cfg, resume, device, train_clips)
+        train_clips = shift_clip_labels(train_clips, run.fitted.get("label_shifts", {}))
+        face = load_face_model()
+        opening = opening_direction(face, tuple(range(face.basis.shape[0])))
+        sampler = SequenceSampler(
+            train_clips, cfg.seq_len, cfg.style_frames, model_cfg.win_size, cfg.level_shift, opening.astype(np.float64)
+        )
         mean_exp = np.concatenate([c.exp for c in sampler.paired]).mean(0)
-        run = start_run(model_cfg, cfg, resume, device)
+        lip_basis = torch.from_numpy(face.basis[:, list(LIP_VERTICES), :2].reshape(face.basis.shape[0], -1)).to(device)
+        opening = torch.from_numpy(opening.astype(np.float32)).to(device)
         rng = np.random.default_rng([cfg.seed, rank] + ([run.step] if resume is not None else []))
         discs = prepare_discriminators(cfg, sampler, run, device, log)
         step_fn = GeneratorStep(run.model)
@@ -287,7 +336,7 @@ def train(
                 discs.temporal = DistributedDataParallel(discs.temporal)
         metrics, t0 = None, time.perf_counter()
         while run.step < cfg.steps:
-            entry = training_step(step_fn, discs, run, sampler, cfg, rng, device)
+            entry = training_step(step_fn, discs, run, sampler, cfg, rng, device, lip_basis, opening)
             if progress is not None:
                 progress(run.step, cfg.steps)
             if run.step % cfg.log_every == 0 or run.step == cfg.steps:
