@@ -247,6 +247,10 @@ def cmd_train(args: argparse.Namespace) -> None:
         lambda_temporal=args.lambda_temporal,
         lambda_style=args.lambda_style,
         level_shift=args.level_shift,
+        refine_lower=args.refine_lower,
+        lambda_lip=args.lambda_lip,
+        lambda_lip_velocity=args.lambda_lip_velocity,
+        lambda_closure=args.lambda_closure,
     )
     metrics = train_on_folders(
         args.data,
@@ -487,6 +491,19 @@ def _add_training(sub, common) -> None:
             default=getattr(TrainConfig, f"lambda_{name}"),
             help=f"weight of the {name} discriminator (0: off)",
         )
+    lip_terms = {"lip": "lip vertex positions", "lip-velocity": "lip vertex velocities", "closure": "B/M/P lips"}
+    for name, what in lip_terms.items():
+        t.add_argument(
+            f"--lambda-{name}",
+            type=float,
+            default=getattr(TrainConfig, f"lambda_{name.replace('-', '_')}"),
+            help=f"weight of the loss on {what}, through the face model (0: off)",
+        )
+    t.add_argument(
+        "--refine-lower",
+        action="store_true",
+        help="with the default model's phoneme prior, let the lower-face decoder learn a refinement of it",
+    )
     t.add_argument(
         "--level-shift",
         type=float,

@@ -22,11 +22,14 @@ class TrainConfig:
     triplet_styles: int = 8
     triplet_per_style: int = 2
     level_shift: float = 0.5  # see dataset.SequenceSampler
+    # With a phoneme prior: whether the lower-face decoder learns a refinement of it. Off by default:
+    # with three training speakers the refinement lowered held-out lip r (#14's note).
+    refine_lower: bool = False
     # lip geometry through the embedded face model (px at 256^2): lip vertex positions and their
-    # frame-to-frame velocities; the velocity term keeps the lips from hedging half-open
-    lambda_lip: float = 1.0
-    lambda_lip_velocity: float = 4.0
-    lambda_closure: float = 1.0  # lips meet on B/M/P (losses.closure_loss)
+    # frame-to-frame velocities (against hedging half-open), and lips meeting on B/M/P
+    lambda_lip: float = 0.0
+    lambda_lip_velocity: float = 0.0
+    lambda_closure: float = 0.0  # losses.closure_loss
     # the paper's adversarial terms; 0 switches a discriminator off
     lambda_sync: float = 1.0
     lambda_temporal: float = 1.0

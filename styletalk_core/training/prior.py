@@ -32,8 +32,12 @@ GROUP_OF = np.array([next(i for i, g in enumerate(VISEME_GROUPS) if s in g) for 
 class PriorSettings:
     ridge: float = 30.0  # L2 penalty on the one-hot window weights
     align_rounds: int = 3  # rounds of (fit, shift each training clip's labels to its best lag)
-    max_shift: int = 6  # frames a training clip's labels may move
+    max_shift: int = 8  # frames a training clip's labels may move
     match_amplitude: bool = True  # scale so held-out mouth motion is as large as real (see fit_prior)
+    # frames the fitted mouth moves ahead of its labels. The real clips' mouths lead their labels by
+    # 3-8 frames (`label_leads`); lip r (vs the real mouth, within 2 frames) wants the lead, closure
+    # on the labelled B/M/P runs (within 2 frames) wants none: 3 measured best for both (#14's note)
+    lead: int = 3
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,9 @@ def _ridge(clips: list[Clip], shifts: dict[str, int], win: int, lower: list[int]
     x_mean, y_mean = x.mean(0), y.mean(0)
     xc = (x - x_mean).astype(np.float64)
     beta = np.linalg.solve(xc.T @ xc + ridge * np.eye(xc.shape[1]), xc.T @ (y - y_mean))
+    bias = y_mean - x_mean @ beta
     beta = beta.reshape(2 * win + 1, NUM_PHONEMES + len(VISEME_GROUPS), -1)
-    weights = beta[:, :NUM_PHONEMES] + beta[:, NUM_PHONEMES + GROUP_OF]
-    bias = y_mean - x_mean @ beta.reshape(-1, beta.shape[-1])
-    return weights, bias
+    return beta[:, :NUM_PHONEMES] + beta[:, NUM_PHONEMES + GROUP_OF], bias
 
 
 def _best_lag(pred: np.ndarray, true: np.ndarray, max_lag: int) -> int:
@@ -101,17 +104,34 @@ def _opening(c: Clip, d: np.ndarray, lower: list[int]) -> np.ndarray:
     return (c.exp[:, lower] - c.exp[:, lower].mean(0)) @ d
 
 
+OPEN_VOWELS = ("AA", "AE", "AH", "AO", "AW", "AY")
+
+
+def label_leads(clips: list[Clip], d: np.ndarray, lower: list[int], max_lag: int = 10) -> dict[str, int]:
+    """Per clip, how many frames its mouth moves ahead of its labels: the lag where the opening agrees
+    best with +1 on open vowels and -1 on bilabials, placed at the labels (the strongest contrast the
+    lips make, with no timing of its own)."""
+    vowels, closing = [PHONEME_IDS[p] for p in OPEN_VOWELS], [PHONEME_IDS[p] for p in ("B", "M", "P")]
+    out = {}
+    for c in clips:
+        template = np.isin(c.phonemes, vowels).astype(np.float64) - np.isin(c.phonemes, closing)
+        out[c.name] = _best_lag(template, _opening(c, d, lower), max_lag)
+    return out
+
+
 def _aligned_fit(clips: list[Clip], win: int, lower: list[int], d: np.ndarray, s: PriorSettings):
-    """Fit, move each clip's labels to where the fit agrees best with its mouth, refit; the shifts
-    are centred (their mean timing is the data's, not ours)."""
-    shifts = {c.name: 0 for c in clips}
+    """Move each clip's labels so that its mouth leads them by `lead` frames (`label_leads`), then
+    rounds of: fit, move each clip's labels to where the fit agrees best with its mouth; the mean shift
+    stays that of the leads (the rounds refine clips against each other)."""
+    shifts = {k: int(np.clip(s.lead - v, -s.max_shift, s.max_shift)) for k, v in label_leads(clips, d, lower).items()}
+    mean_shift = float(np.mean(list(shifts.values())))
     for _ in range(s.align_rounds):
         weights, bias = _ridge(clips, shifts, win, lower, d, s.ridge)
         for c in clips:
             pred = _predict(weights, bias, phoneme_windows(shift_labels(c.phonemes, shifts[c.name]), win)) @ d
             moved = shifts[c.name] - _best_lag(pred, _opening(c, d, lower), 3)
             shifts[c.name] = int(np.clip(moved, -s.max_shift, s.max_shift))
-        centre = int(round(np.mean(list(shifts.values()))))
+        centre = int(round(np.mean(list(shifts.values())) - mean_shift))
         shifts = {k: v - centre for k, v in shifts.items()}
     return (*_ridge(clips, shifts, win, lower, d, s.ridge), shifts)
 

@@ -189,9 +189,13 @@ def fresh_model(model_cfg: StyleTalkConfig, train_clips: list[Clip], face: FaceM
 
 
 def _optimizer(model: StyleTalk, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """Adam over everything but the phoneme prior, which stays as fitted."""
+    """Adam over everything but the phoneme prior, which stays as fitted (and, unless `refine_lower`,
+    the lower-face decoder, which then adds nothing to it)."""
     if model.phoneme_prior is not None:
         model.phoneme_prior.requires_grad_(False)
+        if not cfg.refine_lower:
+            model.decoder.lower_decoder.requires_grad_(False)
+            model.decoder.lower_tail_fc.requires_grad_(False)
     return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
 
 
