@@ -32,6 +32,10 @@ from styletalk_core.training.prior import PriorSettings, label_leads, opening_di
 from styletalk_core.training.style_measures import level_carried, preset_difference, style_accuracy
 
 ROWS = ("model", "phoneme ridge", "style-clip mean")
+LOWER = {
+    True: "learns a refinement of it (`--refine-lower`)",
+    False: "stays at zero, untrained: refining the prior lowered held-out lip r (see the note on #14)",
+}
 
 
 def losses(tc: dict) -> str:
@@ -161,11 +165,7 @@ def model_card(gen, raw: dict, presets: dict, command: str, style: dict) -> str:
     (label shifts {json.dumps(shifts)}), each clip's motion counts in units of its own opening std, rare
     phonemes share weights with their viseme group, and the fit is scaled so that held-out speakers'
     mouths move as much as real ones (gain {raw.get("prior_gain", float("nan")):.2f}, measured leaving
-    each training speaker out in turn). The lower decoder {
-        "refines it"
-        if tc.get("refine_lower")
-        else "stays at zero (not trained): with three or four training speakers, refining the prior lowered held-out lip r"
-    }.
+    each training speaker out in turn). The lower decoder {LOWER[bool(tc.get("refine_lower"))]}.
 - Data: the MIT-licensed official StyleTalk samples (source videos with phoneme labels and 3DMM
   expression; style clips without labels) and the DreamTalk MEAD style clips, from
   `../shared/reference`. Paired (phoneme + expression) data is a few thousand frames of a handful of
