@@ -36,12 +36,16 @@ def test_evaluate_prints_table(capsys):
     speaker = style_labels(labelled_clips()[0][0].stem)[1]
     assert main(["evaluate", "--data", str(data), "--speakers", speaker]) == 0
     out = capsys.readouterr().out
-    for row in ("model", "mean expression", "style-clip mean", "shuffled phonemes"):
+    for row in ("model", "mean expression", "style-clip mean", "shuffled phonemes", "phoneme ridge"):
         assert row in out
     header = next(line for line in out.splitlines() if line.startswith("method")).split()
     assert header[-3:] == ["lip", "r", "closure", "amplitude"][-3:] and "closure" in header
     still = next(line for line in out.splitlines() if line.startswith("mean expression")).split()
     assert float(still[-1]) == 0.0  # a mouth held still has no amplitude
+    ridge = next(line for line in out.splitlines() if line.startswith("phoneme ridge")).split()
+    assert 0.1 < float(ridge[5]) <= 1  # the linear baseline, fitted on the other speakers, follows the speech
+    visemes = out.splitlines()[out.splitlines().index("mean mouth opening (px) per viseme") + 1 :]
+    assert visemes[0].split()[1] == "B/M/P" and visemes[1].startswith("real")
 
 
 def test_train_cli_writes_a_checkpoint_that_resumes_and_evaluates(tmp_path, capsys):

@@ -65,14 +65,21 @@ def test_network_prior_matches_the_fit_and_official_has_none():
     with torch.no_grad():
         model.phoneme_prior.table.weight.copy_(torch.from_numpy(prior.weights.reshape(-1, len(LOWER_INDICES))))
         model.phoneme_prior.bias.copy_(torch.from_numpy(prior.bias))
-    ids = np.random.default_rng(2).integers(0, 41, 60)
-    from styletalk_core.model.generate import generate_expression, style_codes
+        model.phoneme_prior.opening.copy_(torch.from_numpy(prior.opening))
+        model.phoneme_prior.motion_scale.fill_(prior.scale)
+    from styletalk_core.model.generate import generate_expression, neutral_style_code, style_codes
 
-    clip = np.random.default_rng(3).normal(size=(100, 64)).astype(np.float32)
-    out = generate_expression(model, ids, style_codes(model, [clip]))
-    expected = np.repeat(clip.mean(0, keepdims=True), 60, 0)  # untrained decoders: no change yet
-    expected[:, list(LOWER_INDICES)] += prior.predict(ids)
-    np.testing.assert_allclose(out, expected, atol=1e-5)
+    ids = np.random.default_rng(2).integers(0, 41, 60)
+    rng = np.random.default_rng(3)
+    for motion in (0.3, 1.0, 30.0):  # the style clip's mouth moves less, about as much, far more
+        clip = rng.normal(size=(100, 64)).astype(np.float32)
+        clip[:, list(LOWER_INDICES)] *= motion
+        out = generate_expression(model, ids, style_codes(model, [clip]))
+        gain = np.clip((clip[:, list(LOWER_INDICES)] @ prior.opening).std() / prior.scale, 0.5, 2.0)
+        expected = np.repeat(clip.mean(0, keepdims=True), 60, 0)  # untrained decoders: no change yet
+        expected[:, list(LOWER_INDICES)] += gain * prior.predict(ids)
+        np.testing.assert_allclose(out, expected, atol=1e-4)
+    assert neutral_style_code(model)[0, -1].item() == 1.0  # a still clip: the prior's own amplitude
 
 
 def test_closing_frames_and_closure_loss():

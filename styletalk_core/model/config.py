@@ -48,7 +48,7 @@ class StyleTalkConfig:
 
     @property
     def style_code_dim(self) -> int:
-        return self.d_model + (self.exp_dim if self.style_level else 0)
+        return self.d_model + (self.exp_dim if self.style_level else 0) + (1 if self.phoneme_prior else 0)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -268,7 +268,10 @@ class DisentangleDecoder(nn.Module):
 
 class PhonemePrior(nn.Module):
     """Phoneme windows (B, T, W) -> lower-face motion (B, T, D): one weight vector per (window
-    position, phoneme), summed over the window, plus a bias (a linear map of one-hot windows)."""
+    position, phoneme), summed over the window, plus a bias (a linear map of one-hot windows), at the
+    training clips' typical amplitude; `motion_gain` scales it to a style clip's own."""
+
+    MIN_GAIN, MAX_GAIN = 0.5, 2.0
 
     def __init__(self, cfg: StyleTalkConfig):
         super().__init__()
@@ -276,10 +279,24 @@ class PhonemePrior(nn.Module):
         self.table = nn.Embedding(cfg.window * cfg.num_phonemes, len(cfg.lower_indices))
         self.bias = nn.Parameter(torch.zeros(len(cfg.lower_indices)))
         nn.init.zeros_(self.table.weight)
+        self.register_buffer("opening", torch.zeros(len(cfg.lower_indices)))  # px of mouth opening per unit
+        self.register_buffer("motion_scale", torch.ones(()))  # the training clips' median opening std
+        self.register_buffer("lower_indices", torch.tensor(cfg.lower_indices), persistent=False)
 
     def forward(self, windows: torch.Tensor) -> torch.Tensor:
         offsets = torch.arange(windows.shape[-1], device=windows.device) * self.num_phonemes
         return self.table(windows + offsets).sum(-2) + self.bias
+
+    def motion_gain(self, clip: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """(B, L, 64) clips, (B, L) weights of the unpadded frames -> (B,) the clip's mouth-opening std
+        over the training clips' typical one, in [MIN_GAIN, MAX_GAIN]; 1 for a clip that does not move
+        (the neutral code, so that strength scales motion about the prior's own amplitude)."""
+        open_ = clip[..., self.lower_indices] @ self.opening  # (B, L)
+        n = keep.sum(1).clamp_min(1.0)
+        mean = (open_ * keep).sum(1) / n
+        std = (((open_ - mean[:, None]) ** 2 * keep).sum(1) / n).sqrt()
+        gain = (std / self.motion_scale).clamp(self.MIN_GAIN, self.MAX_GAIN)
+        return torch.where(std > 1e-6, gain, torch.ones_like(gain))
 
 
 class StyleTalk(nn.Module):
@@ -298,28 +315,31 @@ class StyleTalk(nn.Module):
 
     def encode_style(self, clip: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:
         """(B, L, 64) style clips -> (B, style_code_dim) codes: the pooled encoder output, then (with
-        `style_level`) the clip's mean expression over unpadded frames."""
+        `style_level`) the clip's mean expression over unpadded frames, then (with `phoneme_prior`) the
+        clip's mouth-motion gain."""
         code = self.style_encoder(clip, pad_mask)
-        if not self.config.style_level:
-            return code
         keep = clip.new_ones(clip.shape[:2]) if pad_mask is None else (~pad_mask).to(clip.dtype)
-        level = (clip * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp_min(1.0)
-        return torch.cat([code, level], dim=-1)
+        parts = [code]
+        if self.config.style_level:
+            parts.append((clip * keep[..., None]).sum(1) / keep.sum(1, keepdim=True).clamp_min(1.0))
+        if self.phoneme_prior is not None:
+            parts.append(self.phoneme_prior.motion_gain(clip, keep)[:, None])
+        return torch.cat(parts, dim=-1) if len(parts) > 1 else code
 
-    def split_code(self, style_code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(learned code (B, d_model), level (B, 64) or None)."""
-        if not self.config.style_level:
-            return style_code, None
+    def split_code(self, style_code: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """(learned code (B, d_model), level (B, 64) or None, motion gain (B,) or None)."""
         d = self.config.d_model
-        return style_code[..., :d], style_code[..., d:]
+        level = style_code[..., d : d + self.config.exp_dim] if self.config.style_level else None
+        gain = style_code[..., -1] if self.phoneme_prior is not None else None
+        return style_code[..., :d], level, gain
 
     def decode(self, windows: torch.Tensor, style_code: torch.Tensor) -> torch.Tensor:
         """windows (B, T, W) phoneme ids, style_code (B, style_code_dim) -> expression (B, T, 64)."""
-        code, level = self.split_code(style_code)
+        code, level, gain = self.split_code(style_code)
         out = self.decoder(self.content_encoder(windows), code)
         if self.phoneme_prior is not None:
-            lower = self.decoder.lower_indices
-            out = out.index_add(-1, lower, self.phoneme_prior(windows))
+            prior = self.phoneme_prior(windows) * gain[:, None, None]
+            out = out.index_add(-1, self.decoder.lower_indices, prior)
         return out if level is None else out + level[:, None, :]
 
     def forward(self, windows: torch.Tensor, clip: torch.Tensor, pad_mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -47,6 +47,8 @@ class PhonemePrior:
     lower: tuple[int, ...]  # the expression dims it predicts (motion around the clip's mean)
     shifts: dict[str, int]  # per training clip: frames its labels were moved (positive: later)
     gain: float  # the amplitude scale applied to the ridge fit
+    opening: np.ndarray  # (D,) px of mouth opening per unit of each lower dim
+    scale: float  # the training clips' median opening std (px): the amplitude `predict` moves at
 
     def predict(self, ids: np.ndarray) -> np.ndarray:
         """(T,) phoneme ids -> (T, D) lower-face motion."""
@@ -172,4 +174,5 @@ def fit_prior(
         weights, bias = weights + share * scale * gains[-1] * w, bias + share * scale * gains[-1] * b
         shifts = shifts or fitted
     gain = float(np.mean(gains))
-    return PhonemePrior(weights.astype(np.float32), bias.astype(np.float32), tuple(lower), shifts, gain)
+    return PhonemePrior(weights.astype(np.float32), bias.astype(np.float32), tuple(lower), shifts, gain,
+                        d.astype(np.float32), scale)  # fmt: skip

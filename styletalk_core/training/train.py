@@ -185,6 +185,8 @@ def fresh_model(model_cfg: StyleTalkConfig, train_clips: list[Clip], face: FaceM
     with torch.no_grad():
         model.phoneme_prior.table.weight.copy_(torch.from_numpy(prior.weights.reshape(-1, prior.weights.shape[-1])))
         model.phoneme_prior.bias.copy_(torch.from_numpy(prior.bias))
+        model.phoneme_prior.opening.copy_(torch.from_numpy(prior.opening))
+        model.phoneme_prior.motion_scale.fill_(prior.scale)
     return model, {"label_shifts": prior.shifts, "prior_gain": prior.gain}
 
 
