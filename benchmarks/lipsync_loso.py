@@ -66,6 +66,13 @@ def fold_scores(data: list[Path], speaker: str, folds: Path) -> dict:
     return {name: table[name] for name in ROWS} | {"real": table["model"]}
 
 
+def setting(text: str) -> tuple[str, object]:
+    """NAME=VALUE -> a TrainConfig field and its value (bool, int or float by the field's default)."""
+    name, _, value = text.partition("=")
+    kind = type(getattr(TrainConfig, name))
+    return name, value == "True" if kind is bool else kind(value)
+
+
 def closed_order(row: dict, prefix: str = "viseme") -> bool | None:
     """B/M/P and F/V both more closed than AA/AE/AY (None when a class is missing)."""
     vals = [row.get(f"{prefix} {k}") for k in ("B/M/P", "F/V", "AA/AE/AY")]
@@ -79,10 +86,12 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=TrainConfig.steps)
     ap.add_argument("--val-every", type=int, default=100)
     ap.add_argument("--json", type=Path, help="write the per-speaker numbers here")
+    ap.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="other training settings, e.g. refine_lower=True lambda_lip=1")  # fmt: skip
     args = ap.parse_args()
     args.folds.mkdir(parents=True, exist_ok=True)
     speakers = sorted({c.speaker for c in find_clips(args.data) if c.phonemes is not None})
-    cfg = TrainConfig(steps=args.steps, val_every=args.val_every)
+    cfg = TrainConfig(steps=args.steps, val_every=args.val_every, **dict(map(setting, args.set)))
     curves, results = {}, {}
     for speaker in speakers:
         curves[speaker] = run_fold(args.data, speaker, args.folds, cfg)

@@ -447,6 +447,30 @@ def _add_retarget(sub, common) -> None:
     rt.add_argument("-o", "--output", required=True, type=Path, help="output .glb")
 
 
+def _add_loss_weights(t: argparse.ArgumentParser) -> None:
+    """`styletalk train`'s loss weights and the phoneme prior's refinement switch."""
+    for name in ("sync", "temporal", "style"):
+        t.add_argument(
+            f"--lambda-{name}",
+            type=float,
+            default=getattr(TrainConfig, f"lambda_{name}"),
+            help=f"weight of the {name} discriminator (0: off)",
+        )
+    lip_terms = {"lip": "lip vertex positions", "lip-velocity": "lip vertex velocities", "closure": "B/M/P lips"}
+    for name, what in lip_terms.items():
+        t.add_argument(
+            f"--lambda-{name}",
+            type=float,
+            default=getattr(TrainConfig, f"lambda_{name.replace('-', '_')}"),
+            help=f"weight of the loss on {what}, through the face model (0: off)",
+        )
+    t.add_argument(
+        "--refine-lower",
+        action="store_true",
+        help="with the default model's phoneme prior, let the lower-face decoder learn a refinement of it",
+    )
+
+
 def _add_training(sub, common) -> None:
     ev = _add(
         sub,
@@ -484,26 +508,7 @@ def _add_training(sub, common) -> None:
         default=TrainConfig.pretrain_steps,
         help="lip-sync/style discriminator pre-training steps",
     )
-    for name in ("sync", "temporal", "style"):
-        t.add_argument(
-            f"--lambda-{name}",
-            type=float,
-            default=getattr(TrainConfig, f"lambda_{name}"),
-            help=f"weight of the {name} discriminator (0: off)",
-        )
-    lip_terms = {"lip": "lip vertex positions", "lip-velocity": "lip vertex velocities", "closure": "B/M/P lips"}
-    for name, what in lip_terms.items():
-        t.add_argument(
-            f"--lambda-{name}",
-            type=float,
-            default=getattr(TrainConfig, f"lambda_{name.replace('-', '_')}"),
-            help=f"weight of the loss on {what}, through the face model (0: off)",
-        )
-    t.add_argument(
-        "--refine-lower",
-        action="store_true",
-        help="with the default model's phoneme prior, let the lower-face decoder learn a refinement of it",
-    )
+    _add_loss_weights(t)
     t.add_argument(
         "--level-shift",
         type=float,
