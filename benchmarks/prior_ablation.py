@@ -74,7 +74,6 @@ def main() -> None:
     ap.add_argument("--data", nargs="+", type=Path, required=True)
     args = ap.parse_args()
     clips = [c for c in find_clips(args.data) if c.phonemes is not None]
-    clips = list({c.name: c for c in clips}.values())  # a clip found twice (style and source copies) once
     face = load_face_model()
     n = len({c.speaker for c in clips})
     print(f"phoneme prior, leave-one-speaker-out over {n} speakers ({len(clips)} labelled clips)")
