@@ -49,6 +49,7 @@ def losses(tc: dict) -> str:
         "lambda_lip": "lip vertex L1",
         "lambda_lip_velocity": "lip vertex velocity L1",
         "lambda_closure": "B/M/P closure",
+        "lambda_upper_lip": "lip motion caused by the upper-face dims",
     }
     terms += [f"{tc[k]:g} x {v}" for k, v in names.items() if tc.get(k, 0) > 0]
     unused = [v.split(" (")[0] for k, v in names.items() if tc.get(k, 0) == 0]

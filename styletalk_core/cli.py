@@ -251,6 +251,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         lambda_lip=args.lambda_lip,
         lambda_lip_velocity=args.lambda_lip_velocity,
         lambda_closure=args.lambda_closure,
+        lambda_upper_lip=args.lambda_upper_lip,
     )
     metrics = train_on_folders(
         args.data,
@@ -456,7 +457,8 @@ def _add_loss_weights(t: argparse.ArgumentParser) -> None:
             default=getattr(TrainConfig, f"lambda_{name}"),
             help=f"weight of the {name} discriminator (0: off)",
         )
-    lip_terms = {"lip": "lip vertex positions", "lip-velocity": "lip vertex velocities", "closure": "B/M/P lips"}
+    lip_terms = {"lip": "lip vertex positions", "lip-velocity": "lip vertex velocities", "closure": "B/M/P lips",
+                 "upper-lip": "lip motion from the upper-face dims"}  # fmt: skip
     for name, what in lip_terms.items():
         t.add_argument(
             f"--lambda-{name}",

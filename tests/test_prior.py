@@ -97,3 +97,18 @@ def test_closing_frames_and_closure_loss():
     pred[0, [5, 12], 0] = 0.5  # closed below the level: no loss
     assert closure_loss(pred, closing, closed, opening).item() == 0.0
     assert closure_loss(pred, torch.zeros_like(closing), closed, opening).item() == 0.0
+
+
+def test_upper_lip_motion_counts_only_the_upper_dims_moving_over_time():
+    from styletalk_core.training.losses import upper_lip_motion
+
+    basis = torch.zeros(64, 4)
+    basis[20, 0] = 2.0  # an upper dim that moves a lip coordinate
+    basis[0, 1] = 5.0  # a lower dim
+    upper = torch.tensor([i for i in range(64) if i not in LOWER_INDICES])
+    pred = torch.zeros(1, 5, 64)
+    pred[0, :, 0] = torch.arange(5.0)  # the lower face moving: not counted
+    pred[0, :, 20] = 1.5  # an upper-face level: not counted
+    assert upper_lip_motion(pred, upper, basis).item() == 0.0
+    pred[0, :, 20] = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0])
+    assert abs(upper_lip_motion(pred, upper, basis).item() - 2.0 / 4) < 1e-6  # |2| per frame, 1 of 4 coords

@@ -39,6 +39,13 @@ def lip_loss(pred: torch.Tensor, target: torch.Tensor, lip_basis: torch.Tensor) 
     return diff.abs().mean(), (diff[:, 1:] - diff[:, :-1]).abs().mean()
 
 
+def upper_lip_motion(pred: torch.Tensor, upper: torch.Tensor, lip_basis: torch.Tensor) -> torch.Tensor:
+    """Mean per-frame lip-vertex velocity (px) that the upper-face dims alone cause, for (B, T, 64)
+    sequences: the upper decoder may set the lips' level, but their motion is the lower face's."""
+    moved = pred[..., upper] @ lip_basis[upper]
+    return (moved[:, 1:] - moved[:, :-1]).abs().mean()
+
+
 def closure_loss(
     pred: torch.Tensor, closing: torch.Tensor, closed: torch.Tensor, opening: torch.Tensor
 ) -> torch.Tensor:

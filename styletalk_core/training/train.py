@@ -36,7 +36,7 @@ from .discriminators import (
 )
 from .distributed import process_group, rank_device
 from .lipsync import lipsync_scores
-from .losses import closure_loss, lip_loss, reconstruction_loss, triplet_accuracy, triplet_loss
+from .losses import closure_loss, lip_loss, reconstruction_loss, triplet_accuracy, triplet_loss, upper_lip_motion
 from .prior import fit_prior, opening_direction
 
 
@@ -246,14 +246,16 @@ def training_step(
     adversarial = discs.generator_losses(pred, windows, torch.from_numpy(b.style_ids).to(device))
     loss = cfg.lambda_rec * rec + cfg.lambda_triplet * trip + sum(adversarial.values())
     closure = closure_loss(pred, torch.from_numpy(b.closing).to(device), torch.from_numpy(b.closed).to(device), opening)
+    upper_lip = upper_lip_motion(pred, run.model.decoder.upper_indices, lip_basis)
     loss = loss + cfg.lambda_lip * lip + cfg.lambda_lip_velocity * lip_velocity + cfg.lambda_closure * closure
+    loss = loss + cfg.lambda_upper_lip * upper_lip
     run.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     run.optimizer.step()
     adversarial.update(discs.update_temporal(target, pred))
     run.step += 1
     entry = {"step": run.step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item(), "lip": lip.item(),
-             "closure": closure.item()}  # fmt: skip
+             "closure": closure.item(), "upper_lip": upper_lip.item()}  # fmt: skip
     return entry | {k: round(v.item(), 5) for k, v in adversarial.items()}
 
 
