@@ -116,7 +116,7 @@ def viseme_plot(loso: Path, out: Path) -> None:
         "model": [[r["model"].get(f"viseme {v}") for r in results.values()] for v in names],
         "phoneme ridge": [[r["phoneme ridge"].get(f"viseme {v}") for r in results.values()] for v in names],
     }
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = plt.subplots(figsize=(7, 3.6))
     width = 0.27
     for k, (label, vals) in enumerate(series.items()):
         means = [np.mean([x for x in v if x is not None]) for v in vals]
@@ -124,7 +124,7 @@ def viseme_plot(loso: Path, out: Path) -> None:
     ax.set_xticks(range(len(names)), names)
     ax.set_ylabel("mean mouth opening (px)")
     ax.set_title(f"per viseme, leave-one-speaker-out mean over {len(results)} speakers", fontsize=10)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"wrote {out}")
