@@ -1,6 +1,7 @@
 """The phoneme->mouth prior: a ridge map from phoneme windows to the lower-face coefficients, with the
 training clips' label timing aligned first. It is the linear lip-sync baseline of `styletalk evaluate`
-and, inside the default model (`phoneme_prior`), what the lower-face decoder refines."""
+and, inside the default model (`phoneme_prior`), the lower face's motion (which the lower decoder
+refines only with `--refine-lower`)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class PriorSettings:
     match_amplitude: bool = True  # scale so held-out mouth motion is as large as real (see fit_prior)
     # frames the fitted mouth moves ahead of its labels. The real clips' mouths lead their labels by
     # 3-8 frames (`label_leads`); lip r (vs the real mouth, within 2 frames) wants the lead, closure
-    # on the labelled B/M/P runs (within 2 frames) wants none: 3.5 measured best for both (#14's note)
+    # on the labelled B/M/P runs (within 2 frames) wants none: 3.5 measured best for both
+    # (benchmarks/prior_ablation.py)
     lead: float = 3.5
 
 
