@@ -56,8 +56,7 @@ def run_fold(data: list[Path], speaker: str, folds: Path, cfg: TrainConfig) -> l
     return curve
 
 
-def fold_scores(data: list[Path], speaker: str, folds: Path) -> dict:
-    clips = find_clips(data)
+def fold_scores(clips: list, speaker: str, folds: Path) -> dict:
     held = [c for c in clips if c.speaker == speaker and c.phonemes is not None]
     raw = torch.load(last_checkpoint(folds / f"{speaker}.pth"), weights_only=True, map_location="cpu")
     baseline = phoneme_baseline([c for c in clips if c.speaker != speaker], load_face_model())
@@ -90,12 +89,13 @@ def main() -> None:
                     help="other training settings, e.g. refine_lower=True lambda_lip=1")  # fmt: skip
     args = ap.parse_args()
     args.folds.mkdir(parents=True, exist_ok=True)
-    speakers = sorted({c.speaker for c in find_clips(args.data) if c.phonemes is not None})
+    clips = find_clips(args.data)
+    speakers = sorted({c.speaker for c in clips if c.phonemes is not None})
     cfg = TrainConfig(steps=args.steps, val_every=args.val_every, **dict(map(setting, args.set)))
     curves, results = {}, {}
     for speaker in speakers:
         curves[speaker] = run_fold(args.data, speaker, args.folds, cfg)
-        results[speaker] = fold_scores(args.data, speaker, args.folds)
+        results[speaker] = fold_scores(clips, speaker, args.folds)
 
     print(f"leave-one-speaker-out, {len(speakers)} speakers, {args.steps} steps per fold")
     print(f"{'speaker':<14}{'method':<17}{'lip r':>7}{'closure':>9}{'ampl.':>7}{'M-LMD':>7}  closed B/M/P,F/V < AA")

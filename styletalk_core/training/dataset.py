@@ -11,6 +11,7 @@ import numpy as np
 from ..formats.errors import InputError
 from ..formats.labels import PHONEME_IDS, load_phoneme_labels, phoneme_windows, run_starts, shift_labels
 from ..style.clip import load_expression
+from .lipsync import BILABIALS, CLOSED_PERCENTILE
 
 
 @dataclass(frozen=True)
@@ -52,17 +53,14 @@ def split_by_speaker(clips: list[Clip], val_speakers: set[str]) -> tuple[list[Cl
     return [c for c in clips if c.speaker not in val_speakers], [c for c in clips if c.speaker in val_speakers]
 
 
-CLOSING_PHONEMES = ("B", "M", "P")
-CLOSED_PERCENTILE = 25  # a clip's closed mouth: this percentile of its opening (as lipsync.bilabial_closure)
-
-
 def closing_frames(ids: np.ndarray) -> np.ndarray:
     """(T,) True on the middle frame of each run of a bilabial."""
     ids = np.asarray(ids)
     starts = np.append(run_starts(ids), len(ids))
+    bilabials = [PHONEME_IDS[p] for p in BILABIALS]
     out = np.zeros(len(ids), bool)
     for a, b in zip(starts[:-1], starts[1:], strict=True):
-        if ids[a] in [PHONEME_IDS[p] for p in CLOSING_PHONEMES]:
+        if ids[a] in bilabials:
             out[(a + b - 1) // 2] = True
     return out
 

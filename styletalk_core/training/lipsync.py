@@ -10,6 +10,7 @@ from ..face.face_model import FaceModel, mouth_opening
 from ..formats.labels import PHONEME_IDS, run_starts
 
 BILABIALS = ("B", "M", "P")
+CLOSED_PERCENTILE = 25  # a clip's closed mouth: this percentile of its own opening
 VISEMES = {"B/M/P": BILABIALS, "F/V": ("F", "V"), "AA/AE/AY": ("AA", "AE", "AY"), "OW/UW": ("OW", "UW"),
            "IY": ("IY",)}  # fmt: skip
 MAX_LAG = 2  # frames either way: label timing is not exact to a frame
@@ -49,7 +50,7 @@ def bilabial_closure(open_: np.ndarray, labels: np.ndarray, max_lag: int = MAX_L
     open_, labels = open_[:n], labels[:n]
     if _still(open_):
         return None
-    closed = np.percentile(open_, 25)
+    closed = np.percentile(open_, CLOSED_PERCENTILE)
     ids = [PHONEME_IDS[p] for p in BILABIALS]
     starts = np.append(run_starts(labels), n)
     runs = [(a, b) for a, b in zip(starts[:-1], starts[1:], strict=True) if labels[a] in ids]

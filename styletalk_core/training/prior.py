@@ -12,6 +12,7 @@ import numpy as np
 from ..face.face_model import FaceModel, mouth_opening
 from ..formats.labels import NUM_PHONEMES, PHONEME_IDS, phoneme_windows, shift_labels
 from .dataset import Clip
+from .lipsync import BILABIALS, best_lag_r
 
 # Viseme groups: the ridge also sees the group of each phoneme, so rare phonemes borrow from their
 # group (the fit stays exactly representable as one weight per (window position, phoneme)).
@@ -94,16 +95,6 @@ def _ridge(clips: list[Clip], shifts: dict[str, int], win: int, lower: list[int]
     return beta[:, :NUM_PHONEMES] + beta[:, NUM_PHONEMES + GROUP_OF], bias
 
 
-def _best_lag(pred: np.ndarray, true: np.ndarray, max_lag: int) -> int:
-    """The lag (positive: `pred` late) of the highest correlation within `max_lag` frames."""
-    n, best = len(pred), (-np.inf, 0)
-    for lag in range(-max_lag, max_lag + 1):
-        a, b = pred[max(lag, 0) : n + min(lag, 0)], true[max(-lag, 0) : n - max(lag, 0)]
-        if a.std() > 0 and b.std() > 0:
-            best = max(best, (float(np.corrcoef(a, b)[0, 1]), lag))
-    return best[1]
-
-
 def _opening(c: Clip, d: np.ndarray, lower: list[int]) -> np.ndarray:
     return (c.exp[:, lower] - c.exp[:, lower].mean(0)) @ d
 
@@ -115,11 +106,11 @@ def label_leads(clips: list[Clip], d: np.ndarray, lower: list[int], max_lag: int
     """Per clip, how many frames its mouth moves ahead of its labels: the lag where the opening agrees
     best with +1 on open vowels and -1 on bilabials, placed at the labels (the strongest contrast the
     lips make, with no timing of its own)."""
-    vowels, closing = [PHONEME_IDS[p] for p in OPEN_VOWELS], [PHONEME_IDS[p] for p in ("B", "M", "P")]
+    vowels, closing = [PHONEME_IDS[p] for p in OPEN_VOWELS], [PHONEME_IDS[p] for p in BILABIALS]
     out = {}
     for c in clips:
         template = np.isin(c.phonemes, vowels).astype(np.float64) - np.isin(c.phonemes, closing)
-        out[c.name] = _best_lag(template, _opening(c, d, lower), max_lag)
+        out[c.name] = best_lag_r(template, _opening(c, d, lower), max_lag)[1]
     return out
 
 
@@ -133,7 +124,7 @@ def _aligned_fit(clips: list[Clip], win: int, lower: list[int], d: np.ndarray, s
         weights, bias = _ridge(clips, shifts, win, lower, d, s.ridge)
         for c in clips:
             pred = _predict(weights, bias, phoneme_windows(shift_labels(c.phonemes, shifts[c.name]), win)) @ d
-            moved = shifts[c.name] - _best_lag(pred, _opening(c, d, lower), 3)
+            moved = shifts[c.name] - best_lag_r(pred, _opening(c, d, lower), 3)[1]
             shifts[c.name] = int(np.clip(moved, -s.max_shift, s.max_shift))
         centre = int(round(np.mean(list(shifts.values())) - mean_shift))
         shifts = {k: v - centre for k, v in shifts.items()}
