@@ -1,11 +1,12 @@
 """Renderer speed: the official-style loop vs ours, same random-weight checkpoint, side by side.
 
 official-style: the official formulations (official_ops), fp32, batch 4, every frame kept in memory,
-then one encode at the end.
+then one encode at the end (timed after one warm-up batch, like every path).
 ours: streamed batches into one H.264 encode on a worker thread, with the library's inference set-up
 (styletalk_core.device: channels_last; on CUDA fp16 autocast and a larger batch; with --compile also
 torch.compile, its one-off compile shown as the warm-up, which the inductor cache in /tmp shortens on
-later runs). The frames of each path are compared with the official-style ones (max grey-level diff).
+later runs); on a CPU in fp32, also the OpenVINO engine when installed (its trace, conversion and
+compile are the warm-up). The frames of each path are compared with the official-style ones (max grey-level diff).
 
 Usage: .venv/bin/python benchmarks/render_speed.py [--frames N] [--device cuda] [--batch 32]
        [--precision fp16|bf16|fp32] [--compile]
@@ -26,9 +27,10 @@ import torch
 import torch.nn.functional as F
 
 from renderer.checkpoint import load_renderer
+from renderer.engine import inference_generator, openvino_available
 from renderer.model import ADAIN, FaceGenerator, FineADAINResBlock2d, LayerNorm2d, RendererConfig, UpBlock
 from renderer.video import STILL_POSE, render_frames, write_video
-from styletalk_core.device import autocast_dtype, prepare_for_inference
+from styletalk_core.device import autocast_dtype
 
 CKPT = Path(__file__).resolve().parents[1].parent / "shared/reference/parity/renderer_random_ckpt.pth"
 
@@ -81,6 +83,7 @@ def official_ops():
 
 def official_style(model, image, seq, out: Path) -> tuple[float, np.ndarray]:
     with official_ops():
+        list(render_frames(model, image, seq[:4], batch=4))  # warm-up: oneDNN's kernels are made on first use
         t0 = time.perf_counter()
         frames = np.concatenate(list(render_frames(model, image, seq, batch=4)))  # all in memory
         write_video([frames], out)
@@ -124,10 +127,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         t_off, reference = official_style(model, image, seq, Path(tmp) / "official.mp4")
         rows.append(("official-style (fp32, batch 4, then encode)", t_off, 0.0, 0))
-        paths = [("ours", False)] + ([("ours, torch.compile", True)] if args.compile else [])
-        for name, compiled in paths:
-            fast = prepare_for_inference(copy.deepcopy(model), torch.device(args.device), compiled)
+        paths = [("ours", "torch", False)] + ([("ours, torch.compile", "torch", True)] if args.compile else [])
+        if not cuda and dtype is None and openvino_available():
+            paths.append(("ours, OpenVINO", "openvino", False))
+        for name, engine, compiled in paths:
             t0 = time.perf_counter()
+            fast = inference_generator(copy.deepcopy(model), engine, compiled)
             ours(fast, image, seq[: min(frames, batch)], Path(tmp) / "warm.mp4", batch, dtype)  # warm-up/compile
             t_warm = time.perf_counter() - t0
             t, got = ours(fast, image, seq, Path(tmp) / "ours.mp4", batch, dtype)

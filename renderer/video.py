@@ -18,6 +18,7 @@ from styletalk_core.formats.layout import FPS
 from styletalk_core.speech.audio import check_audio
 from styletalk_core.threads import prefetch
 
+from .engine import OpenVinoGenerator, generator_device
 from .model import FaceGenerator
 
 SIZE = 256
@@ -91,14 +92,14 @@ def to_uint8(fake: torch.Tensor) -> torch.Tensor:
 
 @torch.inference_mode()
 def render_frames(
-    model: FaceGenerator,
+    model: FaceGenerator | OpenVinoGenerator,
     image: np.ndarray,
     seq: np.ndarray,
     batch: int = 4,
     dtype: torch.dtype | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield (b, 256, 256, 3) uint8 frame batches. dtype=float16/bfloat16 autocasts on the GPU."""
-    device = next(model.parameters()).device
+    device = generator_device(model)
     src = image_tensor(image).to(device)[None]
     idx = window_indices(len(seq))
     for start in range(0, len(seq), batch):
@@ -188,7 +189,7 @@ def _mux_audio(container, astream, audio_in, seconds: float) -> None:
 
 
 def render_video(
-    model: FaceGenerator,
+    model: FaceGenerator | OpenVinoGenerator,
     curves: Curves,
     image_path: str | os.PathLike,
     out: str | os.PathLike,

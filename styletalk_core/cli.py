@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .formats.errors import StyleTalkError
-from .settings import PRECISIONS, DemoSettings, GenerateSettings, PreviewSettings, RenderSettings
+from .settings import (
+    AUTO_MIN_FRAMES,
+    ENGINES,
+    PRECISIONS,
+    DemoSettings,
+    GenerateSettings,
+    PreviewSettings,
+    RenderSettings,
+)
 from .threads import set_cpu_threads
 from .training.config import TrainConfig
 
@@ -155,17 +163,22 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 def cmd_render(args: argparse.Namespace) -> None:
     from renderer.checkpoint import load_renderer
+    from renderer.engine import choose_engine, inference_generator
     from renderer.video import check_video_output, render_video
 
-    from .device import autocast_dtype, pick_device, prepare_for_inference
+    from .device import autocast_dtype, pick_device
     from .formats.curves import load_curves
 
     check_video_output(args.output)
     curves = load_curves(args.curves)
     device = pick_device(args.device)
     dtype = autocast_dtype(args.precision, device)
-    model = prepare_for_inference(load_renderer(args.renderer, device), device, args.compile)
+    engine = choose_engine(args.engine, device, dtype, curves.frames, args.compile)
     t0 = time.perf_counter()
+    model = load_renderer(args.renderer, device)
+    if engine == "openvino":
+        print("renderer: compiling for this CPU (OpenVINO, a few seconds)", file=sys.stderr, flush=True)
+    model = inference_generator(model, engine, args.compile)
     n = render_video(
         model,
         curves,
@@ -408,6 +421,13 @@ def _add_outputs(sub, common) -> None:
         "fp32), fp32 exact",
     )
     r.add_argument("--compile", action="store_true", help="torch.compile the renderer (slow start, faster long videos)")
+    r.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=RenderSettings.engine,
+        help="openvino: compiled for this CPU (pip install 'styletalk-toolkit[cpu]'), ~1.7x PyTorch on a 2-core "
+        f"CPU; auto (default): openvino on a CPU in fp32 for clips of {AUTO_MIN_FRAMES}+ frames when installed",
+    )
     r.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
     pv = _add(
         sub,

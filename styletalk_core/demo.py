@@ -120,9 +120,12 @@ def step_blender(run: DemoRun) -> str:
 
 
 def step_render(run: DemoRun) -> str:
+    from renderer.engine import choose_engine, inference_generator
     from renderer.video import render_video
 
-    render_video(run.renderer, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
+    device = next(run.renderer.parameters()).device
+    model = inference_generator(run.renderer, choose_engine("auto", device, None, run.curves.frames))
+    render_video(model, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
     return "demo_render.mp4"
 
 

@@ -20,6 +20,7 @@ PACKAGES = {
     "PIL": "pillow",
     "bpy": "bpy",
     "cv2": "opencv",
+    "openvino": "openvino",
 }
 
 

@@ -1,0 +1,111 @@
+"""Which engine runs the face generator: PyTorch, or on a CPU OpenVINO (optional, `[cpu]` extra).
+
+OpenVINO compiles the same network, with the same weights, for this CPU: it fuses the norms,
+activations and additions into the convolutions that PyTorch runs as separate passes. On a 2-core
+AVX2 CPU that is about 1.7x PyTorch's eager speed, within 1e-4 of its output (the parity tolerance):
+benchmarks/render_speed.py. Its set-up (trace, convert, compile) takes a few seconds, so `auto`
+picks it only for clips long enough to pay for that.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+import numpy as np
+import torch
+
+from styletalk_core.extras import optional
+from styletalk_core.formats.errors import InputError, MissingDependencyError
+from styletalk_core.settings import AUTO_MIN_FRAMES, ENGINES
+from styletalk_core.threads import cpu_threads
+
+from .model import FaceGenerator
+
+log = logging.getLogger("styletalk.renderer")
+
+
+def openvino_available() -> bool:
+    try:
+        optional("openvino", "cpu")
+    except MissingDependencyError:
+        return False
+    return True
+
+
+def choose_engine(
+    name: str, device: torch.device, dtype: torch.dtype | None, frames: int, compile: bool = False
+) -> str:
+    """'torch' or 'openvino'. auto: OpenVINO on a CPU, in fp32, without --compile, for clips of at least
+    AUTO_MIN_FRAMES frames, when it is installed; PyTorch otherwise."""
+    if name not in ENGINES:
+        raise InputError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if name == "openvino":
+        if device.type != "cpu":
+            raise InputError(f"--engine openvino runs on the CPU; device {device} needs --engine torch")
+        if dtype is not None or compile:
+            raise InputError("--engine openvino renders in fp32 without --compile; those are PyTorch's options")
+        optional("openvino", "cpu")  # one line naming the extra when it is missing
+        return name
+    if name == "auto":
+        usable = device.type == "cpu" and dtype is None and not compile and frames >= AUTO_MIN_FRAMES
+        return "openvino" if usable and openvino_available() else "torch"
+    return name
+
+
+class _FakeImage(torch.nn.Module):
+    def __init__(self, model: FaceGenerator):
+        super().__init__()
+        self.model = model
+
+    def forward(self, image: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
+        return self.model(image, windows)["fake_image"]
+
+
+class OpenVinoGenerator:
+    """The generator's rendered frame, compiled by OpenVINO for this CPU. Called like FaceGenerator
+    (image (B, 3, 256, 256), windows (B, 73, 27)) and returns {"fake_image": ...}; it runs one frame
+    per request (as fast as larger batches here, and the quickest to trace)."""
+
+    device = torch.device("cpu")
+
+    def __init__(self, model: FaceGenerator, threads: int | None = None):
+        ov = optional("openvino", "cpu")
+        t0 = time.perf_counter()
+        wrapped = _FakeImage(model.float().eval())
+        image = torch.zeros(1, model.config.image_nc, 256, 256)
+        windows = torch.zeros(1, model.config.coeff_nc, 27)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on Python-side shape arithmetic
+            traced = torch.jit.trace(wrapped, (image, windows), check_trace=False)
+            converted = ov.convert_model(traced, example_input=(image, windows))
+        self.threads = threads or cpu_threads()
+        config = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": self.threads, "NUM_STREAMS": 1}
+        self._request = ov.Core().compile_model(converted, "CPU", config).create_infer_request()
+        self.setup_seconds = time.perf_counter() - t0
+        log.info("renderer compiled by OpenVINO for this CPU in %.1f s (%d threads)", self.setup_seconds, self.threads)
+
+    def __call__(self, image: torch.Tensor, windows: torch.Tensor) -> dict[str, torch.Tensor]:
+        image = image.float().contiguous().numpy()
+        windows = windows.float().contiguous().numpy()
+        out = np.empty((len(windows), image.shape[1], *image.shape[2:]), np.float32)
+        for i in range(len(windows)):  # the request's output buffer is reused: copy each frame out
+            out[i] = self._request.infer([image[i : i + 1], windows[i : i + 1]])[0][0]
+        return {"fake_image": torch.from_numpy(out)}
+
+
+def generator_device(model) -> torch.device:
+    """Where a generator's inputs go: a module's parameters' device, or an engine's own."""
+    if isinstance(model, torch.nn.Module):
+        return next(model.parameters()).device
+    return model.device
+
+
+def inference_generator(model: FaceGenerator, engine: str, compile: bool = False) -> FaceGenerator | OpenVinoGenerator:
+    """The loaded generator set up for rendering with the chosen engine ('torch' or 'openvino')."""
+    if engine == "openvino":
+        return OpenVinoGenerator(model)
+    from styletalk_core.device import prepare_for_inference
+
+    return prepare_for_inference(model, next(model.parameters()).device, compile)

@@ -1,0 +1,73 @@
+"""The OpenVINO engine: the official network's output within the parity tolerance, the same frames as
+PyTorch through the render loop, and which engine `auto` picks."""
+
+import numpy as np
+import pytest
+import torch
+
+from renderer.checkpoint import load_renderer
+from renderer.engine import choose_engine
+from renderer.video import render_frames, to_uint8
+from styletalk_core.formats.errors import InputError
+from styletalk_core.settings import AUTO_MIN_FRAMES
+
+from .conftest import load_npz, shared_path
+
+CPU, CUDA = torch.device("cpu"), torch.device("cuda")
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_npz("parity", "renderer_case1.npz")
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
+    from renderer.engine import OpenVinoGenerator
+
+    return OpenVinoGenerator(load_renderer(shared_path("parity", "renderer_random_ckpt.pth")), threads=2)
+
+
+def test_openvino_matches_official(compiled, case):
+    src = torch.from_numpy(case["source_image"])[None].expand(3, -1, -1, -1)
+    fake = compiled(src, torch.from_numpy(case["driving_windows"]))["fake_image"]
+    assert fake.shape == case["fake_image"].shape and torch.isfinite(fake).all()
+    assert np.abs(fake.numpy() - case["fake_image"]).max() <= 1e-4
+    diff = np.abs(to_uint8(fake).numpy().astype(int) - case["frames_uint8"])
+    assert diff.max() <= 1 and (diff > 0).mean() <= 1e-4
+
+
+def test_openvino_render_loop_matches_torch(compiled, case):
+    net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
+    seq = case["coeff_seq"][:3]
+    exact = np.concatenate(list(render_frames(net, case["source_image_uint8"], seq, batch=2)))
+    got = list(render_frames(compiled, case["source_image_uint8"], seq, batch=2))  # a full batch, then one
+    assert [len(b) for b in got] == [2, 1]
+    assert np.abs(np.concatenate(got).astype(int) - exact).max() <= 1
+
+
+def test_auto_picks_openvino_only_where_it_pays():
+    try:
+        import openvino  # noqa: F401
+
+        fast = "openvino"
+    except ImportError:
+        fast = "torch"
+    assert choose_engine("auto", CPU, None, AUTO_MIN_FRAMES) == fast
+    assert choose_engine("auto", CPU, None, AUTO_MIN_FRAMES - 1) == "torch"  # set-up would cost more
+    assert choose_engine("auto", CUDA, None, 10_000) == "torch"
+    assert choose_engine("auto", CPU, torch.bfloat16, 10_000) == "torch"
+    assert choose_engine("auto", CPU, None, 10_000, compile=True) == "torch"
+    assert choose_engine("torch", CPU, None, 10_000) == "torch"
+
+
+@pytest.mark.parametrize(
+    ("device", "dtype", "compile", "needle"),
+    [(CUDA, None, False, "runs on the CPU"), (CPU, torch.bfloat16, False, "fp32"), (CPU, None, True, "--compile")],
+)
+def test_openvino_refuses_what_it_cannot_do(device, dtype, compile, needle):
+    with pytest.raises(InputError, match=needle):
+        choose_engine("openvino", device, dtype, 100, compile)
+    with pytest.raises(InputError, match="unknown engine"):
+        choose_engine("onnx", CPU, None, 100)
