@@ -78,8 +78,24 @@ def test_every_subcommand_help_runs_from_the_wheel(installed):
         ("av", "audio", ["phonemes", "{wav}", "-o", "{tmp}/p_seq.json"]),
         ("pyrender", "preview", ["preview", "--curves", "{curves}", "--size", "64", "-o", "{tmp}/p.mp4"]),
         ("mediapipe", "video", ["extract-style", "{video}", "-o", "{tmp}/s.mat"]),
-        ("openvino", "cpu", ["render", "--curves", "{curves}", "--still-pose", "--image", "{image}",
-                             "--renderer", "{renderer}", "--engine", "openvino", "-o", "{tmp}/r.mp4"]),
+        (
+            "openvino",
+            "cpu",
+            [
+                "render",
+                "--curves",
+                "{curves}",
+                "--still-pose",
+                "--image",
+                "{image}",
+                "--renderer",
+                "{renderer}",
+                "--engine",
+                "openvino",
+                "-o",
+                "{tmp}/r.mp4",
+            ],
+        ),
     ],  # fmt: skip
 )
 def test_missing_extra_is_one_line_naming_it(module, extra, argv, tmp_path, monkeypatch, capsys):
