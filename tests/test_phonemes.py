@@ -204,6 +204,22 @@ def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(mo
     assert [phones for _, _, phones in P._label_segments(segments)] == fresh
 
 
+def test_aligner_without_the_language_model_aligns_as_with_it(monkeypatch):
+    """Alignment searches the transcript only: the decoder built without the language model (and
+    used for the dictionary lookups) gives the phones the one with it gives."""
+    from styletalk_core.resources import EXAMPLES
+    from styletalk_core.speech import phonemes as P
+    from styletalk_core.speech.audio import load_audio
+
+    pcm = load_audio(EXAMPLES / "hello.wav").tobytes()
+    words, extra = P._pronounce(P.normalise_transcript((EXAMPLES / "hello.txt").read_text()), "hello.txt")
+    without = P._align(pcm, words, extra)
+    build = P._decoder
+    monkeypatch.setattr(P, "_decoder", lambda **kw: build(**{k: v for k, v in kw.items() if k != "lm"}))
+    monkeypatch.setattr(P, "_aligner", P._aligner.__wrapped__)
+    assert len(without) > 10 and P._align(pcm, words, extra) == without
+
+
 def test_thread_budget_follows_threads_option_and_environment(monkeypatch):
     import torch
 
