@@ -4,7 +4,8 @@ Prints per clip: frame agreement (exact and within +-1 frame) and speed (x real 
 transcript and, where tests/data/transcripts/NAME.txt exists, with it; the frames missed (not within
 +-1) split into speech/silence confusions and wrong phones inside speech (mostly misrecognised words
 without a transcript).
-With --long, also all transcribed clips as one long file (segment-by-segment alignment).
+With --long, also all transcribed clips as one long file (segment-by-segment alignment), old path
+(one process, a new decoder per call) and new path (worker processes) side by side.
 Usage: .venv/bin/python benchmarks/phoneme_agreement.py [--long]
 """
 
@@ -139,9 +140,8 @@ def long_audio(rows: list) -> None:
             w.setframerate(SAMPLE_RATE)
             w.writeframes(np.concatenate(pcms).tobytes())
         seconds = sum(len(p) for p in pcms) / SAMPLE_RATE
-        t0 = time.perf_counter()
-        pred = phonemes_from_audio(path, text)
-        rt = (time.perf_counter() - t0) / seconds
+        old, rt_old = timed(path, text, seconds, old=True)
+        pred, rt = timed(path, text, seconds, old=False)
     start, near = 0, []
     for clip, pcm in zip(clips, pcms, strict=True):
         ref = np.array(json.loads((SRC / "phoneme" / f"{clip}_seq.json").read_text()))
@@ -150,7 +150,9 @@ def long_audio(rows: list) -> None:
         start += len(pcm)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"long audio: {len(clips)} clips, {seconds:.0f} s, one transcript: +-1 {np.mean(near):.3f} "
-          f"(per clip {' '.join(f'{x:.2f}' for x in near)}), {rt:.3f} x RT, peak memory {peak:.0f} MB")  # fmt: skip
+          f"(per clip {' '.join(f'{x:.2f}' for x in near)}), old path {rt_old:.3f} x RT, new path {rt:.3f} x RT: "
+          f"{rt_old / rt:.2f}x, same labels: {'yes' if (old == pred).all() else 'NO'}; "
+          f"peak memory {peak:.0f} MB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -94,6 +94,37 @@ def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
+def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(monkeypatch):
+    """Both passes of segment-by-segment alignment (recognition, then each segment's share) on two
+    worker processes give the labels of one process."""
+    from styletalk_core.speech import phonemes as P
+
+    texts = REPO / "tests" / "data" / "transcripts"
+    pairs = [(w, lab) for w, lab in labelled_clips() if (texts / f"{w.stem}.txt").exists()]
+    if not pairs:
+        pytest.skip(f"no transcript in {texts} for the sample clips")
+    wav, _ = pairs[0]
+    text = (texts / f"{wav.stem}.txt").read_text()
+    from styletalk_core.speech import segments
+
+    for module in (P, segments):  # several segments from one short clip
+        monkeypatch.setattr(module, "MAX_SEGMENT", 5 * SAMPLE_RATE)
+    calls = []
+    real = P._segment_map
+
+    def counted(count):
+        calls.append(count)
+        return real(count)
+
+    monkeypatch.setattr(P, "_segment_map", counted)
+    labels = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(P, "cpu_threads", lambda n=threads: n)
+        labels[threads] = phonemes_from_audio(wav, text, long_audio_s=0.0)
+    assert calls[0] >= P.POOL_MIN_SEGMENTS and (labels[1] == labels[2]).all()
+    assert (labels[1] != SIL).mean() > 0.5
+
+
 def test_transcript_shared_across_segments():
     # matched words stay with their segment; an unmatched run is shared by the recognised words on each side
     assert split_transcript("a b c d e f".split(), [["a", "b"], ["x", "d", "e"], ["f"]], [1, 1, 1]) == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -147,22 +148,27 @@ def _recognise_and_align(pcm: bytes) -> list[tuple[str, int, int]]:
 POOL_MIN_SEGMENTS = 3  # fewer: starting the worker processes (~1 s) costs more than it saves
 
 
-def _label_segments(segments: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, list[tuple[str, int, int]]]]:
-    """(start, segment, phones) in order. Segments are independent (each decoded from a reset front
-    end), so with two or more CPUs in the thread budget they are labelled by that many worker
-    processes (pocketsphinx holds the GIL), giving the same labels as one process."""
-    workers = min(cpu_threads(), len(segments))
-    if workers < 2 or len(segments) < POOL_MIN_SEGMENTS:
-        for start, seg in segments:
-            yield start, seg, _recognise_and_align(seg)
+@contextlib.contextmanager
+def _segment_map(count: int) -> Iterator[Callable]:
+    """A `map` for `count` segments. Segments are independent (each decoded from a reset front end),
+    so with two or more CPUs in the thread budget they go to that many worker processes (pocketsphinx
+    holds the GIL), giving the same results, in order, as one process."""
+    workers = min(cpu_threads(), count)
+    if workers < 2 or count < POOL_MIN_SEGMENTS:
+        yield map
         return
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        results = pool.map(_recognise_and_align, [seg for _, seg in segments])
-        for (start, seg), phones in zip(segments, results, strict=True):
-            yield start, seg, phones
+        yield pool.map
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or an error: stop the workers' queue
+
+
+def _label_segments(segments: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, list[tuple[str, int, int]]]]:
+    """(start, segment, phones) in order: recognition then alignment of each segment."""
+    with _segment_map(len(segments)) as run:
+        for (start, seg), phones in zip(segments, run(_recognise_and_align, [s for _, s in segments]), strict=True):
+            yield start, seg, phones
 
 
 def _paint(timeline: np.ndarray, phones: list[tuple[str, int, int]], offset: int) -> None:
@@ -189,22 +195,33 @@ def transcript_words(text: str, source: str) -> list[str]:
     return words
 
 
+def _align_share(pcm: bytes, share: list[str], hyp: list[str], extra: dict[str, str]) -> tuple[list, bool]:
+    """(phones, whether the transcript's share failed to align): a failed share is aligned with what
+    was recognised instead."""
+    phones = _align(pcm, share, extra)
+    return phones or _align(pcm, hyp), bool(share and not phones)
+
+
 def _label_long_with_transcript(timeline, pcm, words, extra, path, progress) -> None:
     """Audio over LONG_AUDIO_S with a transcript: a recognition pass shares the words out among the
-    speech segments, then each segment is aligned with its share (bounded memory)."""
+    speech segments, then each segment is aligned with its share (bounded memory); both passes
+    spread the segments over the worker processes."""
     total = len(pcm)
     segments = merge_segments(pcm, list(speech_segments(pcm)), MAX_SEGMENT)
-    hyps = []
-    for start, seg in segments:  # recognition pass: the first half of the work
-        hyps.append(_recognise(seg))
-        progress(min(start + len(seg) // 2, total) // 2, total)
-    shares = split_transcript(words, hyps, [len(seg) for _, seg in segments])
-    for (start, seg), hyp, share in zip(segments, hyps, shares, strict=True):
-        phones = _align(seg, share, extra)
-        if share and not phones:
-            log.warning("%s: at %.1f s: alignment with the transcript failed; recognised", path, start / SAMPLE_RATE)
-        _paint(timeline, phones or _align(seg, hyp), start * CENTI // SAMPLE_RATE)
-        progress((total + min(start + len(seg) // 2, total)) // 2, total)
+    pieces = [seg for _, seg in segments]
+    with _segment_map(len(pieces)) as run:
+        hyps = []
+        for (start, seg), hyp in zip(segments, run(_recognise, pieces), strict=True):  # the first half
+            hyps.append(hyp)
+            progress(min(start + len(seg) // 2, total) // 2, total)
+        shares = split_transcript(words, hyps, [len(seg) for seg in pieces])
+        aligned = run(_align_share, pieces, shares, hyps, [extra] * len(pieces))
+        for (start, seg), (phones, failed) in zip(segments, aligned, strict=True):
+            if failed:
+                at = start / SAMPLE_RATE
+                log.warning("%s: at %.1f s: alignment with the transcript failed; recognised", path, at)
+            _paint(timeline, phones, start * CENTI // SAMPLE_RATE)
+            progress((total + min(start + len(seg) // 2, total)) // 2, total)
 
 
 DECODE_SHARE = 0.1  # of the progress bar: decoding, before labelling
