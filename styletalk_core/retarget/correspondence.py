@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..extras import offscreen_gl, optional
-from ..face.landmarks import NUM_LANDMARKS, native_logs_silenced
+from ..face.landmarks import NUM_LANDMARKS
+from ..face.tracking import native_logs_silenced
 from ..formats.errors import InputError
 
 

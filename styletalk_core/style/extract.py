@@ -11,7 +11,8 @@ import numpy as np
 import scipy.io
 
 from ..face.face_model import FaceModel, load_face_model
-from ..face.landmarks import STABLE_POINTS, align_frames, track_landmarks
+from ..face.landmarks import STABLE_POINTS, align_frames
+from ..face.tracking import track_landmarks
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, require_suffix
 from ..formats.layout import ANGLE_SLICE, COEFF_DIM, CROP_SLICE, EXP_SLICE, TRANSFORM_DIM
