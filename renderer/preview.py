@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Iterator
 
 import numpy as np
@@ -67,6 +69,30 @@ class _MeshBuffer:
         GL.glBufferSubData(GL.GL_ARRAY_BUFFER, 0, data.nbytes, data)
 
 
+def _read_colour(self, scene, flags):
+    """pyrender's read-back of its multisampled framebuffer, colour only: it also blits, reads and
+    converts the depth buffer on every frame, which a preview never uses (the same colour bytes)."""
+    from OpenGL import GL
+
+    width, height = self._main_fb_dims
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._main_fb_ms)
+    GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, self._main_fb)
+    GL.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
+    GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, self._main_fb)
+    colour = GL.glReadPixels(0, 0, width, height, GL.GL_RGB, GL.GL_UNSIGNED_BYTE)
+    return np.flip(np.frombuffer(colour, dtype=np.uint8).reshape(height, width, 3), axis=0), None
+
+
+def colour_only(renderer) -> bool:
+    """Make an OffscreenRenderer read back colour only, where its pyrender is the one this was written
+    for (the read-back is pyrender's own method, its framebuffers its own attributes); True if done."""
+    inner = getattr(renderer, "_renderer", None)
+    if sys.platform == "darwin" or not all(hasattr(inner, a) for a in ("_main_fb_dims", "_main_fb_ms", "_main_fb")):
+        return False
+    inner._read_main_framebuffer = types.MethodType(_read_colour, inner)
+    return True
+
+
 def preview_frames(
     curves: Curves, size: int = PreviewSettings.size, batch: int = 16, model: FaceModel | None = None
 ) -> Iterator[np.ndarray]:
@@ -83,6 +109,7 @@ def preview_frames(
     scene.add(pyrender.DirectionalLight(intensity=3.0), pose=key)
     material = pyrender.MetallicRoughnessMaterial(baseColorFactor=[0.85, 0.72, 0.65, 1.0], roughnessFactor=0.7)
     renderer = pyrender.OffscreenRenderer(size, size)
+    colour_only(renderer)
     mesh = _MeshBuffer(pyrender, trimesh, scene, material, np.asarray(model.triangles))
     try:
         out = []

@@ -37,3 +37,18 @@ def test_preview_frames_shape():
     batches = list(preview_frames(Curves(exp=np.zeros((3, 64), np.float32)), size=128, batch=2))
     assert [b.shape for b in batches] == [(2, 128, 128, 3), (1, 128, 128, 3)]
     assert batches[0].std() > 10  # a face, not an empty frame
+
+
+def test_colour_only_read_back_gives_pyrender_s_own_frames(monkeypatch):
+    from renderer import preview
+
+    exp = np.zeros((3, 64), np.float32)
+    exp[1:, 0] = -2.5
+    applied = []
+    real = preview.colour_only
+    monkeypatch.setattr(preview, "colour_only", lambda r: applied.append(real(r)) or applied[-1])
+    fast = np.concatenate(list(preview_frames(Curves(exp=exp), size=128)))
+    assert applied == [True]  # the pinned pyrender has the framebuffers this reads
+    monkeypatch.setattr(preview, "colour_only", lambda r: False)
+    own = np.concatenate(list(preview_frames(Curves(exp=exp), size=128)))
+    assert fast.std() > 10 and np.array_equal(fast, own)
