@@ -1,6 +1,7 @@
 """Preview speed on CPU (Mesa llvmpipe via EGL): mesh frames/s at 512x512, the old path (a new trimesh,
 pyrender mesh, scene node and GL buffers every frame, pyrender's colour-and-depth read-back) and the new
-one (one vertex buffer rewritten in place, colour read back alone) side by side, alternating runs, with and without the H.264 encode, and whether their frames are identical.
+one (one vertex buffer rewritten in place, colour read back alone) side by side, alternating runs, with
+and without the H.264 encode, and whether their frames are identical.
 
 Usage: .venv/bin/python benchmarks/preview_speed.py [--frames 300] [--size 512]   (goal >= 20 fps)
 """
