@@ -84,7 +84,7 @@ class EncoderLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, key_padding_mask: torch.Tensor | None = None) -> torch.Tensor:
         x = self.norm1(x + self.dropout1(self.self_attn(x, x, key_padding_mask)))
-        ff = self.linear2(self.dropout(F.relu(self.linear1(x))))
+        ff = self.linear2(self.dropout(F.relu(self.linear1(x), inplace=True)))  # in place: the FFN's largest tensor
         return self.norm2(x + self.dropout2(ff))
 
 
@@ -208,7 +208,7 @@ class DecoderLayer(nn.Module):
         q = x if query_index is None else x[..., query_index : query_index + 1, :]
         x = self.norm1(q + self.dropout1(self.self_attn(q, x)))
         x = self.norm2(x + self.dropout2(self.multihead_attn(x, memory)))
-        ff = self.linear2(self.dropout(F.relu(self.linear1(x, style))))
+        ff = self.linear2(self.dropout(F.relu(self.linear1(x, style), inplace=True)))
         return self.norm3(x + self.dropout3(ff))
 
 
