@@ -9,9 +9,15 @@ picks it only for clips long enough to pay for that.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import inspect
 import logging
+import os
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,6 +27,7 @@ from styletalk_core.formats.errors import InputError, MissingDependencyError
 from styletalk_core.settings import AUTO_MIN_FRAMES, ENGINES
 from styletalk_core.threads import cpu_threads
 
+from . import model as model_module
 from .model import FaceGenerator
 
 log = logging.getLogger("styletalk.renderer")
@@ -63,28 +70,76 @@ class _FakeImage(torch.nn.Module):
         return self.model(image, windows)["fake_image"]
 
 
+def cache_dir() -> Path:
+    """Where converted renderers are kept: STYLETALK_CACHE_DIR, else $XDG_CACHE_HOME/styletalk, else
+    ~/.cache/styletalk."""
+    if os.environ.get("STYLETALK_CACHE_DIR"):
+        return Path(os.environ["STYLETALK_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "styletalk"
+
+
+def model_key(model: FaceGenerator, ov_version: str) -> str:
+    """A hash of what the converted network depends on: the weights, the network's code, OpenVINO."""
+    digest = hashlib.sha256(f"{ov_version}\n{inspect.getsource(model_module)}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().float().contiguous().cpu().numpy().tobytes())
+    return digest.hexdigest()[:24]
+
+
+def _convert(model: FaceGenerator):
+    """The network's rendered frame traced at one frame and converted to OpenVINO's graph."""
+    ov = optional("openvino", "cpu")
+    image = torch.zeros(1, model.config.image_nc, 256, 256)
+    windows = torch.zeros(1, model.config.coeff_nc, 27)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on Python-side shape arithmetic
+        traced = torch.jit.trace(_FakeImage(model), (image, windows), check_trace=False)
+        return ov.convert_model(traced, example_input=(image, windows))
+
+
+def _cached_model(model: FaceGenerator, core, cache: Path | None) -> tuple[object, bool]:
+    """(OpenVINO model, whether it came from the cache). A conversion is kept in `cache` (written to
+    a temporary folder, then renamed into place, fp32 weights as they are); a cache that cannot be
+    written is skipped with a note in the log."""
+    ov = optional("openvino", "cpu")
+    if cache is None:
+        return _convert(model), False
+    folder = cache / "openvino" / model_key(model, ov.__version__)
+    if (folder / "model.xml").is_file() and (folder / "model.bin").is_file():
+        return core.read_model(folder / "model.xml"), True
+    converted = _convert(model)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tmp-") as tmp:
+            ov.save_model(converted, Path(tmp) / "model.xml", compress_to_fp16=False)
+            with contextlib.suppress(OSError):  # another process put the same conversion there first
+                os.rename(tmp, folder)
+    except OSError as exc:
+        log.info("renderer cache %s not written: %s", folder, exc)
+    return converted, False
+
+
 class OpenVinoGenerator:
     """The generator's rendered frame, compiled by OpenVINO for this CPU. Called like FaceGenerator
     (image (B, 3, 256, 256), windows (B, 73, 27)) and returns {"fake_image": ...}; it runs one frame
-    per request (as fast as larger batches here, and the quickest to trace)."""
+    per request (as fast as larger batches here, and the quickest to trace). The conversion is kept
+    in `cache` (True: `cache_dir()`; False: not kept), so later renders with the same weights skip it."""
 
     device = torch.device("cpu")
 
-    def __init__(self, model: FaceGenerator, threads: int | None = None):
+    def __init__(self, model: FaceGenerator, threads: int | None = None, cache: Path | bool = True):
         ov = optional("openvino", "cpu")
         t0 = time.perf_counter()
-        wrapped = _FakeImage(model.float().eval())
-        image = torch.zeros(1, model.config.image_nc, 256, 256)
-        windows = torch.zeros(1, model.config.coeff_nc, 27)
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the tracer's notes on Python-side shape arithmetic
-            traced = torch.jit.trace(wrapped, (image, windows), check_trace=False)
-            converted = ov.convert_model(traced, example_input=(image, windows))
+        core = ov.Core()
+        folder = cache_dir() if cache is True else (cache or None)
+        converted, self.from_cache = _cached_model(model.float().eval(), core, folder)
         self.threads = threads or cpu_threads()
         config = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": self.threads, "NUM_STREAMS": 1}
-        self._request = ov.Core().compile_model(converted, "CPU", config).create_infer_request()
+        self._request = core.compile_model(converted, "CPU", config).create_infer_request()
         self.setup_seconds = time.perf_counter() - t0
-        log.info("renderer compiled by OpenVINO for this CPU in %.1f s (%d threads)", self.setup_seconds, self.threads)
+        how = "loaded from the cache and compiled" if self.from_cache else "converted and compiled"
+        log.info("renderer %s by OpenVINO in %.1f s (%d threads)", how, self.setup_seconds, self.threads)
 
     def __call__(self, image: torch.Tensor, windows: torch.Tensor) -> dict[str, torch.Tensor]:
         image = image.float().contiguous().numpy()

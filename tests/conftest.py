@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,10 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "reference"
 PARITY = SHARED / "parity"
 SAMPLES = SHARED / "official_samples" / "samples"
+
+# the toolkit's cache (converted renderers) goes to a folder of this run, never the user's ~/.cache
+os.environ["STYLETALK_CACHE_DIR"] = CACHE = tempfile.mkdtemp(prefix="styletalk-test-cache-")
+atexit.register(shutil.rmtree, CACHE, True)
 
 
 def _native_bf16() -> bool:

@@ -26,7 +26,7 @@ def compiled():
     pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
     from renderer.engine import OpenVinoGenerator
 
-    return OpenVinoGenerator(load_renderer(shared_path("parity", "renderer_random_ckpt.pth")), threads=2)
+    return OpenVinoGenerator(load_renderer(shared_path("parity", "renderer_random_ckpt.pth")), threads=2, cache=False)
 
 
 def test_openvino_matches_official(compiled, case):
@@ -45,6 +45,26 @@ def test_openvino_render_loop_matches_torch(compiled, case):
     got = list(render_frames(compiled, case["source_image_uint8"], seq, batch=2))  # a full batch, then one
     assert [len(b) for b in got] == [2, 1]
     assert np.abs(np.concatenate(got).astype(int) - exact).max() <= 1
+
+
+def test_conversion_is_cached_per_weights(case, tmp_path):
+    pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
+    from renderer.engine import OpenVinoGenerator
+
+    net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
+    first = OpenVinoGenerator(net, threads=2, cache=tmp_path)
+    again = OpenVinoGenerator(net, threads=2, cache=tmp_path)
+    assert not first.from_cache and again.from_cache and len(list((tmp_path / "openvino").iterdir())) == 1
+    src = torch.from_numpy(case["source_image"])[None].expand(3, -1, -1, -1)
+    windows = torch.from_numpy(case["driving_windows"])
+    loaded = again(src, windows)["fake_image"]
+    # fp32 weights kept as they are: the official output within its tolerance
+    assert np.abs(loaded.numpy() - case["fake_image"]).max() <= 1e-4
+    assert np.abs(to_uint8(loaded).numpy().astype(int) - case["frames_uint8"]).max() <= 1
+    with torch.no_grad():
+        net.editing_net.decoder.final.model[0].bias += 0.1
+    assert not OpenVinoGenerator(net, threads=2, cache=tmp_path).from_cache  # other weights: converted anew
+    assert not list((tmp_path / "openvino").glob(".tmp-*"))
 
 
 def test_auto_picks_openvino_only_where_it_pays():
