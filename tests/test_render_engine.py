@@ -1,6 +1,8 @@
 """The OpenVINO engine: the official network's output within the parity tolerance, the same frames as
 PyTorch through the render loop, and which engine `auto` picks."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,7 @@ from renderer.video import render_frames, to_uint8
 from styletalk_core.formats.errors import InputError
 from styletalk_core.settings import AUTO_MIN_FRAMES
 
-from .conftest import load_npz, shared_path
+from .conftest import CACHE, load_npz, shared_path
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")
 
@@ -23,10 +25,14 @@ def case():
 
 @pytest.fixture(scope="module")
 def compiled():
-    pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
+    ov = pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
     from renderer.engine import OpenVinoGenerator
 
-    return OpenVinoGenerator(load_renderer(shared_path("parity", "renderer_random_ckpt.pth")), threads=2, cache=False)
+    def openvino_version():
+        return ov.__version__
+
+    # the run's own cache (tests/conftest.py): converted once per test run, by whichever test comes first
+    return OpenVinoGenerator(load_renderer(shared_path("parity", "renderer_random_ckpt.pth")), threads=2)
 
 
 def test_openvino_matches_official(compiled, case):
@@ -47,24 +53,30 @@ def test_openvino_render_loop_matches_torch(compiled, case):
     assert np.abs(np.concatenate(got).astype(int) - exact).max() <= 1
 
 
-def test_conversion_is_cached_per_weights(case, tmp_path):
-    pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
-    from renderer.engine import OpenVinoGenerator
+def test_conversion_is_cached_per_weights(compiled, case):
+    """The fixture's conversion went to this run's cache (or came from it): the next one loads it."""
+    import openvino as ov
 
-    net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
-    first = OpenVinoGenerator(net, threads=2, cache=tmp_path)
-    again = OpenVinoGenerator(net, threads=2, cache=tmp_path)
-    assert not first.from_cache and again.from_cache and len(list((tmp_path / "openvino").iterdir())) == 1
+    from renderer.engine import OpenVinoGenerator, cache_dir, model_key
+
+    def checkpoint():
+        return load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
+
+    assert cache_dir() == Path(CACHE)
+    again = OpenVinoGenerator(checkpoint(), threads=2)
+    assert again.from_cache
+    entries = list((Path(CACHE) / "openvino").iterdir())  # one folder, named by the key, no temporary left
+    assert [p.name for p in entries] == [model_key(checkpoint(), ov.__version__)]
     src = torch.from_numpy(case["source_image"])[None].expand(3, -1, -1, -1)
-    windows = torch.from_numpy(case["driving_windows"])
-    loaded = again(src, windows)["fake_image"]
+    loaded = again(src, torch.from_numpy(case["driving_windows"]))["fake_image"]
     # fp32 weights kept as they are: the official output within its tolerance
     assert np.abs(loaded.numpy() - case["fake_image"]).max() <= 1e-4
     assert np.abs(to_uint8(loaded).numpy().astype(int) - case["frames_uint8"]).max() <= 1
+    changed = checkpoint()
     with torch.no_grad():
-        net.editing_net.decoder.final.model[0].bias += 0.1
-    assert not OpenVinoGenerator(net, threads=2, cache=tmp_path).from_cache  # other weights: converted anew
-    assert not list((tmp_path / "openvino").glob(".tmp-*"))
+        changed.editing_net.decoder.final.model[0].bias += 0.1
+    key = model_key(checkpoint(), "2026.1")
+    assert model_key(changed, "2026.1") != key != model_key(checkpoint(), "2026.2")  # weights, OpenVINO
 
 
 def test_auto_picks_openvino_only_where_it_pays():
