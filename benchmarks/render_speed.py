@@ -9,7 +9,7 @@ later runs); on a CPU in fp32, also the OpenVINO engine when installed (its trac
 compile are the warm-up). The frames of each path are compared with the official-style ones (max grey-level diff).
 
 Usage: .venv/bin/python benchmarks/render_speed.py [--frames N] [--device cuda] [--batch 32]
-       [--precision fp16|bf16|fp32] [--compile]
+       [--precision fp16|bf16|fp32] [--compile] [--profile]
 Default frames: 8 on CPU (about 1 s/frame here), 600 on CUDA.
 """
 
@@ -105,6 +105,38 @@ def ours(model, image, seq, out: Path, batch: int, dtype) -> tuple[float, np.nda
     return time.perf_counter() - t0, np.concatenate(kept)
 
 
+def openvino_profile(model, frames: int = 3) -> None:
+    """Where an OpenVINO frame's time goes, by operation and kernel (its own performance counters)."""
+    import openvino as ov
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from renderer.engine import _convert
+
+    model = copy.deepcopy(model).float().eval()
+    config = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": torch.get_num_threads(), "PERF_COUNT": True}
+    request = ov.Core().compile_model(_convert(model), "CPU", config).create_infer_request()
+    rng = np.random.default_rng(0)
+    image = rng.uniform(-1, 1, (1, 3, 256, 256)).astype(np.float32)
+    windows = rng.normal(size=(1, 73, 27)).astype(np.float32)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.from_numpy(image), torch.from_numpy(windows))
+    flops = counter.get_flop_counts()["Global"]
+    conv_macs = sum(v for k, v in flops.items() if "convolution" in str(k)) / 2
+    request.infer([image, windows])  # warm-up
+    totals: dict[tuple[str, str], float] = {}
+    for _ in range(frames):
+        request.infer([image, windows])
+        for p in request.get_profiling_info():
+            key = (p.node_type, p.exec_type)
+            totals[key] = totals.get(key, 0.0) + p.real_time.total_seconds() * 1e3 / frames
+    whole = sum(totals.values())
+    conv_ms = sum(ms for (node, _), ms in totals.items() if node.startswith("Convolution"))
+    print(f"OpenVINO, one frame: {whole:.0f} ms of operations; convolutions {conv_macs / 1e9:.1f} G multiply-adds "
+          f"in {conv_ms:.0f} ms = {conv_macs / conv_ms / 1e6:.0f} G/s")  # fmt: skip
+    for (node, kernel), ms in sorted(totals.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  {node:<26}{kernel:<22}{ms:>8.1f} ms{100 * ms / whole:>7.1f}%")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -112,6 +144,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int)
     ap.add_argument("--precision", choices=("fp32", "fp16", "bf16"))
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="also OpenVINO's time per operation (CPU)")
     args = ap.parse_args()
     cuda = args.device.startswith("cuda")
     frames = args.frames or (600 if cuda else 8)
@@ -144,6 +177,8 @@ def main() -> None:
     for name, t, warm, grey in rows:
         print(f"{name:<60}{t:>9.2f}{frames / t:>10.2f}{t_off / t:>11.2f}{warm:>11.1f}{grey:>15}")
     print("goals: >= 5x and >= 300 fps on an H100; >= 2x on a 2-core AVX2 CPU, within 1 grey level")
+    if args.profile and not cuda and openvino_available():
+        openvino_profile(model)
 
 
 if __name__ == "__main__":
