@@ -157,10 +157,21 @@ def generator_device(model) -> torch.device:
     return model.device
 
 
-def inference_generator(model: FaceGenerator, engine: str, compile: bool = False) -> FaceGenerator | OpenVinoGenerator:
-    """The loaded generator set up for rendering with the chosen engine ('torch' or 'openvino')."""
+def inference_generator(
+    model: FaceGenerator, engine: str, compile: bool = False, fallback: bool = False
+) -> FaceGenerator | OpenVinoGenerator:
+    """The loaded generator set up for rendering with the chosen engine ('torch' or 'openvino').
+    fallback (the `auto` choice): when OpenVINO cannot convert or compile the network here, say so in
+    one warning and render with PyTorch."""
     if engine == "openvino":
-        return OpenVinoGenerator(model)
+        try:
+            return OpenVinoGenerator(model)
+        except RuntimeError as exc:  # OpenVINO's conversion and compile errors
+            if not fallback:
+                raise InputError(f"OpenVINO could not compile the renderer: {str(exc).splitlines()[0]}") from None
+            log.warning(
+                "OpenVINO could not compile the renderer (%s); rendering with PyTorch", str(exc).splitlines()[0]
+            )
     from styletalk_core.device import prepare_for_inference
 
     return prepare_for_inference(model, next(model.parameters()).device, compile)

@@ -178,7 +178,7 @@ def cmd_render(args: argparse.Namespace) -> None:
     model = load_renderer(args.renderer, device)
     if engine == "openvino":
         print("renderer: compiling for this CPU (OpenVINO, a few seconds)", file=sys.stderr, flush=True)
-    model = inference_generator(model, engine, args.compile)
+    model = inference_generator(model, engine, args.compile, fallback=args.engine == "auto")
     n = render_video(
         model,
         curves,

@@ -124,7 +124,7 @@ def step_render(run: DemoRun) -> str:
     from renderer.video import render_video
 
     device = next(run.renderer.parameters()).device
-    model = inference_generator(run.renderer, choose_engine("auto", device, None, run.curves.frames))
+    model = inference_generator(run.renderer, choose_engine("auto", device, None, run.curves.frames), fallback=True)
     render_video(model, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
     return "demo_render.mp4"
 

@@ -103,3 +103,17 @@ def test_openvino_refuses_what_it_cannot_do(device, dtype, compile, needle):
         choose_engine("openvino", device, dtype, 100, compile)
     with pytest.raises(InputError, match="unknown engine"):
         choose_engine("onnx", CPU, None, 100)
+
+
+def test_auto_falls_back_to_torch_when_openvino_cannot_compile(monkeypatch, caplog):
+    import renderer.engine as engine
+
+    def broken(model):
+        raise RuntimeError("Exception from src/inference: unsupported\nmore detail")
+
+    monkeypatch.setattr(engine, "OpenVinoGenerator", broken)
+    net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
+    assert isinstance(engine.inference_generator(net, "openvino", fallback=True), torch.nn.Module)
+    assert "rendering with PyTorch" in caplog.text and "unsupported" in caplog.text
+    with pytest.raises(InputError, match="OpenVINO could not compile the renderer: Exception from src/inference"):
+        engine.inference_generator(net, "openvino")
