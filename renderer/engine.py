@@ -167,11 +167,10 @@ def inference_generator(
         try:
             return OpenVinoGenerator(model)
         except RuntimeError as exc:  # OpenVINO's conversion and compile errors
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
             if not fallback:
-                raise InputError(f"OpenVINO could not compile the renderer: {str(exc).splitlines()[0]}") from None
-            log.warning(
-                "OpenVINO could not compile the renderer (%s); rendering with PyTorch", str(exc).splitlines()[0]
-            )
+                raise InputError(f"OpenVINO could not compile the renderer: {first}") from None
+            log.warning("OpenVINO could not compile the renderer (%s); rendering with PyTorch", first)
     from styletalk_core.device import prepare_for_inference
 
     return prepare_for_inference(model, next(model.parameters()).device, compile)
