@@ -173,4 +173,4 @@ def inference_generator(
             log.warning("OpenVINO could not compile the renderer (%s); rendering with PyTorch", first)
     from styletalk_core.device import prepare_for_inference
 
-    return prepare_for_inference(model, next(model.parameters()).device, compile)
+    return prepare_for_inference(model, generator_device(model), compile)

@@ -120,10 +120,10 @@ def step_blender(run: DemoRun) -> str:
 
 
 def step_render(run: DemoRun) -> str:
-    from renderer.engine import choose_engine, inference_generator
+    from renderer.engine import choose_engine, generator_device, inference_generator
     from renderer.video import render_video
 
-    device = next(run.renderer.parameters()).device
+    device = generator_device(run.renderer)
     model = inference_generator(run.renderer, choose_engine("auto", device, None, run.curves.frames), fallback=True)
     render_video(model, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
     return "demo_render.mp4"
