@@ -2,13 +2,21 @@
 
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
 
 from styletalk_core.cli import main
 from styletalk_core.face.face_model import load_face_model
-from styletalk_core.formats.arkit import ARKIT_NAMES, LIVE_LINK_HEADER, match_arkit_names, normalise_name
+from styletalk_core.formats.arkit import (
+    ARKIT_NAMES,
+    LIVE_LINK_HEADER,
+    match_arkit_names,
+    normalise_name,
+    resample,
+    timecode,
+)
 from styletalk_core.formats.curves import Curves
 from styletalk_core.resources import ARKIT_BASIS_FILE
 from styletalk_core.retarget.arkit import arkit_weights, head_rotations, load_arkit_basis
@@ -82,40 +90,73 @@ def test_fidelity_on_real_clips():
     assert np.mean([s["blink r"] for s in scores]) > 0.5
 
 
-def test_live_link_csv_read_back_as_a_csv_reader_would(tmp_path):
+# The header row of a take recorded by the Live Link Face iOS app (as found in public repositories'
+# example takes): our files must begin with exactly these bytes.
+APP_HEADER = (
+    "Timecode,BlendShapeCount,EyeBlinkLeft,EyeLookDownLeft,EyeLookInLeft,EyeLookOutLeft,EyeLookUpLeft,"
+    "EyeSquintLeft,EyeWideLeft,EyeBlinkRight,EyeLookDownRight,EyeLookInRight,EyeLookOutRight,EyeLookUpRight,"
+    "EyeSquintRight,EyeWideRight,JawForward,JawRight,JawLeft,JawOpen,MouthClose,MouthFunnel,MouthPucker,"
+    "MouthRight,MouthLeft,MouthSmileLeft,MouthSmileRight,MouthFrownLeft,MouthFrownRight,MouthDimpleLeft,"
+    "MouthDimpleRight,MouthStretchLeft,MouthStretchRight,MouthRollLower,MouthRollUpper,MouthShrugLower,"
+    "MouthShrugUpper,MouthPressLeft,MouthPressRight,MouthLowerDownLeft,MouthLowerDownRight,MouthUpperUpLeft,"
+    "MouthUpperUpRight,BrowDownLeft,BrowDownRight,BrowInnerUp,BrowOuterUpLeft,BrowOuterUpRight,CheekPuff,"
+    "CheekSquintLeft,CheekSquintRight,NoseSneerLeft,NoseSneerRight,TongueOut,HeadYaw,HeadPitch,HeadRoll,"
+    "LeftEyeYaw,LeftEyePitch,LeftEyeRoll,RightEyeYaw,RightEyePitch,RightEyeRoll\n"
+)
+APP_ROW = re.compile(r"^\d\d:\d\d:\d\d:\d\d\.\d{3},61(,-?\d\.\d{10}){61}$")
+
+
+def seconds_at_60(code: str) -> float:
+    """The timecode rule of the public Live Link Face importers: HH:MM:SS:FF.sub, FF at 60 fps."""
+    h, m, s, frame = code.split(":")
+    return int(h) * 3600 + int(m) * 60 + int(s) + float(frame) / 60
+
+
+def test_live_link_csv_is_laid_out_as_the_app_records_it(tmp_path):
     mat = sample_files("source_video/3DMM", "*.mat")[0]
-    out, curves = tmp_path / "take.csv", tmp_path / "c.npz"
-    assert (
-        main(
-            [
-                "generate",
-                "--phonemes",
-                str(next(iter(sample_files("source_video/phoneme", "*_seq.json")))),
-                "--style",
-                "preset:happy",
-                "--pose",
-                str(mat),
-                "-o",
-                str(curves),
-                "--arkit",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    with open(out, newline="") as f:
-        rows = list(csv.DictReader(f))
+    out, path = tmp_path / "take.csv", tmp_path / "c.npz"
+    argv = ["generate", "--phonemes", str(sample_files("source_video/phoneme", "*_seq.json")[0]),
+            "--style", "preset:happy", "--pose", str(mat), "-o", str(path), "--arkit", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    text = out.read_bytes().decode("ascii")
+    assert text.startswith(APP_HEADER) and "\r" not in text and text.endswith("\n")
+    lines = text.splitlines()[1:]
+    assert all(APP_ROW.match(line) for line in lines)
+
     from styletalk_core.formats.curves import load_curves
 
-    c = load_curves(curves)
-    assert len(rows) == c.frames and list(rows[0]) == list(LIVE_LINK_HEADER)
-    weights = np.array([[float(r[n]) for n in LIVE_LINK_HEADER[2:54]] for r in rows])
-    assert weights.min() >= 0 and weights.max() <= 1 and weights[:, ARKIT_NAMES.index("jawOpen")].std() > 0.01
-    assert rows[1]["Timecode"] == "00:00:00:01.000" and rows[0]["BlendShapeCount"] == "52"
-    np.testing.assert_allclose([float(r["HeadYaw"]) for r in rows], c.pose[:, 1], atol=1e-5)
-    assert main(["export", "--curves", str(curves), "--format", "arkit-json", "-o", str(tmp_path / "w.json")]) == 0
+    c = load_curves(path)
+    want = arkit_weights(c.exp)
+    assert len(lines) == (c.frames - 1) * 2 + 1  # 30 fps curves -> the app's 60 rows a second
+    with open(out, newline="") as f:
+        by_name = list(csv.DictReader(f))
+    times = np.array([seconds_at_60(r["Timecode"]) for r in by_name])
+    np.testing.assert_allclose(times, np.arange(len(lines)) / 60, atol=1e-3)  # a 60 fps reader, within 1 ms
+    # a reader that goes by name and one that goes by the app's column positions read the same take
+    named = np.array([[float(r[n[0].upper() + n[1:]]) for n in ARKIT_NAMES] for r in by_name])
+    positions = {name: i for i, name in enumerate(APP_HEADER.strip().split(","))}
+    rows = [line.split(",") for line in lines]
+    positional = np.array([[float(r[positions[n[0].upper() + n[1:]]]) for n in ARKIT_NAMES] for r in rows])
+    np.testing.assert_array_equal(named, positional)
+    assert all(r["BlendShapeCount"] == "61" for r in by_name)
+    # each row holds the solved weights at its time: the curves' frames exactly, halfway rows between them
+    np.testing.assert_allclose(named[::2], want, atol=1e-6)
+    np.testing.assert_allclose(named[1::2], (want[:-1] + want[1:]) / 2, atol=1e-6)
+    jaw = ARKIT_NAMES.index("jawLeft"), ARKIT_NAMES.index("jawRight")
+    np.testing.assert_allclose(positional[::2, list(jaw)], want[:, list(jaw)], atol=1e-6)
+    np.testing.assert_allclose([float(r["HeadYaw"]) for r in by_name][::2], c.pose[:, 1], atol=1e-6)
+    assert main(["export", "--curves", str(path), "--format", "arkit-json", "-o", str(tmp_path / "w.json")]) == 0
     doc = json.loads((tmp_path / "w.json").read_text())
     assert doc["names"] == list(ARKIT_NAMES) and np.array(doc["weights"]).shape == (c.frames, 52) and doc["fps"] == 30
+
+
+def test_live_link_timecodes_and_resampling():
+    assert [timecode(t) for t in (0, 7 / 60, 3601 + 1.5 / 60)] == ["00:00:00:00.000", "00:00:00:07.000",
+                                                                    "01:00:01:01.500"]  # fmt: skip
+    times, rows = resample(np.array([[0.0], [1.0], [3.0]]), 25, 60)
+    np.testing.assert_allclose(times, np.arange(5) / 60)  # 0.08 s of curves at 25 fps -> 5 rows
+    np.testing.assert_allclose(rows[:, 0], [0, 25 / 60, 50 / 60, 1 + 2 * (75 / 60 - 1), 1 + 2 * (100 / 60 - 1)])
+    assert resample(np.ones((1, 3)), 30, 60)[1].shape == (1, 3)
 
 
 def test_curves_without_pose_give_zero_head_rotation_and_bad_names_are_refused(tmp_path, capsys):

@@ -26,11 +26,17 @@ ARKIT_NAMES: tuple[str, ...] = (
     "cheekSquintRight", "noseSneerLeft", "noseSneerRight", "tongueOut",
 )  # fmt: skip
 NUM_ARKIT = len(ARKIT_NAMES)
-LIVE_LINK_NAMES: tuple[str, ...] = tuple(n[0].upper() + n[1:] for n in ARKIT_NAMES)
+# A Live Link Face take lists the shapes in ARKit's order except for two pairs, right before left
+_TAKE_SWAPS = {"jawLeft": "jawRight", "jawRight": "jawLeft", "mouthLeft": "mouthRight", "mouthRight": "mouthLeft"}
+LIVE_LINK_ORDER: tuple[int, ...] = tuple(ARKIT_NAMES.index(_TAKE_SWAPS.get(n, n)) for n in ARKIT_NAMES)
+LIVE_LINK_NAMES: tuple[str, ...] = tuple(ARKIT_NAMES[i][0].upper() + ARKIT_NAMES[i][1:] for i in LIVE_LINK_ORDER)
 # after the 52 weights, a Live Link Face recording has the head and eye rotations (radians here)
 ROTATION_NAMES = ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll",
                   "RightEyeYaw", "RightEyePitch", "RightEyeRoll")  # fmt: skip
 LIVE_LINK_HEADER = ("Timecode", "BlendShapeCount", *LIVE_LINK_NAMES, *ROTATION_NAMES)
+LIVE_LINK_COUNT = NUM_ARKIT + len(ROTATION_NAMES)  # the app's BlendShapeCount: 61
+LIVE_LINK_FPS = 60  # the app records 60 rows a second and counts timecode frames at 60
+LIVE_LINK_DECIMALS = 10
 
 
 def normalise_name(name: str) -> str:
@@ -67,42 +73,60 @@ def match_arkit_names(names: list[str]) -> tuple[dict[str, list[str]], list[str]
     return {a: mapping[a] for a in ARKIT_NAMES if a in mapping}, unmatched, duplicates
 
 
-def timecode(frame: int, fps: float) -> str:
-    """Live Link Face's timecode HH:MM:SS:FF.mmm, from frame 0 at 00:00:00:00."""
-    whole = int(round(fps))
-    seconds, ff = divmod(frame, whole)
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{ff:02d}.000"
+def timecode(seconds: float) -> str:
+    """Live Link Face's timecode HH:MM:SS:FF.fff: frames FF counted at 60 fps, then the fraction of a
+    frame, from 00:00:00:00.000 at t = 0."""
+    millis = int(round(seconds * LIVE_LINK_FPS * 1000))  # thousandths of a 60 fps frame
+    frames, sub = divmod(millis, 1000)
+    whole, ff = divmod(frames, LIVE_LINK_FPS)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}:{ff:02d}.{sub:03d}"
 
 
-def _checked(weights: np.ndarray, rotations: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    weights = np.asarray(weights, np.float64)
-    if weights.ndim != 2 or weights.shape[1] != NUM_ARKIT or not np.isfinite(weights).all():
-        raise InputError(f"ARKit weights must be finite (T, {NUM_ARKIT}), got {weights.shape}")
-    rot = np.zeros((len(weights), len(ROTATION_NAMES))) if rotations is None else np.asarray(rotations, np.float64)
+def _checked(weights: np.ndarray, rotations: np.ndarray | None, source: str) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(all="ignore"):
+        weights = np.asarray(weights, np.float64)
+        rot = np.zeros((len(weights), len(ROTATION_NAMES))) if rotations is None else np.asarray(rotations, np.float64)
+    if weights.ndim != 2 or weights.shape[1] != NUM_ARKIT:
+        raise InputError(f"{source}: ARKit weights must be (T, {NUM_ARKIT}), got {weights.shape}")
+    if not np.isfinite(weights).all():
+        raise InputError(f"{source}: the ARKit weights are not finite (the curves hold values too large to solve)")
     if rot.shape != (len(weights), len(ROTATION_NAMES)) or not np.isfinite(rot).all():
-        raise InputError(f"head/eye rotations must be finite ({len(weights)}, {len(ROTATION_NAMES)})")
+        raise InputError(f"{source}: head/eye rotations must be finite ({len(weights)}, {len(ROTATION_NAMES)})")
     return np.clip(weights, 0.0, 1.0), rot
+
+
+def resample(values: np.ndarray, fps: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """(times, rows): (T, C) samples at `fps` linearly resampled at `rate` over the same span."""
+    span = (len(values) - 1) / fps
+    times = np.arange(int(np.floor(span * rate + 1e-6)) + 1) / rate
+    frames = np.minimum(times * fps, len(values) - 1)
+    rows = np.stack([np.interp(frames, np.arange(len(values)), col) for col in np.asarray(values).T], 1)
+    return times, rows
 
 
 def write_live_link_csv(path: str | os.PathLike, weights: np.ndarray, fps: float,
                         rotations: np.ndarray | None = None) -> None:  # fmt: skip
-    """The layout the Live Link Face iOS app records: Timecode, BlendShapeCount, 52 weights, 9 rotations."""
-    weights, rot = _checked(weights, rotations)
-    with atomic_path(require_suffix(path, (".csv",), "a Live Link Face CSV")) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.writer(f)
+    """A take as the Live Link Face iOS app records it: its header (Timecode, BlendShapeCount 61, the
+    52 weights in the app's column order, 9 rotations), rows resampled to its 60 fps with 60 fps
+    timecodes, values with its 10 decimals."""
+    path = require_suffix(path, (".csv",), "a Live Link Face CSV")
+    weights, rot = _checked(weights, rotations, str(path))
+    times, rows = resample(np.concatenate([weights[:, LIVE_LINK_ORDER], rot], 1), fps, LIVE_LINK_FPS)
+    rows = np.round(rows, LIVE_LINK_DECIMALS) + 0.0  # no "-0.0000000000"
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
         writer.writerow(LIVE_LINK_HEADER)
-        for t in range(len(weights)):
-            writer.writerow(
-                [timecode(t, fps), NUM_ARKIT, *(f"{v:.6f}" for v in weights[t]), *(f"{v:.6f}" for v in rot[t])]
-            )
+        for t, row in zip(times, rows, strict=True):
+            writer.writerow([timecode(t), LIVE_LINK_COUNT, *(f"{v:.{LIVE_LINK_DECIMALS}f}" for v in row)])
 
 
 def write_arkit_json(path: str | os.PathLike, weights: np.ndarray, fps: float, rotations: np.ndarray | None = None,
                      meta: dict | None = None) -> None:  # fmt: skip
-    weights, rot = _checked(weights, rotations)
+    path = require_suffix(path, (".json",), "an ARKit JSON")
+    weights, rot = _checked(weights, rotations, str(path))
     doc = {"names": list(ARKIT_NAMES), "fps": fps, "frames": len(weights), "weights": weights.round(6).tolist(),
            "rotation_names": list(ROTATION_NAMES), "rotations": rot.round(6).tolist(), "meta": meta or {}}  # fmt: skip
-    with atomic_path(require_suffix(path, (".json",), "an ARKit JSON")) as tmp:
+    with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(doc), encoding="utf-8")
 
 
