@@ -15,7 +15,17 @@ from styletalk_core.resources import ARKIT_BASIS_FILE, FACE_MODEL_FILE
 ADDON = Path(__file__).resolve().parent / "styletalk"
 DEMO_SCENE_SCRIPT = Path(__file__).resolve().parent / "build_demo_scene.py"
 # the toolkit modules the add-on imports, copied into styletalk/formats/ (none imports torch)
-SHARED_FORMATS = ("__init__.py", "errors.py", "layout.py", "fileio.py", "curves.py", "export.py", "arkit.py", "gltf.py")
+SHARED_FORMATS = (
+    "__init__.py",
+    "errors.py",
+    "layout.py",
+    "fileio.py",
+    "curves.py",
+    "export.py",
+    "arkit.py",
+    "gltf.py",
+    "morph.py",
+)
 
 
 def addon_files() -> dict[str, Path]:

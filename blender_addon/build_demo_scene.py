@@ -1,7 +1,9 @@
 """Build a .blend (face mesh, keyed action, sound strip) and a .glb from a curves file with the
 add-on's own code, headless:
 python build_demo_scene.py ADDON_PARENT CURVES AUDIO OUT.blend OUT.glb
-where ADDON_PARENT holds the assembled extension (blender_addon.build.assemble)."""
+where ADDON_PARENT holds the assembled extension (blender_addon.build.assemble) and an empty OUT.glb
+writes none. Prints `BLENDER <version>`. A Blender module built without audio (PyPI's 4.2) adds no
+sound strip."""
 
 import sys
 
@@ -20,14 +22,16 @@ def main(addon_parent: str, curves_path: str, audio: str, blend: str, glb: str) 
     sc = context.scene
     sc.render.fps = 30
     scene.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps, 1, "StyleTalk")
-    if audio:
+    if audio and bpy.app.build_options.audaspace:
         scene.add_sound_strip(sc, audio, 1)
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
     sc.collection.objects.link(cam)
     cam.location, cam.rotation_euler = (0, -0.45, 0), (1.5708, 0, 0)
     sc.camera = cam
-    scene.export_keyframes(face, glb, "glb")
+    if glb:
+        scene.export_keyframes(face, glb, "glb")
     bpy.ops.wm.save_as_mainfile(filepath=blend)
+    print("BLENDER", bpy.app.version_string.split()[0])
 
 
 if __name__ == "__main__":

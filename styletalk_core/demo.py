@@ -4,6 +4,7 @@ step has succeeded, so a failed run leaves nothing behind."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -106,17 +107,38 @@ def step_preview(run: DemoRun) -> str:
     return "demo_preview.mp4"
 
 
-def step_blender(run: DemoRun) -> str:
+def legacy_blender_python() -> Path | None:
+    """A Python with Blender 4.2 LTS as a module, to write a scene every supported Blender opens (a
+    .blend saved by 5.x does not open in 4.2): $STYLETALK_BLENDER42_PYTHON, else the `.venv-bpy42`
+    that scripts/setup.sh makes beside this environment; None when there is neither."""
+    named = os.environ.get("STYLETALK_BLENDER42_PYTHON")
+    found = Path(named) if named else Path(sys.prefix).parent / ".venv-bpy42" / "bin" / "python"
+    return found if found.is_file() else None
+
+
+def _build_scene(python: str | Path, outputs: list[Path]) -> str:
+    """Run the demo scene script under `python`; returns the Blender version it ran."""
     from blender_addon.build import DEMO_SCENE_SCRIPT, assemble
 
     with tempfile.TemporaryDirectory() as addon_parent:
         assemble(Path(addon_parent))
-        outputs = [run.work / "demo_curves.npz", run.audio, run.work / "demo.blend", run.work / "demo.glb"]
-        cmd = [sys.executable, str(DEMO_SCENE_SCRIPT), addon_parent, *map(str, outputs)]
+        cmd = [str(python), str(DEMO_SCENE_SCRIPT), addon_parent, *map(str, outputs)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise StyleTalkError(f"building demo.blend failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
-    return "demo.blend, demo.glb"
+    version = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("BLENDER ")]
+    if proc.returncode != 0 or not version:
+        raise StyleTalkError(f"building the demo scene failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+    return version[0]
+
+
+def step_blender(run: DemoRun) -> str:
+    curves = run.work / "demo_curves.npz"
+    version = _build_scene(sys.executable, [curves, run.audio, run.work / "demo.blend", run.work / "demo.glb"])
+    made = [f"demo.blend, demo.glb (Blender {version})"]
+    legacy = legacy_blender_python()
+    if legacy is not None:
+        version = _build_scene(legacy, [curves, run.audio, run.work / "demo_blender42.blend", ""])
+        made.append(f"demo_blender42.blend (Blender {version})")
+    return ", ".join(made)
 
 
 def step_render(run: DemoRun) -> str:

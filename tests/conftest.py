@@ -93,3 +93,19 @@ def style_video_with_coefficients(seen_by_face_model: bool = False) -> tuple[Pat
 def official_sample(relative: str) -> Path:
     """A path recorded in a parity fixture (relative to the official repository)."""
     return shared_path("official_samples", *Path(relative).parts)
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory):
+    """The README's main command (its styletalk part), run once with the output folder in tmp."""
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+    from styletalk_core.cli import main
+
+    from .test_readme import readme_main_argv
+
+    argv = readme_main_argv()
+    assert argv[:1] == ["demo"]
+    out = tmp_path_factory.mktemp("demo")
+    argv[argv.index("-o") + 1] = str(out)
+    assert main(argv) == 0
+    return out

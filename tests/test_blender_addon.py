@@ -196,7 +196,9 @@ def test_exports_contain_the_animation(blender_results):
     gltf = json.loads(glb[20 : 20 + length])
     paths = {c["target"]["path"] for a in gltf.get("animations", []) for c in a["channels"]}
     assert "weights" in paths
-    assert len(gltf["meshes"][0]["primitives"][0]["targets"]) == 64
+    names = gltf["meshes"][0]["extras"]["targetNames"]  # signed keys as _pos/_neg pairs (weights within [0, 1])
+    assert len(gltf["meshes"][0]["primitives"][0]["targets"]) == len(names) == 62 + 1 + 2
+    assert "exp00_neg" in names and "exp00_pos" not in names and {"exp20_pos", "exp20_neg"} <= set(names)
     fbx = (work / "out.fbx").read_bytes()
     assert b"AnimationCurveNode" in fbx and b"DeformPercent" in fbx and b"exp00" in fbx
 

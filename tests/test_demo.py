@@ -7,25 +7,9 @@ import sys
 
 import av
 import numpy as np
-import pytest
 
-from styletalk_core.cli import main
 from styletalk_core.formats.curves import load_curves
 from styletalk_core.resources import EXAMPLES
-
-
-@pytest.fixture(scope="module")
-def demo_out(tmp_path_factory):
-    """Runs the README's main command (its styletalk part) with the output folder in tmp."""
-    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
-    from .test_readme import readme_main_argv
-
-    argv = readme_main_argv()
-    assert argv[:1] == ["demo"]
-    out = tmp_path_factory.mktemp("demo")
-    argv[argv.index("-o") + 1] = str(out)
-    assert main(argv) == 0
-    return out
 
 
 def test_curves_and_plot(demo_out):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .errors import InputError
 from .fileio import atomic_path, require_file, require_suffix
+from .morph import unit_targets, unit_weights
 
 FLOAT, UINT32 = 5126, 5125
 ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
@@ -41,8 +42,17 @@ def write_glb(path: str | os.PathLike, positions: np.ndarray, triangles: np.ndar
               weights: np.ndarray | None = None, fps: float = 30.0, name: str = "character",
               extras: dict | None = None) -> None:  # fmt: skip
     """One mesh with morph targets (name -> (V, 3) offsets) and, with `weights` (T, K), an animation
-    of the target weights sampled at `fps`; `extras` (JSON) goes into the asset's extras."""
+    of the target weights sampled at `fps` from t = 0; `extras` (JSON) goes into the asset's extras.
+    Animated keys that leave [0, 1] are written as positive and negative targets (formats.morph)."""
     positions = np.asarray(positions, np.float32)
+    if weights is not None:
+        weights = np.asarray(weights, np.float64)
+        if weights.ndim != 2 or weights.shape[1] != len(targets) or not np.isfinite(weights).all():
+            raise InputError(f"weights must be finite (T, {len(targets)}), got {weights.shape}")
+        offsets = list(targets.values())
+        split = unit_targets(list(targets), weights)
+        targets = {t.name: t.scale * np.asarray(offsets[t.source], np.float64) for t in split}
+        weights = unit_weights(split, weights)
     buf = _Buffer()
     prim = {"attributes": {"POSITION": buf.add(positions, "VEC3", ARRAY_BUFFER, bounds=True)},
             "indices": buf.add(np.asarray(triangles, np.uint32).reshape(-1), "SCALAR", ELEMENT_ARRAY_BUFFER),
@@ -58,9 +68,7 @@ def write_glb(path: str | os.PathLike, positions: np.ndarray, triangles: np.ndar
     doc = {"asset": asset, "scene": 0, "scenes": [{"nodes": [0]}],
            "nodes": [{"name": name, "mesh": 0}], "meshes": [mesh]}  # fmt: skip
     if weights is not None:
-        weights = np.asarray(weights, np.float32)
-        if weights.shape[1] != len(targets) or not np.isfinite(weights).all():
-            raise InputError(f"weights must be finite (T, {len(targets)}), got {weights.shape}")
+        weights = weights.astype(np.float32)
         times = buf.add((np.arange(len(weights)) / fps).astype(np.float32), "SCALAR", bounds=False)
         buf.accessors[times]["min"], buf.accessors[times]["max"] = [0.0], [float((len(weights) - 1) / fps)]
         values = buf.add(weights.reshape(-1), "SCALAR")

@@ -19,7 +19,7 @@ from ..formats.errors import InputError
 from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.gltf import read_glb, write_glb
 from ..formats.layout import EXP_NAMES
-from .arkit import arkit_weights, load_arkit_basis
+from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, find_correspondence, similarity_fit, snap_to_surface
 from .targets import character_basis, solve_onto
 from .transfer import transfer_basis
@@ -129,7 +129,9 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
         out_targets = {n: d @ rot for n, d in zip(names, moved.deltas, strict=True)}
         weights = None if curves is None else curves.exp
         if arkit and curves is not None:
-            weights = np.concatenate([weights, arkit_weights(curves.exp, face)], axis=1)
+            # the curves play on our keys; the ARKit targets are there for an engine's own ARKit data
+            # (driving both at once would move the face twice)
+            weights = np.concatenate([weights, np.zeros((curves.frames, len(ARKIT_NAMES)))], axis=1)
     step(2, 3)
     fps = curves.fps if curves is not None else 30.0
     fit = {"found_by": "mask" if mask is not None else "detection", "fit_rms_px": round(rms, 2)}

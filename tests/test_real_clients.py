@@ -1,0 +1,190 @@
+"""Every animated file we write, read by the tools studios read it with: the Khronos glTF validator
+and three.js under node, assimp, and Blender 4.2 and 5.0's own glTF and FBX importers. Each reader
+skips with one line where it is not installed (scripts/setup_readers.sh installs them)."""
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from styletalk_core.face.face_model import load_face_model, mouth_opening
+from styletalk_core.formats.curves import load_curves
+from styletalk_core.formats.gltf import read_glb
+
+from .conftest import REPO, shared_path
+from .ict_characters import identity, load_ict, transfer_fidelity
+from .test_blender_addon import blender_python, keys
+
+CLIENTS = REPO / "tests" / "clients"
+VERSIONS = ("5.0", "4.2")
+
+
+def node_reader(mode: str, *args) -> list[dict]:
+    """tests/clients/read_gltf.mjs: one JSON object per file."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the glTF validator and three.js tests need it")
+    if not (CLIENTS / "node_modules" / "three").is_dir() or not (CLIENTS / "node_modules" / "gltf-validator").is_dir():
+        pytest.skip("gltf-validator/three are not installed in tests/clients (run scripts/setup_readers.sh)")
+    proc = subprocess.run([node, str(CLIENTS / "read_gltf.mjs"), mode, *map(str, args)], capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def written(demo_out, tmp_path_factory):
+    """The glb files we write: the demo's, a retargeted ICT head (our keys and ARKit's),
+    and the add-on's .glb and FBX exports from Blender 5.0 and 4.2 (made by tests/blender/export_checks.py,
+    which also reads each back with Blender's importers)."""
+    from blender_addon.build import assemble
+    from styletalk_core.cli import main
+
+    shared_path("ict_facekit", "ict_facekit.npz")
+    work = tmp_path_factory.mktemp("clients")
+    ict = load_ict()
+    verts = identity(ict, 1.0, np.random.default_rng(3))
+    head = work / "ict_head.obj"
+    head.write_text("".join(f"v {a:.6f} {b:.6f} {c:.6f}\n" for a, b, c in verts)
+                    + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in ict["tris"]))  # fmt: skip
+    curves = demo_out / "demo_curves.npz"
+    glbs = {"demo": demo_out / "demo.glb", "ict_head": work / "ict_head.glb"}  # our keys and ARKit's
+    assert main(["retarget", "--mesh", str(head), "--curves", str(curves), "-o", str(glbs["ict_head"]), "--arkit"]) == 0
+    addon = assemble(Path(tempfile.mkdtemp(dir=work))).parent
+    imports = {}
+    for version in VERSIONS:
+        try:
+            python = blender_python(version)
+        except pytest.skip.Exception:
+            continue
+        argv = [python, str(REPO / "tests" / "blender" / "export_checks.py"), str(addon), str(work), str(curves),
+                str(glbs["demo"]), str(glbs["ict_head"])]  # fmt: skip
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
+        assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+        imports[version] = json.loads(lines[0].removeprefix("RESULTS "))
+        full = imports[version]["blender"]
+        glbs[f"addon_{version}"] = work / f"addon_{full}.glb"
+    return {"work": work, "glbs": glbs, "imports": imports, "curves": load_curves(curves), "ict": ict, "rest": verts}
+
+
+def test_every_glb_passes_the_khronos_validator(written):
+    reports = node_reader("validate", *written["glbs"].values())
+    assert len(reports) == len(written["glbs"])
+    for report in reports:
+        assert report["errors"] == 0, report
+
+
+def test_every_animation_starts_at_zero_with_weights_within_unit_range(written):
+    for name, path in written["glbs"].items():
+        g = read_glb(path)
+        assert g["times"][0] == 0 and 0 <= g["weights"].min() and g["weights"].max() <= 1, name
+        np.testing.assert_allclose(np.diff(g["times"]), 1 / 30, atol=1e-6)
+
+
+def test_three_js_reads_target_names_clip_duration_and_weights(written):
+    paths = [written["glbs"][n] for n in ("demo", "ict_head")]
+    for path, seen in zip(paths, node_reader("three", 30, *paths), strict=True):
+        g = read_glb(path)
+        assert seen["meshes"][0]["targets"] == list(g["targets"])
+        assert abs(seen["clips"][0]["duration"] - g["times"][-1]) < 1e-5
+        weights = np.array(seen["weights"][0])
+        assert weights.shape == g["weights"].shape
+        np.testing.assert_allclose(weights, g["weights"], atol=1e-5)
+
+
+def test_assimp_sees_the_mesh_its_targets_and_the_weight_channel(written):
+    pyassimp = pytest.importorskip("pyassimp", reason="pyassimp is not installed (scripts/setup_readers.sh)")
+    from pyassimp.errors import AssimpError
+
+    for name in ("demo", "ict_head"):
+        g = read_glb(written["glbs"][name])
+        try:
+            ctx = pyassimp.load(str(written["glbs"][name]))
+        except (AssimpError, OSError) as exc:
+            pytest.skip(f"assimp's library cannot be loaded ({exc}): apt-get install libassimp5")
+        with ctx as scene:
+            assert len(scene.meshes) == 1
+            anim_meshes = scene.meshes[0].animmeshes
+            assert [str(m.name) for m in anim_meshes] == list(g["targets"])
+            channel = scene.animations[0].morphmeshchannels[0]
+            assert len(channel.keys) == len(g["times"])
+            ticks = scene.animations[0].tickspersecond
+            times = np.array([k.time for k in channel.keys]) / ticks
+            np.testing.assert_allclose(times, g["times"], atol=1e-4)
+            for t in (0, len(g["times"]) // 2, len(g["times"]) - 1):
+                key = channel.keys[t]
+                got = np.zeros(len(g["targets"]))
+                got[[key.values[i] for i in range(key.numvaluesandweights)]] = [
+                    key.weights[i] for i in range(key.numvaluesandweights)
+                ]
+                np.testing.assert_allclose(got, g["weights"][t], atol=1e-5)
+
+
+def _imported(written, version: str, name: str) -> tuple[dict, dict]:
+    """What Blender `version`'s importer made of file `name`: its report and its vertices."""
+    if version not in written["imports"]:
+        pytest.skip(f"no Blender {version} to import with")
+    report = written["imports"][version]
+    name = name.format(v=report["blender"])
+    stem = f"{Path(name).stem}_{Path(name).suffix[1:]}"  # as export_checks.py names it
+    return report[name], np.load(written["work"] / f"import_{report['blender']}_{stem}.npz")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", ["addon_{v}.glb", "addon_{v}.fbx", "demo.glb"])
+def test_blender_importers_play_our_face_as_the_curves(written, version, name):
+    exp = written["curves"].exp
+    face = load_face_model()
+    want = keys.face_vertices_to_blender(face.mean[None] + np.einsum("tk,kvc->tvc", exp, face.basis))
+    report, z = _imported(written, version, name)
+    assert report["first_frame"] == 0 and report["frames"] == len(exp)  # the file's time starts at 0
+    assert report["slider_max"] <= 1 and report["slider_min"] >= 0
+    dist, idx = cKDTree(z["rest"]).query(keys.face_vertices_to_blender(face.mean))
+    assert dist.max() < 1e-6  # every vertex of ours is in the imported mesh
+    got = z["frames"][:, idx]
+    width = np.ptp(want[0, :, 0])
+    assert np.abs(got - want).max() < 1e-4 * width
+    opening = -mouth_opening(got[..., [0, 2, 1]])
+    ours = -mouth_opening(want[..., [0, 2, 1]])
+    assert np.corrcoef(opening, ours)[0, 1] >= 0.99 and 0.98 <= opening.std() / ours.std() <= 1.02
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_blender_gltf_importer_plays_a_retargeted_head_as_the_curves(written, version):
+    _, z = _imported(written, version, "ict_head.glb")
+    rest, ict = written["rest"], written["ict"]
+    to_ict = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]])  # Blender's z-up -> glTF's (and the OBJ's) y-up
+    dist, idx = cKDTree(z["rest"] @ to_ict.T).query(rest)
+    assert dist.max() < 1e-5
+    frames = z["frames"][:, idx] @ to_ict.T
+    g = read_glb(written["glbs"]["ict_head"])
+    held = g["positions"][None] + np.einsum("tk,kvc->tvc", g["weights"], np.stack(list(g["targets"].values())))
+    assert np.abs(frames - held).max() < 1e-4 * np.ptp(rest[:, 0])  # what the file holds, unclamped
+    r = transfer_fidelity(ict, rest, frames, written["curves"].exp)
+    assert r["lip r"] >= 0.99 and 0.7 <= r["amplitude"] <= 1.3, r
+
+
+def test_the_export_leaves_the_users_scene_as_it_was(written):
+    for report in written["imports"].values():
+        assert report["user_data_kept"] == ["StyleTalkFace", 65, ["StyleTalk"], [1, len(written["curves"].exp)], 1, 1]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_demo_scene_opens_in_every_supported_blender(demo_out, version):
+    python = blender_python(version)
+    code = (
+        "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
+        "k = bpy.data.objects['StyleTalkFace'].data.shape_keys; "
+        "print('ACTION', k.animation_data.action.name, len(k.key_blocks), bpy.context.scene.frame_end)"
+    )
+    blend = demo_out / "demo_blender42.blend"
+    assert blend.exists(), "the demo writes demo_blender42.blend where the Blender 4.2 environment is"
+    proc = subprocess.run([python, "-c", code, str(blend)], capture_output=True, text=True, timeout=300)
+    line = [x for x in proc.stdout.splitlines() if x.startswith("ACTION")]
+    assert line and line[0].split()[1:3] == ["StyleTalk", "65"], proc.stdout[-2000:] + proc.stderr[-2000:]
