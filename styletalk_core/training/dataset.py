@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,17 +34,36 @@ def style_labels(name: str) -> tuple[str, str]:
     return base, base
 
 
-def find_clips(roots: list[Path]) -> list[Clip]:
-    """Every `.mat` under `roots`, paired with `<name>_seq.json` labels when one exists there."""
-    labels = {p.name.removesuffix("_seq.json"): p for root in roots for p in root.rglob("*_seq.json")}
+def label_file_for(mat: Path) -> Path | None:
+    """The labels of clip `mat` in its own clip set: `<name>_seq.json` beside it, or in the `phoneme`
+    folder beside its `3DMM` folder (the official layout); never a same-named file elsewhere."""
+    for candidate in (mat.with_name(f"{mat.stem}_seq.json"), mat.parent.parent / "phoneme" / f"{mat.stem}_seq.json"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_clips(roots: list[Path], warn: Callable[[str], None] | None = None) -> list[Clip]:
+    """Every `.mat` under `roots`, paired with its labels when its clip set has them (label_file_for).
+    A clip whose labels are only in another folder stays unlabelled, and `warn` is told."""
+    for root in roots:
+        if not Path(root).is_dir():
+            raise InputError(f"{root}: not a folder (--data names folders of .mat clips)")
+    elsewhere = {}
+    for root in roots:
+        for p in Path(root).rglob("*_seq.json"):
+            elsewhere.setdefault(p.name.removesuffix("_seq.json"), []).append(p)
     clips = []
-    for mat in sorted(p for root in roots for p in root.rglob("*.mat")):
+    for mat in sorted(p for root in roots for p in Path(root).rglob("*.mat")):
         exp = load_expression(mat)
-        phon = None
-        if mat.stem in labels:
-            phon = load_phoneme_labels(labels[mat.stem])
+        phon, labels = None, label_file_for(mat)
+        if labels is not None:
+            phon = load_phoneme_labels(labels)
             n = min(len(phon), len(exp))
             exp, phon = exp[:n], phon[:n]
+        elif mat.stem in elsewhere and warn is not None:
+            others = ", ".join(map(str, elsewhere[mat.stem][:2]))
+            warn(f"{mat}: no labels beside it or in ../phoneme; {others} belongs to another clip set, not paired")
         style, speaker = style_labels(mat.stem)
         clips.append(Clip(mat.stem, style, speaker, exp, phon))
     return clips

@@ -3,6 +3,7 @@ for a generator and three baselines on held-out clips."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def evaluate_speakers(
     from ..inference import load_model
 
     generator = load_model(checkpoint, device)
-    found = find_clips(data)
+    found = find_clips(data, warn=logging.getLogger("styletalk.evaluate").warning)
     clips = [c for c in found if c.speaker in set(speakers) and c.phonemes is not None]
     if not clips:
         raise InputError(f"no labelled clips of speakers {', '.join(speakers)} under the --data folders")

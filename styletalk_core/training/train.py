@@ -259,6 +259,11 @@ def training_step(
     return entry | {k: round(v.item(), 5) for k, v in adversarial.items()}
 
 
+def finite_or_none(values: dict) -> dict:
+    """JSON has no NaN: a measure that could not be taken (no labelled clip) is written as null."""
+    return {k: (v if not isinstance(v, float) or np.isfinite(v) else None) for k, v in values.items()}
+
+
 def validate_and_save(
     run: RunState,
     discs: Discriminators,
@@ -274,14 +279,14 @@ def validate_and_save(
     score = -metrics.lip_r if np.isfinite(metrics.lip_r) else -float(run.step)
     improved = score < run.best
     run.best = min(run.best, score)
-    log(json.dumps({"step": run.step, "validation": asdict(metrics), "best": improved}))
+    log(json.dumps({"step": run.step, "validation": finite_or_none(asdict(metrics)), "best": improved}))
     payload = dict(
         optimizer=run.optimizer.state_dict(),
         discriminators={k.replace(".module.", "."): v for k, v in discs.state_dict().items()},
         step=run.step,
         train_config=asdict(cfg),
         mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
-        validation=asdict(metrics),
+        validation=finite_or_none(asdict(metrics)),
         best_score=run.best,
         **run.fitted,
     )
@@ -366,9 +371,13 @@ def train_on_folders(
 ) -> Metrics:
     """`styletalk train`: find the clips, hold out `val_speakers`, train the default model's size."""
     check_output_path(out)
-    clips = find_clips(data)
+    clips = find_clips(data, warn=log)
     if not clips:
         raise InputError(f"no .mat clips found under {', '.join(map(str, data))}")
+    unknown = sorted(set(val_speakers) - {c.speaker for c in clips})
+    if unknown:
+        known = ", ".join(sorted({c.speaker for c in clips})[:12])
+        raise InputError(f"--val-speakers {' '.join(unknown)}: no clip of theirs under --data (speakers: {known})")
     train_clips, val_clips = split_by_speaker(clips, set(val_speakers))
     if not train_clips:
         raise InputError(f"--val-speakers {' '.join(val_speakers)} hold out every clip: nothing is left to train on")
