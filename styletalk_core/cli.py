@@ -77,7 +77,7 @@ def _done(output: Path, what: str, seconds: float) -> None:
 
 def cmd_generate(args: argparse.Namespace) -> None:
     from .formats.curves import Curves
-    from .formats.fileio import check_output_path, require_suffix
+    from .formats.fileio import atomic_paths, check_output_path, require_suffix
     from .formats.labels import load_phoneme_labels
     from .inference import StyleSpec, check_style_settings, generate_curves
 
@@ -110,12 +110,15 @@ def cmd_generate(args: argparse.Namespace) -> None:
         progress=_share(progress, labelling, 1 - labelling),
         meta={"phonemes": str(args.phonemes or ""), "audio": str(args.audio.resolve()) if args.audio else None},
     )
-    curves.save(args.output)
+    outputs = [args.output] + ([args.arkit] if args.arkit is not None else [])
+    with atomic_paths(*outputs) as staged:  # both files or neither
+        curves.save(staged[0])
+        if args.arkit is not None:
+            from .retarget.arkit import export_arkit
+
+            export_arkit(curves, staged[1], "arkit-json" if args.arkit.suffix.lower() == ".json" else "arkit-csv")
     _done(args.output, f"{curves.frames} frames ({curves.frames / curves.fps:.2f} s)", time.perf_counter() - t0)
     if args.arkit is not None:
-        from .retarget.arkit import export_arkit
-
-        export_arkit(curves, args.arkit, "arkit-json" if args.arkit.suffix.lower() == ".json" else "arkit-csv")
         _done(args.arkit, f"ARKit-52 weights, {curves.frames} frames", time.perf_counter() - t0)
 
 

@@ -280,6 +280,8 @@ CURVES_DEFECTS = {
     "1e300 in float64": {"exp": np.full((3, 64), 1e300)},
     "fps inf": {"exp": np.zeros((3, 64)), "fps": np.float64("inf")},
     "fps 1e-300": {"exp": np.zeros((3, 64)), "fps": np.float64(1e-300)},
+    "fps 0.001": {"exp": np.zeros((3, 64)), "fps": np.float64(0.001)},
+    "exp 3e38 (finite in float32)": {"exp": np.full((2, 64), 3e38, np.float32)},
     "pose of the wrong shape": {"exp": np.zeros((3, 64)), "pose": np.zeros((3, 5))},
     "pose with NaN": {"exp": np.zeros((3, 64)), "pose": np.full((3, 9), np.nan)},
     "pose as strings": {"exp": np.zeros((3, 64)), "pose": np.array([["x"] * 9] * 3)},
@@ -288,7 +290,7 @@ CURVES_DEFECTS = {
 
 
 @pytest.mark.parametrize("defect", sorted(CURVES_DEFECTS))
-@pytest.mark.parametrize("command", ["export", "preview", "addon reader"])
+@pytest.mark.parametrize("command", ["export", "arkit-csv", "retarget --arkit", "preview", "addon reader"])
 def test_defective_curves_files(defect, command, inputs, capsys):
     t = inputs["tmp"]
     bad = t / "bad.npz"
@@ -302,9 +304,50 @@ def test_defective_curves_files(defect, command, inputs, capsys):
         return
     argv = {
         "export": ["export", "--curves", bad, "--format", "json", "-o", t / "o.json"],
+        "arkit-csv": ["export", "--curves", bad, "--format", "arkit-csv", "-o", t / "o.csv"],
+        "retarget --arkit": ["retarget", "--mesh", t / "none.obj", "--curves", bad, "--arkit", "-o", t / "o.glb"],
         "preview": ["preview", "--curves", bad, "--size", "64", "-o", t / "o.mp4"],
     }[command]
     fails_cleanly(argv, capsys, t, "bad.npz")
+
+
+def test_two_outputs_are_written_both_or_neither(inputs, capsys):
+    """generate -o and --arkit: when the ARKit file cannot be written, the curves file is not written
+    (or replaced) either."""
+    t = inputs["tmp"]
+    (t / "c_out.npz").write_bytes(KEEP)
+    (t / "take.csv").mkdir()  # a folder where the ARKit file should go
+    fails_cleanly(generate(inputs, t / "c_out.npz", "--arkit", t / "take.csv"), capsys, t, "take.csv")
+    fails_cleanly(generate(inputs, t / "same.npz", "--arkit", t / "same.npz"), capsys, t)  # one file, two outputs
+    assert main([str(a) for a in generate(inputs, t / "c_out.npz", "--arkit", t / "take.json")]) == 0
+    assert (t / "c_out.npz").read_bytes() != KEEP and (t / "take.json").stat().st_size > 0
+
+
+SPECIAL_OUTPUTS = {
+    "generate -o": lambda i, o: generate(i, o),
+    "export -o": lambda i, o: ["export", "--curves", i["curves"], "--format", "csv", "-o", o],
+    "export arkit -o": lambda i, o: ["export", "--curves", i["curves"], "--format", "arkit-csv", "-o", o],
+}
+
+
+@pytest.mark.parametrize("command", sorted(SPECIAL_OUTPUTS))
+def test_special_files_are_never_replaced_and_links_are_written_through(command, inputs, capsys):
+    t = inputs["tmp"]
+    suffix = ".npz" if command.startswith("generate") else ".csv"
+    fifo = t / f"fifo{suffix}"
+    os.mkfifo(fifo)
+    fails_cleanly(SPECIAL_OUTPUTS[command](inputs, fifo), capsys, t, "not a regular file")
+    assert fifo.is_fifo()
+    link_to_fifo = t / f"to_fifo{suffix}"
+    link_to_fifo.symlink_to(fifo)
+    fails_cleanly(SPECIAL_OUTPUTS[command](inputs, link_to_fifo), capsys, t, "not a regular file")
+    assert link_to_fifo.is_symlink() and fifo.is_fifo()
+    real, link = t / "sub" / f"real{suffix}", t / f"link{suffix}"
+    real.parent.mkdir()
+    real.write_bytes(KEEP)
+    link.symlink_to(real)
+    assert main([str(a) for a in SPECIAL_OUTPUTS[command](inputs, link)]) == 0
+    assert link.is_symlink() and real.is_file() and real.read_bytes() != KEEP  # written through the link
 
 
 # --- signals: the add-on's cancel (SIGTERM) cleans up like Ctrl-C ------------------------------------------

@@ -15,7 +15,8 @@ from .fileio import atomic_path, require_file, require_suffix
 from .layout import DRIVING_DIM, EXP_DIM, FPS, POSE_DIM
 
 FORMAT_VERSION = 1
-MAX_FPS = 1000.0  # above this (or below 1/MAX_FPS) a rate is a corrupt value, not a frame rate
+MIN_FPS, MAX_FPS = 1.0, 1000.0  # outside these a rate is a corrupt value, not a frame rate
+MAX_EXP = 1000.0  # expression coefficients are within about +-10; far beyond, a file is corrupt
 
 
 @dataclass
@@ -127,6 +128,9 @@ def load_curves(path: str | os.PathLike, suffix: str | None = None) -> Curves:
     exp = _check_shape(_float_array(data["exp"], "exp", source), "exp", (None, EXP_DIM), source)
     if len(exp) == 0:
         raise InputError(f"{p}: 'exp' has 0 frames")
+    if np.abs(exp).max() > MAX_EXP:
+        peak = np.abs(exp).max()
+        raise InputError(f"{p}: 'exp' reaches {peak:.3g}; expression coefficients lie within +-{MAX_EXP:g}")
     pose = None
     if "pose" in data:
         pose = _check_shape(_float_array(data["pose"], "pose", source), "pose", (len(exp), POSE_DIM), source)
@@ -149,8 +153,8 @@ def _fps(value: object, source: str) -> float:
         fps = float(np.asarray(value).item())
     except (TypeError, ValueError):
         raise InputError(f"{source}: fps must be a number, got {value!r}") from None
-    if not (1.0 / MAX_FPS <= fps <= MAX_FPS):
-        raise InputError(f"{source}: fps must be between {1 / MAX_FPS:g} and {MAX_FPS:g}, got {fps:g}")
+    if not (MIN_FPS <= fps <= MAX_FPS):
+        raise InputError(f"{source}: fps must be between {MIN_FPS:g} and {MAX_FPS:g}, got {fps:g}")
     return fps
 
 

@@ -12,15 +12,21 @@ from .errors import OutputError
 
 
 def check_output_path(path: str | os.PathLike) -> Path:
-    """`path` as a Path if a file can be written there, else one OutputError line saying why."""
+    """Where an output named `path` is written, if a file can be written there, else one OutputError
+    line saying why. A symbolic link is written through (its target is replaced, the link kept); an
+    existing name that is not a regular file (a FIFO, a device, a socket) is refused, never replaced."""
     text = os.fspath(path)
     target = Path(text)
     if not text or not target.name:
         raise OutputError(f"{text!r}: the output needs a file name")
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     if len(target.name.encode()) > 200:  # the temporary name beside it must fit the 255-byte limit too
         raise OutputError(f"{target.name[:40]}...: the output file name is too long ({len(target.name)} characters)")
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; name an output file inside it")
+    if target.exists() and not target.is_file():
+        raise OutputError(f"{target}: exists and is not a regular file (a FIFO, device or socket); not replaced")
     for parent in (target.parent, *target.parent.parents):
         if parent.exists():
             if not parent.is_dir():
@@ -39,31 +45,51 @@ def require_suffix(path: str | os.PathLike, suffixes: tuple[str, ...], what: str
     return target
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds and
-    wrote a non-empty file. Write through the path itself or an open file object: writers that
-    append their own suffix to a name (numpy's save/savez) must be given a file object."""
-    target = check_output_path(path)
+def _temp_beside(target: Path) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
     os.close(fd)
-    tmp_path = Path(tmp)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp creates 0600; outputs get normal permissions
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs get normal permissions
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each of `paths`; rename them onto `paths` only if the block
+    succeeds and wrote a non-empty file to every one, so a command's outputs appear all or none.
+    Write through the path itself or an open file object: writers that append their own suffix to
+    a name (numpy's save/savez) must be given a file object."""
+    targets = [check_output_path(p) for p in paths]
+    if len({t.resolve() for t in targets}) < len(targets):
+        raise OutputError(f"{targets[0]}: the same file is named for two outputs")
+    tmps: list[Path] = []
+    current = targets[0]  # the output an OSError is about
     try:
-        yield tmp_path
-        if tmp_path.stat().st_size == 0:
-            raise OutputError(f"{target}: nothing was written; the existing file (if any) is left as it was")
-        os.replace(tmp_path, target)
+        for current in targets:
+            tmps.append(_temp_beside(current))
+        yield list(tmps)
+        for tmp, current in zip(tmps, targets, strict=True):
+            if tmp.stat().st_size == 0:
+                raise OutputError(f"{current}: nothing was written; the existing file (if any) is left as it was")
+        for tmp, current in zip(tmps, targets, strict=True):
+            os.replace(tmp, current)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{current}: cannot write: {exc.strerror or exc}") from None
     finally:
-        tmp_path.unlink(missing_ok=True)
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """One output written atomically (see atomic_paths)."""
+    with atomic_paths(path) as (tmp,):
+        yield tmp
 
 
 def require_file(path: str | os.PathLike, what: str, error: type[Exception]) -> Path:
