@@ -167,10 +167,18 @@ def model_card(gen, raw: dict, presets: dict, command: str, style: dict) -> str:
     phonemes share weights with their viseme group, and the fit is scaled so that held-out speakers'
     mouths move as much as real ones (gain {raw.get("prior_gain", float("nan")):.2f}, measured leaving
     each training speaker out in turn). The lower decoder {LOWER[bool(tc.get("refine_lower"))]}.
-- Data: the MIT-licensed official StyleTalk samples (source videos with phoneme labels and 3DMM
-  expression; style clips without labels) and the DreamTalk MEAD style clips, from
-  `../shared/reference`. Paired (phoneme + expression) data is a few thousand frames of a handful of
-  speakers.
+- Data, and what it means for you: the official StyleTalk samples (source videos with phoneme labels
+  and 3DMM expression; style clips without labels) and the DreamTalk style clips, from
+  `../shared/reference`; the paired (phoneme + expression) data is a few thousand frames of a handful
+  of speakers. The StyleTalk and DreamTalk repositories' code is MIT-licensed, but the footage is not
+  theirs to license: the StyleTalk clips show public figures, and the DreamTalk style clips are
+  recordings from the MEAD dataset (MEAD's own terms), which DreamTalk's README says are for
+  research/non-commercial use only. These weights are learned from that footage, and this project
+  cannot grant more than the footage allows: treat the bundled model (and its style presets) as
+  research/non-commercial. For commercial work, train a model on footage you have the rights to
+  (`styletalk train --data YOUR_CLIPS ...`, the same recipe) or use the official StyleTalk checkpoint
+  under the terms its authors give (`--checkpoint`); the toolkit's code, its exports and retargeting
+  do not depend on the bundled weights.
 - Losses: {losses(tc)}.
 - Training: {json.dumps(tc)}, {raw.get("step")} steps on CPU.
   Command: `{command}`
