@@ -181,6 +181,9 @@ def test_keyframes_equal_curves_and_survive_reload(blender_results):
     # the PyPI bpy 4.2.0 build has no audio: the import still succeeds, with a warning
     assert r["sound_strips"] == (2 if r["audio_support"] else 0) and r["action_reloaded"] == "StyleTalk.001"
     assert r["legacy_path"] == [['key_blocks["exp00"].value'], True]
+    assert r["start_clamped"] == 0 and "Blender's frames are 0 to 1048574" in r["too_late"]
+    assert r["too_late_changed"] == [0, False]
+    assert r["not_audio"] == "{'FINISHED'}" and r["not_audio_strips_added"] == 0
 
 
 def test_exports_contain_the_animation(blender_results):
@@ -242,8 +245,13 @@ def test_arkit_character_keyed_with_the_solved_weights(arkit_results, variant):
 
 def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
     r = arkit_results
-    assert "none of its 1 shape keys has an ARKit name" in r["cube"]
+    assert "of its 1 shape keys none has an ARKit name; the table is unchanged" in r["cube"]
     assert "no shape key is mapped" in r["cube_apply"] and r["cube_actions_added"] == 0
+    assert r["cube_table_after_failed_match"] == 0  # a failed match writes no table
+    assert "of its 3 shape keys only ambiguously" in r["only_duplicates"]
+    assert r["spaced_match"] == r["spaced_apply"] == "{'FINISHED'}" and r["spaced_keyed"]
+    assert "not an ARKit JSON" in r["bad_arkit_json"] or "52 ARKit names" in r["bad_arkit_json"]
+    assert "'exp'" not in r["bad_arkit_json"] and r["bad_arkit_json_actions_added"] == 0
     assert r["duplicates_mapped"] == {"mouthSmileLeft": "mouthSmile_L"}  # jawOpen/JawOpen: ambiguous, left out
     assert r["face_with_arkit_keys"] == 1 + 64 + 52  # our face, optionally with ARKit keys for .glb/FBX
 

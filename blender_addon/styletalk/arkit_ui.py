@@ -3,6 +3,7 @@ editable table stored in the .blend), and the curves' ARKit weights keyed onto t
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import tempfile
 import bpy
 from bpy.props import CollectionProperty, StringProperty
 
-from . import scene
+from . import keys, scene
 from .formats.arkit import ARKIT_NAMES, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
 from .prefs import toolkit_python
@@ -33,8 +34,11 @@ def _mesh(context, op):
 
 
 def match_character(obj) -> tuple[int, list[str], dict[str, list[str]]]:
-    """Fill the object's mapping table from its shape-key names; returns (matched, unmatched, ambiguous)."""
+    """Fill the object's mapping table from its shape-key names; returns (matched, unmatched, ambiguous).
+    The table is left as it was when nothing matches."""
     mapping, unmatched, duplicates = match_arkit_names(scene.shape_key_names_of(obj))
+    if not mapping:
+        return 0, unmatched, duplicates
     obj.styletalk_arkit_map.clear()
     for arkit in ARKIT_NAMES:
         item = obj.styletalk_arkit_map.add()
@@ -42,15 +46,16 @@ def match_character(obj) -> tuple[int, list[str], dict[str, list[str]]]:
     return len(mapping), unmatched, duplicates
 
 
-def table(obj) -> dict[str, list[str]]:
-    """The (possibly user-edited) table, keys that exist only."""
-    have = set(scene.shape_key_names_of(obj))
-    out = {}
+def table(obj) -> tuple[dict[str, list[str]], list[str]]:
+    """The (possibly user-edited) table: {ARKit name: shape keys}, and the typed names no key has."""
+    have = scene.shape_key_names_of(obj)
+    out, missing = {}, []
     for item in obj.styletalk_arkit_map:
-        names = [n.strip() for n in item.keys.split(",") if n.strip() in have]
+        names, unknown = keys.resolve_key_names(item.keys, have)
+        missing += unknown
         if names and item.arkit in ARKIT_NAMES:
             out[item.arkit] = names
-    return out
+    return out, missing
 
 
 def arkit_weights_of(path: str, python: str) -> tuple:
@@ -59,7 +64,8 @@ def arkit_weights_of(path: str, python: str) -> tuple:
         try:
             return read_arkit_json(path)
         except StyleTalkError:
-            pass  # a curves JSON export: solve it like an .npz
+            if _names_arkit_weights(path):
+                raise  # an ARKit JSON with a defect: say what it is, not that it is no curves file
     with tempfile.TemporaryDirectory(prefix="styletalk_arkit_") as tmp:
         out = os.path.join(tmp, "weights.json")
         from .jobs import arkit_command
@@ -68,6 +74,16 @@ def arkit_weights_of(path: str, python: str) -> tuple:
         if proc.returncode != 0:
             raise StyleTalkError((proc.stderr.strip().splitlines() or ["styletalk export failed"])[-1])
         return read_arkit_json(out)
+
+
+def _names_arkit_weights(path: str) -> bool:
+    """Whether a JSON file means to be ARKit weights (it has their `names` or `weights`)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and ("weights" in doc or "names" in doc) and "exp" not in doc
 
 
 class STYLETALK_OT_match_arkit(bpy.types.Operator):
@@ -86,7 +102,9 @@ class STYLETALK_OT_match_arkit(bpy.types.Operator):
                 {"WARNING"}, "several keys match " + "; ".join(f"{a}: {', '.join(k)}" for a, k in duplicates.items())
             )
         if matched == 0:
-            self.report({"ERROR"}, f"{obj.name}: none of its {len(unmatched)} shape keys has an ARKit name")
+            count = len(scene.shape_key_names_of(obj))
+            why = "only ambiguously (see the warning)" if duplicates else "none has an ARKit name"
+            self.report({"ERROR"}, f"{obj.name}: of its {count} shape keys {why}; the table is unchanged")
             return {"CANCELLED"}
         extra = f"; not ARKit: {', '.join(unmatched[:8])}{' ...' if len(unmatched) > 8 else ''}" if unmatched else ""
         self.report({"INFO"}, f"{obj.name}: {matched} of 52 ARKit shapes matched{extra}")
@@ -119,7 +137,7 @@ def is_arkit_character(obj) -> bool:
         return False
     if not len(obj.styletalk_arkit_map):
         match_character(obj)
-    return bool(table(obj))
+    return bool(table(obj)[0])
 
 
 def apply_to_character(context, obj, path: str, op) -> bool:
@@ -127,10 +145,12 @@ def apply_to_character(context, obj, path: str, op) -> bool:
     settings = context.scene.styletalk
     if not len(obj.styletalk_arkit_map):
         match_character(obj)
-    mapping = table(obj)
+    mapping, missing = table(obj)
     if not mapping:
         op.report({"ERROR"}, f"{obj.name}: no shape key is mapped to an ARKit name (Match ARKit Names)")
         return False
+    if missing:
+        op.report({"WARNING"}, f"{obj.name} has no shape key named {', '.join(map(repr, missing[:6]))}: not keyed")
     python = toolkit_python(context) or sys.executable
     try:
         weights, fps = arkit_weights_of(path, python)
@@ -138,8 +158,12 @@ def apply_to_character(context, obj, path: str, op) -> bool:
         op.report({"ERROR"}, str(exc))
         return False
     names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
-    frames, action = scene.key_into_scene(context.scene, obj, names, values, fps, settings.start_frame,
-                                          settings.action_name)  # fmt: skip
+    try:
+        frames, action = scene.key_into_scene(context.scene, obj, names, values, fps, settings.start_frame,
+                                              settings.action_name)  # fmt: skip
+    except StyleTalkError as exc:
+        op.report({"ERROR"}, f"{path}: {exc}")
+        return False
     shapes = f"{len(frames)} frames x {len(mapping)} ARKit shapes ({len(names)} keys)"
     op.report({"INFO"}, f"{shapes} into action {action.name}")
     return True

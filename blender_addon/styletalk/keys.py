@@ -7,6 +7,9 @@ import numpy as np
 from .formats.layout import EXP_NAMES
 
 SLIDER_RANGE = 10.0
+MAX_FRAME = 1048574  # Blender's last scene frame
+# the first bytes of the audio files a sound strip can hold (wav, flac, mp3, ogg, m4a/aac, aiff)
+AUDIO_MAGIC = (b"RIFF", b"fLaC", b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"OggS", b"FORM")
 
 
 def shape_key_names(n: int = len(EXP_NAMES)) -> list[str]:
@@ -55,3 +58,26 @@ def face_vertices_to_blender(vertices: np.ndarray, scale: float = 0.001) -> np.n
     out[..., 1] = v[..., 2]
     out[..., 2] = 128.0 - v[..., 1]
     return (out * scale).astype(np.float32)
+
+
+def looks_like_audio(path: str) -> bool:
+    """Whether `path` starts like an audio file (an MP4/M4A container: `ftyp` at byte 4)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return head.startswith(AUDIO_MAGIC) or head[4:8] == b"ftyp"
+
+
+def resolve_key_names(listed: str, have: list[str]) -> tuple[list[str], list[str]]:
+    """A comma-separated list typed in a table -> (the shape keys it names, the entries naming none). A
+    key whose own name has spaces around it (`'jawOpen '`) is found by its stripped name."""
+    by_stripped = {}
+    for name in have:
+        by_stripped.setdefault(name.strip(), name)
+    found, missing = [], []
+    for entry in (e.strip() for e in listed.split(",")):
+        if entry:
+            (found.append(by_stripped[entry]) if entry in by_stripped else missing.append(entry))
+    return found, missing

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import keys
 from .formats.curves import Curves
+from .formats.errors import StyleTalkError
 from .formats.export import export_curves
 from .formats.fileio import atomic_path
 from .formats.layout import FPS, POSE_DIM
@@ -105,6 +106,9 @@ def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float,
     """Samples at `fps` -> keys on `names`, retimed to the scene's rate from frame `start`, in a new
     action; the scene's frame range becomes the animation's. Returns (scene frames, action)."""
     frames = keys.retime(len(values), fps, scene.render.fps / scene.render.fps_base, start)
+    if frames[0] < 0 or frames[-1] > keys.MAX_FRAME:
+        raise StyleTalkError(f"the animation would run from frame {frames[0]:.0f} to {frames[-1]:.0f}; Blender's "
+                             f"frames are 0 to {keys.MAX_FRAME} (choose another start frame)")  # fmt: skip
     action = write_key_animation(obj, names, values, frames, action_name)
     scene.frame_start, scene.frame_end = keys.frame_range(frames)
     return frames, action

@@ -31,7 +31,7 @@ class StyleTalkSettings(bpy.types.PropertyGroup):
     style_strength: FloatProperty(name="Strength", min=0.0, max=3.0, default=1.0, description="0 neutral, 1 as clip")
     checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", description="empty: the bundled default")
     audio_path: StringProperty(name="Audio", subtype="FILE_PATH", description="sound strip added on import")
-    start_frame: IntProperty(name="Start frame", default=1)
+    start_frame: IntProperty(name="Start frame", default=1, min=0, max=keys.MAX_FRAME)
     action_name: StringProperty(name="Action", default="StyleTalk")
     add_sound: BoolProperty(name="Add sound strip", default=True)
     subdivision: IntProperty(name="Subdivision", min=0, max=3, default=0)
@@ -60,13 +60,21 @@ def import_curves(context, obj, path: str, settings, op=None) -> bool:
         return False
     sc = context.scene
     names = keys.shape_key_names(data.exp.shape[1])
-    frames, action = scene.key_into_scene(
-        sc, obj, names, data.exp, data.fps, settings.start_frame, settings.action_name
-    )
+    try:
+        frames, action = scene.key_into_scene(
+            sc, obj, names, data.exp, data.fps, settings.start_frame, settings.action_name
+        )
+    except StyleTalkError as exc:
+        if op is not None:
+            op.report({"ERROR"}, f"{path}: {exc}")
+        return False
     if data.pose is not None:
         obj["styletalk_pose"] = data.pose.astype(float).ravel().tolist()
     audio = settings.audio_path or data.audio or ""
-    if settings.add_sound and audio and os.path.isfile(bpy.path.abspath(audio)):
+    if settings.add_sound and audio and not keys.looks_like_audio(bpy.path.abspath(audio)):
+        if op is not None and os.path.exists(bpy.path.abspath(audio)):
+            op.report({"WARNING"}, f"keyframes imported; {audio} is not an audio file, so no sound strip was added")
+    elif settings.add_sound and audio:
         try:
             scene.add_sound_strip(sc, bpy.path.abspath(audio), settings.start_frame)
         except RuntimeError as exc:  # e.g. a Blender build without audio support

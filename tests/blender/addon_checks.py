@@ -77,6 +77,23 @@ got = st_scene.sampled_values(face, frames)
 res["max_err_reloaded"] = float(np.abs(got - exp[check_t]).max())
 res["action_reloaded"] = face.data.shape_keys.animation_data.action.name
 
+# refusals change nothing: a start frame past Blender's last frame, a negative one (the field stops at 0),
+# and an "audio" file that is not audio (keys imported, no sound strip)
+scene = bpy.context.scene
+editor = scene.sequence_editor
+strips = editor.strips if hasattr(editor, "strips") else editor.sequences
+n_sounds = len([s for s in strips if s.type == "SOUND"])
+n_actions, old_range = len(bpy.data.actions), (scene.frame_start, scene.frame_end)
+scene.styletalk.start_frame = -5000
+res["start_clamped"] = scene.styletalk.start_frame
+scene.styletalk.start_frame = 1048560  # + 89 frames at 24/30 ends past 1048574
+res["too_late"] = op_error(bpy.ops.styletalk.import_curves, filepath=str(curves))
+res["too_late_changed"] = [len(bpy.data.actions) - n_actions, [scene.frame_start, scene.frame_end] != list(old_range)]
+scene.styletalk.start_frame = 10
+scene.styletalk.audio_path = str(work / "not_curves.txt")
+res["not_audio"] = op_error(bpy.ops.styletalk.import_curves, filepath=str(curves))
+res["not_audio_strips_added"] = len([s for s in strips if s.type == "SOUND"]) - n_sounds
+
 # exports
 bpy.context.view_layer.objects.active = face
 face.select_set(True)

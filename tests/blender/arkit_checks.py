@@ -93,11 +93,38 @@ try:
 except RuntimeError as exc:
     res["cube_apply"] = f"error: {exc}"
 res["cube_actions_added"] = len(bpy.data.actions) - n_actions
+res["cube_table_after_failed_match"] = len(cube.styletalk_arkit_map)
 cube.shape_key_add(name="jawOpen")
 cube.shape_key_add(name="JawOpen")
+try:
+    res["only_duplicates"] = str(bpy.ops.styletalk.match_arkit())
+except RuntimeError as exc:
+    res["only_duplicates"] = f"error: {exc}"
 cube.shape_key_add(name="mouthSmile_L")
 bpy.ops.styletalk.match_arkit()
 res["duplicates_mapped"] = {i.arkit: i.keys for i in cube.styletalk_arkit_map if i.keys}
+
+# a key whose name has a trailing space is keyed, not silently skipped
+bpy.ops.mesh.primitive_cube_add()
+spaced = bpy.context.active_object
+spaced.shape_key_add(name="Basis")
+spaced.shape_key_add(name="jawOpen ")
+res["spaced_match"] = str(bpy.ops.styletalk.match_arkit())
+res["spaced_apply"] = str(bpy.ops.styletalk.apply_arkit(filepath=str(weights_json)))
+weights = read_arkit_json(weights_json)[0]
+t = int(np.argmax(weights[:, ARKIT_NAMES.index("jawOpen")]))
+bpy.context.scene.frame_set(bpy.context.scene.styletalk.start_frame + t)
+res["spaced_keyed"] = bool(abs(spaced.data.shape_keys.key_blocks["jawOpen "].value - weights[t, 17]) < 1e-3)
+
+# an ARKit JSON with a defect is reported as one, not as a curves file without 'exp'
+bad_json = work / "bad_arkit.json"
+bad_json.write_text(json.dumps({"names": ["jawOpen"], "fps": 30, "weights": [[0.5]]}))
+n_actions = len(bpy.data.actions)
+try:
+    res["bad_arkit_json"] = str(bpy.ops.styletalk.apply_arkit(filepath=str(bad_json)))
+except RuntimeError as exc:
+    res["bad_arkit_json"] = f"error: {exc}"
+res["bad_arkit_json_actions_added"] = len(bpy.data.actions) - n_actions
 bpy.ops.styletalk.add_face(arkit=True)
 res["face_with_arkit_keys"] = len(bpy.context.active_object.data.shape_keys.key_blocks)
 print("RESULTS " + json.dumps(res), flush=True)
