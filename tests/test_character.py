@@ -152,7 +152,7 @@ def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
     np.save(tmp_path / "nan.npy", np.full((468, 3), np.nan))
     (tmp_path / "mask.txt").write_text("0 0 0")
     for mask, expected in (("short.npy", "(468, 3) finite"), ("words.npy", "holds numbers"), ("nan.npy", "finite"),
-                           ("mask.txt", ".npy"), ("missing.npy", "not found")):  # fmt: skip
+                           ("mask.txt", "a face mask is a NumPy .npy"), ("missing.npy", "not found")):  # fmt: skip
         before = sorted(p.name for p in tmp_path.iterdir())
         assert (
             main(["retarget", "--mesh", str(mesh), "--mask", str(tmp_path / mask), "-o", str(tmp_path / "o.glb")]) == 2

@@ -82,7 +82,9 @@ def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | N
     """A hand-placed face mask (.npy, (468, 3) in the mesh's coordinates) in the front view."""
     if path is None:
         return None
-    p = require_suffix(require_file(path, "face mask", InputError), (".npy",), "face mask")
+    p = require_file(path, "face mask", InputError)
+    if p.suffix.lower() != ".npy":
+        raise InputError(f"{p}: a face mask is a NumPy .npy file of ({NUM_LANDMARKS}, 3) positions, not {p.suffix!r}")
     try:
         mask = np.load(p, allow_pickle=False)
     except (ValueError, OSError) as exc:
