@@ -25,6 +25,7 @@ SHARED_FORMATS = (
     "arkit.py",
     "gltf.py",
     "morph.py",
+    "timebase.py",
 )
 
 

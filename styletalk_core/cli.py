@@ -146,8 +146,10 @@ def cmd_extract_style(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     result = extract_style(args.video)
     write_style_clip(result, args.output)
-    n, dt = len(result["exp"]), time.perf_counter() - t0
-    _done(args.output, f"{n} frames ({int(result['lost_frames'])} interpolated: face lost; {n / dt:.0f} fps)", dt)
+    n, dt, rate = len(result["exp"]), time.perf_counter() - t0, float(result["source_fps"])
+    resampled = f"; resampled from the video's {rate:g} fps" if abs(rate - 30) > 1e-3 else ""
+    lost = int(result["lost_frames"])
+    _done(args.output, f"{n} frames at 30 fps ({lost} interpolated: face lost{resampled}; {n / dt:.0f} fps)", dt)
 
 
 def cmd_export(args: argparse.Namespace) -> None:

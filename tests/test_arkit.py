@@ -14,10 +14,10 @@ from styletalk_core.formats.arkit import (
     LIVE_LINK_HEADER,
     match_arkit_names,
     normalise_name,
-    resample,
     timecode,
 )
 from styletalk_core.formats.curves import Curves
+from styletalk_core.formats.timebase import resample
 from styletalk_core.resources import ARKIT_BASIS_FILE
 from styletalk_core.retarget.arkit import arkit_weights, head_rotations, load_arkit_basis
 from styletalk_core.retarget.fidelity import clip_scores

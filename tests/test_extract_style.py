@@ -142,3 +142,45 @@ def test_landmarks_read_from_their_bytes_equal_the_attribute_reads():
     np.testing.assert_array_equal(tracking.read_from_bytes(listed), tracking.read_by_attribute(listed))
     np.testing.assert_array_equal(_points(result, 640, 480), expected)
     assert np.isnan(_points(SimpleNamespace(multi_face_landmarks=None), 640, 480)).all()
+
+
+def _reencoded(source, path, rate: int, frames: int = 40):
+    """The first `frames` frames of `source`, losslessly re-encoded as a `rate` fps video (the same
+    pictures whatever the rate)."""
+    with av.open(str(source)) as inp, av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=rate, options={"qp": "0"})
+        stream.width = stream.height = 256
+        stream.pix_fmt = "yuv444p"
+        for i, frame in enumerate(inp.decode(video=0)):
+            if i >= frames:
+                break
+            rgb = frame.to_ndarray(format="rgb24", width=256, height=256)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_style_videos_at_other_rates_become_30_fps_clips(tmp_path):
+    """A 25 or 60 fps video gives a clip at the toolkit's 30 fps over the same duration, with the
+    video's own rate recorded."""
+    from styletalk_core.formats.timebase import resample
+
+    video, _ = style_video_with_coefficients()
+    clips = {}
+    for rate in (30, 25, 60):
+        out = tmp_path / f"clip{rate}.npz"
+        assert main(["extract-style", str(_reencoded(video, tmp_path / f"v{rate}.mp4", rate)), "-o", str(out)]) == 0
+        with np.load(out) as z:
+            clips[rate] = (z["exp"], float(z["source_fps"]))
+    raw = clips[30][0]  # the same pictures at 30 fps: nothing resampled
+    assert len(raw) == 40 and clips[30][1] == 30
+    assert clips[60][1] == 60 and len(clips[60][0]) == 20  # 39/60 s -> 20 frames at 30 fps
+    np.testing.assert_allclose(clips[60][0], raw[::2], atol=1e-4)
+    assert clips[25][1] == 25 and len(clips[25][0]) == 47  # 39/25 s -> 47 frames at 30 fps
+    np.testing.assert_allclose(clips[25][0], resample(raw, 25, 30)[1], atol=1e-4)
+    mat = tmp_path / "clip25.mat"
+    assert main(["extract-style", str(tmp_path / "v25.mp4"), "-o", str(mat)]) == 0
+    m = scipy.io.loadmat(mat)
+    assert m["coeff"].shape == (47, 257) and float(m["source_fps"].squeeze()) == 25

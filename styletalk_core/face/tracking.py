@@ -61,6 +61,17 @@ def read_video_frames(path: str | os.PathLike, first: int = 0) -> Iterator[np.nd
                 yield frame.to_ndarray(format="rgb24")
 
 
+def frame_rate(path: str | os.PathLike) -> float:
+    """The video's frame rate (its average rate, else the rate FFmpeg guesses)."""
+    p, container = _open_video(path)
+    with container:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate
+    if not rate or not 1 <= float(rate) <= 1000:
+        raise InputError(f"{p}: the video declares no usable frame rate ({rate})")
+    return float(rate)
+
+
 def frame_count(path: str | os.PathLike) -> int:
     """The frame count the container declares (0 when it does not say)."""
     _, container = _open_video(path)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .errors import InputError
 from .fileio import atomic_path, require_suffix
+from .timebase import resample
 
 # ARKit's ARFaceAnchor.BlendShapeLocation order, as Unreal's Live Link and the Live Link Face app use it
 ARKIT_NAMES: tuple[str, ...] = (
@@ -93,15 +94,6 @@ def _checked(weights: np.ndarray, rotations: np.ndarray | None, source: str) -> 
     if rot.shape != (len(weights), len(ROTATION_NAMES)) or not np.isfinite(rot).all():
         raise InputError(f"{source}: head/eye rotations must be finite ({len(weights)}, {len(ROTATION_NAMES)})")
     return np.clip(weights, 0.0, 1.0), rot
-
-
-def resample(values: np.ndarray, fps: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
-    """(times, rows): (T, C) samples at `fps` linearly resampled at `rate` over the same span."""
-    span = (len(values) - 1) / fps
-    times = np.arange(int(np.floor(span * rate + 1e-6)) + 1) / rate
-    frames = np.minimum(times * fps, len(values) - 1)
-    rows = np.stack([np.interp(frames, np.arange(len(values)), col) for col in np.asarray(values).T], 1)
-    return times, rows
 
 
 def write_live_link_csv(path: str | os.PathLike, weights: np.ndarray, fps: float,

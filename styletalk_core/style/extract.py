@@ -12,10 +12,11 @@ import scipy.io
 
 from ..face.face_model import FaceModel, load_face_model
 from ..face.landmarks import STABLE_POINTS, align_frames
-from ..face.tracking import track_landmarks
+from ..face.tracking import frame_rate, track_landmarks
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, require_suffix
-from ..formats.layout import ANGLE_SLICE, COEFF_DIM, CROP_SLICE, EXP_SLICE, TRANSFORM_DIM
+from ..formats.layout import ANGLE_SLICE, COEFF_DIM, CROP_SLICE, EXP_SLICE, FPS, TRANSFORM_DIM
+from ..formats.timebase import resample
 
 log = logging.getLogger("styletalk.extract")
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
@@ -67,9 +68,11 @@ def euler_angles(rot: np.ndarray) -> np.ndarray:
 def extract_style(
     video: str | os.PathLike, model: FaceModel | None = None, progress: Callable[[int], None] | None = None
 ) -> dict[str, np.ndarray]:
-    """Track, align and fit: returns official-layout `coeff` (T, 257) and `transform_params` (T, 5),
-    plus `exp` (T, 64) and `lost_frames`."""
+    """Track, align and fit: returns official-layout `coeff` (T, 257) and `transform_params` (T, 5)
+    at the toolkit's 30 fps (a video at another rate is resampled over its duration), plus `exp`
+    (T, 64), `lost_frames` and `source_fps`, the video's own rate."""
     model = model or load_face_model()
+    source_fps = frame_rate(video)
     points, (w, h) = track_landmarks(video, progress)
     points, lost = fill_lost_frames(points, str(video))
     if lost:
@@ -85,7 +88,11 @@ def extract_style(
     transform[:, 0], transform[:, 1] = w, h
     crop = np.stack([scales * w / 256.0, centre[:, 0], h - 1 - centre[:, 1]], 1)  # scale vs a 256 crop; y up (POS)
     transform[:, CROP_SLICE] = crop
-    return {"coeff": coeff, "transform_params": transform, "exp": exp, "lost_frames": np.int64(lost)}
+    if abs(source_fps - FPS) > 1e-3:
+        coeff, transform = (resample(a, source_fps, FPS)[1] for a in (coeff, transform))
+        log.info("%s: %g fps video resampled to %d fps", video, source_fps, FPS)
+    return {"coeff": coeff, "transform_params": transform, "exp": coeff[:, EXP_SLICE].copy(),
+            "lost_frames": np.int64(lost), "source_fps": np.float64(source_fps)}  # fmt: skip
 
 
 STYLE_CLIP_SUFFIXES = (".mat", ".npz")
@@ -101,7 +108,8 @@ def write_style_clip(result: dict[str, np.ndarray], out: str | os.PathLike) -> N
     p = check_style_clip_output(out)
     with atomic_path(p) as tmp, open(tmp, "wb") as f:
         if p.suffix.lower() == ".mat":
-            scipy.io.savemat(f, {"coeff": result["coeff"], "transform_params": result["transform_params"]})
+            arrays = ("coeff", "transform_params", "source_fps")
+            scipy.io.savemat(f, {k: result[k] for k in arrays if k in result})
         else:
             np.savez(f, **result)
 
