@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 import warnings
@@ -24,6 +26,7 @@ import torch
 
 from styletalk_core.extras import optional
 from styletalk_core.formats.errors import InputError, MissingDependencyError
+from styletalk_core.native import native_logs_silenced, raise_if_stopped
 from styletalk_core.settings import AUTO_MIN_FRAMES, ENGINES
 from styletalk_core.threads import cpu_threads
 
@@ -88,36 +91,77 @@ def model_key(model: FaceGenerator, ov_version: str) -> str:
 
 
 def _convert(model: FaceGenerator):
-    """The network's rendered frame traced at one frame and converted to OpenVINO's graph."""
+    """The network's rendered frame traced at one frame and converted to OpenVINO's graph. A stop
+    asked for meanwhile is raised, even where OpenVINO's converter swallowed it."""
     ov = optional("openvino", "cpu")
     image = torch.zeros(1, model.config.image_nc, 256, 256)
     windows = torch.zeros(1, model.config.coeff_nc, 27)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's notes on Python-side shape arithmetic
-        traced = torch.jit.trace(_FakeImage(model), (image, windows), check_trace=False)
-        return ov.convert_model(traced, example_input=(image, windows))
+    try:
+        with torch.no_grad(), warnings.catch_warnings(), native_logs_silenced():
+            warnings.simplefilter("ignore")  # the tracer's notes on Python-side shape arithmetic
+            traced = torch.jit.trace(_FakeImage(model), (image, windows), check_trace=False)
+            converted = ov.convert_model(traced, example_input=(image, windows))
+    except Exception:
+        raise_if_stopped()  # OpenVINO wraps an interrupt in its own conversion error
+        raise
+    raise_if_stopped()
+    return converted
 
 
-def _cached_model(model: FaceGenerator, core, cache: Path | None) -> tuple[object, bool]:
-    """(OpenVINO model, whether it came from the cache). A conversion is kept in `cache` (written to
-    a temporary folder, then renamed into place, fp32 weights as they are); a cache that cannot be
-    written is skipped with a note in the log."""
+CACHE_FILES = ("model.xml", "model.bin")
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in CACHE_FILES}
+
+
+class CacheDamaged(Exception):
+    """A cache entry that cannot be used; the message says why."""
+
+
+def _read_cached(folder: Path, core, compile_model):
+    """The compiled model from a cache entry, or CacheDamaged saying what is wrong with it."""
+    try:
+        recorded = json.loads((folder / "checksums.json").read_text())
+        if recorded != _digests(folder):
+            raise CacheDamaged("its files do not match their checksums")
+        return compile_model(core.read_model(folder / "model.xml"))
+    except (OSError, ValueError) as exc:
+        raise CacheDamaged(f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc}") from None
+    except RuntimeError as exc:  # OpenVINO's read and compile errors
+        raise CacheDamaged((str(exc).splitlines() or [type(exc).__name__])[0]) from None
+
+
+def _write_cache(converted, folder: Path) -> None:
+    """The conversion and its checksums into `folder` (a temporary folder renamed into place); a
+    failure is one warning, and the render goes on with the conversion in memory."""
     ov = optional("openvino", "cpu")
-    if cache is None:
-        return _convert(model), False
-    folder = cache / "openvino" / model_key(model, ov.__version__)
-    if (folder / "model.xml").is_file() and (folder / "model.bin").is_file():
-        return core.read_model(folder / "model.xml"), True
-    converted = _convert(model)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tmp-") as tmp:
             ov.save_model(converted, Path(tmp) / "model.xml", compress_to_fp16=False)
+            (Path(tmp) / "checksums.json").write_text(json.dumps(_digests(Path(tmp))))
             with contextlib.suppress(OSError):  # another process put the same conversion there first
                 os.rename(tmp, folder)
-    except OSError as exc:
-        log.info("renderer cache %s not written: %s", folder, exc)
-    return converted, False
+    except (OSError, RuntimeError) as exc:
+        log.warning("renderer cache %s not written (%s); rendering with this conversion", folder, exc)
+
+
+def _compiled(model: FaceGenerator, core, cache: Path | None, compile_model) -> tuple[object, bool]:
+    """(compiled model, whether it came from the cache). A conversion is kept in `cache`; a damaged
+    entry (a file missing, changed or unreadable) is named in one warning and rebuilt."""
+    ov = optional("openvino", "cpu")
+    folder = None if cache is None else cache / "openvino" / model_key(model, ov.__version__)
+    if folder is not None and folder.exists():
+        try:
+            return _read_cached(folder, core, compile_model), True
+        except CacheDamaged as exc:
+            log.warning("renderer cache %s is damaged (%s); converting again", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+    converted = _convert(model)
+    if folder is not None:
+        _write_cache(converted, folder)
+    return compile_model(converted), False
 
 
 class OpenVinoGenerator:
@@ -133,10 +177,17 @@ class OpenVinoGenerator:
         t0 = time.perf_counter()
         core = ov.Core()
         folder = cache_dir() if cache is True else (cache or None)
-        converted, self.from_cache = _cached_model(model.float().eval(), core, folder)
         self.threads = threads or cpu_threads()
         config = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": self.threads, "NUM_STREAMS": 1}
-        self._request = core.compile_model(converted, "CPU", config).create_infer_request()
+
+        def compile_model(graph):
+            with native_logs_silenced():
+                compiled = core.compile_model(graph, "CPU", config)
+            raise_if_stopped()
+            return compiled
+
+        compiled, self.from_cache = _compiled(model.float().eval(), core, folder, compile_model)
+        self._request = compiled.create_infer_request()
         self.setup_seconds = time.perf_counter() - t0
         how = "loaded from the cache and compiled" if self.from_cache else "converted and compiled"
         log.info("renderer %s by OpenVINO in %.1f s (%d threads)", how, self.setup_seconds, self.threads)

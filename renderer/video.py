@@ -188,6 +188,25 @@ def _mux_audio(container, astream, audio_in, seconds: float) -> None:
         container.mux(packet)
 
 
+def check_render_inputs(
+    curves: Curves,
+    image_path: str | os.PathLike,
+    audio: str | os.PathLike | None,
+    batch: int,
+    still_pose: bool,
+    source: str = "curves",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Everything a render reads, checked before the renderer is set up: (reference image, driving
+    sequence)."""
+    image = load_reference_image(image_path)
+    seq = driving_sequence(curves, still_pose, source)
+    if batch < 1:
+        raise InputError(f"batch must be >= 1, got {batch}")
+    if audio is not None:
+        check_audio(audio)
+    return image, seq
+
+
 def render_video(
     model: FaceGenerator | OpenVinoGenerator,
     curves: Curves,
@@ -201,9 +220,6 @@ def render_video(
     source: str = "curves",
 ) -> int:
     """The whole video path; inputs are validated before any frame is computed."""
-    image = load_reference_image(image_path)
-    seq = driving_sequence(curves, still_pose, source)
-    if batch < 1:
-        raise InputError(f"batch must be >= 1, got {batch}")
+    image, seq = check_render_inputs(curves, image_path, audio, batch, still_pose, source)
     frames = render_frames(model, image, seq, batch, dtype)
     return write_video(frames, Path(out), curves.fps, audio, len(seq), progress)

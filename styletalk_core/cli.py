@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .formats.errors import StyleTalkError
+from .native import request_stop
 from .settings import (
     AUTO_MIN_FRAMES,
     ENGINES,
@@ -169,13 +170,14 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_render(args: argparse.Namespace) -> None:
     from renderer.checkpoint import load_renderer
     from renderer.engine import choose_engine, inference_generator
-    from renderer.video import check_video_output, render_video
+    from renderer.video import check_render_inputs, check_video_output, render_video
 
     from .device import autocast_dtype, pick_device
     from .formats.curves import load_curves
 
     check_video_output(args.output)
     curves = load_curves(args.curves)
+    check_render_inputs(curves, args.image, args.audio, args.batch, args.still_pose, str(args.curves))
     device = pick_device(args.device)
     dtype = autocast_dtype(args.precision, device)
     engine = choose_engine(args.engine, device, dtype, curves.frames, args.compile)
@@ -582,25 +584,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminate(signum, frame) -> None:
-    """SIGTERM (the add-on's cancel) unwinds like Ctrl-C, so temporary files are removed."""
+    """SIGTERM (the add-on's cancel) unwinds like Ctrl-C, so temporary files are removed; the stop is
+    also recorded, for native code that swallows the interrupt (native.raise_if_stopped)."""
+    request_stop()
     raise KeyboardInterrupt
+
+
+def one_line(text: str) -> str:
+    """A message on one line whatever the file names in it hold (newlines written as \\n)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+class _OneLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(super().format(record))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(format=f"styletalk {args.command}: warning: %(message)s", level=logging.WARNING)
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLineFormatter(f"styletalk {args.command}: warning: %(message)s"))
+    logging.basicConfig(handlers=[handler], level=logging.WARNING)
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         set_cpu_threads(getattr(args, "threads", None))
         args.func(args)
     except StyleTalkError as exc:
-        print(f"styletalk {args.command}: error: {exc}", file=sys.stderr)
+        print(f"styletalk {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"styletalk {args.command}: interrupted", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler_before in previous.items():
+            signal.signal(sig, handler_before)
     return 0
 
 

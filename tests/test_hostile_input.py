@@ -394,6 +394,46 @@ def test_sigterm_leaves_no_temporary_file(command, tmp_path):
     )
 
 
+def test_sigterm_during_the_openvino_conversion_stops_cleanly(tmp_path):
+    """OpenVINO's converter runs Python callbacks and used to swallow the interrupt (exit 0) or wrap it
+    in its own error (a traceback): now the render stops within 2 s, leaves no file and no cache entry."""
+    pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
+    from PIL import Image
+
+    frames = 40
+    curves = tmp_path / "c.npz"
+    np.savez(curves, exp=np.zeros((frames, 64), np.float32), pose=np.zeros((frames, 9), np.float32))
+    Image.fromarray(np.full((256, 256, 3), 128, np.uint8)).save(tmp_path / "face.png")
+    cache = tmp_path / "cache"
+    argv = [sys.executable, "-m", "styletalk_core.cli", "render", "--curves", str(curves), "--image",
+            str(tmp_path / "face.png"), "--renderer", str(shared_path("parity", "renderer_random_ckpt.pth")),
+            "--engine", "openvino", "-o", str(tmp_path / "o.mp4")]  # fmt: skip
+    env = {**os.environ, "STYLETALK_CACHE_DIR": str(cache)}
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+    assert proc.stderr.readline().startswith("renderer: compiling")
+    time.sleep(1.0)  # into the trace and conversion
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    stopped = time.perf_counter() - t0
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err[-2000:]
+    assert stopped < 2.0, stopped
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npz", "cache", "face.png"] or not cache.exists()
+    assert not list(cache.rglob("*.xml")) and not list(cache.rglob(".tmp-*"))
+
+
+def test_render_inputs_are_checked_before_the_engine_is_set_up(inputs, capsys):
+    t = inputs["tmp"]
+    (t / "face.png").write_text("not an image")
+    argv = ["render", "--curves", inputs["curves"], "--image", t / "face.png", "--renderer",
+            shared_path("parity", "renderer_random_ckpt.pth"), "--engine", "torch", "-o", t / "o.mp4"]  # fmt: skip
+    err = fails_cleanly(argv, capsys, t, "face.png")
+    assert "compiling" not in err
+    (t / "bad\nname.png").write_text("also not an image")
+    argv[argv.index("--image") + 1] = t / "bad\nname.png"
+    err = fails_cleanly(argv, capsys, t, "bad\\nname.png")  # a newline in a name stays on one line
+
+
 # --- progress moves in every stage ------------------------------------------------------------------------
 
 

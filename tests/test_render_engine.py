@@ -1,6 +1,9 @@
 """The OpenVINO engine: the official network's output within the parity tolerance, the same frames as
 PyTorch through the render loop, and which engine `auto` picks."""
 
+import json
+import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +54,49 @@ def test_openvino_render_loop_matches_torch(compiled, case):
     got = list(render_frames(compiled, case["source_image_uint8"], seq, batch=2))  # a full batch, then one
     assert [len(b) for b in got] == [2, 1]
     assert np.abs(np.concatenate(got).astype(int) - exact).max() <= 1
+
+
+@pytest.mark.parametrize("damage", ["model.bin truncated", "model.bin missing"])
+def test_a_damaged_cache_entry_is_named_and_rebuilt(compiled, case, damage, tmp_path, monkeypatch, caplog):
+    """A copy of this run's cache entry, damaged: the render names it in one warning, converts again,
+    renders right and leaves a good entry. (The conversion is the cached graph here: converting for real
+    is what the other tests do; this one is about the cache.)"""
+    import openvino as ov
+
+    from renderer import engine
+
+    net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
+    good = Path(CACHE) / "openvino" / engine.model_key(net, ov.__version__)
+    entry = tmp_path / "openvino" / good.name
+    shutil.copytree(good, entry)
+    binary = entry / "model.bin"
+    binary.write_bytes(binary.read_bytes()[:1000]) if damage.endswith("truncated") else binary.unlink()
+    monkeypatch.setattr(engine, "_convert", lambda model: ov.Core().read_model(good / "model.xml"))
+    with caplog.at_level(logging.WARNING, "styletalk.renderer"):
+        rebuilt = engine.OpenVinoGenerator(net, threads=2, cache=tmp_path)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and str(entry) in warnings[0] and "damaged" in warnings[0], warnings
+    assert not rebuilt.from_cache and json.loads((entry / "checksums.json").read_text()) == engine._digests(entry)
+    src = torch.from_numpy(case["source_image"])[None]
+    fake = rebuilt(src, torch.from_numpy(case["driving_windows"][:1]))["fake_image"]
+    assert np.abs(fake.numpy() - case["fake_image"][:1]).max() <= 1e-4
+
+
+def test_a_cache_that_cannot_be_written_still_renders(compiled, case, tmp_path, monkeypatch, caplog):
+    import openvino as ov
+
+    from renderer import engine
+
+    net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
+    good = Path(CACHE) / "openvino" / engine.model_key(net, ov.__version__)
+    monkeypatch.setattr(engine, "_convert", lambda model: ov.Core().read_model(good / "model.xml"))
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    with caplog.at_level(logging.WARNING, "styletalk.renderer"):
+        gen = engine.OpenVinoGenerator(net, threads=2, cache=blocked)
+    assert "not written" in caplog.text and "rendering with this conversion" in caplog.text
+    fake = gen(torch.from_numpy(case["source_image"])[None], torch.from_numpy(case["driving_windows"][:1]))
+    assert np.abs(fake["fake_image"].numpy() - case["fake_image"][:1]).max() <= 1e-4
 
 
 def test_conversion_is_cached_per_weights(compiled, case):

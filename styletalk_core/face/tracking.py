@@ -9,9 +9,7 @@ coefficients' agreement with the official ones unchanged: benchmarks/extract_spe
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import numpy as np
 from ..extras import optional
 from ..formats.errors import InputError
 from ..formats.fileio import require_file
+from ..native import native_logs_silenced
 from ..threads import cpu_threads, prefetch
 from .landmarks import NUM_LANDMARKS
 
@@ -77,23 +76,6 @@ def frame_count(path: str | os.PathLike) -> int:
     _, container = _open_video(path)
     with container:
         return max(int(container.streams.video[0].frames or 0), 0)
-
-
-@contextlib.contextmanager
-def native_logs_silenced():
-    """MediaPipe's C++ side (TFLite, absl, glog) writes INFO/WARNING lines straight to file
-    descriptor 2; a user should see only our own one-line messages, so fd 2 goes to /dev/null for
-    the duration (Python's own stderr is flushed first and restored after)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 @dataclass(frozen=True)

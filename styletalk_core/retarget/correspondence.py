@@ -9,8 +9,8 @@ import numpy as np
 
 from ..extras import offscreen_gl, optional
 from ..face.landmarks import NUM_LANDMARKS
-from ..face.tracking import native_logs_silenced
 from ..formats.errors import InputError
+from ..native import native_logs_silenced
 
 
 def triangulate(faces: np.ndarray) -> np.ndarray:
