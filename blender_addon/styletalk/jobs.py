@@ -3,6 +3,9 @@ cancel; no bpy."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -59,6 +62,9 @@ def _not_an_option(path: str) -> str:
     return f"./{path}" if path.startswith("-") else path
 
 
+CANCEL_GRACE_S = 2.0
+
+
 class ToolkitJob:
     """A background toolkit command printing `progress D T` lines; poll() from a modal timer, cancel()
     on Esc. `verify` reads the output (raising StyleTalkError when it is unusable): exit 0 is not enough."""
@@ -67,7 +73,9 @@ class ToolkitJob:
         self.output, self._verify, self.what = output, verify, what
         self.fraction = 0.0
         self._stderr: list[str] = []
-        self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        # its own process group, so a cancel can stop the toolkit's worker processes with it
+        self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+                                      start_new_session=True)  # fmt: skip
         self._threads = [
             threading.Thread(target=self._read_progress, daemon=True),
             threading.Thread(target=self._read_errors, daemon=True),
@@ -110,12 +118,18 @@ class ToolkitJob:
         return status
 
     def cancel(self) -> None:
+        """SIGTERM (the toolkit stops within about a second and removes its temporary files), then, after
+        CANCEL_GRACE_S, SIGKILL for whatever of its process group is still there."""
         if self._proc.poll() is None:
             self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=CANCEL_GRACE_S)
+        if hasattr(os, "killpg"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
 
 
 class GenerateJob(ToolkitJob):

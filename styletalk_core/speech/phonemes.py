@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -157,11 +158,22 @@ def _segment_map(count: int) -> Iterator[Callable]:
     if workers < 2 or count < POOL_MIN_SEGMENTS:
         yield map
         return
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_setup)
     try:
         yield pool.map
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C or an error: stop the workers' queue
+    except BaseException:
+        # Ctrl-C, SIGTERM or an error: a worker would finish its segment (seconds of pocketsphinx)
+        # and the interpreter's exit would wait for it; stop them now, so nothing is left running
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _worker_setup() -> None:
+    """Workers leave Ctrl-C (sent to the whole terminal's process group) to the parent, which stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _label_segments(segments: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, list[tuple[str, int, int]]]]:
