@@ -197,6 +197,7 @@ class OpenVinoGenerator:
         windows = windows.float().contiguous().numpy()
         out = np.empty((len(windows), image.shape[1], *image.shape[2:]), np.float32)
         for i in range(len(windows)):  # the request's output buffer is reused: copy each frame out
+            raise_if_stopped()  # a render thread stops within a frame of a cancel
             out[i] = self._request.infer([image[i : i + 1], windows[i : i + 1]])[0][0]
         return {"fake_image": torch.from_numpy(out)}
 

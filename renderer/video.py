@@ -15,6 +15,7 @@ from styletalk_core.formats.curves import Curves
 from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.fileio import atomic_path, check_output_path, require_file, require_suffix
 from styletalk_core.formats.layout import FPS
+from styletalk_core.native import raise_if_stopped
 from styletalk_core.speech.audio import check_audio
 from styletalk_core.threads import prefetch
 
@@ -103,6 +104,7 @@ def render_frames(
     src = image_tensor(image).to(device)[None]
     idx = window_indices(len(seq))
     for start in range(0, len(seq), batch):
+        raise_if_stopped()  # rendering runs in a prefetch thread: it stops at the next batch after a cancel
         windows = torch.from_numpy(driving_windows(seq, idx[start : start + batch])).to(device)
         with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
             fake = model(src.expand(len(windows), -1, -1, -1), windows)["fake_image"]

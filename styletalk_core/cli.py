@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .formats.errors import StyleTalkError
-from .native import request_stop
+from .native import clear_stop, request_stop
 from .settings import (
     AUTO_MIN_FRAMES,
     ENGINES,
@@ -605,6 +605,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(_OneLineFormatter(f"styletalk {args.command}: warning: %(message)s"))
     logging.basicConfig(handlers=[handler], level=logging.WARNING)
+    clear_stop()
     previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         set_cpu_threads(getattr(args, "threads", None))

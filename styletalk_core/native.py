@@ -34,8 +34,9 @@ def request_stop() -> None:
     _stop.set()
 
 
-def stop_requested() -> bool:
-    return _stop.is_set()
+def clear_stop() -> None:
+    """A new command in this process starts with no stop asked for."""
+    _stop.clear()
 
 
 def raise_if_stopped() -> None:

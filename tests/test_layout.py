@@ -13,9 +13,9 @@ ALLOWED = {
     "formats": set(),
     "model": {"formats"},
     "speech": {"formats", "extras", "threads"},  # threads: the CPU budget for its worker processes
-    "face": {"formats", "extras", "resources", "threads"},
+    "face": {"formats", "extras", "native", "resources", "threads"},  # native: MediaPipe's log lines
     "style": {"formats", "face", "extras", "threads"},
-    "retarget": {"formats", "face", "extras", "resources"},
+    "retarget": {"formats", "face", "extras", "native", "resources"},
     "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long

@@ -58,7 +58,7 @@ def test_network_matches_official(net, case):
 
 
 def _case_curves(tmp_path, case, frames=3, pose=True):
-    path = tmp_path / "c.npz"
+    path = tmp_path / ("c.npz" if pose else "c_no_pose.npz")
     Curves(exp=case["exp_seq"][:frames], pose=case["pose_full"][:frames] if pose else None).save(path)
     return path
 

@@ -11,6 +11,11 @@ from pathlib import Path
 from .errors import OutputError
 
 
+def _check_name_length(target: Path) -> None:
+    if len(target.name.encode()) > 200:  # the temporary name beside it must fit the 255-byte limit too
+        raise OutputError(f"{target.name[:40]}...: the output file name is too long ({len(target.name)} characters)")
+
+
 def check_output_path(path: str | os.PathLike) -> Path:
     """Where an output named `path` is written, if a file can be written there, else one OutputError
     line saying why. A symbolic link is written through (its target is replaced, the link kept); an
@@ -19,10 +24,10 @@ def check_output_path(path: str | os.PathLike) -> Path:
     target = Path(text)
     if not text or not target.name:
         raise OutputError(f"{text!r}: the output needs a file name")
+    _check_name_length(target)
     if target.is_symlink():
         target = Path(os.path.realpath(target))
-    if len(target.name.encode()) > 200:  # the temporary name beside it must fit the 255-byte limit too
-        raise OutputError(f"{target.name[:40]}...: the output file name is too long ({len(target.name)} characters)")
+        _check_name_length(target)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; name an output file inside it")
     if target.exists() and not target.is_file():
