@@ -84,6 +84,9 @@ def test_a_hand_placed_mask_finds_the_face(character_results):
 def test_what_is_not_a_face_is_reported_and_left_alone(character_results):
     r = character_results[0]
     assert "no face found" in r["cube_report"] and r["cube_unchanged"]
+    # the object is named, not the toolkit's temporary export, with the axes set in the panel
+    assert "error: Cube: no face found" in r["cube_report"] and "styletalk_character_" not in r["cube_report"]
+    assert "towards -y, +z up" in r["cube_report"], r["cube_report"]
     assert "not a surface" in r["points_report"] and r["points_unchanged"]
     if "turned_report" in r:
         assert "no face found" in r["turned_report"] and r["turned_unchanged"]

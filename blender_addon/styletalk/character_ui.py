@@ -96,8 +96,8 @@ class _CharacterJob:
     def _end(self, context, status: str) -> set[str]:
         shutil_tmp, self._tmp = self._tmp, ""
         try:
-            if status != "ok":
-                self.report({"ERROR"}, status)
+            if status != "ok":  # the toolkit names the temporary export: name the object instead
+                self.report({"ERROR"}, status.replace(self._job.request.mesh, self._obj_name))
                 return {"CANCELLED"}
             obj = bpy.data.objects.get(self._obj_name)
             if obj is None:

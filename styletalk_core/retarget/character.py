@@ -62,17 +62,21 @@ def load_mesh(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict[str
 
 
 def locate_face(
-    view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str
+    view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str, axes: str = "+z, +y up"
 ) -> tuple[SurfacePoints, float]:
     """Our 468 points on the mesh (face towards +z), found on its render or snapped from a hand-placed
-    mask, and the fit residual (px of our face); refuses a fit no face gives."""
+    mask, and the fit residual (px of our face); refuses a fit no face gives. `axes` says how the
+    mesh was turned to the front (the axes the user gave), for the refusal."""
     if mask is None:
-        points = find_correspondence(view, tris, source=source).points
+        try:
+            points = find_correspondence(view, tris, source=source).points
+        except InputError as exc:
+            raise InputError(f"{exc}, viewed with the face towards {axes}: are those the face's axes?") from None
     else:
         points = snap_to_surface(mask, view, tris, source=source)
     rms = similarity_fit(points.positions(view, tris), load_face_model().mean.astype(np.float64))[3]
     if not rms <= MAX_FIT_RMS_PX:
-        how = "the mask does not lie on a face" if mask is not None else "is the face towards the front axis?"
+        how = "the mask does not lie on a face" if mask is not None else f"is the face towards {axes}?"
         raise InputError(f"{source}: the found points do not fit a face (residual {rms:.1f} px of our 139 px wide "
                          f"face, at most {MAX_FIT_RMS_PX:g}): {how}")  # fmt: skip
     return points, rms
@@ -114,7 +118,7 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     step = progress or (lambda done, total: None)
     step(0, 3)
     view = verts @ rot.T
-    points, rms = locate_face(view, tris, load_mask(mask, rot), str(mesh))
+    points, rms = locate_face(view, tris, load_mask(mask, rot), str(mesh), f"{front}, {up} up")
     step(1, 3)
     face = load_face_model()
     if solve:

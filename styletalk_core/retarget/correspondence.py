@@ -172,7 +172,7 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
     view = render_front(vertices, tris, frame, size)
     landmarks = detect_landmarks(view.rgb)
     if landmarks is None:
-        raise InputError(f"{source}: no face found on the front render (is the face towards +z, y up?)")
+        raise InputError(f"{source}: no face found on the front render")
     landmarks = part_the_lips(landmarks)
     xy = np.stack([view.left + landmarks[:, 0] * view.pixel, view.top - landmarks[:, 1] * view.pixel], 1)
     allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
