@@ -3,7 +3,7 @@ curves, paths, options) and check each run keeps the promises: exit 0 with a val
 or exit 2 with one stderr line and no traceback; never a temporary file left, never an existing
 output changed. Prints tried / OK / defects and each defect.
 
-Usage: .venv/bin/python benchmarks/fuzz_cli.py [--seed N] [--rounds N]
+Usage: .venv/bin/python benchmarks/fuzz_cli.py [--seed N]
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import argparse
 import contextlib
 import io
 import json
+import os
+import stat
 import sys
 import tempfile
 import traceback
@@ -117,13 +119,85 @@ def cases(tmp: Path, rng: np.random.Generator) -> list[list[str]]:
             [*render[:4], str(CKPT), "--image", str(face), "--still-pose", "-o", "r.mp4"]]  # fmt: skip
     for opt in ("--batch", "--seq-len", "--lr", "--steps", "--level-shift"):  # training options
         out += [["train", "--data", str(tmp), opt, v, "-o", "m.pth"] for v in ("0", "nan", "-1")]
+    return out + round_three(tmp, rng, gen, ok_curves, render, face)
+
+
+def special_outputs(tmp: Path) -> list[Path]:
+    """A FIFO, a link to it and a link to a regular file: outputs that must never be replaced (the
+    first two) or must be written through (the last)."""
+    fifo, to_fifo, regular, to_regular = tmp / "fifo.csv", tmp / "to_fifo.csv", tmp / "real.csv", tmp / "link.csv"
+    os.mkfifo(fifo)
+    to_fifo.symlink_to(fifo)
+    regular.write_text("the user's file")
+    to_regular.symlink_to(regular)
+    return [fifo, to_fifo, to_regular]
+
+
+def round_three(tmp: Path, rng: np.random.Generator, gen: list[str], ok_curves: Path, render: list[str], face: Path):
+    """The classes of the third hostile round: slow or huge curves through the ARKit and character
+    exports, a command's two outputs, special files as outputs, style videos at other frame rates,
+    training data and option mix-ups, file names with newlines."""
+    out = []
+    cube = [(x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)]
+    faces = [(1, 2, 4), (1, 4, 3), (5, 7, 8), (5, 8, 6), (1, 5, 6), (1, 6, 2), (3, 4, 8), (3, 8, 7)]
+    (tmp / "head.obj").write_text("".join(f"v {a} {b} {c}\n" for a, b, c in cube)
+                                  + "".join(f"f {a} {b} {c}\n" for a, b, c in faces))  # fmt: skip
+    for i, (fps, value) in enumerate([(0.001, 0.0), (0.4, 0.0), (30, 3e38), (30, -2e3)]):
+        c = tmp / f"odd_curves{i}.npz"
+        np.savez(c, exp=np.full((3, 64), value, np.float32), fps=np.float64(fps))
+        out += [["export", "--curves", str(c), "--format", f, "-o", f"a.{f[6:]}"] for f in ("arkit-csv", "arkit-json")]
+        out.append(["retarget", "--mesh", str(tmp / "head.obj"), "--curves", str(c), "--arkit", "-o", "h.glb"])
+    (tmp / "folder.csv").mkdir()
+    out += [[*gen, "-o", "c.npz", "--arkit", str(tmp / "folder.csv")], [*gen, "-o", "c.npz", "--arkit", "c.npz"],
+            [*gen, "-o", "c.json", "--arkit", "take.csv"]]  # fmt: skip
+    for target in special_outputs(tmp):
+        out.append(["export", "--curves", str(ok_curves), "--format", "csv", "-o", str(target)])
+        out.append(["export", "--curves", str(ok_curves), "--format", "arkit-csv", "-o", str(target)])
+    for rate in (25, 60):
+        out.append(["extract-style", str(reencoded(VIDEOS[0], tmp / f"v{rate}.mp4", rate)), "-o", f"s{rate}.npz"])
+    out += [["train", "--data", str(tmp), "--val-speakers", "Nobody", "--steps", "1", "-o", "m.pth"],
+            ["evaluate", "--data", str(tmp / "no_such_folder"), "--speakers", "x"]]  # fmt: skip
+    (tmp / "m.txt").write_text("0 0 0")
+    out.append(["retarget", "--mesh", str(tmp / "head.obj"), "--mask", str(tmp / "m.txt"), "-o", "h.glb"])
+    newline = tmp / "bad\nname.png"
+    newline.write_bytes(rng.bytes(200))
+    out.append([*render, "--image", str(newline), "--still-pose", "-o", "r.mp4"])
+    out.append([*render, "--image", str(face), "--still-pose", "--audio", str(tmp / "m.txt"), "-o", "r.mp4"])
     return out
 
 
-def judge(argv: list[str], work: Path) -> str | None:
+def reencoded(source: Path, path: Path, rate: int, frames: int = 20) -> Path:
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width = stream.height = 256
+        stream.pix_fmt = "yuv420p"
+        for i, frame in enumerate(inp.decode(video=0)):
+            if i >= frames:
+                break
+            image = frame.to_ndarray(format="rgb24", width=256, height=256)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def judge(argv: list[str], work: Path, inputs: Path) -> str | None:
     """None if the run kept every promise, else what went wrong."""
     (work / "keep.npz").write_bytes(b"KEEP")  # an existing output that must survive failures
     before = {p: p.read_bytes() for p in work.rglob("*") if p.is_file()}
+    problem = _judge_run(argv, work, before)
+    fifos = [p for p in (inputs / "fifo.csv", inputs / "to_fifo.csv") if p.exists() or p.is_symlink()]
+    if any(not stat.S_ISFIFO(p.stat().st_mode) for p in fifos) or not (inputs / "to_fifo.csv").is_symlink():
+        return "a FIFO (or the link to it) was replaced"
+    if not (inputs / "link.csv").is_symlink():
+        return "a symbolic link was replaced by a file"
+    return problem
+
+
+def _judge_run(argv: list[str], work: Path, before: dict) -> str | None:
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
@@ -157,8 +231,6 @@ def judge(argv: list[str], work: Path) -> str | None:
 
 
 def run(seed: int) -> tuple[int, list[tuple[list[str], str]]]:
-    import os
-
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d) / "inputs"
@@ -171,7 +243,7 @@ def run(seed: int) -> tuple[int, list[tuple[list[str], str]]]:
             cwd = os.getcwd()
             os.chdir(work)
             try:
-                problem = judge(argv, work)
+                problem = judge(argv, work, tmp)
             finally:
                 os.chdir(cwd)
             if problem:
