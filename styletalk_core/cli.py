@@ -177,10 +177,10 @@ def cmd_render(args: argparse.Namespace) -> None:
 
     check_video_output(args.output)
     curves = load_curves(args.curves)
-    check_render_inputs(curves, args.image, args.audio, args.batch, args.still_pose, str(args.curves))
     device = pick_device(args.device)
     dtype = autocast_dtype(args.precision, device)
-    engine = choose_engine(args.engine, device, dtype, curves.frames, args.compile)
+    engine = choose_engine(args.engine, device, dtype, curves.frames, args.compile)  # a missing extra: said first
+    check_render_inputs(curves, args.image, args.audio, args.batch, args.still_pose, str(args.curves))
     t0 = time.perf_counter()
     model = load_renderer(args.renderer, device)
     if engine == "openvino":

@@ -102,7 +102,7 @@ def test_assimp_sees_the_mesh_its_targets_and_the_weight_channel(written):
     pyassimp = pytest.importorskip("pyassimp", reason="pyassimp is not installed (scripts/setup_readers.sh)")
     from pyassimp.errors import AssimpError
 
-    for name in ("demo", "ict_head"):
+    for name in ("demo",):  # pyassimp copies every target of a 26k-vertex head through ctypes: seconds
         g = read_glb(written["glbs"][name])
         try:
             ctx = pyassimp.load(str(written["glbs"][name]))
@@ -155,19 +155,25 @@ def test_blender_importers_play_our_face_as_the_curves(written, version, name):
     assert np.corrcoef(opening, ours)[0, 1] >= 0.99 and 0.98 <= opening.std() / ours.std() <= 1.02
 
 
+@pytest.fixture(scope="module")
+def held_motion(written) -> tuple[np.ndarray, dict]:
+    """The retargeted head's motion as its file holds it, and how that follows the curves."""
+    g = read_glb(written["glbs"]["ict_head"])
+    held = g["positions"][None] + np.einsum("tk,kvc->tvc", g["weights"], np.stack(list(g["targets"].values())))
+    return held, transfer_fidelity(written["ict"], written["rest"], held, written["curves"].exp)
+
+
 @pytest.mark.parametrize("version", VERSIONS)
-def test_blender_gltf_importer_plays_a_retargeted_head_as_the_curves(written, version):
+def test_blender_gltf_importer_plays_a_retargeted_head_as_the_curves(written, held_motion, version):
     _, z = _imported(written, version, "ict_head.glb")
-    rest, ict = written["rest"], written["ict"]
+    rest = written["rest"]
     to_ict = np.array([[1, 0, 0], [0, 0, 1], [0, -1, 0]])  # Blender's z-up -> glTF's (and the OBJ's) y-up
     dist, idx = cKDTree(z["rest"] @ to_ict.T).query(rest)
     assert dist.max() < 1e-5
     frames = z["frames"][:, idx] @ to_ict.T
-    g = read_glb(written["glbs"]["ict_head"])
-    held = g["positions"][None] + np.einsum("tk,kvc->tvc", g["weights"], np.stack(list(g["targets"].values())))
+    held, r = held_motion
     assert np.abs(frames - held).max() < 1e-4 * np.ptp(rest[:, 0])  # what the file holds, unclamped
-    r = transfer_fidelity(ict, rest, frames, written["curves"].exp)
-    assert r["lip r"] >= 0.99 and 0.7 <= r["amplitude"] <= 1.3, r
+    assert r["lip r"] >= 0.99 and 0.7 <= r["amplitude"] <= 1.3, r  # ... which follows the curves
 
 
 def test_the_export_leaves_the_users_scene_as_it_was(written):
