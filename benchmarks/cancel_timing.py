@@ -23,18 +23,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "reference"
 sys.path.insert(0, str(REPO))
-
-
-def session_processes(sid: int) -> list[str]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append((stat.parent / "cmdline").read_bytes().split(b"\0")[0].decode()[-40:])
-    return found
+from tests import hostile  # noqa: E402
 
 
 def long_speech(path: Path, seconds: int = 400) -> Path:
@@ -62,7 +51,7 @@ def cancel_cli(argv: list[str], ready, folder: Path, env: dict | None = None) ->
     proc.communicate(timeout=120)
     stopped = time.perf_counter() - t0
     time.sleep(1.0)
-    return stopped, proc.returncode, session_processes(proc.pid), sorted(p.name for p in folder.iterdir())
+    return stopped, proc.returncode, hostile.session_processes(proc.pid), sorted(p.name for p in folder.iterdir())
 
 
 def cancel_addon_job(speech: Path, folder: Path) -> tuple[float, int, list, list]:
@@ -80,7 +69,12 @@ def cancel_addon_job(speech: Path, folder: Path) -> tuple[float, int, list, list
     job.cancel()
     stopped = time.perf_counter() - t0
     time.sleep(1.0)
-    return stopped, job._proc.returncode, session_processes(job._proc.pid), sorted(p.name for p in folder.iterdir())
+    return (
+        stopped,
+        job._proc.returncode,
+        hostile.session_processes(job._proc.pid),
+        sorted(p.name for p in folder.iterdir()),
+    )
 
 
 def main() -> None:

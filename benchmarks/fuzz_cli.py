@@ -154,7 +154,14 @@ def round_three(tmp: Path, rng: np.random.Generator, gen: list[str], ok_curves: 
         out.append(["export", "--curves", str(ok_curves), "--format", "csv", "-o", str(target)])
         out.append(["export", "--curves", str(ok_curves), "--format", "arkit-csv", "-o", str(target)])
     for rate in (25, 60):
-        out.append(["extract-style", str(reencoded(VIDEOS[0], tmp / f"v{rate}.mp4", rate)), "-o", f"s{rate}.npz"])
+        out.append(
+            [
+                "extract-style",
+                str(hostile.reencoded(VIDEOS[0], tmp / f"v{rate}.mp4", rate, frames=20)),
+                "-o",
+                f"s{rate}.npz",
+            ]
+        )
     out += [["train", "--data", str(tmp), "--val-speakers", "Nobody", "--steps", "1", "-o", "m.pth"],
             ["evaluate", "--data", str(tmp / "no_such_folder"), "--speakers", "x"]]  # fmt: skip
     (tmp / "m.txt").write_text("0 0 0")
@@ -164,24 +171,6 @@ def round_three(tmp: Path, rng: np.random.Generator, gen: list[str], ok_curves: 
     out.append([*render, "--image", str(newline), "--still-pose", "-o", "r.mp4"])
     out.append([*render, "--image", str(face), "--still-pose", "--audio", str(tmp / "m.txt"), "-o", "r.mp4"])
     return out
-
-
-def reencoded(source: Path, path: Path, rate: int, frames: int = 20) -> Path:
-    import av
-
-    with av.open(str(source)) as inp, av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=rate)
-        stream.width = stream.height = 256
-        stream.pix_fmt = "yuv420p"
-        for i, frame in enumerate(inp.decode(video=0)):
-            if i >= frames:
-                break
-            image = frame.to_ndarray(format="rgb24", width=256, height=256)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 def judge(argv: list[str], work: Path, inputs: Path) -> str | None:

@@ -38,13 +38,28 @@ def nan_wav(path: Path) -> Path:
 
 def corrupt_video(path: Path, source: Path, frames: int = 40) -> Path:
     """A valid mp4 (index at the front) whose middle fifth is overwritten with random bytes."""
+    tmp = reencoded(source, path.with_suffix(".clean.mp4"), 25, frames, faststart=True)
+    data = tmp.read_bytes()
+    tmp.unlink()
+    n = len(data)
+    noise = np.random.default_rng(0).integers(0, 256, n // 5, dtype=np.uint8).tobytes()
+    path.write_bytes(data[: 2 * n // 5] + noise + data[2 * n // 5 + len(noise) :])
+    return path
+
+
+def reencoded(source: Path, path: Path, rate: int, frames: int = 40, lossless: bool = False,
+              faststart: bool = False) -> Path:  # fmt: skip
+    """The first `frames` frames of video `source` as a 256x256 H.264 mp4 at `rate` fps (lossless: the
+    same pictures whatever the rate; faststart: the index at the front)."""
     import av
 
-    tmp = path.with_suffix(".clean.mp4")
-    with av.open(str(source)) as inp, av.open(str(tmp), "w", options={"movflags": "faststart"}) as out:
-        stream = out.add_stream("libx264", rate=25)
+    with (
+        av.open(str(source)) as inp,
+        av.open(str(path), "w", options={"movflags": "faststart"} if faststart else {}) as out,
+    ):
+        stream = out.add_stream("libx264", rate=rate, options={"qp": "0"} if lossless else {})
         stream.width = stream.height = 256
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = "yuv444p" if lossless else "yuv420p"
         for i, frame in enumerate(inp.decode(video=0)):
             if i >= frames:
                 break
@@ -53,12 +68,20 @@ def corrupt_video(path: Path, source: Path, frames: int = 40) -> Path:
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
-    data = tmp.read_bytes()
-    tmp.unlink()
-    n = len(data)
-    noise = np.random.default_rng(0).integers(0, 256, n // 5, dtype=np.uint8).tobytes()
-    path.write_bytes(data[: 2 * n // 5] + noise + data[2 * n // 5 + len(noise) :])
     return path
+
+
+def session_processes(sid: int) -> list[str]:
+    """Command lines of the live (not zombie) processes in session `sid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
+        except OSError:
+            continue
+    return found
 
 
 def style_mat(path: Path, values: np.ndarray) -> Path:

@@ -17,6 +17,7 @@ import pytest
 
 from blender_addon.build import SHARED_FORMATS, assemble
 
+from . import hostile
 from .conftest import REPO
 
 ADDON_PARENT = assemble(Path(tempfile.mkdtemp(prefix="styletalk_addon_"))).parent
@@ -273,19 +274,6 @@ def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.glb"]
 
 
-def _session_processes(sid: int) -> list[str]:
-    """Command lines of the live (not zombie) processes in session `sid`."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
-    return found
-
-
 def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(tmp_path):
     """Esc during Generate on 400 s of speech: the toolkit and its labelling workers are gone within 2 s."""
     from .conftest import labelled_clips
@@ -309,5 +297,5 @@ def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_proces
     job.cancel()
     stopped = time.monotonic() - t0
     assert stopped < 2.0 and job.poll() is not None, stopped
-    assert _session_processes(sid) == []
+    assert hostile.session_processes(sid) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.wav"]

@@ -13,6 +13,7 @@ from styletalk_core.formats.layout import LOWER_INDICES
 from styletalk_core.style.clip import load_expression, load_pose
 from styletalk_core.style.extract import fill_lost_frames
 
+from . import hostile
 from .conftest import style_video_with_coefficients
 
 
@@ -144,24 +145,6 @@ def test_landmarks_read_from_their_bytes_equal_the_attribute_reads():
     assert np.isnan(_points(SimpleNamespace(multi_face_landmarks=None), 640, 480)).all()
 
 
-def _reencoded(source, path, rate: int, frames: int = 40):
-    """The first `frames` frames of `source`, losslessly re-encoded as a `rate` fps video (the same
-    pictures whatever the rate)."""
-    with av.open(str(source)) as inp, av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=rate, options={"qp": "0"})
-        stream.width = stream.height = 256
-        stream.pix_fmt = "yuv444p"
-        for i, frame in enumerate(inp.decode(video=0)):
-            if i >= frames:
-                break
-            rgb = frame.to_ndarray(format="rgb24", width=256, height=256)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
 def test_style_videos_at_other_rates_become_30_fps_clips(tmp_path):
     """A 25 or 60 fps video gives a clip at the toolkit's 30 fps over the same duration, with the
     video's own rate recorded."""
@@ -171,7 +154,17 @@ def test_style_videos_at_other_rates_become_30_fps_clips(tmp_path):
     clips = {}
     for rate in (30, 25, 60):
         out = tmp_path / f"clip{rate}.npz"
-        assert main(["extract-style", str(_reencoded(video, tmp_path / f"v{rate}.mp4", rate)), "-o", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "extract-style",
+                    str(hostile.reencoded(video, tmp_path / f"v{rate}.mp4", rate, lossless=True)),
+                    "-o",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         with np.load(out) as z:
             clips[rate] = (z["exp"], float(z["source_fps"]))
     raw = clips[30][0]  # the same pictures at 30 fps: nothing resampled
