@@ -78,6 +78,10 @@ def resolve_key_names(listed: str, have: list[str]) -> tuple[list[str], list[str
         by_stripped.setdefault(name.strip(), name)
     found, missing = [], []
     for entry in (e.strip() for e in listed.split(",")):
-        if entry:
-            (found.append(by_stripped[entry]) if entry in by_stripped else missing.append(entry))
+        if not entry:
+            continue
+        if entry in by_stripped:
+            found.append(by_stripped[entry])
+        else:
+            missing.append(entry)
     return found, missing

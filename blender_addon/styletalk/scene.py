@@ -124,14 +124,8 @@ def add_sound_strip(scene, audio: str, start: int) -> None:
 
 def sampled_values(obj, frames: np.ndarray) -> np.ndarray:
     """Evaluate exp00..exp63 at scene frames (integer part + subframe) -> (N, 64)."""
-    scene = bpy.context.scene
-    blocks = obj.data.shape_keys.key_blocks
-    names = keys.shape_key_names()
-    out = np.empty((len(frames), len(names)), dtype=np.float32)
-    for i, f in enumerate(frames):
-        scene.frame_set(int(np.floor(f)), subframe=float(f - np.floor(f)))
-        out[i] = [blocks[n].value for n in names]
-    return out
+    names = shape_key_names_of(obj)
+    return key_values(obj, frames)[:, [names.index(n) for n in keys.shape_key_names()]]
 
 
 def sampled_curves(obj, fps_out: float) -> Curves:
@@ -178,14 +172,15 @@ def export_keyframes(obj, path: str, fmt: str, fps_out: float = FPS) -> int:
 
 
 def key_values(obj, frames: np.ndarray) -> np.ndarray:
-    """(N, K) values of the object's shape keys but the reference one, evaluated at scene `frames`
-    (actions, NLA and drivers alike); the current frame is restored."""
+    """(N, K) values of the object's shape keys but the reference one (shape_key_names_of's order),
+    evaluated at scene `frames` (integer part + subframe; actions, NLA and drivers alike); the
+    current frame is restored."""
     scene, blocks = bpy.context.scene, obj.data.shape_keys.key_blocks
     ref = list(blocks).index(obj.data.shape_keys.reference_key)
     current, out = scene.frame_current, np.empty((len(frames), len(blocks)), np.float32)
     try:
         for i, f in enumerate(frames):
-            scene.frame_set(int(f))
+            scene.frame_set(int(np.floor(f)), subframe=float(f - np.floor(f)))
             blocks.foreach_get("value", out[i])
     finally:
         scene.frame_set(current)
