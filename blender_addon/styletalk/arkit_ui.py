@@ -3,7 +3,6 @@ editable table stored in the .blend), and the curves' ARKit weights keyed onto t
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import bpy
 from bpy.props import CollectionProperty, StringProperty
 
 from . import keys, scene
-from .formats.arkit import ARKIT_NAMES, match_arkit_names, read_arkit_json
+from .formats.arkit import ARKIT_NAMES, NotArkitJson, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
 from .prefs import toolkit_python
 
@@ -63,9 +62,8 @@ def arkit_weights_of(path: str, python: str) -> tuple:
     if path.lower().endswith(".json"):
         try:
             return read_arkit_json(path)
-        except StyleTalkError:
-            if _names_arkit_weights(path):
-                raise  # an ARKit JSON with a defect: say what it is, not that it is no curves file
+        except NotArkitJson:
+            pass  # a curves JSON export: solve it like an .npz (an ARKit JSON with a defect is said as such)
     with tempfile.TemporaryDirectory(prefix="styletalk_arkit_") as tmp:
         out = os.path.join(tmp, "weights.json")
         from .jobs import arkit_command
@@ -74,16 +72,6 @@ def arkit_weights_of(path: str, python: str) -> tuple:
         if proc.returncode != 0:
             raise StyleTalkError((proc.stderr.strip().splitlines() or ["styletalk export failed"])[-1])
         return read_arkit_json(out)
-
-
-def _names_arkit_weights(path: str) -> bool:
-    """Whether a JSON file means to be ARKit weights (it has their `names` or `weights`)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError):
-        return False
-    return isinstance(doc, dict) and ("weights" in doc or "names" in doc) and "exp" not in doc
 
 
 class STYLETALK_OT_match_arkit(bpy.types.Operator):

@@ -122,12 +122,23 @@ def write_arkit_json(path: str | os.PathLike, weights: np.ndarray, fps: float, r
         tmp.write_text(json.dumps(doc), encoding="utf-8")
 
 
+class NotArkitJson(InputError):
+    """A JSON file that is not meant to be ARKit weights (no `names` or `weights`; a curves export)."""
+
+
 def read_arkit_json(path: str | os.PathLike) -> tuple[np.ndarray, float]:
-    """(T, 52) weights and fps of an ARKit JSON written by `write_arkit_json`."""
+    """(T, 52) weights and fps of an ARKit JSON written by `write_arkit_json`. NotArkitJson for a file
+    that is not one at all (unreadable, not JSON, or another kind of JSON such as a curves export);
+    InputError for an ARKit JSON with a defect."""
     try:
         doc = json.loads(open(path, encoding="utf-8").read())
+    except (OSError, ValueError) as exc:
+        raise NotArkitJson(f"{path}: not an ARKit JSON (names, fps, weights): {type(exc).__name__}: {exc}") from None
+    if not isinstance(doc, dict) or "exp" in doc or not ("names" in doc or "weights" in doc):
+        raise NotArkitJson(f"{path}: not an ARKit JSON (names, fps, weights)")
+    try:
         names, weights, fps = doc["names"], np.asarray(doc["weights"], np.float64), float(doc["fps"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not an ARKit JSON (names, fps, weights): {type(exc).__name__}: {exc}") from None
     if list(names) != list(ARKIT_NAMES) or weights.ndim != 2 or weights.shape[1] != NUM_ARKIT:
         raise InputError(f"{path}: expected the 52 ARKit names and weights (T, 52), got {weights.shape}")
