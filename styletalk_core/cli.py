@@ -141,6 +141,7 @@ def cmd_phonemes(args: argparse.Namespace) -> None:
 
 def cmd_extract_style(args: argparse.Namespace) -> None:
     from .formats.fileio import check_output_path
+    from .formats.layout import FPS
     from .style.extract import check_style_clip_output, extract_style, write_style_clip
 
     check_style_clip_output(check_output_path(args.output))
@@ -148,9 +149,9 @@ def cmd_extract_style(args: argparse.Namespace) -> None:
     result = extract_style(args.video)
     write_style_clip(result, args.output)
     n, dt, rate = len(result["exp"]), time.perf_counter() - t0, float(result["source_fps"])
-    resampled = f"; resampled from the video's {rate:g} fps" if abs(rate - 30) > 1e-3 else ""
+    resampled = f"; resampled from the video's {rate:g} fps" if abs(rate - FPS) > 1e-3 else ""
     lost = int(result["lost_frames"])
-    _done(args.output, f"{n} frames at 30 fps ({lost} interpolated: face lost{resampled}; {n / dt:.0f} fps)", dt)
+    _done(args.output, f"{n} frames at {FPS} fps ({lost} interpolated: face lost{resampled}; {n / dt:.0f} fps)", dt)
 
 
 def cmd_export(args: argparse.Namespace) -> None:

@@ -84,9 +84,8 @@ def timecode(seconds: float) -> str:
 
 
 def _checked(weights: np.ndarray, rotations: np.ndarray | None, source: str) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(all="ignore"):
-        weights = np.asarray(weights, np.float64)
-        rot = np.zeros((len(weights), len(ROTATION_NAMES))) if rotations is None else np.asarray(rotations, np.float64)
+    weights = np.asarray(weights, np.float64)
+    rot = np.zeros((len(weights), len(ROTATION_NAMES))) if rotations is None else np.asarray(rotations, np.float64)
     if weights.ndim != 2 or weights.shape[1] != NUM_ARKIT:
         raise InputError(f"{source}: ARKit weights must be (T, {NUM_ARKIT}), got {weights.shape}")
     if not np.isfinite(weights).all():

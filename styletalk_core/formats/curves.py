@@ -128,8 +128,8 @@ def load_curves(path: str | os.PathLike, suffix: str | None = None) -> Curves:
     exp = _check_shape(_float_array(data["exp"], "exp", source), "exp", (None, EXP_DIM), source)
     if len(exp) == 0:
         raise InputError(f"{p}: 'exp' has 0 frames")
-    if np.abs(exp).max() > MAX_EXP:
-        peak = np.abs(exp).max()
+    peak = float(np.abs(exp).max())
+    if peak > MAX_EXP:
         raise InputError(f"{p}: 'exp' reaches {peak:.3g}; expression coefficients lie within +-{MAX_EXP:g}")
     pose = None
     if "pose" in data:

@@ -279,14 +279,15 @@ def validate_and_save(
     score = -metrics.lip_r if np.isfinite(metrics.lip_r) else -float(run.step)
     improved = score < run.best
     run.best = min(run.best, score)
-    log(json.dumps({"step": run.step, "validation": finite_or_none(asdict(metrics)), "best": improved}))
+    validation = finite_or_none(asdict(metrics))
+    log(json.dumps({"step": run.step, "validation": validation, "best": improved}))
     payload = dict(
         optimizer=run.optimizer.state_dict(),
         discriminators={k.replace(".module.", "."): v for k, v in discs.state_dict().items()},
         step=run.step,
         train_config=asdict(cfg),
         mean_exp=torch.from_numpy(mean_exp.astype(np.float32)),
-        validation=finite_or_none(asdict(metrics)),
+        validation=validation,
         best_score=run.best,
         **run.fitted,
     )
