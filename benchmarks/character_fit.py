@@ -40,7 +40,7 @@ def transferred(ict: dict, verts: np.ndarray, exp: np.ndarray) -> dict:
     """The CLI's transfer path on an identity: found without hints, keys transferred, curves applied."""
     face = load_face_model()
     points = find_correspondence(verts, ict["tris"]).points
-    deltas = transfer_basis(verts, ict["tris"], points, face.basis, face).deltas
+    deltas = transfer_basis(verts, ict["tris"], points, face.basis, face).dense(len(verts))
     return transfer_fidelity(ict, verts, verts[None] + np.einsum("tk,kvc->tvc", exp, deltas), exp)
 
 

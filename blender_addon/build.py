@@ -23,7 +23,7 @@ SHARED_FORMATS = (
     "curves.py",
     "export.py",
     "arkit.py",
-    "gltf.py",
+    "character.py",
     "morph.py",
     "timebase.py",
 )

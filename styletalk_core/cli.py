@@ -225,12 +225,12 @@ def cmd_retarget(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,
                          up=args.up, mask=args.mask, progress=_progress(args, "retarget", "step"))  # fmt: skip
-    what = "its own targets solved" if done["solved"] else "our keys transferred"
-    animated = f"{done['frames']} frames animated" if done["frames"] else "no animation (no --curves)"
+    what = "its own keys solved" if done.solved else "our keys added"
+    animated = f"{done.frames} frames animated" if done.frames else "no animation (no --curves)"
     _done(
         args.output,
-        f"{done['targets']} morph targets ({what}), {animated}, face found by {done['found_by']}, "
-        f"fit residual {done['fit_rms_px']:.1f} px",
+        f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, face found by "
+        f"{done.found_by}, fit residual {done.fit_rms_px:.1f} px",
         time.perf_counter() - t0,
     )
 
@@ -452,17 +452,19 @@ def _add_outputs(sub, common) -> None:
 def _add_retarget(sub, common) -> None:
     from .retarget.character import AXES
 
-    rt = _add(sub, "retarget", cmd_retarget, "character mesh (.obj/.glb) + curves -> .glb with morph-target animation",
-              "Find the face on the mesh (a front render, MediaPipe landmarks cast back onto the surface, or a "
-              "hand-placed --mask), then transfer our 64 expression keys (and with --arkit ARKit's 52) onto it as "
-              "morph targets animated by the curves, or with --solve animate the .glb's own morph targets to "
-              "reproduce the motion. Without --curves: the morph targets alone.",
+    rt = _add(sub, "retarget", cmd_retarget, "character (.glb/.gltf/.fbx/.obj) + curves -> the character, talking",
+              "Read the whole character with Blender's importers, pick its face part (eyes, teeth, brows and body "
+              "are told apart by name and content), find the face on it (a front render, MediaPipe landmarks cast "
+              "back onto the surface, or a hand-placed --mask), then add our 64 expression keys (and with --arkit "
+              "ARKit's 52) to it, animated by the curves, or with --solve animate its own shape keys to reproduce "
+              "the motion. The output is the same file with those additions (every object, material, UV, skin "
+              "kept): .glb or .fbx by -o's name. Without --curves: the keys alone.",
               [common["progress"]])  # fmt: skip
     rt.add_argument("--curves", type=Path, help="curves file (.npz/.json) or official (T, 73) .npy to animate with")
     rt.add_argument(
-        "--mesh", required=True, type=Path, help="the character: .obj, or .glb (with morph targets for --solve)"
+        "--mesh", required=True, type=Path, help="the character: .glb, .gltf, .fbx or .obj (shape keys for --solve)"
     )
-    rt.add_argument("--solve", action="store_true", help="animate the mesh's own morph targets instead of adding ours")
+    rt.add_argument("--solve", action="store_true", help="animate the face's own shape keys instead of adding ours")
     rt.add_argument("--arkit", action="store_true", help="also add and animate the 52 ARKit morph targets")
     rt.add_argument(
         "--front",
@@ -471,9 +473,13 @@ def _add_retarget(sub, common) -> None:
         help="the axis the face looks along (glTF: +z; a minus sign needs =, e.g. --front=-y)",
     )
     rt.add_argument("--up", choices=tuple(AXES), default="+y", help="the mesh's up axis")
-    rt.add_argument("--mask", type=Path, help="(468, 3) .npy: our face mask placed on the mesh by hand (its "
-                    "coordinates), used instead of detection for faces the detector cannot read")  # fmt: skip
-    rt.add_argument("-o", "--output", required=True, type=Path, help="output .glb")
+    rt.add_argument(
+        "--mask",
+        type=Path,
+        help="(468, 3) .npy: our face mask placed on the character by hand (its "
+        "world coordinates, y up), used instead of detection for faces the detector cannot read",
+    )
+    rt.add_argument("-o", "--output", required=True, type=Path, help="output .glb or .fbx (.npz: the additions)")
 
 
 def _add_loss_weights(t: argparse.ArgumentParser) -> None:

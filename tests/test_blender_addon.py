@@ -260,18 +260,18 @@ def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
 def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
     """The add-on's Any Character jobs: a bad mesh is the toolkit's one line; Esc stops a running job
     before anything is written."""
-    from styletalk.formats.gltf import write_glb
+    from styletalk.formats.character import Character, Part, save_character
 
-    cube = tmp_path / "cube.glb"
-    v = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32)
-    write_glb(cube, v, np.array([[0, 1, 2], [0, 2, 3]]), {})
-    job = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o.glb")))
+    cube = tmp_path / "cube.npz"
+    v = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
+    save_character(Character("cube", [Part("cube", v, np.array([[0, 1, 2], [0, 2, 3]]), np.eye(4))]), cube)
+    job = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o.npz")))
     status = job.wait()
-    assert "no face found" in status and not (tmp_path / "o.glb").exists()
-    running = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o2.glb")))
+    assert "no face found" in status and not (tmp_path / "o.npz").exists()
+    running = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o2.npz")))
     running.cancel()
-    assert running.poll() is not None and not (tmp_path / "o2.glb").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.glb"]
+    assert running.poll() is not None and not (tmp_path / "o2.npz").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.npz"]
 
 
 def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(tmp_path):

@@ -15,7 +15,8 @@ ALLOWED = {
     "speech": {"formats", "extras", "threads"},  # threads: the CPU budget for its worker processes
     "face": {"formats", "extras", "native", "resources", "threads"},  # native: MediaPipe's log lines
     "style": {"formats", "face", "extras", "threads"},
-    "retarget": {"formats", "face", "extras", "native", "resources"},
+    "meshio": {"formats", "native"},  # native: a stop asked for while Blender works
+    "retarget": {"formats", "face", "extras", "native", "resources", "meshio"},
     "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long

@@ -14,13 +14,13 @@ import numpy as np
 from bpy.props import BoolProperty, EnumProperty, PointerProperty
 
 from . import jobs, rig, scene
+from .formats.character import Additions, load_additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
-from .formats.gltf import read_glb
 from .formats.layout import EXP_NAMES
 from .prefs import toolkit_python
 
-AXIS_ITEMS = [(a, a.upper(), f"the object's {a.upper()} axis") for a in rig.AXES]
+AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in rig.AXES]
 
 
 def _is_mask(_, obj) -> bool:
@@ -39,9 +39,9 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
     )
 
 
-def _fit(obj, result: dict) -> str:
+def _fit(obj, result: Additions) -> str:
     """How the face was found and how well it fits ours, shown and kept on the object."""
-    fit = result["extras"].get("face_fit", {})
+    fit = result.extras.get("face_fit", {})
     text = f"face found by {fit.get('found_by', '?')}, fit residual {fit.get('fit_rms_px', float('nan')):.1f} px"
     obj["styletalk_face_fit"] = text
     return text
@@ -62,12 +62,12 @@ class _CharacterJob:
 
     @staticmethod
     def exported(context, obj, tmp: str, python: str, with_keys: bool, **options) -> tuple[jobs.RetargetRequest, list]:
-        """The character written to `tmp` (its shape keys too, with `with_keys`), the request that runs
-        the toolkit on it with the panel's axes, and the exported shape-key names."""
-        mesh = os.path.join(tmp, "character.glb")
-        names = rig.export_character(obj, mesh, with_keys=with_keys)
+        """The character around `obj` written to `tmp` (`obj`'s shape keys too, with `with_keys`), the
+        request that runs the toolkit on it with the panel's axes, and the exported shape-key names."""
+        mesh = os.path.join(tmp, "character.npz")
+        names = rig.export_character(context, obj, mesh, with_keys=with_keys)
         s = context.scene.styletalk_character
-        return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.glb"), s.front, s.up, **options), names
+        return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.npz"), s.front, s.up, **options), names
 
     def apply(self, context, obj, result: dict) -> str:
         raise NotImplementedError
@@ -85,7 +85,7 @@ class _CharacterJob:
             settings = context.scene.styletalk_character
             if settings.mask is not None:
                 req.mask = os.path.join(self._tmp, "mask.npy")
-                np.save(req.mask, rig.mask_points(settings.mask, obj))
+                np.save(req.mask, rig.mask_points(settings.mask))
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -104,7 +104,7 @@ class _CharacterJob:
                 self.report({"ERROR"}, f"{self._obj_name} was deleted while the toolkit ran")
                 return {"CANCELLED"}
             try:
-                self.report({"INFO"}, self.apply(context, obj, read_glb(self._job.output)))
+                self.report({"INFO"}, self.apply(context, obj, load_additions(self._job.output)))
             except StyleTalkError as exc:
                 self.report({"ERROR"}, str(exc))
                 return {"CANCELLED"}
@@ -159,8 +159,8 @@ class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):
         return self.exported(context, obj, tmp, python, False, arkit=context.scene.styletalk_character.arkit)[0]
 
     def apply(self, context, obj, result):
-        rig.add_shape_keys(obj, result["targets"])
-        return f"{obj.name}: {len(result['targets'])} shape keys added ({_fit(obj, result)})"
+        rig.add_shape_keys(obj, result)
+        return f"{obj.name}: {len(result.names)} shape keys added ({_fit(obj, result)})"
 
 
 class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
@@ -182,7 +182,7 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
     def apply(self, context, obj, result):
         settings = context.scene.styletalk
         fps = load_curves(self._job.request.curves).fps
-        names, weights = list(result["targets"]), result["weights"]
+        names, weights = list(result.animated), result.weights
         frames, action = scene.key_into_scene(context.scene, obj, names, weights, fps, settings.start_frame,
                                               settings.action_name)  # fmt: skip
         fit = _fit(obj, result)

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .formats.character import load_additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
-from .formats.gltf import read_glb
 
 
 @dataclass
@@ -146,9 +146,9 @@ class RetargetRequest:
     or, with `solve`, its own keys animated from the curves."""
 
     python: str
-    mesh: str  # .glb written by the add-on (rest shape, and its shape keys as morph targets)
-    output: str  # .glb
-    front: str = "-y"  # Blender's front view looks along +Y at a face that looks along -Y
+    mesh: str  # .npz written by the add-on: the character's meshes in world space (formats.character)
+    output: str  # .npz: the additions (formats.character)
+    front: str = "-y"  # Blender's front view looks along +Y at a face that looks along -Y (world axes)
     up: str = "+z"
     curves: str = ""
     solve: bool = False
@@ -170,7 +170,7 @@ class RetargetRequest:
 class RetargetJob(ToolkitJob):
     def __init__(self, request: RetargetRequest):
         self.request = request
-        super().__init__(request.command(), request.output, read_glb, "styletalk retarget")
+        super().__init__(request.command(), request.output, load_additions, "styletalk retarget")
 
 
 def arkit_command(python: str, curves: str, output: str) -> list[str]:

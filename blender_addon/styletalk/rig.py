@@ -1,6 +1,6 @@
-"""The bpy side of Any Character: the character's rest shape (and its shape keys) out to the toolkit
-as a .glb, our face mask placed over it by hand, and the toolkit's morph targets back in as shape keys.
-Nothing here changes the user's mesh beyond the shape keys it adds."""
+"""The bpy side of Any Character: the whole character (the selected meshes, or the active object's
+hierarchy) out to the toolkit in world space, our face mask placed over it by hand, and the toolkit's
+additions back in as shape keys. Nothing here changes the user's meshes beyond the keys it adds."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 from mathutils import Matrix, Vector
 
 from . import keys
+from .formats.character import Additions, Character, Part, save_character
 from .formats.errors import InputError
-from .formats.gltf import write_glb
 from .scene import FACE_MODEL, shape_key_names_of
 
 MASK_NAME = "StyleTalk Face Mask"
@@ -46,24 +46,46 @@ def require_surface(obj) -> None:
                          "not a surface a face can be found on")  # fmt: skip
 
 
-def export_character(obj, path: str, with_keys: bool) -> list[str]:
-    """Write the rest shape (and with `with_keys` its shape keys as morph targets) to `path` (.glb);
-    returns the shape-key names in target order."""
+def character_objects(context, obj) -> list:
+    """The character's meshes: the selected ones when several are selected (the active one among
+    them), else every mesh in the active object's hierarchy (from its topmost parent down)."""
+    selected = [o for o in context.selected_objects if o.type == "MESH" and o is not obj]
+    if selected:
+        return [obj, *selected]
+    root = obj
+    while root.parent is not None:
+        root = root.parent
+    return [obj, *(o for o in [root, *root.children_recursive] if o.type == "MESH" and o is not obj)]
+
+
+def _part(obj, with_keys: bool) -> Part:
+    matrix = np.array(obj.matrix_world, np.float64)
+    rest = rest_positions(obj).astype(np.float64)
+    names = shape_key_names_of(obj) if with_keys else []
+    targets = []
+    for name in names:
+        co = np.empty(rest.size, np.float32)
+        obj.data.shape_keys.key_blocks[name].data.foreach_get("co", co)
+        targets.append(((co.reshape(-1, 3) - rest) @ matrix[:3, :3].T).astype(np.float32))
+    return Part(obj.name, rest @ matrix[:3, :3].T + matrix[:3, 3], triangles(obj).astype(np.int64), matrix,
+                tuple(names), np.stack(targets) if targets else None,
+                tuple(s.material.name for s in obj.material_slots if s.material), ())  # fmt: skip
+
+
+def export_character(context, obj, path: str, with_keys: bool) -> list[str]:
+    """The character around `obj` (its face skin) to `path` (.npz) in world space, with `obj`'s shape
+    keys when `with_keys`; returns those names."""
     require_surface(obj)
-    rest = rest_positions(obj)
-    targets = {}
-    if with_keys:
-        for name in shape_key_names_of(obj):
-            co = np.empty(rest.size, np.float32)
-            obj.data.shape_keys.key_blocks[name].data.foreach_get("co", co)
-            targets[name] = co.reshape(-1, 3) - rest
-    write_glb(path, rest, triangles(obj), targets, name=obj.name)
-    return list(targets)
+    parts = [_part(o, with_keys and o is obj) for o in character_objects(context, obj)]
+    parts = [p for p in parts if len(p.triangles)]
+    parts[0].role = "face"  # the active object is the face skin; the toolkit tells the others apart
+    save_character(Character(obj.name, parts, {o.name: o.type for o in context.scene.objects}), path)
+    return list(parts[0].target_names)
 
 
 def _axis_frame(front: str, up: str) -> Matrix:
     """Rotation taking our face's frame (looking along -Y, Z up) to the character's (looking along
-    `front`, `up` up), in the character's object space."""
+    `front`, `up` up), in world space."""
     f, u = Vector(AXES[front]), Vector(AXES[up])
     if abs(f.dot(u)) > 0:
         raise InputError(f"front {front} and up {up} must be perpendicular")
@@ -82,7 +104,8 @@ def add_mask(context, obj, front: str, up: str) -> bpy.types.Object:
     mask = bpy.data.objects.new(MASK_NAME, mesh)
     context.collection.objects.link(mask)
     mask.display_type, mask.show_in_front = "WIRE", True
-    rest = rest_positions(obj)
+    world = np.asarray(obj.matrix_world)
+    rest = rest_positions(obj) @ world[:3, :3].T + world[:3, 3]
     lo, hi = rest.min(0), rest.max(0)
     rot = _axis_frame(front, up)
     side = np.abs(np.asarray(rot.col[0][:3]))
@@ -91,31 +114,35 @@ def add_mask(context, obj, front: str, up: str) -> bpy.types.Object:
     centre = 0.5 * (lo + hi) + fwd * 0.5 * float(np.abs(fwd) @ (hi - lo)) * 1.05
     scale = 0.7 * width / float(np.ptp(verts[:, 0]))
     local = Matrix.Translation(Vector(centre.tolist())) @ rot @ Matrix.Scale(scale, 4)
-    mask.matrix_world = obj.matrix_world @ local
+    mask.matrix_world = local
     return mask
 
 
-def mask_points(mask, obj) -> np.ndarray:
-    """The mask's 468 vertices in the character's object space."""
+def mask_points(mask) -> np.ndarray:
+    """The mask's 468 vertices in world space (where the character's parts are handed over)."""
     if mask is None or mask.type != "MESH" or len(mask.data.vertices) != MASK_VERTICES:
         raise InputError(f"the face mask must be the {MASK_VERTICES}-vertex mesh Add Face Mask makes")
     co = np.empty(MASK_VERTICES * 3, np.float64)
     mask.data.vertices.foreach_get("co", co)
-    to_obj = np.asarray(obj.matrix_world.inverted() @ mask.matrix_world)
-    co = co.reshape(-1, 3)
-    return co @ to_obj[:3, :3].T + to_obj[:3, 3]
+    world = np.asarray(mask.matrix_world)
+    return co.reshape(-1, 3) @ world[:3, :3].T + world[:3, 3]
 
 
-def add_shape_keys(obj, targets: dict[str, np.ndarray]) -> None:
-    """New shape keys `name` = rest + offset (a Basis first when the mesh has none); never replaces one."""
-    clash = sorted(set(targets) & set(shape_key_names_of(obj)))
+def add_shape_keys(obj, add: Additions) -> None:
+    """The additions' new shape keys = rest + offset at the vertices that move (a Basis first when the
+    mesh has none); never replaces one."""
+    clash = sorted(set(add.names) & set(shape_key_names_of(obj)))
     if clash:
         raise InputError(f"{obj.name} already has a shape key {clash[0]}: remove our keys before transferring again")
     rest = rest_positions(obj)
     if obj.data.shape_keys is None:
         obj.shape_key_add(name="Basis", from_mix=False)
-    for name, offset in targets.items():
+    if len(add.indices) and add.indices.max() >= len(rest):
+        raise InputError(f"{obj.name} has {len(rest)} vertices, fewer than the toolkit's result was made for")
+    for name, offset in zip(add.names, add.offsets, strict=True):
         block = obj.shape_key_add(name=name, from_mix=False)
         if name.startswith("exp"):
             block.slider_min, block.slider_max = -keys.SLIDER_RANGE, keys.SLIDER_RANGE
-        block.data.foreach_set("co", (rest + offset).astype(np.float32).ravel())
+        co = rest.copy()
+        co[add.indices] += offset
+        block.data.foreach_set("co", co.astype(np.float32).ravel())

@@ -1,26 +1,29 @@
-"""`styletalk retarget`: a character mesh (.obj or .glb) + curves -> a .glb with morph targets and
-their animation: our 64 keys (and ARKit's 52) transferred onto it, or, with `solve`, its own morph
-targets animated. Without curves, the targets alone (what the Blender add-on's Transfer imports)."""
+"""`styletalk retarget`: a character file (.glb, .gltf, .fbx, .obj, or the add-on's .npz) + curves ->
+the same character with our 64 keys (and ARKit's 52) added to its face part and animated, or, with
+`solve`, the face part's own keys animated. Written as the user's file plus those additions (.glb,
+.fbx), or as the additions alone (.npz: what the Blender add-on applies to its scene)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..extras import optional
 from ..face.face_model import load_face_model
 from ..face.landmarks import NUM_LANDMARKS
 from ..formats.arkit import ARKIT_NAMES
-from ..formats.curves import load_curves
+from ..formats.character import Additions, Character, Part, save_additions
+from ..formats.curves import Curves, load_curves
 from ..formats.errors import InputError
 from ..formats.fileio import check_output_path, require_file, require_suffix
-from ..formats.gltf import read_glb, write_glb
 from ..formats.layout import EXP_NAMES
+from ..meshio import read_character, write_character
 from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, find_correspondence, similarity_fit, snap_to_surface
+from .parts import classify, helpers_near
 from .targets import character_basis, solve_onto
 from .transfer import transfer_basis
 
@@ -28,6 +31,8 @@ from .transfer import transfer_basis
 # mesh is refused: ICT-FaceKit identities at 1-2 sigma fit to 5.2-11.5 px (benchmarks/character_fit.py);
 # ICT's neutral turned 35 degrees from the front axis 14 px, 50 degrees 20 px, 70 degrees 23 px
 MAX_FIT_RMS_PX = 18.0
+SLIDER_RANGE = 10.0  # our expression keys swing both ways, as far as the curves' +-10
+OUTPUTS = (".glb", ".fbx", ".npz")
 AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 
 
@@ -41,39 +46,21 @@ def to_front_view(front: str, up: str) -> np.ndarray:
     return np.stack([np.cross(u, f), u, f])  # rows: where x, y, z of the view come from
 
 
-def load_mesh(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """(V, 3) vertices, (F, 3) triangles and {name: (V, 3)} morph targets of an .obj or .glb."""
-    p = require_file(path, "mesh", InputError)
-    if p.suffix.lower() == ".glb":
-        mesh = read_glb(p)
-        verts, tris, targets = mesh["positions"], mesh["triangles"], mesh["targets"]
-    elif p.suffix.lower() == ".obj":
-        trimesh = optional("trimesh", "preview")
-        try:
-            m = trimesh.load(str(p), force="mesh", process=False, maintain_order=True)
-        except Exception as exc:  # trimesh raises many types for broken files
-            raise InputError(f"{p}: cannot read the OBJ: {type(exc).__name__}: {exc}") from None
-        verts, tris, targets = np.asarray(m.vertices, float), np.asarray(m.faces, np.int64), {}
-    else:
-        raise InputError(f"{p}: a character mesh is an .obj or a .glb, not {p.suffix!r}")
-    if len(verts) < 3 or len(tris) == 0 or not np.isfinite(verts).all():
-        raise InputError(f"{p}: has {len(verts)} vertices and {len(tris)} triangles: not a usable surface mesh")
-    return verts, tris, targets
-
-
-def locate_face(
-    view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str, axes: str = "+z, +y up"
-) -> tuple[SurfacePoints, float]:
+def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str, axes: str = "+z, +y up",
+                skin: np.ndarray | None = None) -> tuple[SurfacePoints, float]:  # fmt: skip
     """Our 468 points on the mesh (face towards +z), found on its render or snapped from a hand-placed
     mask, and the fit residual (px of our face); refuses a fit no face gives. `axes` says how the
-    mesh was turned to the front (the axes the user gave), for the refusal."""
+    mesh was turned to the front (the axes the user gave), for the refusal; `skin` (a mask over the
+    triangles) is where the points may land (the face part, not the eyes or teeth rendered with it)."""
     if mask is None:
         try:
-            points = find_correspondence(view, tris, source=source).points
+            points = find_correspondence(
+                view, tris, frame=None if skin is None else view[np.unique(tris[skin])], source=source, skin=skin
+            ).points
         except InputError as exc:
             raise InputError(f"{exc}, viewed with the face towards {axes}: are those the face's axes?") from None
     else:
-        points = snap_to_surface(mask, view, tris, source=source)
+        points = snap_to_surface(mask, view, tris, skin=skin, source=source)
     rms = similarity_fit(points.positions(view, tris), load_face_model().mean.astype(np.float64))[3]
     if not rms <= MAX_FIT_RMS_PX:
         how = "the mask does not lie on a face" if mask is not None else f"is the face towards {axes}?"
@@ -83,7 +70,7 @@ def locate_face(
 
 
 def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | None:
-    """A hand-placed face mask (.npy, (468, 3) in the mesh's coordinates) in the front view."""
+    """A hand-placed face mask (.npy, (468, 3) in the character's coordinates) in the front view."""
     if path is None:
         return None
     p = require_file(path, "face mask", InputError)
@@ -102,46 +89,123 @@ def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | N
     return np.asarray(mask, np.float64) @ rot.T
 
 
+@dataclass(frozen=True)
+class Retargeted:
+    """What `retarget_file` did."""
+
+    part: str  # the face part the keys went onto
+    parts: int  # the character's mesh parts
+    targets: int  # keys added (or, solved, the part's own keys animated)
+    frames: int
+    solved: bool
+    found_by: str  # "detection" or "mask"
+    fit_rms_px: float
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """The face part in the front view, its coincident vertices welded (seams the importer split
+    along UVs or materials), with the eyes, teeth and brows beside it for the render."""
+
+    part: Part
+    index: np.ndarray  # (U,) the part's vertex standing for each welded vertex
+    inverse: np.ndarray  # (V,) the welded vertex of each of the part's vertices
+    view: np.ndarray  # (U + helpers, 3) welded face vertices, then the helpers'
+    tris: np.ndarray  # face triangles first, then the helpers'
+    skin: np.ndarray  # (F,) bool: the face part's triangles
+
+
+def weld(vertices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, inverse): one vertex per position (within 1e-7 of the extent) and where each went."""
+    span = float(np.ptp(vertices, axis=0).max()) or 1.0
+    key = np.round(vertices / (span * 1e-7)).astype(np.int64)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def face_geometry(character: Character, rot: np.ndarray) -> FaceGeometry:
+    face = classify(character)
+    first, inverse = weld(face.vertices)
+    views, tris, n = [face.vertices[first] @ rot.T], [inverse[face.triangles]], len(first)
+    for helper in helpers_near(character, face):
+        views.append(helper.vertices @ rot.T)
+        tris.append(helper.triangles + n)
+        n += len(helper.vertices)
+    skin = np.zeros(sum(len(t) for t in tris), bool)
+    skin[: len(tris[0])] = True
+    return FaceGeometry(face, first, inverse, np.concatenate(views), np.concatenate(tris), skin)
+
+
+def _to_part(geo: FaceGeometry, welded: np.ndarray, deltas: np.ndarray, rot: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Offsets (K, N, 3) in the front view at welded vertices `welded` (sorted) -> the part's vertices
+    that move and their offsets in its object space."""
+    moving = np.flatnonzero(np.isin(geo.inverse, welded))
+    at = np.searchsorted(welded, geo.inverse[moving])
+    to_object = np.linalg.inv(geo.part.matrix[:3, :3])
+    offsets = np.einsum("knc,dc->knd", deltas[:, at] @ rot, to_object)
+    return moving, offsets.astype(np.float32)
+
+
+def _transferred(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arkit: bool,
+                 curves: Curves | None) -> Additions:  # fmt: skip
+    face = load_face_model()
+    names, basis = list(EXP_NAMES), face.basis
+    if arkit:  # both bases in one transfer: the fall-off, the lip cut and the interpolants are shared
+        names, basis = names + list(ARKIT_NAMES), np.concatenate([basis, load_arkit_basis().basis])
+    n = len(geo.index)
+    moved = transfer_basis(geo.view[:n], geo.tris[geo.skin], points, basis, face)
+    indices, offsets = _to_part(geo, moved.indices, moved.deltas, rot)
+    weights = None
+    if curves is not None:
+        # the curves play on our keys; ARKit's are there for an engine's own ARKit data (zero here:
+        # driving both would move the face twice)
+        weights = np.concatenate([curves.exp, np.zeros((curves.frames, len(names) - len(EXP_NAMES)))], axis=1)
+    return Additions(geo.part.name, tuple(names), indices, offsets, tuple(names) if weights is not None else (),
+                     weights, curves.fps if curves else 30.0, SLIDER_RANGE)  # fmt: skip
+
+
+def _solved(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, curves: Curves) -> Additions:
+    face = load_face_model()
+    part = geo.part
+    n = len(geo.index)
+    deltas = part.target_array()[:, geo.index] @ rot.T
+    basis, _ = character_basis(points, geo.tris[geo.skin], geo.view[:n], deltas, face)
+    weights = solve_onto(curves.exp, basis, face)
+    return Additions(part.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32), part.target_names,
+                     weights, curves.fps)  # fmt: skip
+
+
 def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
                   solve: bool = False, arkit: bool = False, front: str = "+z", up: str = "+y",
                   mask: str | os.PathLike | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> dict:  # fmt: skip
-    """The whole path; returns what was done (targets, frames, fit residual)."""
-    require_suffix(check_output_path(out), (".glb",), "the retargeted character")
+                  progress: Callable[[int, int], None] | None = None) -> Retargeted:  # fmt: skip
+    """The whole path: read the character, find the face on its face part, add or solve the keys,
+    write the character (or the additions) to `out`."""
+    target = require_suffix(check_output_path(out), OUTPUTS, "the retargeted character")
+    if Path(mesh).suffix.lower() == ".npz" and target.suffix.lower() != ".npz":
+        raise InputError(f"{mesh}: a character the add-on handed over (.npz) gets its result as .npz, not "
+                         f"{target.suffix}")  # fmt: skip
     rot = to_front_view(front, up)
     curves = load_curves(curves_path) if curves_path is not None else None
     if solve and curves is None:
-        raise InputError("--solve animates the mesh's own targets from curves: give --curves")
-    verts, tris, targets = load_mesh(mesh)
-    if solve and not targets:
-        raise InputError(f"{mesh}: --solve animates the mesh's own morph targets, and it has none")
+        raise InputError("--solve animates the character's own keys from curves: give --curves")
+    hand_placed = load_mask(mask, rot)
     step = progress or (lambda done, total: None)
-    step(0, 3)
-    view = verts @ rot.T
-    points, rms = locate_face(view, tris, load_mask(mask, rot), str(mesh), f"{front}, {up} up")
-    step(1, 3)
-    face = load_face_model()
-    if solve:
-        names = list(targets)
-        deltas = np.stack([targets[n] for n in names]) @ rot.T
-        basis, _ = character_basis(points, tris, view, deltas, face)
-        out_targets, weights = targets, solve_onto(curves.exp, basis, face)
+    character = read_character(mesh, lambda d, t: step(int(400 * d / max(t, 1)), 1000))
+    geo = face_geometry(character, rot)
+    if solve and not geo.part.target_names:
+        raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
+    points, rms = locate_face(geo.view, geo.tris, hand_placed, str(mesh), f"{front}, {up} up", geo.skin)
+    step(550, 1000)
+    additions = _solved(geo, points, rot, curves) if solve else _transferred(geo, points, rot, arkit, curves)
+    additions.extras = {"face_fit": {"found_by": "mask" if mask is not None else "detection",
+                                     "fit_rms_px": round(rms, 2), "part": geo.part.name}}  # fmt: skip
+    step(650, 1000)
+    if target.suffix.lower() == ".npz":
+        save_additions(additions, target)
     else:
-        # both bases in one transfer: the fall-off, the lip cut and the interpolants are the same for each key
-        names, basis = list(EXP_NAMES), face.basis
-        if arkit:
-            names, basis = names + list(ARKIT_NAMES), np.concatenate([basis, load_arkit_basis().basis])
-        moved = transfer_basis(view, tris, points, basis, face)
-        out_targets = {n: d @ rot for n, d in zip(names, moved.deltas, strict=True)}
-        weights = None if curves is None else curves.exp
-        if arkit and curves is not None:
-            # the curves play on our keys; the ARKit targets are there for an engine's own ARKit data
-            # (driving both at once would move the face twice)
-            weights = np.concatenate([weights, np.zeros((curves.frames, len(ARKIT_NAMES)))], axis=1)
-    step(2, 3)
-    fps = curves.fps if curves is not None else 30.0
-    fit = {"found_by": "mask" if mask is not None else "detection", "fit_rms_px": round(rms, 2)}
-    write_glb(out, verts, tris, out_targets, weights, fps, name=Path(mesh).stem, extras={"face_fit": fit})
-    step(3, 3)
-    frames = curves.frames if curves is not None else 0
-    return {"targets": len(out_targets), "frames": frames, "solved": solve, **fit}
+        write_character(mesh, additions, target, lambda d, t: step(650 + int(350 * d / max(t, 1)), 1000))
+    step(1000, 1000)
+    return Retargeted(geo.part.name, len(character.parts), len(additions.animated if solve else additions.names),
+                      curves.frames if curves else 0, solve, additions.extras["face_fit"]["found_by"],
+                      round(rms, 2))  # fmt: skip

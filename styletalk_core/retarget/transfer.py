@@ -28,10 +28,17 @@ class TransferSettings:
 
 @dataclass(frozen=True)
 class Transfer:
-    deltas: np.ndarray  # (K, V, 3) the character's new shape keys
+    indices: np.ndarray  # (N,) the vertices that move (the rest stay still in every key)
+    deltas: np.ndarray  # (K, N, 3) the character's new shape keys at those vertices
     scale: float  # character units per pixel of our face model
     face_width: float  # character units (the correspondence points' extent in x)
     fit_rms_px: float
+
+    def dense(self, n_vertices: int) -> np.ndarray:
+        """(K, V, 3) with zeros at the vertices that stay still."""
+        out = np.zeros((len(self.deltas), n_vertices, 3), np.float32)
+        out[:, self.indices] = self.deltas
+        return out
 
 
 def _mouth_side(vertices: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -112,8 +119,9 @@ def _falloff(vertices: np.ndarray, points: np.ndarray, tris: np.ndarray, width: 
 
 def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, basis: np.ndarray, face: FaceModel,
                    settings: TransferSettings | None = None) -> Transfer:  # fmt: skip
-    """(K, 468, 3) displacements on our face (e.g. face.basis, or the ARKit basis) -> (K, V, 3) on the
-    character's vertices (its neutral `vertices`, face towards +z, y up)."""
+    """(K, 468, 3) displacements on our face (e.g. face.basis, or the ARKit basis) -> (K, N, 3) at the
+    N character's vertices that move (its neutral `vertices`, face towards +z, y up): memory grows
+    with the face, not with the body around it."""
     from scipy.interpolate import RBFInterpolator
 
     settings = settings or TransferSettings()
@@ -133,13 +141,13 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     mouth = np.linalg.norm(p[291] - p[61])
     around = np.linalg.norm(p - 0.5 * (p[13] + p[14]), axis=1) < mouth
     points_below = _mouth_side(p, p)
-    out = np.zeros((len(basis), len(v), 3))
+    out = np.zeros((len(basis), len(near), 3))
     for share, own in ((1 - lower, ~points_below), (lower, points_below)):
         keep = np.flatnonzero(own | ~around | np.isin(np.arange(len(p)), MOUTH_CORNERS))
         rbf = RBFInterpolator(
             p[keep], values[keep], kernel="thin_plate_spline", smoothing=settings.smoothing * width**2
         )
         idx = np.flatnonzero(share > 0)
-        out[:, near[idx]] += (share[idx, None] * rbf(v[near[idx]])).reshape(len(idx), len(basis), 3).transpose(1, 0, 2)
-    out *= weight[None, :, None]
-    return Transfer(out.astype(np.float32), 1.0 / s, width, rms)
+        out[:, idx] += (share[idx, None] * rbf(v[near[idx]])).reshape(len(idx), len(basis), 3).transpose(1, 0, 2)
+    out *= weight[near][None, :, None]
+    return Transfer(near, out.astype(np.float32), 1.0 / s, width, rms)

@@ -23,7 +23,7 @@ async function three(path, fps) {
   const gltf = await parse(path);
   const meshes = [];
   gltf.scene.traverse((o) => { if (o.isMesh && o.morphTargetDictionary) meshes.push(o); });
-  const clips = gltf.animations.map((c) => ({ name: c.name, duration: c.duration }));
+  const clips = gltf.animations.map((c) => ({ name: c.name, duration: c.duration, start: Math.min(...c.tracks.map((t) => t.times[0])) }));
   const out = { path, clips, meshes: meshes.map((m) => ({ name: m.name, targets: Object.keys(m.morphTargetDictionary).sort((a, b) => m.morphTargetDictionary[a] - m.morphTargetDictionary[b]) })) };
   if (gltf.animations.length && meshes.length) {
     const mixer = new AnimationMixer(gltf.scene);

@@ -1,0 +1,48 @@
+"""Character files in and out: any .glb/.gltf/.fbx/.obj read whole by Blender's importers into plain
+arrays (formats.character), and written back as the user's file plus a retarget's additions."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..formats.character import Additions, Character, load_character, save_additions
+from ..formats.errors import InputError
+from ..formats.fileio import atomic_path, check_output_path, require_file
+from .blender import Progress, read_with_blender, write_with_blender
+from .precheck import check_character_file
+
+OUTPUT_SUFFIXES = (".glb", ".fbx")
+
+
+def read_character(path: str | os.PathLike, progress: Progress | None = None) -> Character:
+    """Every mesh object of the file (or of a character .npz the add-on wrote), in one frame."""
+    p = require_file(path, "character", InputError)
+    if p.suffix.lower() == ".npz":
+        return load_character(p)
+    check_character_file(p)
+    with tempfile.TemporaryDirectory(prefix="styletalk_read_") as tmp:
+        out = Path(tmp) / "character.npz"
+        read_with_blender(p.resolve(), out, progress)
+        try:
+            character = load_character(out)
+        except InputError as exc:  # name the user's file, not our temporary one
+            raise InputError(str(exc).replace(str(out), str(p))) from None
+    character.source = str(p)
+    if not character.parts:
+        raise InputError(f"{p}: has no mesh with faces (objects: {', '.join(character.objects) or 'none'})")
+    return character
+
+
+def write_character(source: str | os.PathLike, additions: Additions, out: str | os.PathLike,
+                    progress: Progress | None = None) -> None:  # fmt: skip
+    """`source` as Blender imports it, plus `additions`, exported to `out` (.glb or .fbx, by its name)."""
+    target = check_output_path(out)
+    if target.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(f"{target}: a character is written as .glb or .fbx (OBJ holds no shape keys or animation)")
+    with tempfile.TemporaryDirectory(prefix="styletalk_write_") as tmp, atomic_path(target) as part_file:
+        adds = Path(tmp) / "additions.npz"
+        save_additions(additions, adds)
+        write_with_blender(Path(source).resolve(), adds, part_file, progress)
+        check_character_file(part_file.with_name(part_file.name))

@@ -1,0 +1,103 @@
+"""Running Blender's importers and exporters (meshio.blender_side) in a child process: its progress
+relayed (a line at least every 2 s, also inside one long import), a file it cannot use said in one
+line naming the file, a crash reported as such, and a stop (Ctrl-C, SIGTERM) ending it at once."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..formats.errors import InputError, MissingDependencyError, OutputError
+from ..native import raise_if_stopped
+
+Progress = Callable[[int, int], None]
+TICK_S = 2.0
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def _require_blender() -> None:
+    if importlib.util.find_spec("bpy") is None:
+        raise MissingDependencyError(
+            "bpy (Blender as a module) is not installed; reading and writing characters needs it: "
+            "pip install 'styletalk-toolkit[blender]'"
+        )
+
+
+def _pump(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line.rstrip("\n"))
+    lines.put(None)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+
+
+def run_blender(args: list[str], source: str, stages: tuple[str, ...], progress: Progress | None,
+                error: type[Exception] = InputError) -> None:  # fmt: skip
+    """`python -m meshio.blender_side ARGS`; progress(done, total) over `stages` (the @@STAGE names it
+    prints, in order), ticking within a stage while it runs; its @@ERROR line raised as `error`."""
+    _require_blender()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
+    cmd = [sys.executable, "-m", "styletalk_core.meshio.blender_side", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            text=True, errors="replace", env=env, start_new_session=True)  # fmt: skip
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+    total, done, message, tail = 100 * len(stages), 0, None, []
+    step = progress or (lambda d, t: None)
+    last = time.monotonic()
+    try:
+        while True:
+            try:
+                line = lines.get(timeout=0.2)
+            except queue.Empty:
+                line = ""
+            raise_if_stopped()
+            if line is None:
+                break
+            if line.startswith("@@STAGE "):
+                name = line.split(" ", 1)[1]
+                done = 100 * stages.index(name) if name in stages else total
+                step(done, total)
+                last = time.monotonic()
+            elif line.startswith("@@ERROR "):
+                message = line.split(" ", 1)[1]
+            elif line:
+                tail = (tail + [line])[-20:]
+            if time.monotonic() - last >= TICK_S and done % 100 < 99:
+                done += 1  # still in the same stage: a line for the front end, creeping, never reaching it
+                step(done, total)
+                last = time.monotonic()
+        code = proc.wait()
+    except BaseException:
+        _stop(proc)
+        raise
+    if message is not None:
+        raise error(f"{source}: {message}")
+    if code != 0:
+        what = f"signal {-code}" if code < 0 else f"exit status {code}"
+        raise error(f"{source}: Blender stopped with {what} while working on it ({' | '.join(tail[-2:])[:300]})")
+    step(total, total)
+
+
+def read_with_blender(path: Path, out: Path, progress: Progress | None) -> None:
+    run_blender(["read", str(path), str(out)], str(path), ("import", "collect", "save", "done"), progress)
+
+
+def write_with_blender(source: Path, additions: Path, out: Path, progress: Progress | None) -> None:
+    run_blender(["write", str(source), str(additions), str(out)], str(source), ("import", "keys", "export", "done"),
+                progress, OutputError)  # fmt: skip

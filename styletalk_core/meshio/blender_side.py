@@ -1,0 +1,271 @@
+"""Blender's own importers and exporters as the toolkit's mesh I/O. This module runs inside a Blender
+Python process (`python -m styletalk_core.meshio.blender_side read|write ...`, started by
+meshio.blender): it reads any character file into a formats.character.Character, and writes the
+user's file back with a retarget's Additions. It prints `@@STAGE name` lines for progress and one
+`@@ERROR message` line for a file it cannot use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from ..formats.character import Additions, Character, Part, load_additions, save_character
+from ..formats.errors import StyleTalkError
+from ..formats.morph import unit_targets, unit_weights
+from .precheck import load_gltf
+
+# Blender's world (z up, faces look along -y) -> the character frame (glTF's: y up, faces along +z)
+TO_CHARACTER = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]], np.float64)
+
+
+class FileProblem(Exception):
+    """A file Blender could not use: reported as one line."""
+
+
+def stage(name: str) -> None:
+    print(f"@@STAGE {name}", flush=True)
+
+
+def open_scene(path: str) -> None:
+    """An empty scene with `path` imported by Blender's importer for its format."""
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    ext = Path(path).suffix.lower()
+    try:
+        if ext in (".glb", ".gltf"):
+            result = bpy.ops.import_scene.gltf(filepath=path)
+        elif ext == ".fbx":
+            result = bpy.ops.import_scene.fbx(filepath=path)
+        elif ext == ".obj":
+            result = bpy.ops.wm.obj_import(filepath=path)
+        else:
+            raise FileProblem(f"a character is a .glb, .gltf, .fbx or .obj file, not {ext!r}")
+    except (RuntimeError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+            MemoryError, RecursionError, UnicodeError, AssertionError, ZeroDivisionError) as exc:  # fmt: skip
+        raise FileProblem(f"Blender's {ext[1:]} importer cannot read it: {_reason(exc)}") from None
+    if "FINISHED" not in result:
+        raise FileProblem(f"Blender's {ext[1:]} importer cannot read it")
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split()).removeprefix("Error: ")
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
+
+
+def _triangles(mesh) -> np.ndarray:
+    if hasattr(mesh, "calc_loop_triangles"):
+        mesh.calc_loop_triangles()
+    tris = np.empty(len(mesh.loop_triangles) * 3, np.int32)
+    mesh.loop_triangles.foreach_get("vertices", tris)
+    return tris.reshape(-1, 3).astype(np.int64)
+
+
+def _co(block_data, n: int) -> np.ndarray:
+    co = np.empty(n * 3, np.float32)
+    block_data.foreach_get("co", co)
+    return co.reshape(-1, 3)
+
+
+def _rest(mesh) -> np.ndarray:
+    keys = mesh.shape_keys
+    return _co(keys.reference_key.data if keys else mesh.vertices, len(mesh.vertices))
+
+
+def _armature(obj) -> str:
+    for mod in obj.modifiers:
+        if mod.type == "ARMATURE" and mod.object is not None:
+            return mod.object.name
+    return obj.parent.name if obj.parent is not None and obj.parent.type == "ARMATURE" else ""
+
+
+def _posed(obj, rest: np.ndarray) -> np.ndarray:
+    """Object-space positions of a mesh an armature deforms, as the scene shows it (a skinned mesh's
+    own vertices can lie anywhere, e.g. at the origin); other modifiers are left out of it."""
+    others = [m for m in obj.modifiers if m.type != "ARMATURE" and m.show_viewport]
+    keys = obj.data.shape_keys
+    values = [(b, b.value) for b in keys.key_blocks] if keys else []
+    try:
+        for m in others:
+            m.show_viewport = False
+        for block, _ in values:
+            block.value = 0.0
+        depsgraph = bpy.context.evaluated_depsgraph_get()
+        evaluated = obj.evaluated_get(depsgraph)
+        mesh = evaluated.to_mesh()
+        posed = _co(mesh.vertices, len(mesh.vertices)) if len(mesh.vertices) == len(rest) else rest
+        evaluated.to_mesh_clear()
+    finally:
+        for m in others:
+            m.show_viewport = True
+        for block, value in values:
+            block.value = value
+    return posed.astype(np.float64)
+
+
+def read_part(obj) -> Part:
+    mesh = obj.data
+    matrix = TO_CHARACTER @ np.array(obj.matrix_world, np.float64)
+    rest = _rest(mesh).astype(np.float64)
+    shown = _posed(obj, rest) if _armature(obj) else rest
+    names, targets = [], []
+    if mesh.shape_keys is not None:
+        ref = mesh.shape_keys.reference_key
+        for block in mesh.shape_keys.key_blocks:
+            if block != ref:
+                names.append(block.name)
+                targets.append(((_co(block.data, len(rest)) - rest) @ matrix[:3, :3].T).astype(np.float32))
+    return Part(
+        name=obj.name,
+        vertices=shown @ matrix[:3, :3].T + matrix[:3, 3],
+        triangles=_triangles(mesh),
+        matrix=matrix,
+        target_names=tuple(names),
+        targets=np.stack(targets) if targets else None,
+        materials=tuple(s.material.name for s in obj.material_slots if s.material is not None),
+        uv_layers=tuple(uv.name for uv in mesh.uv_layers),
+        armature=_armature(obj),
+    )
+
+
+def read(path: str, out: str) -> None:
+    stage("import")
+    open_scene(path)
+    stage("collect")
+    scene_objects = list(bpy.context.scene.objects)
+    parts = [read_part(o) for o in scene_objects if o.type == "MESH" and len(o.data.polygons)]
+    objects = {o.name: o.type for o in scene_objects}
+    stage("save")
+    save_character(Character(path, parts, objects), out)
+
+
+def _new_fcurves(action, key_datablock, paths: list[str]) -> list:
+    """Blender 4.4+ layered actions (slot, layer, strip, channelbag), or 4.2's Action.fcurves."""
+    if key_datablock.animation_data is None:
+        key_datablock.animation_data_create()
+    key_datablock.animation_data.action = action
+    if hasattr(action, "layers"):
+        slot = action.slots.new(id_type="KEY", name=key_datablock.name)
+        channelbag = action.layers.new("Layer").strips.new(type="KEYFRAME").channelbag(slot, ensure=True)
+        key_datablock.animation_data.action_slot = slot
+        return [channelbag.fcurves.new(p) for p in paths]
+    return [action.fcurves.new(p) for p in paths]
+
+
+def animate(obj, names: list[str], weights: np.ndarray, fps: float) -> None:
+    """One new action on the object's shape keys: a linear key per frame from frame 0 at `fps`."""
+    scene = bpy.context.scene
+    rate = max(1, round(fps))
+    scene.render.fps, scene.render.fps_base = rate, rate / fps
+    scene.frame_start, scene.frame_end = 0, max(1, len(weights) - 1)
+    action = bpy.data.actions.new("StyleTalk")
+    paths = [f'key_blocks["{n}"].value' for n in names]
+    linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    frames = np.arange(len(weights), dtype=np.float32)
+    for fc, column in zip(_new_fcurves(action, obj.data.shape_keys, paths), weights.T, strict=True):
+        fc.keyframe_points.add(len(frames))
+        fc.keyframe_points.foreach_set("co", np.stack([frames, column.astype(np.float32)], 1).ravel())
+        fc.keyframe_points.foreach_set("interpolation", np.full(len(frames), linear, np.int32))
+        fc.update()
+
+
+def unit_range(add: Additions) -> Additions:
+    """Keys animated beyond [0, 1] split into positive and negative keys (formats.morph), for files
+    whose readers clamp morph weights."""
+    if add.weights is None or not add.names or add.animated[: len(add.names)] != add.names:
+        return add
+    split = unit_targets(list(add.names), add.weights[:, : len(add.names)])
+    offsets = np.stack([t.scale * add.offsets[t.source] for t in split]).astype(np.float32)
+    names = tuple(t.name for t in split)
+    rest = add.animated[len(add.names) :]
+    weights = np.concatenate([unit_weights(split, add.weights[:, : len(add.names)]),
+                              add.weights[:, len(add.names) :]], axis=1)  # fmt: skip
+    return Additions(add.part, names, add.indices, offsets, names + rest, weights, add.fps, 1.0, add.extras)
+
+
+def add_keys(obj, add: Additions) -> None:
+    mesh = obj.data
+    existing = set(mesh.shape_keys.key_blocks.keys()) if mesh.shape_keys else set()
+    clash = sorted(set(add.names) & existing)
+    if clash:
+        raise FileProblem(f"{obj.name} already has a shape key {clash[0]}: give the file without our keys")
+    missing = sorted(set(add.animated) - existing - set(add.names))
+    if missing:
+        raise FileProblem(f"{obj.name} has no shape key {missing[0]} to animate")
+    if len(add.indices) and add.indices.max() >= len(mesh.vertices):
+        raise FileProblem(f"{obj.name} has {len(mesh.vertices)} vertices, fewer than the result was made for")
+    if mesh.shape_keys is None:
+        obj.shape_key_add(name="Basis", from_mix=False)
+    rest = _rest(mesh)
+    for name, offset in zip(add.names, add.offsets, strict=True):
+        block = obj.shape_key_add(name=name, from_mix=False)
+        block.slider_min, block.slider_max = -add.slider if add.slider > 1 else 0.0, add.slider
+        co = rest.copy()
+        co[add.indices] += offset
+        block.data.foreach_set("co", co.ravel())
+
+
+def _has_normals(source: str) -> bool:
+    """Whether the source carries vertex normals: a glTF or OBJ without them is flat-shaded, and
+    writing Blender's flat normals would split every vertex into one per triangle corner."""
+    kind = Path(source).suffix.lower()
+    if kind == ".obj":
+        with open(source, "rb") as f:
+            return any(line.startswith(b"vn ") for line in f)
+    if kind not in (".glb", ".gltf"):
+        return True
+    doc, _ = load_gltf(Path(source), kind[1:])
+    prims = [p for m in doc.get("meshes", []) for p in m.get("primitives", [])]
+    return any("NORMAL" in p.get("attributes", {}) for p in prims)
+
+
+def export(source: str, out: str) -> None:
+    ext = Path(out).suffix.lower()
+    if ext == ".glb":
+        bpy.ops.export_scene.gltf(filepath=out, export_format="GLB", export_animations=True, export_morph=True,
+                                  export_normals=_has_normals(source),
+                                  export_morph_animation=True, export_try_sparse_sk=True, export_extras=True,
+                                  export_anim_slide_to_zero=True)  # fmt: skip
+    elif ext == ".fbx":
+        # "all actions" and "NLA strips" walk object actions only and drop shape-key animation: bake the scene
+        bpy.ops.export_scene.fbx(filepath=out, bake_anim=True, add_leaf_bones=False, bake_anim_use_all_actions=False,
+                                 bake_anim_use_nla_strips=False)  # fmt: skip
+    else:
+        raise FileProblem(f"{out}: the character is written as .glb or .fbx")
+
+
+def write(path: str, additions: str, out: str) -> None:
+    add = unit_range(load_additions(additions))
+    stage("import")
+    open_scene(path)
+    obj = bpy.data.objects.get(add.part)
+    if obj is None or obj.type != "MESH":
+        raise FileProblem(f"has no mesh object {add.part!r} (the file changed since it was read?)")
+    stage("keys")
+    add_keys(obj, add)
+    if add.weights is not None:
+        animate(obj, list(add.animated), add.weights, add.fps)
+    stage("export")
+    export(path, out)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        if argv[0] == "read":
+            read(argv[1], argv[2])
+        else:
+            write(argv[1], argv[2], argv[3])
+    except (FileProblem, StyleTalkError) as exc:
+        print(f"@@ERROR {exc}", flush=True)
+        return 2
+    stage("done")
+    return 0
+
+
+if __name__ == "__main__":
+    import os
+
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    os._exit(code)  # bpy 4.2 can crash at interpreter exit after an export; the work is done and flushed

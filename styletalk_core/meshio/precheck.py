@@ -1,0 +1,254 @@
+"""A character file's structure checked before Blender's importer reads it: what it is (by its bytes,
+not its name), and for glTF that every count, offset and index stays within the file's own sizes,
+so a damaged or hostile file is one line instead of an importer's crash, hang or gigabytes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ..formats.errors import InputError
+
+FBX_MAGIC = b"Kaydara FBX Binary  \x00"
+COMPONENT_SIZE = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
+INDEX_DTYPE = {5121: np.uint8, 5123: np.uint16, 5125: np.uint32}
+WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+# extensions Blender's glTF importer reads; a file that requires another cannot be read right
+SUPPORTED_REQUIRED = {"KHR_draco_mesh_compression", "KHR_mesh_quantization", "KHR_texture_transform",
+                      "KHR_materials_unlit", "KHR_materials_emissive_strength", "KHR_texture_basisu",
+                      "EXT_texture_webp", "KHR_materials_variants"}  # fmt: skip
+SUFFIXES = {".glb": "glb", ".gltf": "gltf", ".fbx": "fbx", ".obj": "obj"}
+KIND_NAMES = {"glb": "a glTF binary", "gltf": "glTF JSON", "fbx": "an FBX file", "obj": "a Wavefront OBJ",
+              "fbx-ascii": "an ASCII FBX file", "empty": "empty", "binary": "binary data"}  # fmt: skip
+
+
+def sniff(head: bytes) -> str:
+    """What the first bytes of a file say it is."""
+    if not head:
+        return "empty"
+    if head.startswith(b"glTF"):
+        return "glb"
+    if head.startswith(FBX_MAGIC):
+        return "fbx"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"; FBX") or b"FBXHeaderExtension" in head:
+        return "fbx-ascii"
+    if text.startswith(b"{"):
+        return "gltf"
+    if b"\0" in head:
+        return "binary"
+    return "obj"
+
+
+def check_character_file(path: Path) -> str:
+    """The file's format (glb, gltf, fbx, obj), once its bytes agree with its name and its structure
+    holds; else one InputError line naming the file and the problem."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(f"{path}: a character is a .glb, .gltf, .fbx or .obj file, not {path.suffix or 'no suffix'!r}")
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    found = sniff(head)
+    if found == "fbx-ascii" and kind == "fbx":
+        raise InputError(f"{path}: an ASCII FBX file; Blender reads binary FBX only: save it as binary FBX")
+    if found != kind:
+        raise InputError(f"{path}: named {path.suffix} but it is {KIND_NAMES.get(found, found)}")
+    if kind == "fbx":
+        version = struct.unpack("<I", head[23:27])[0] if len(head) >= 27 else 0
+        if version < 7100:
+            raise InputError(f"{path}: FBX version {version}; Blender reads FBX 7.1 (2011) and later")
+    if kind in ("glb", "gltf"):
+        doc, buffers = load_gltf(path, kind)
+        try:
+            _check_gltf(doc, buffers, path)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise InputError(f"{path}: malformed glTF ({type(exc).__name__}: {exc})") from None
+    return kind
+
+
+def _json(raw: bytes, path: Path):
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise InputError(f"{path}: its glTF JSON is nested too deeply to be glTF") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: its glTF JSON does not parse: {exc}") from None
+
+
+def load_gltf(path: Path, kind: str) -> tuple[dict, list[bytes]]:
+    raw = path.read_bytes()
+    binary = b""
+    if kind == "glb":
+        if len(raw) < 20:
+            raise InputError(f"{path}: a glTF binary cut short ({len(raw)} bytes)")
+        _, version, length = struct.unpack("<4sII", raw[:12])
+        n_json, chunk = struct.unpack("<I4s", raw[12:20])
+        if version != 2:
+            raise InputError(f"{path}: glTF binary version {version}; only glTF 2.0 is read")
+        if length > len(raw) or chunk != b"JSON" or 20 + n_json > len(raw):
+            raise InputError(f"{path}: a glTF binary cut short or damaged (its header says {length} bytes, "
+                             f"the file has {len(raw)})")  # fmt: skip
+        doc = _json(raw[20 : 20 + n_json], path)
+        rest = raw[20 + n_json + (-n_json % 4) :]
+        if len(rest) >= 8:
+            n_bin, tag = struct.unpack("<I4s", rest[:8])
+            binary = rest[8 : 8 + n_bin] if tag == b"BIN\0" else b""
+    else:
+        doc = _json(raw, path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("asset"), dict):
+        raise InputError(f"{path}: not glTF (the JSON is not an object with an asset)")
+    return doc, _buffers(doc, binary, path)
+
+
+def _buffers(doc: dict, binary: bytes, path: Path) -> list[bytes]:
+    out = []
+    for i, b in enumerate(_list(doc, "buffers", path)):
+        uri = b.get("uri") if isinstance(b, dict) else None
+        if uri is None:
+            data = binary
+        elif uri.startswith("data:"):
+            try:
+                data = base64.b64decode(uri.split(",", 1)[1], validate=False)
+            except (ValueError, IndexError):
+                raise InputError(f"{path}: buffer {i} has a data URI that does not decode") from None
+        else:
+            ext = (path.parent / uri).resolve()
+            if not ext.is_file():
+                raise InputError(f"{path}: its buffer {uri!r} is not beside it")
+            data = ext.read_bytes()
+        length = b.get("byteLength") if isinstance(b, dict) else None
+        if not isinstance(length, int) or length < 0 or length > len(data):
+            raise InputError(f"{path}: buffer {i} says {length} bytes; the data holds {len(data)}")
+        out.append(data)
+    return out
+
+
+def _list(doc: dict, key: str, path) -> list:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(f"{path}: glTF {key} is not a list")
+    return value
+
+
+class _Gltf:
+    def __init__(self, doc: dict, buffers: list[bytes], path):
+        self.doc, self.buffers, self.path = doc, buffers, path
+        self.views = _list(doc, "bufferViews", path)
+        self.accessors = _list(doc, "accessors", path)
+
+    def fail(self, what: str):
+        raise InputError(f"{self.path}: {what}")
+
+    def index(self, value, table: list, what: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(table):
+            self.fail(f"{what} refers to {value!r}, outside the file's {len(table)}")
+        return value
+
+    def view_range(self, v: int, what: str) -> tuple[int, int, int]:
+        view = self.views[self.index(v, self.views, what)]
+        buf = self.index(view.get("buffer"), self.buffers, f"bufferView {v}")
+        start, length = view.get("byteOffset", 0), view.get("byteLength")
+        if not all(isinstance(x, int) and x >= 0 for x in (start, length)) or start + length > len(self.buffers[buf]):
+            self.fail(f"bufferView {v} runs past the end of buffer {buf}")
+        return buf, start, length
+
+    def check_accessor(self, a: int, what: str) -> dict:
+        acc = self.accessors[self.index(a, self.accessors, what)]
+        count, ctype, kind = acc.get("count"), acc.get("componentType"), acc.get("type")
+        if not isinstance(count, int) or count < 1:
+            self.fail(f"accessor {a} has count {count!r}")
+        if ctype not in COMPONENT_SIZE or kind not in WIDTH:
+            self.fail(f"accessor {a} has an unknown component type or type ({ctype!r}, {kind!r})")
+        size = COMPONENT_SIZE[ctype] * WIDTH[kind]
+        if "bufferView" in acc:
+            _, _, length = self.view_range(acc["bufferView"], f"accessor {a}")
+            stride = self.views[acc["bufferView"]].get("byteStride") or size
+            offset = acc.get("byteOffset", 0)
+            if not isinstance(offset, int) or offset < 0 or offset + stride * (count - 1) + size > length:
+                self.fail(f"accessor {a} ({count} x {size} bytes) runs past the end of its bufferView")
+        sparse = acc.get("sparse")
+        if sparse is not None:
+            n = sparse.get("count") if isinstance(sparse, dict) else None
+            if not isinstance(n, int) or not 1 <= n <= count:
+                self.fail(f"accessor {a} has a sparse count {n!r} (at most its count {count})")
+            for part, width in (("indices", COMPONENT_SIZE.get(sparse["indices"].get("componentType"), 0)),
+                                ("values", size)):  # fmt: skip
+                sub = sparse.get(part, {})
+                _, _, length = self.view_range(sub.get("bufferView"), f"accessor {a}'s sparse {part}")
+                if width == 0 or sub.get("byteOffset", 0) + n * width > length:
+                    self.fail(f"accessor {a}'s sparse {part} run past the end of their bufferView")
+        return acc
+
+    def check_indices(self, a: int, n_vertices: int) -> None:
+        acc = self.accessors[a]
+        if "bufferView" not in acc or "sparse" in acc or acc.get("componentType") not in INDEX_DTYPE:
+            if acc.get("componentType") not in INDEX_DTYPE:
+                self.fail(f"accessor {a} holds triangle indices of component type {acc.get('componentType')}")
+            return
+        buf, start, _ = self.view_range(acc["bufferView"], f"accessor {a}")
+        dtype = INDEX_DTYPE[acc["componentType"]]
+        idx = np.frombuffer(self.buffers[buf], dtype, acc["count"], start + acc.get("byteOffset", 0))
+        if len(idx) and int(idx.max()) >= n_vertices:
+            self.fail(f"accessor {a} has a vertex index {int(idx.max())} past the primitive's {n_vertices} vertices")
+
+
+def _check_primitive(g: _Gltf, m: int, prim: dict) -> None:
+    if not isinstance(prim, dict) or not isinstance(prim.get("attributes"), dict):
+        g.fail(f"mesh {m} has a primitive without attributes")
+    if "KHR_draco_mesh_compression" in prim.get("extensions", {}):
+        return  # the decoder checks the compressed data; its accessors hold no bufferView
+    attrs = prim["attributes"]
+    if "POSITION" not in attrs:
+        g.fail(f"mesh {m} has a primitive without POSITION")
+    n = g.check_accessor(attrs["POSITION"], f"mesh {m}'s POSITION")["count"]
+    for name, a in attrs.items():
+        if g.check_accessor(a, f"mesh {m}'s {name}")["count"] != n:
+            g.fail(f"mesh {m}'s {name} has another count than its {n} positions")
+    if "indices" in prim:
+        g.check_accessor(prim["indices"], f"mesh {m}'s indices")
+        g.check_indices(prim["indices"], n)
+    for t, target in enumerate(prim.get("targets", [])):
+        for name, a in target.items() if isinstance(target, dict) else []:
+            if g.check_accessor(a, f"mesh {m}'s target {t} {name}")["count"] != n:
+                g.fail(f"mesh {m}'s morph target {t} has {g.accessors[a]['count']} {name} values for {n} vertices")
+
+
+def _check_nodes(g: _Gltf) -> None:
+    nodes = _list(g.doc, "nodes", g.path)
+    meshes = _list(g.doc, "meshes", g.path)
+    parent: dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict):
+            g.fail(f"node {i} is not an object")
+        if "mesh" in node:
+            g.index(node["mesh"], meshes, f"node {i}'s mesh")
+        for c in node.get("children", []):
+            g.index(c, nodes, f"node {i}'s child")
+            if c in parent or c == i:
+                g.fail(f"node {c} has two parents or is its own child: the node tree is broken")
+            parent[c] = i
+    for start in parent:  # a chain of parents that comes back: a cycle, which would never end
+        seen, node = set(), start
+        while node in parent:
+            if node in seen:
+                g.fail(f"node {node} is its own ancestor: the node tree is a cycle")
+            seen.add(node)
+            node = parent[node]
+
+
+def _check_gltf(doc: dict, buffers: list[bytes], path: Path) -> None:
+    g = _Gltf(doc, buffers, path)
+    unsupported = sorted(set(doc.get("extensionsRequired", [])) - SUPPORTED_REQUIRED)
+    if unsupported:
+        g.fail(f"requires the glTF extension {unsupported[0]}, which Blender's importer does not read")
+    _check_nodes(g)
+    for m, mesh in enumerate(_list(doc, "meshes", path)):
+        prims = mesh.get("primitives") if isinstance(mesh, dict) else None
+        if not isinstance(prims, list):
+            g.fail(f"mesh {m} has no primitives list")
+        for prim in prims:
+            _check_primitive(g, m, prim)
