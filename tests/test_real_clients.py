@@ -3,7 +3,6 @@ and three.js under node, assimp, and Blender 4.2 and 5.0's own glTF and FBX impo
 skips with one line where it is not installed (scripts/setup_readers.sh installs them)."""
 
 import json
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -19,24 +18,11 @@ from styletalk_core.formats.layout import EXP_NAMES
 from styletalk_core.formats.morph import unit_targets, unit_weights
 
 from .conftest import REPO, shared_path
+from .gltf_clients import node_reader
 from .ict_characters import identity, load_ict, transfer_fidelity
 from .test_blender_addon import blender_python, keys
 
-CLIENTS = REPO / "tests" / "clients"
 VERSIONS = ("5.0", "4.2")
-
-
-def node_reader(mode: str, *args) -> list[dict]:
-    """tests/clients/read_gltf.mjs: one JSON object per file."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the glTF validator and three.js tests need it")
-    if not (CLIENTS / "node_modules" / "three").is_dir() or not (CLIENTS / "node_modules" / "gltf-validator").is_dir():
-        pytest.skip("gltf-validator/three are not installed in tests/clients (run scripts/setup_readers.sh)")
-    proc = subprocess.run([node, str(CLIENTS / "read_gltf.mjs"), mode, *map(str, args)], capture_output=True,
-                          text=True, timeout=600)  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
 @pytest.fixture(scope="module")

@@ -134,7 +134,11 @@ def read(path: str, out: str) -> None:
     open_scene(path)
     stage("collect")
     scene_objects = list(bpy.context.scene.objects)
-    parts = [read_part(o) for o in scene_objects if o.type == "MESH" and len(o.data.polygons)]
+    # the glTF importer adds a mesh to draw bones with: not part of the character
+    bone_shapes = {
+        b.custom_shape for o in scene_objects if o.type == "ARMATURE" for b in o.pose.bones if b.custom_shape
+    }
+    parts = [read_part(o) for o in scene_objects if o.type == "MESH" and len(o.data.polygons) and o not in bone_shapes]
     objects = {o.name: o.type for o in scene_objects}
     stage("save")
     save_character(Character(path, parts, objects), out)
@@ -220,12 +224,36 @@ def _has_normals(source: str) -> bool:
     return any("NORMAL" in p.get("attributes", {}) for p in prims)
 
 
+def keep_vertex_normals() -> None:
+    """glTF normals are one per vertex, but Blender keeps imported normals per face corner in a lossy
+    encoding, so corners of one vertex come out slightly apart and the exporter splits the vertex.
+    Stored as free per-vertex normals (Blender 4.5+) they are written back one per vertex again."""
+    for obj in bpy.context.scene.objects:
+        mesh = obj.data if obj.type == "MESH" else None
+        if mesh is None or not mesh.has_custom_normals or not len(mesh.loops):
+            continue
+        corner = np.empty(len(mesh.loops) * 3, np.float32)
+        mesh.corner_normals.foreach_get("vector", corner)
+        vertex = np.empty(len(mesh.loops), np.int32)
+        mesh.loops.foreach_get("vertex_index", vertex)
+        normals = np.zeros((len(mesh.vertices), 3))
+        np.add.at(normals, vertex, corner.reshape(-1, 3))
+        normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+        try:
+            mesh.attributes.remove(mesh.attributes["custom_normal"])
+            free = mesh.attributes.new("custom_normal", "FLOAT_VECTOR", "POINT")
+        except (KeyError, RuntimeError, TypeError):
+            return  # an older Blender: its exporter splits some vertices
+        free.data.foreach_set("vector", normals.astype(np.float32).ravel())
+
+
 def export(source: str, out: str) -> None:
     ext = Path(out).suffix.lower()
     if ext == ".glb":
         bpy.ops.export_scene.gltf(filepath=out, export_format="GLB", export_animations=True, export_morph=True,
                                   export_normals=_has_normals(source),
                                   export_morph_animation=True, export_try_sparse_sk=True, export_extras=True,
+                                  export_morph_normal=False,
                                   export_anim_slide_to_zero=True)  # fmt: skip
     elif ext == ".fbx":
         # "all actions" and "NLA strips" walk object actions only and drop shape-key animation: bake the scene
@@ -247,6 +275,8 @@ def write(path: str, additions: str, out: str) -> None:
     if add.weights is not None:
         animate(obj, list(add.animated), add.weights, add.fps)
     stage("export")
+    if Path(path).suffix.lower() in (".glb", ".gltf"):
+        keep_vertex_normals()
     export(path, out)
 
 

@@ -183,6 +183,19 @@ class _Gltf:
                     self.fail(f"accessor {a}'s sparse {part} run past the end of their bufferView")
         return acc
 
+    def check_finite(self, a: int, what: str) -> None:
+        """Float values stored plainly (not sparse, not quantized) must be finite: importers pass NaN on."""
+        acc = self.accessors[a]
+        if acc.get("componentType") != 5126 or "bufferView" not in acc:
+            return
+        buf, start, _ = self.view_range(acc["bufferView"], f"accessor {a}")
+        width = WIDTH[acc["type"]]
+        stride = self.views[acc["bufferView"]].get("byteStride") or 4 * width
+        values = np.ndarray((acc["count"], width), np.float32, self.buffers[buf], start + acc.get("byteOffset", 0),
+                            (stride, 4))  # fmt: skip
+        if not np.isfinite(values).all():
+            self.fail(f"{what} has NaN or infinite values")
+
     def check_indices(self, a: int, n_vertices: int) -> None:
         acc = self.accessors[a]
         if "bufferView" not in acc or "sparse" in acc or acc.get("componentType") not in INDEX_DTYPE:
@@ -205,6 +218,7 @@ def _check_primitive(g: _Gltf, m: int, prim: dict) -> None:
     if "POSITION" not in attrs:
         g.fail(f"mesh {m} has a primitive without POSITION")
     n = g.check_accessor(attrs["POSITION"], f"mesh {m}'s POSITION")["count"]
+    g.check_finite(attrs["POSITION"], f"mesh {m}'s POSITION")
     for name, a in attrs.items():
         if g.check_accessor(a, f"mesh {m}'s {name}")["count"] != n:
             g.fail(f"mesh {m}'s {name} has another count than its {n} positions")
@@ -215,6 +229,7 @@ def _check_primitive(g: _Gltf, m: int, prim: dict) -> None:
         for name, a in target.items() if isinstance(target, dict) else []:
             if g.check_accessor(a, f"mesh {m}'s target {t} {name}")["count"] != n:
                 g.fail(f"mesh {m}'s morph target {t} has {g.accessors[a]['count']} {name} values for {n} vertices")
+            g.check_finite(a, f"mesh {m}'s morph target {t} {name}")
 
 
 def _check_nodes(g: _Gltf) -> None:

@@ -29,12 +29,14 @@ def describe(obj) -> dict:
         mesh = obj.data
         keys = mesh.shape_keys
         out |= {
+            "mesh": mesh.name,
             "vertices": len(mesh.vertices),
             "materials": [s.material.name for s in obj.material_slots if s.material],
             "uv_layers": [uv.name for uv in mesh.uv_layers],
             "shape_keys": [b.name for b in keys.key_blocks][1:] if keys else [],
             "animated": bool(keys and keys.animation_data and keys.animation_data.action),
-            "armature": next((m.object.name for m in obj.modifiers if m.type == "ARMATURE" and m.object), ""),
+            "armature": next((m.object.name for m in obj.modifiers if m.type == "ARMATURE" and m.object), "")
+            or (obj.parent.name if obj.parent and obj.parent.type == "ARMATURE" else ""),
         }
     if obj.type == "ARMATURE":
         out["bones"] = len(obj.data.bones)
