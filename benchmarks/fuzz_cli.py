@@ -119,7 +119,7 @@ def cases(tmp: Path, rng: np.random.Generator) -> list[list[str]]:
             [*render[:4], str(CKPT), "--image", str(face), "--still-pose", "-o", "r.mp4"]]  # fmt: skip
     for opt in ("--batch", "--seq-len", "--lr", "--steps", "--level-shift"):  # training options
         out += [["train", "--data", str(tmp), opt, v, "-o", "m.pth"] for v in ("0", "nan", "-1")]
-    return out + round_three(tmp, rng, gen, ok_curves, render, face)
+    return out + round_three(tmp, rng, gen, ok_curves, render, face) + character_rounds(tmp, rng, ok_curves)
 
 
 def special_outputs(tmp: Path) -> list[Path]:
@@ -171,6 +171,39 @@ def round_three(tmp: Path, rng: np.random.Generator, gen: list[str], ok_curves: 
     out.append([*render, "--image", str(newline), "--still-pose", "-o", "r.mp4"])
     out.append([*render, "--image", str(face), "--still-pose", "--audio", str(tmp / "m.txt"), "-o", "r.mp4"])
     return out
+
+
+def character_rounds(tmp: Path, rng: np.random.Generator, ok_curves: Path) -> list[list[str]]:
+    """Malformed character files (glTF, FBX, OBJ): the crafted classes of tests/hostile.py, then a
+    valid glb and a Blender-written FBX cut at random lengths and with random bytes overwritten, and
+    OBJ files with odd lines."""
+    import subprocess
+
+    folder = tmp / "characters"
+    folder.mkdir()
+    code = ("import bpy, sys, os; bpy.ops.wm.read_factory_settings(use_empty=True); bpy.ops.mesh.primitive_cube_add(); "
+            "bpy.ops.export_scene.fbx(filepath=sys.argv[1]); os._exit(0)")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code, str(folder / "cube.fbx")], capture_output=True, check=True)
+    fbx = (folder / "cube.fbx").read_bytes()
+    files = [p for p, _ in hostile.character_files(folder, fbx).values()]
+    for i, valid in enumerate([hostile.triangle_glb(), fbx] * 10):
+        data = bytearray(valid)
+        if i % 4 < 2:
+            data = data[: int(rng.integers(1, len(data)))]
+        else:
+            at = rng.integers(0, len(data), 8)
+            data[at[0] : at[0] + 1] = b""
+            for k in at[1:]:
+                data[min(k, len(data) - 1)] = int(rng.integers(0, 256))
+        f = folder / f"mutant{i}.{'glb' if i % 2 == 0 else 'fbx'}"
+        f.write_bytes(bytes(data))
+        files.append(f)
+    for i, body in enumerate(["v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 99\n", "v nan 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n",
+                              "f 1 2 3\n", "v 1e999 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "o only\n",
+                              "v 0 0 0\nv 1 0 0\nv 0 1 0\nf -1 -2 -9\nvt 0 0\nvn 0 0 1\n"]):  # fmt: skip
+        (folder / f"odd{i}.obj").write_text(body)
+        files.append(folder / f"odd{i}.obj")
+    return [["retarget", "--mesh", str(f), "--curves", str(ok_curves), "-o", f"c{i}.glb"] for i, f in enumerate(files)]
 
 
 def judge(argv: list[str], work: Path, inputs: Path) -> str | None:

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from styletalk_core.face.face_model import load_face_model, mouth_opening
-from styletalk_core.formats.gltf import read_glb
+from styletalk_core.formats.character import load_additions
 from styletalk_core.formats.labels import PHONEME_IDS, load_phoneme_labels
 from styletalk_core.retarget.character import retarget_file
 from styletalk_core.retarget.correspondence import render_front, triangulate
@@ -57,15 +57,16 @@ def main() -> None:
     ours = face.mean + np.einsum("tk,kvc->tvc", exp, face.basis)
     frames = pick_frames(labels, mouth_opening(ours))
     with tempfile.TemporaryDirectory() as tmp:
-        obj, curves, out = Path(tmp, "head.obj"), Path(tmp, "c.npz"), Path(tmp, "head.glb")
+        obj, curves, out = Path(tmp, "head.obj"), Path(tmp, "c.npz"), Path(tmp, "head_additions.npz")
         obj.write_text(
             "".join(f"v {a} {b} {c}\n" for a, b, c in verts)
             + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in tris)
         )
         np.savez(curves, exp=exp, fps=np.float32(30))
-        retarget_file(obj, curves, out)
-        glb = read_glb(out)
-    deltas = np.stack(list(glb["targets"].values()))
+        retarget_file(obj, curves, out)  # the additions alone: keys at the moving vertices, weights
+        added = load_additions(out)
+    deltas = np.zeros((len(added.names), len(verts), 3))  # the OBJ's vertices, in order (Blender's OBJ import keeps it)
+    deltas[:, added.indices] = added.offsets
     colors = np.tile([0.82, 0.66, 0.56], (len(verts), 1))  # skin; the inside of the mouth dark, as an artist would
     for group, rgb in (("mouth_socket", (0.25, 0.08, 0.08)), ("gums_and_tongue", (0.45, 0.15, 0.15)),
                        ("teeth", (0.85, 0.83, 0.78))):  # fmt: skip
@@ -77,7 +78,7 @@ def main() -> None:
     draw = ImageDraw.Draw(sheet)
     for i, (name, t) in enumerate(frames.items()):
         top = render_front(ours[t] * flip, face.triangles, frame=face.mean * flip, size=SIZE, margin=0.1).rgb
-        posed = verts + np.einsum("k,kvc->vc", glb["weights"][t], deltas)
+        posed = verts + np.einsum("k,kvc->vc", added.weights[t], deltas)
         bottom = render_front(posed, tris, frame=frame, size=SIZE, margin=0.35, colors=colors).rgb
         sheet.paste(Image.fromarray(top), (i * SIZE, 40))
         sheet.paste(Image.fromarray(bottom), (i * SIZE, 40 + SIZE))

@@ -4,6 +4,7 @@ fuzz script benchmarks/fuzz_cli.py."""
 from __future__ import annotations
 
 import json
+import struct
 import wave
 from pathlib import Path
 
@@ -107,3 +108,65 @@ def labels(path: Path, value) -> Path:
 
 def deep_list(depth: int = 100_000) -> str:
     return "[" * depth + "]" * depth
+
+
+def glb_bytes(doc, binary: bytes = b"") -> bytes:
+    body = (doc if isinstance(doc, bytes) else json.dumps(doc).encode()) + b" " * 3
+    body = body[: len(body) - len(body) % 4]
+    data = binary + b"\0" * (-len(binary) % 4)
+    chunks = struct.pack("<I4s", len(body), b"JSON") + body + (struct.pack("<I4s", len(data), b"BIN\0") + data)
+    return struct.pack("<4sII", b"glTF", 2, 12 + len(chunks)) + chunks
+
+
+def triangle_glb(positions=None, **change) -> bytes:
+    """A one-triangle glTF binary, with `change` applied to its accessors/nodes/targets."""
+    pos = np.asarray(positions if positions is not None else [[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
+    idx = np.array(change.pop("indices", [0, 1, 2]), np.uint16)
+    binary = pos.tobytes() + idx.tobytes() + b"\0\0" + pos[:2].tobytes()
+    doc = {
+        "asset": {"version": "2.0"},
+        "buffers": [{"byteLength": change.pop("byte_length", len(binary))}],
+        "bufferViews": [{"buffer": 0, "byteOffset": start, "byteLength": length}
+                        for start, length in ((0, 36), (36, 6), (44, 24))],  # fmt: skip
+        "accessors": [{"bufferView": 0, "componentType": 5126, "count": change.pop("count", 3), "type": "VEC3",
+                       "min": [0, 0, 0], "max": [1, 1, 0]},
+                      {"bufferView": 1, "componentType": 5123, "count": 3, "type": "SCALAR"},
+                      {"bufferView": 2, "componentType": 5126, "count": 2, "type": "VEC3"}],  # fmt: skip
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1,
+                                    "targets": [{"POSITION": 2}] if change.pop("short_target", False) else []}]}],
+        "nodes": change.pop("nodes", [{"mesh": 0}]),
+        "scenes": [{"nodes": [0]}],
+    }  # fmt: skip
+    doc.update(change)
+    return glb_bytes(doc, binary)
+
+
+def character_files(tmp: Path, made_fbx: bytes | None) -> dict[str, tuple[Path, str]]:
+    """name -> (file, what its one line must say)."""
+    cases = {
+        "truncated.glb": (triangle_glb()[:60], "cut short"),
+        "garbage.glb": (bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8)), "it is binary data"),
+        "list.glb": (glb_bytes([1, 2, 3]), "not glTF"),
+        "deep.glb": (glb_bytes(b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
+        "negative_count.glb": (triangle_glb(count=-5), "count -5"),
+        "huge_count.glb": (triangle_glb(count=10**9), "runs past the end"),
+        "bad_index.glb": (triangle_glb(indices=[0, 1, 7]), "vertex index 7"),
+        "short_target.glb": (triangle_glb(short_target=True), "morph target 0 has 2"),
+        "short_buffer.glb": (triangle_glb(byte_length=10**6), "says 1000000 bytes"),
+        "cycle.glb": (triangle_glb(nodes=[{"mesh": 0, "children": [1]}, {"children": [0]}]), "node tree"),
+        "meshopt.glb": (triangle_glb(extensionsRequired=["EXT_meshopt_compression"]), "EXT_meshopt_compression"),
+        "nan.glb": (triangle_glb(positions=[[0, 0, 0], [np.nan, 0, 0], [0, 1, 0]]), "NaN"),
+        "ascii.fbx": (b"; FBX 7.4.0 project file\nFBXHeaderExtension:  {\n}\n", "ASCII FBX"),
+        "old.fbx": (b"Kaydara FBX Binary  \x00\x1a\x00" + struct.pack("<I", 6100) + b"\0" * 64, "FBX version 6100"),
+        "binary.obj": (b"v 0 0 0\n\0\0\0\x01\x02", "binary data"),
+        "glb_named.obj": (triangle_glb(), "it is a glTF binary"),
+        "empty.glb": (b"", "empty"),
+    }
+    if made_fbx is not None:
+        cases["truncated.fbx"] = (made_fbx[:3000], "importer cannot read it")
+        cases["fbx_named.glb"] = (made_fbx, "it is an FBX file")
+    out = {}
+    for name, (data, says) in cases.items():
+        (tmp / name).write_bytes(data)
+        out[name] = (tmp / name, says)
+    return out
