@@ -130,10 +130,11 @@ def retarget_run(mesh: Path, out: Path, curves: Path) -> dict:
             stamps.append(time.perf_counter())
         elif line.startswith("PEAK"):
             peak = [float(x) for x in line.split()[1:]]
+    err = proc.stderr.read()
     proc.wait()
     stamps.append(time.perf_counter())
     return {"rc": proc.returncode, "s": stamps[-1] - t0, "gap_s": float(np.diff(stamps).max()), "peak": peak,
-            "err": proc.stderr.strip()[-200:], "mb": out.stat().st_size / 1e6 if out.exists() else 0}  # fmt: skip
+            "err": err.strip()[-200:], "mb": out.stat().st_size / 1e6 if out.exists() else 0}  # fmt: skip
 
 
 def main() -> None:
