@@ -99,17 +99,25 @@ def save_character(character: Character, path: str | os.PathLike) -> None:
         np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
 
 
-def load_character(path: str | os.PathLike) -> Character:
-    p = require_file(path, "character", InputError)
+def _load(path, kind: str, what: str, build):
+    """build(npz, meta, path) on the .npz at `path` whose metadata says `kind`; anything else one line."""
+    p = require_file(path, what, InputError)
     try:
         with np.load(p, allow_pickle=False) as z:
             meta = _meta(z, p)
-            if meta.get("kind") != "character":
-                raise InputError(f"{p}: not a StyleTalk character file")
-            parts = [_load_part(z, i, m, p) for i, m in enumerate(meta["parts"])]
-            return Character(str(meta.get("source", p)), parts, dict(meta.get("objects", {})))
+            if meta.get("kind") != kind:
+                raise InputError(f"{p}: not a StyleTalk {what}")
+            return build(z, meta, p)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{p}: not a StyleTalk character file: {type(exc).__name__}: {exc}") from None
+        raise InputError(f"{p}: not a StyleTalk {what}: {type(exc).__name__}: {exc}") from None
+
+
+def load_character(path: str | os.PathLike) -> Character:
+    def build(z, meta, p):
+        parts = [_load_part(z, i, m, p) for i, m in enumerate(meta["parts"])]
+        return Character(str(meta.get("source", p)), parts, dict(meta.get("objects", {})))
+
+    return _load(path, "character", "character file", build)
 
 
 def _load_part(z, i: int, m: dict, path) -> Part:
@@ -140,17 +148,12 @@ def save_additions(add: Additions, path: str | os.PathLike) -> None:
 
 
 def load_additions(path: str | os.PathLike) -> Additions:
-    p = require_file(path, "retarget result", InputError)
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            m = _meta(z, p)
-            if m.get("kind") != "additions":
-                raise InputError(f"{p}: not a StyleTalk retarget result")
-            names, animated = tuple(map(str, m["names"])), tuple(map(str, m["animated"]))
-            idx = _array(z, "indices", p, np.int64, (None,))
-            offsets = _array(z, "offsets", p, np.float32, (len(names), len(idx), 3))
-            weights = _array(z, "weights", p, np.float64, (None, len(animated)))
-            return Additions(str(m["part"]), names, idx, offsets, animated, weights if len(weights) else None,
-                             float(m["fps"]), float(m["slider"]), dict(m["extras"]))  # fmt: skip
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{p}: not a StyleTalk retarget result: {type(exc).__name__}: {exc}") from None
+    def build(z, m, p):
+        names, animated = tuple(map(str, m["names"])), tuple(map(str, m["animated"]))
+        idx = _array(z, "indices", p, np.int64, (None,))
+        offsets = _array(z, "offsets", p, np.float32, (len(names), len(idx), 3))
+        weights = _array(z, "weights", p, np.float64, (None, len(animated)))
+        return Additions(str(m["part"]), names, idx, offsets, animated, weights if len(weights) else None,
+                         float(m["fps"]), float(m["slider"]), dict(m["extras"]))  # fmt: skip
+
+    return _load(path, "additions", "retarget result", build)

@@ -45,4 +45,4 @@ def write_character(source: str | os.PathLike, additions: Additions, out: str | 
         adds = Path(tmp) / "additions.npz"
         save_additions(additions, adds)
         write_with_blender(Path(source).resolve(), adds, part_file, progress)
-        check_character_file(part_file.with_name(part_file.name))
+        check_character_file(part_file)

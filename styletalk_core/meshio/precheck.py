@@ -198,9 +198,9 @@ class _Gltf:
 
     def check_indices(self, a: int, n_vertices: int) -> None:
         acc = self.accessors[a]
-        if "bufferView" not in acc or "sparse" in acc or acc.get("componentType") not in INDEX_DTYPE:
-            if acc.get("componentType") not in INDEX_DTYPE:
-                self.fail(f"accessor {a} holds triangle indices of component type {acc.get('componentType')}")
+        if acc.get("componentType") not in INDEX_DTYPE:
+            self.fail(f"accessor {a} holds triangle indices of component type {acc.get('componentType')}")
+        if "bufferView" not in acc or "sparse" in acc:
             return
         buf, start, _ = self.view_range(acc["bufferView"], f"accessor {a}")
         dtype = INDEX_DTYPE[acc["componentType"]]

@@ -73,8 +73,10 @@ def classify(character: Character) -> Part:
     for p in character.parts:
         p.role = role_by_name(p.name)
     candidates = [p for p in character.parts if p.role in ("face", "other")] or list(character.parts)
-    face = chosen[0] if chosen else max(
-        candidates, key=lambda p: (_facial_keys(p), p.role == "face", len(p.target_names), len(p.vertices))
+    face = (
+        chosen[0]
+        if chosen
+        else max(candidates, key=lambda p: (_facial_keys(p), p.role == "face", len(p.target_names), len(p.vertices)))
     )
     face.role = "face"
     for p in character.parts:
