@@ -2,9 +2,10 @@
 commit f631136 (first mesh, first primitive only) against Blender's importers and exporters in a child
 process (meshio). Read and write time and peak memory on a 26 k-vertex head and a 2 M-vertex body,
 then the whole `styletalk retarget` on a 2 M-vertex character whose head is its own object, with the
-longest gap between progress lines. Each measurement runs in a fresh process.
+longest gap between progress lines. A .glb gets the additions straight into its own bytes (meshio.
+glb_append); --fbx adds the 2 M body written as FBX through Blender. Each measurement runs in a fresh process.
 
-Run: .venv/bin/python benchmarks/character_io.py [--skip-2m]"""
+Run: .venv/bin/python benchmarks/character_io.py [--skip-2m] [--fbx]"""
 
 from __future__ import annotations
 
@@ -45,19 +46,22 @@ elif mode == "old-write":
     write_glb(out, g["positions"], g["triangles"], targets, rng.normal(0, 1, (540, 64)))
     v = len(g["positions"])
 else:
-    from styletalk_core.formats.character import Additions
+    from styletalk_core.formats.character import Additions, load_character
     from styletalk_core.meshio import write_character
+    part = load_character(path + ".npz").part(sys.argv[6])  # read beforehand, in another process
     rng = np.random.default_rng(0)
     idx = np.arange(26719)
     add = Additions(sys.argv[6], tuple(f"exp{i:02d}" for i in range(64)), idx,
                     rng.normal(0, 1e-3, (64, len(idx), 3)).astype(np.float32),
                     tuple(f"exp{i:02d}" for i in range(64)), rng.normal(0, 1, (540, 64)), 30.0, 10.0)
-    write_character(path, add, out)
+    t = time.perf_counter()
+    how = write_character(path, part, add, out)
     v = -1
 dt = time.perf_counter() - t
 me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
-print("RESULT " + json.dumps({"s": dt, "self_gb": me, "child_gb": child, "vertices": v}))
+print("RESULT " + json.dumps({"s": dt, "self_gb": me, "child_gb": child, "vertices": v,
+                              "how": locals().get("how", "")}))
 """
 
 
@@ -140,10 +144,15 @@ def retarget_run(mesh: Path, out: Path, curves: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--skip-2m", action="store_true", help="only the 26 k head")
+    ap.add_argument("--fbx", action="store_true", help="also the 2 M body written as .fbx (Blender's exporter)")
     ap.add_argument("--make", type=Path, help=argparse.SUPPRESS)  # (internal) write the files into this folder
     args = ap.parse_args()
     if args.make:
-        make_files(args.make / "old", args.make, not args.skip_2m)
+        from styletalk_core.formats.character import save_character
+        from styletalk_core.meshio import read_character
+
+        for path in make_files(args.make / "old", args.make, not args.skip_2m).values():
+            save_character(read_character(path), f"{path}.npz")  # the part the new writer is given
         return
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -160,7 +169,10 @@ def main() -> None:
                     print(f"{name:<10}{step:<7} old: {o.get('error', 'ok')} | new: {n.get('error', 'ok')}")
                     continue
                 print(f"{name:<10}{step:<7}{o['s']:>8.1f}{o['self_gb']:>8.2f}{n['s']:>8.1f}"
-                      f"{n['self_gb']:>12.2f} + {n['child_gb']:.2f}{n['s'] / o['s']:>7.1f}")  # fmt: skip
+                      f"{n['self_gb']:>12.2f} + {n['child_gb']:.2f}{n['s'] / o['s']:>7.1f}  {n['how']}")  # fmt: skip
+        if "body" in files and args.fbx:
+            n = measure(old, "new-write", files["body"], tmp / "n_body.fbx", PART["body"])
+            print(f"body -> .fbx (Blender's exporter): {n}")
         if "parts" in files:
             curves = tmp / "curves.npz"
             np.savez(curves, exp=np.random.default_rng(0).normal(0, 1, (540, 64)).astype(np.float32), fps=30.0)

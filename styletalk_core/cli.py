@@ -219,6 +219,9 @@ def cmd_preview(args: argparse.Namespace) -> None:
     _done(args.output, f"{n} frames at {args.size}x{args.size} ({n / dt:.1f} frames/s)", dt)
 
 
+WRITTEN = {"direct": ", added straight into a copy of your .glb", "blender": ", written by Blender's exporter"}
+
+
 def cmd_retarget(args: argparse.Namespace) -> None:
     from .retarget.character import retarget_file
 
@@ -230,7 +233,7 @@ def cmd_retarget(args: argparse.Namespace) -> None:
     _done(
         args.output,
         f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, face found by "
-        f"{done.found_by}, fit residual {done.fit_rms_px:.1f} px",
+        f"{done.found_by}, fit residual {done.fit_rms_px:.1f} px{WRITTEN.get(done.written, '')}",
         time.perf_counter() - t0,
     )
 

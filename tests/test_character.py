@@ -50,7 +50,6 @@ def _obj(path, verts, tris):
 
 
 def test_retarget_cli_transfers_our_keys_onto_an_obj(tmp_path):
-
     from styletalk_core.cli import main
 
     shared_path("ict_facekit", "ict_facekit.npz")

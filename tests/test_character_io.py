@@ -94,3 +94,59 @@ def test_hostile_character_files_get_one_line_and_nothing_written(made, tmp_path
         assert len(err) == 1 and str(path) in err[0] and says in err[0], (name, err)
         assert not out.exists(), name
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+def _glb(path):
+    from styletalk_core.meshio.precheck import load_gltf
+
+    doc, buffers = load_gltf(path, "glb")
+    return doc, buffers[0]
+
+
+def test_glb_gets_our_keys_straight_into_the_users_file(made, tmp_path, monkeypatch):
+    """.glb in, .glb out: the user's JSON and binary kept byte for byte with our targets and animation
+    appended, and Blender's importer sees the same keys as when Blender's own exporter writes them."""
+    import styletalk_core.meshio as meshio
+    from styletalk_core.meshio.glb_append import NotDirect
+    from styletalk_core.retarget.character import retarget_file
+
+    work, curves = made
+    source, direct, exported = work / "character.glb", tmp_path / "direct.glb", tmp_path / "blender.glb"
+    assert retarget_file(source, curves, direct).written == "direct"
+
+    def refuse(*args):
+        raise NotDirect("for the comparison")
+
+    monkeypatch.setattr(meshio, "append_to_glb", refuse)
+    assert retarget_file(source, curves, exported).written == "blender"
+    (doc, binary), (new, out) = _glb(source), _glb(direct)
+    assert out[: len(binary)] == binary
+    for key in set(doc) - {"meshes", "accessors", "bufferViews", "buffers", "animations"}:
+        assert new[key] == doc[key], key
+    for key in ("accessors", "bufferViews", "animations"):
+        assert new.get(key, [])[: len(doc.get(key, []))] == doc.get(key, []), key
+    for was, now in zip(doc["meshes"], new["meshes"], strict=True):
+        if now["name"] != "Head":
+            assert now == was
+    a, b = (next(p for p in read_character(f).parts if p.target_names and len(p.target_names) > 10)
+            for f in (direct, exported))  # fmt: skip
+    assert a.target_names == b.target_names
+    scale = np.abs(b.targets).max()
+    assert scale > 0 and np.abs(a.targets - b.targets).max() < 1e-5 * scale
+
+
+def test_a_glb_whose_part_does_not_match_is_not_written_directly(made, tmp_path):
+    from styletalk_core.formats.character import Additions
+    from styletalk_core.meshio.glb_append import NotDirect, append_to_glb
+
+    work, _ = made
+    head = read_character(work / "character.glb").part("Head")
+    idx = np.arange(0, len(head.vertices), 7)
+    add = Additions("Head", ("a",), idx, np.ones((1, len(idx), 3), np.float32))
+    append_to_glb(work / "character.glb", head, add, tmp_path / "ok.glb")
+    head.vertices = head.vertices[np.random.default_rng(0).permutation(len(head.vertices))]  # another numbering
+    with pytest.raises(NotDirect, match="not the part's"):
+        append_to_glb(work / "character.glb", head, add, tmp_path / "no.glb")
+    with pytest.raises(NotDirect, match="mesh nodes named"):
+        append_to_glb(work / "character.glb", head, Additions("Nobody", ("a",), idx, add.offsets), tmp_path / "no.glb")
+    assert not (tmp_path / "no.glb").exists()

@@ -12,6 +12,7 @@ import numpy as np
 
 from .errors import InputError
 from .fileio import atomic_path, require_file
+from .morph import unit_targets, unit_weights
 
 ROLES = ("face", "eyes", "teeth", "tongue", "brows", "hair", "body", "other")
 
@@ -61,6 +62,20 @@ class Additions:
     fps: float = 30.0
     slider: float = 1.0  # the new keys' slider range is [-slider, slider] (1: Blender's [0, 1])
     extras: dict = field(default_factory=dict)  # JSON: how the face was found
+
+
+def in_unit_range(add: Additions) -> Additions:
+    """Keys animated beyond [0, 1] split into positive and negative keys (formats.morph), for files
+    whose readers clamp morph weights."""
+    if add.weights is None or not add.names or add.animated[: len(add.names)] != add.names:
+        return add
+    split = unit_targets(list(add.names), add.weights[:, : len(add.names)])
+    offsets = np.stack([t.scale * add.offsets[t.source] for t in split]).astype(np.float32)
+    names = tuple(t.name for t in split)
+    rest = add.animated[len(add.names) :]
+    weights = np.concatenate([unit_weights(split, add.weights[:, : len(add.names)]),
+                              add.weights[:, len(add.names) :]], axis=1)  # fmt: skip
+    return Additions(add.part, names, add.indices, offsets, names + rest, weights, add.fps, 1.0, add.extras)
 
 
 def _meta(z, path) -> dict:

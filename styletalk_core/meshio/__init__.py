@@ -4,13 +4,15 @@ arrays (formats.character), and written back as the user's file plus a retarget'
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
 from pathlib import Path
 
-from ..formats.character import Additions, Character, load_character, save_additions
+from ..formats.character import Additions, Character, Part, in_unit_range, load_character, save_additions
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, check_output_path, require_file
 from .blender import Progress, read_with_blender, write_with_blender
+from .glb_append import NotDirect, append_to_glb
 from .precheck import check_character_file
 
 OUTPUT_SUFFIXES = (".glb", ".fbx")
@@ -35,14 +37,29 @@ def read_character(path: str | os.PathLike, progress: Progress | None = None) ->
     return character
 
 
-def write_character(source: str | os.PathLike, additions: Additions, out: str | os.PathLike,
-                    progress: Progress | None = None) -> None:  # fmt: skip
-    """`source` as Blender imports it, plus `additions`, exported to `out` (.glb or .fbx, by its name)."""
+def write_character(source: str | os.PathLike, part: Part, additions: Additions, out: str | os.PathLike,
+                    progress: Progress | None = None) -> str:  # fmt: skip
+    """`source` plus `additions` on its `part` (as read_character gave it), written to `out` (.glb or
+    .fbx, by its name). A .glb into a .glb takes the additions straight into the user's file (meshio.
+    glb_append); anything else, or a .glb that cannot be mapped, goes through Blender's importer and
+    exporter. Returns how it was written: "direct" or "blender"."""
     target = check_output_path(out)
     if target.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"{target}: a character is written as .glb or .fbx (OBJ holds no shape keys or animation)")
+    src = Path(source).resolve()
     with tempfile.TemporaryDirectory(prefix="styletalk_write_") as tmp, atomic_path(target) as part_file:
-        adds = Path(tmp) / "additions.npz"
-        save_additions(additions, adds)
-        write_with_blender(Path(source).resolve(), adds, part_file, progress)
+        how = "blender"
+        if target.suffix.lower() == ".glb" and src.suffix.lower() == ".glb":
+            try:
+                append_to_glb(src, part, in_unit_range(additions), part_file)
+                how = "direct"
+            except (NotDirect, KeyError, IndexError, TypeError, ValueError, struct.error):
+                pass  # Blender's importer and exporter write it, and say what is wrong with it if anything
+        if how == "blender":
+            adds = Path(tmp) / "additions.npz"
+            save_additions(additions, adds)
+            write_with_blender(src, adds, part_file, progress)
         check_character_file(part_file)
+    if progress is not None:
+        progress(1, 1)
+    return how

@@ -12,9 +12,8 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..formats.character import Additions, Character, Part, load_additions, save_character
+from ..formats.character import Additions, Character, Part, in_unit_range, load_additions, save_character
 from ..formats.errors import StyleTalkError
-from ..formats.morph import unit_targets, unit_weights
 from .precheck import load_gltf
 
 # Blender's world (z up, faces look along -y) -> the character frame (glTF's: y up, faces along +z)
@@ -174,20 +173,6 @@ def animate(obj, names: list[str], weights: np.ndarray, fps: float) -> None:
         fc.update()
 
 
-def unit_range(add: Additions) -> Additions:
-    """Keys animated beyond [0, 1] split into positive and negative keys (formats.morph), for files
-    whose readers clamp morph weights."""
-    if add.weights is None or not add.names or add.animated[: len(add.names)] != add.names:
-        return add
-    split = unit_targets(list(add.names), add.weights[:, : len(add.names)])
-    offsets = np.stack([t.scale * add.offsets[t.source] for t in split]).astype(np.float32)
-    names = tuple(t.name for t in split)
-    rest = add.animated[len(add.names) :]
-    weights = np.concatenate([unit_weights(split, add.weights[:, : len(add.names)]),
-                              add.weights[:, len(add.names) :]], axis=1)  # fmt: skip
-    return Additions(add.part, names, add.indices, offsets, names + rest, weights, add.fps, 1.0, add.extras)
-
-
 def add_keys(obj, add: Additions) -> None:
     mesh = obj.data
     existing = set(mesh.shape_keys.key_blocks.keys()) if mesh.shape_keys else set()
@@ -264,7 +249,7 @@ def export(source: str, out: str) -> None:
 
 
 def write(path: str, additions: str, out: str) -> None:
-    add = unit_range(load_additions(additions))
+    add = in_unit_range(load_additions(additions))
     stage("import")
     open_scene(path)
     obj = bpy.data.objects.get(add.part)

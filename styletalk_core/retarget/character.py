@@ -100,6 +100,7 @@ class Retargeted:
     solved: bool
     found_by: str  # "detection" or "mask"
     fit_rms_px: float
+    written: str = ""  # "direct" (into the user's .glb), "blender" (its exporter) or "npz" (additions only)
 
 
 @dataclass(frozen=True)
@@ -201,11 +202,13 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     additions.extras = {"face_fit": {"found_by": "mask" if mask is not None else "detection",
                                      "fit_rms_px": round(rms, 2), "part": geo.part.name}}  # fmt: skip
     step(650, 1000)
+    written = "npz"
     if target.suffix.lower() == ".npz":
         save_additions(additions, target)
     else:
-        write_character(mesh, additions, target, lambda d, t: step(650 + int(350 * d / max(t, 1)), 1000))
+        progress_write = lambda d, t: step(650 + int(350 * d / max(t, 1)), 1000)  # noqa: E731
+        written = write_character(mesh, geo.part, additions, target, progress_write)
     step(1000, 1000)
     return Retargeted(geo.part.name, len(character.parts), len(additions.animated if solve else additions.names),
                       curves.frames if curves else 0, solve, additions.extras["face_fit"]["found_by"],
-                      round(rms, 2))  # fmt: skip
+                      round(rms, 2), written)  # fmt: skip

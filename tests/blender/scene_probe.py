@@ -65,15 +65,24 @@ def sample(obj, path: str) -> None:
         values.append([b.value for b in blocks])
     world = np.array(obj.matrix_world)
     rest = rest.reshape(-1, 3) @ world[:3, :3].T + world[:3, 3]
-    np.savez(path, rest=rest, offsets=np.stack(offsets) @ world[:3, :3].T, values=np.array(values),
-             names=np.array([b.name for b in blocks]), start=start, fps=fps)
+    np.savez(
+        path,
+        rest=rest,
+        offsets=np.stack(offsets) @ world[:3, :3].T,
+        values=np.array(values),
+        names=np.array([b.name for b in blocks]),
+        start=start,
+        fps=fps,
+    )
 
 
 RATE = 30.0
 import_file(sys.argv[1])
 scene = {o.name: describe(o) for o in bpy.context.scene.objects}
-print("SCENE " + json.dumps({"objects": scene, "images": len(bpy.data.images), "actions": len(bpy.data.actions)}),
-      flush=True)
+print(
+    "SCENE " + json.dumps({"objects": scene, "images": len(bpy.data.images), "actions": len(bpy.data.actions)}),
+    flush=True,
+)
 if len(sys.argv) > 3:
     sample(bpy.data.objects[sys.argv[2]], sys.argv[3])
 sys.stdout.flush()
