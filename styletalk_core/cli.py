@@ -452,6 +452,55 @@ def _add_outputs(sub, common) -> None:
     pv.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+    from .threads import cpu_threads
+
+    lines = args.progress == "lines"
+    bar = {"check": _progress(args, "batch: styles", "file"), "takes": _progress(args, "batch: takes", "take")}
+    current = ["check"]
+
+    def stage(name: str) -> None:
+        current[0] = name
+        if lines:
+            print(f"stage {name}", flush=True)
+
+    def progress(done: int, total: int) -> None:
+        if bar[current[0]] is not None:
+            bar[current[0]](done, total)
+
+    def report(problem) -> None:
+        print(f"styletalk batch: {args.manifest}:{problem.line}: {problem.id or '(no id)'}: {one_line(problem.reason)}",
+              file=sys.stderr)  # fmt: skip
+
+    workers = args.threads or cpu_threads()
+    done = run_batch(args.manifest, args.output, checkpoint=args.checkpoint, workers=workers, engine=args.engine,
+                     address=args.address, progress=progress, stage=stage, report=report)  # fmt: skip
+    print(f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "
+          f"{len(done.failed)} failed (summary.json) in {done.seconds:.2f} s")  # fmt: skip
+    return 1 if done.failed else 0
+
+
+def _add_batch(sub, common) -> None:
+    from .batch import OUTPUTS
+
+    b = _add(sub, "batch", cmd_batch, "a manifest of takes (CSV/JSONL) -> an output folder, resumable",
+             "Animate many dialogue takes in one run: MANIFEST (.csv with a header, or .jsonl) has a line per take "
+             "with id, audio, transcript or transcript_file, style (clips, videos or preset:NAME, ';'-separated), "
+             "style_weights, style_strength, pose and outputs (" + ", ".join(OUTPUTS) + "). Bad lines are reported "
+             "with their line numbers before any work; each take's outputs go to OUTDIR/ID/ with take.json, and a "
+             "take whose inputs and settings have not changed is skipped on the next run. The model loads once "
+             "per process; takes run in --threads worker processes, or on a Ray cluster with --engine ray. "
+             "OUTDIR/summary.json lists what was done, skipped and failed. Exit 1 if any take failed.",
+             [common["progress"]])  # fmt: skip
+    b.add_argument("manifest", type=Path, help="the takes: .csv (with a header) or .jsonl")
+    b.add_argument("-o", "--output", type=Path, required=True, help="output folder (one folder per take id)")
+    b.add_argument("--checkpoint", type=Path, help="generator checkpoint (default: the bundled model)")
+    b.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local worker processes, or Ray (pip install 'styletalk-toolkit[cluster]')")  # fmt: skip
+    b.add_argument("--address", help="with --engine ray: an existing cluster's address (default: start a local one)")
+
+
 def _add_retarget(sub, common) -> None:
     from .retarget.character import AXES
 
@@ -587,6 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(sub, common)
     _add_outputs(sub, common)
     _add_retarget(sub, common)
+    _add_batch(sub, common)
     _add_training(sub, common)
     for command in sub.choices.values():  # every command: one CPU budget for torch and process pools
         command.add_argument("--threads", type=int, help="CPU threads to use (default: OMP_NUM_THREADS, else all CPUs)")
@@ -619,7 +669,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         set_cpu_threads(getattr(args, "threads", None))
-        args.func(args)
+        code = args.func(args)
     except StyleTalkError as exc:
         print(f"styletalk {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
@@ -629,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for sig, handler_before in previous.items():
             signal.signal(sig, handler_before)
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

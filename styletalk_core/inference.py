@@ -76,6 +76,18 @@ def check_style_settings(styles: Sequence[StyleSpec], strength: float) -> None:
     mix_style_codes([torch.zeros(1, 1)] * len(styles), [s.weight for s in styles])  # validates the weights
 
 
+def style_code(generator: LoadedGenerator, styles: Sequence[StyleSpec], clips: Sequence[np.ndarray | None],
+               strength: float) -> torch.Tensor:  # fmt: skip
+    """The (1, C) code of `styles` (clips loaded, None for a preset), mixed by their weights, at `strength`."""
+    model = generator.model
+    codes = [
+        preset_code(generator, s.preset) if s.preset else style_codes(model, [clip])
+        for s, clip in zip(styles, clips, strict=True)
+    ]
+    code = mix_style_codes(codes, [s.weight for s in styles])
+    return apply_strength(code, neutral_style_code(model), strength) if strength != 1.0 else code
+
+
 def generate_curves(
     phoneme_ids: np.ndarray,
     styles: Sequence[StyleSpec],
@@ -88,22 +100,20 @@ def generate_curves(
     progress: Progress | None = None,
     generator: LoadedGenerator | None = None,
     meta: dict | None = None,
+    code: torch.Tensor | None = None,
+    pose: np.ndarray | None = None,
 ) -> Curves:
-    """The user-level call: labels + styles (+ pose) -> Curves ready to save."""
+    """The user-level call: labels + styles (+ pose) -> Curves ready to save. `code` (style_code's,
+    for `styles`) and `pose` (load_pose's, of `pose_path`) skip reading them again."""
     check_style_settings(styles, strength)
     # Read every input before the (slow) model load so bad files fail fast.
-    clips = [None if s.preset else load_expression(s.path) for s in styles]
-    pose = load_pose(pose_path) if pose_path is not None else None
+    clips = [None if s.preset or code is not None else load_expression(s.path) for s in styles]
+    if pose is None and pose_path is not None:
+        pose = load_pose(pose_path)
     generator = generator or load_model(checkpoint, device)
-    model = generator.model
-    codes = [
-        preset_code(generator, s.preset) if s.preset else style_codes(model, [clip])
-        for s, clip in zip(styles, clips, strict=True)
-    ]
-    code = mix_style_codes(codes, [s.weight for s in styles])
-    if strength != 1.0:
-        code = apply_strength(code, neutral_style_code(model), strength)
-    exp = generate_expression(model, phoneme_ids, code, batch_frames, progress)
+    if code is None:
+        code = style_code(generator, styles, clips, strength)
+    exp = generate_expression(generator.model, phoneme_ids, code, batch_frames, progress)
     if not np.isfinite(exp).all():
         sources = ", ".join(str(s.path) for s in styles)
         raise InputError(f"the model produced NaN/inf for style {sources} (out-of-range style values or weights?)")

@@ -1,0 +1,157 @@
+"""A batch manifest: one take per line of a CSV (with a header) or a JSONL file, checked whole before
+any work starts, so every bad line is reported at once with its line number.
+
+Fields (paths are relative to the manifest's folder):
+  id               the take's name: its folder under the output folder (letters, digits, . _ -)
+  audio            the line's recording (wav, mp3, flac, ... anything `styletalk phonemes` reads)
+  transcript       the line's script, optional (forced alignment); or transcript_file, a text file
+  style            one or more style sources separated by ';': a clip (.mat/.npz), a video, or preset:NAME
+  style_weights    their mixing weights, ';'-separated (default: equal)
+  style_strength   0 neutral, 1 the clip's style, >1 exaggerated (default 1)
+  pose             an optional head-pose file
+  outputs          ';'-separated, from OUTPUTS (default: curves)
+In JSONL, style, style_weights and outputs may also be lists."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..formats.errors import InputError
+from ..inference import MAX_STRENGTH, PRESET_PREFIX, StyleSpec
+
+# output kind -> its file in the take's folder
+OUTPUTS = {"curves": "curves.npz", "arkit-csv": "arkit.csv", "arkit-json": "arkit.json", "csv": "curves.csv",
+           "json": "curves.json", "npy": "curves.npy"}  # fmt: skip
+FIELDS = ("id", "audio", "transcript", "transcript_file", "style", "style_weights", "style_strength", "pose",
+          "outputs")  # fmt: skip
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+@dataclass(frozen=True)
+class Take:
+    id: str
+    line: int
+    audio: Path
+    transcript: str | None
+    transcript_file: Path | None
+    styles: tuple[StyleSpec, ...]
+    strength: float
+    pose: Path | None
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    id: str
+    reason: str
+
+
+def _rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, fields) of every non-empty line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the manifest: {exc}") from None
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        unknown = sorted(set(reader.fieldnames or ()) - set(FIELDS))
+        if not reader.fieldnames or unknown:
+            raise InputError(f"{path}: unknown manifest column {unknown[0] if unknown else '(no header)'!r}; "
+                             f"columns are {', '.join(FIELDS)}")  # fmt: skip
+        return [(reader.line_num, row) for row in reader if any((v or "").strip() for v in row.values())]
+    if path.suffix.lower() != ".jsonl":
+        raise InputError(f"{path}: a manifest is a .csv (with a header) or a .jsonl file")
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                row = {"_error": f"not JSON: {exc}"}
+            rows.append((n, row if isinstance(row, dict) else {"_error": "not a JSON object"}))
+    return rows
+
+
+def _items(value) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value]
+    return [v.strip() for v in str(value or "").split(";") if v.strip()]
+
+
+def _file(base: Path, value: str, what: str) -> Path:
+    p = Path(os.path.expanduser(value))
+    p = p if p.is_absolute() else base / p
+    if not p.is_file():
+        raise InputError(f"{what} {value!r} is not a file")
+    return p
+
+
+def _styles(base: Path, row: dict) -> tuple[StyleSpec, ...]:
+    sources = _items(row.get("style"))
+    if not sources:
+        raise InputError("no style")
+    weights = _items(row.get("style_weights")) or ["1"] * len(sources)
+    if len(weights) != len(sources):
+        raise InputError(f"{len(weights)} style weights for {len(sources)} styles")
+    try:
+        values = [float(w) for w in weights]
+    except ValueError:
+        raise InputError(f"style weights {weights} are not numbers") from None
+    if not all(math.isfinite(w) and w >= 0 for w in values) or sum(values) <= 0:
+        raise InputError(f"style weights {weights} must be finite, >= 0, and not all 0")
+    return tuple(StyleSpec(s if s.startswith(PRESET_PREFIX) else _file(base, s, "style"), w)
+                 for s, w in zip(sources, values, strict=True))  # fmt: skip
+
+
+def _take(base: Path, line: int, row: dict) -> Take:
+    if "_error" in row:
+        raise InputError(row["_error"])
+    unknown = sorted(set(row) - set(FIELDS))
+    if unknown:
+        raise InputError(f"unknown field {unknown[0]!r}")
+    take_id = str(row.get("id") or "").strip()
+    if not ID_PATTERN.fullmatch(take_id):
+        raise InputError(f"id {take_id!r} is not a name of letters, digits, '.', '_' or '-'")
+    outputs = tuple(_items(row.get("outputs"))) or ("curves",)
+    bad = [o for o in outputs if o not in OUTPUTS]
+    if bad:
+        raise InputError(f"unknown output {bad[0]!r}; outputs are {', '.join(OUTPUTS)}")
+    try:
+        strength = float(row.get("style_strength") or 1.0)
+    except ValueError:
+        raise InputError(f"style_strength {row.get('style_strength')!r} is not a number") from None
+    if not math.isfinite(strength) or abs(strength) > MAX_STRENGTH:
+        raise InputError(f"style_strength must be finite and within ±{MAX_STRENGTH:g}")
+    text = str(row.get("transcript") or "").strip() or None
+    tfile = _file(base, str(row["transcript_file"]), "transcript_file") if row.get("transcript_file") else None
+    pose = _file(base, str(row["pose"]), "pose") if row.get("pose") else None
+    return Take(take_id, line, _file(base, str(row.get("audio") or ""), "audio"), text, tfile, _styles(base, row),
+                strength, pose, tuple(dict.fromkeys(outputs)))  # fmt: skip
+
+
+def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:
+    """The manifest's takes, and a Problem for every line that cannot be a take (a missing file, an
+    unknown field or output, a bad weight, a repeated id)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: the manifest is not a file")
+    takes, problems, seen = [], [], set()
+    for line, row in _rows(p):
+        try:
+            take = _take(p.parent, line, row)
+        except InputError as exc:
+            problems.append(Problem(line, str(row.get("id") or ""), str(exc)))
+            continue
+        if take.id in seen:
+            problems.append(Problem(line, take.id, f"id {take.id!r} is used by an earlier line"))
+            continue
+        seen.add(take.id)
+        takes.append(take)
+    return takes, problems

@@ -1,0 +1,81 @@
+"""A take's files in the output folder: OUTDIR/ID/ holds the outputs the manifest asked for and
+take.json, the record of what made them (a hash of every input file's bytes and every setting).
+A take whose record matches and whose outputs are all there is done already; the outputs and the
+record are written together, all or none."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from ..formats.curves import Curves
+from ..formats.fileio import atomic_paths
+from .manifest import OUTPUTS, Take
+
+RECORD = "take.json"
+VERSION = 1  # of what a take's outputs hold; a change redoes every take
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes (read once per size and modification time: style clips are shared)."""
+    st = path.stat()
+    return _hash(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _hash(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def take_key(take: Take, model_sha: str) -> str:
+    """The hash of everything the take's outputs depend on."""
+    parts = {
+        "version": VERSION,
+        "model": model_sha,
+        "audio": file_hash(take.audio),
+        "transcript": take.transcript,
+        "transcript_file": file_hash(take.transcript_file) if take.transcript_file else None,
+        "styles": [[s.preset or file_hash(Path(s.path)), s.weight] for s in take.styles],
+        "strength": take.strength,
+        "pose": file_hash(take.pose) if take.pose else None,
+        "outputs": list(take.outputs),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def take_files(outdir: Path, take: Take) -> list[Path]:
+    return [outdir / take.id / OUTPUTS[o] for o in take.outputs]
+
+
+def is_current(outdir: Path, take: Take, key: str) -> bool:
+    try:
+        record = json.loads((outdir / take.id / RECORD).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("key") == key and all(p.is_file() for p in take_files(outdir, take))
+
+
+def write_take(outdir: Path, take: Take, key: str, curves: Curves) -> list[Path]:
+    """The take's outputs and its record, atomically together."""
+    from ..formats.export import export_curves
+    from ..retarget.arkit import export_arkit
+
+    files = take_files(outdir, take)
+    with atomic_paths(*files, outdir / take.id / RECORD) as staged:
+        for kind, path in zip(take.outputs, staged, strict=False):
+            if kind == "curves":
+                curves.save(path)
+            elif kind.startswith("arkit-"):
+                export_arkit(curves, path, kind)
+            else:
+                export_curves(curves, path, kind)
+        record = {"id": take.id, "line": take.line, "key": key, "frames": curves.frames,
+                  "outputs": [p.name for p in files]}  # fmt: skip
+        staged[-1].write_text(json.dumps(record, indent=1))
+    return files

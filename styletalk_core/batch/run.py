@@ -1,0 +1,181 @@
+"""`styletalk batch`: a manifest of takes -> OUTDIR/ID/ outputs and OUTDIR/summary.json. Every line is
+checked and every style loaded before work starts; takes whose outputs are current are skipped; the
+rest run in worker processes (or on a Ray cluster, batch.cluster), and each finished take is written
+as it arrives, so a stop loses only the takes still running."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..formats.errors import InputError, StyleTalkError
+from ..formats.fileio import atomic_path
+from ..inference import StyleSpec, check_style_settings
+from ..native import raise_if_stopped
+from .manifest import Problem, Take, read_manifest
+from .outputs import file_hash, is_current, take_key, write_take
+from .work import Job, Result, one_thread, run_job
+
+Progress = Callable[[int, int], None]
+ENGINES = ("local", "ray")
+
+
+@dataclass
+class Summary:
+    manifest: str
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # {"id", "line", "reason"}
+    seconds: float = 0.0
+
+    def fail(self, line: int, take_id: str, reason: str) -> None:
+        self.failed.append({"id": take_id, "line": line, "reason": reason})
+
+
+@dataclass
+class Prepared:
+    """Every distinct style clip and pose of the manifest, loaded once."""
+
+    clips: dict = field(default_factory=dict)  # path -> (L, 64) array
+    poses: dict = field(default_factory=dict)  # path -> (N, 9) array
+
+
+def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tuple[list, list[Problem], Prepared]:
+    """The takes whose styles and poses load (each file once), and a Problem for each of the others."""
+    from ..style.clip import load_expression, load_pose
+
+    ready, problems, loaded, failed = [], [], Prepared(), {}
+    clips = sorted({str(s.path) for t in takes for s in t.styles if not s.preset})
+    poses = sorted({str(t.pose) for t in takes if t.pose})
+    work = [(n, load_expression, loaded.clips) for n in clips] + [(n, load_pose, loaded.poses) for n in poses]
+    for i, (name, load, into) in enumerate(work):
+        raise_if_stopped()
+        try:
+            into[name] = load(name)
+        except StyleTalkError as exc:
+            failed[name] = str(exc)
+        on_step(i + 1, len(work))
+    for t in takes:
+        bad = [failed[str(s.path)] for s in t.styles if str(s.path) in failed]
+        bad += [f"no style preset {s.preset!r} in the model" for s in t.styles if s.preset and s.preset not in presets]
+        bad += [failed[str(t.pose)]] if t.pose and str(t.pose) in failed else []
+        try:
+            check_style_settings(t.styles, t.strength)
+        except StyleTalkError as exc:
+            bad.append(str(exc))
+        (problems.append(Problem(t.line, t.id, bad[0])) if bad else ready.append(t))
+    return ready, problems, loaded
+
+
+def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
+    styles = tuple(StyleSpec(str(s.path), s.weight) for s in take.styles)
+    transcript = take.transcript
+    if take.transcript_file is not None:
+        from ..speech.phonemes import read_transcript
+
+        transcript = read_transcript(take.transcript_file)
+    # what the style code depends on: the clips' bytes (a worker lives on across batches), weights, strength
+    style_key = json.dumps([[s.preset or file_hash(Path(s.path)), s.weight] for s in styles] + [take.strength])
+    return Job(take.id, str(take.audio), transcript, styles, tuple(loaded.clips.get(str(s.path)) for s in styles),
+               style_key, take.strength, loaded.poses.get(str(take.pose)) if take.pose else None,
+               str(take.pose) if take.pose else None, checkpoint)  # fmt: skip
+
+
+def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) -> None:
+    """Jobs in this process (workers <= 1) or in `workers` processes, results as they finish."""
+    if workers <= 1 or len(jobs) <= 1:
+        from ..threads import cpu_threads, set_cpu_threads
+
+        before = cpu_threads()
+        set_cpu_threads(1)
+        try:
+            for job in jobs:
+                raise_if_stopped()
+                on_result(run_job(job))
+        finally:
+            set_cpu_threads(before)
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread)
+    try:
+        pending = {pool.submit(run_job, job) for job in jobs}
+        while pending:
+            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                on_result(future.result())
+            raise_if_stopped()
+    except BaseException:
+        # a stop or an error: end the workers now (a take in pocketsphinx would run on for seconds)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpoint: str | None = None,
+              workers: int = 1, engine: str = "local", address: str | None = None,
+              progress: Progress | None = None, stage: Callable[[str], None] | None = None,
+              report: Callable[[Problem], None] | None = None) -> Summary:  # fmt: skip
+    """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
+    `report` hears every bad line before any take runs; `stage` each stage's name."""
+    from ..inference import load_model
+
+    t0 = time.perf_counter()
+    if engine not in ENGINES:
+        raise InputError(f"--engine is one of {', '.join(ENGINES)}, not {engine!r}")
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: the output folder is a file")
+    step = progress or (lambda done, total: None)
+    say = stage or (lambda name: None)
+    say("check")
+    takes, problems = read_manifest(manifest)
+    generator = load_model(checkpoint, "cpu")
+    takes, more, loaded = _prepare(takes, generator.style_presets, step)
+    summary = Summary(str(manifest))
+    for p in sorted(problems + more, key=lambda p: p.line):
+        summary.fail(p.line, p.id, p.reason)
+        if report is not None:
+            report(p)
+    keys = {t.id: take_key(t, generator.sha256) for t in takes}
+    todo = [t for t in takes if not is_current(out, t, keys[t.id])]
+    summary.skipped = [t.id for t in takes if t not in todo]
+    by_id = {t.id: t for t in todo}
+    jobs = [_job(t, loaded, checkpoint) for t in todo]
+    say("takes")
+    step(0, max(len(todo), 1))
+
+    def on_result(result: Result) -> None:
+        take = by_id[result.id]
+        try:
+            if result.curves is None:
+                raise InputError(result.error or "no curves")
+            write_take(out, take, keys[take.id], result.curves)
+            summary.done.append(take.id)
+        except StyleTalkError as exc:
+            summary.fail(take.line, take.id, str(exc))
+        step(len(summary.done) + len(summary.failed) - len(problems) - len(more), max(len(todo), 1))
+
+    try:
+        if engine == "ray":
+            from .cluster import run_ray
+
+            run_ray(jobs, address, workers, on_result)
+        else:
+            run_local(jobs, workers, on_result)
+    finally:
+        summary.seconds = round(time.perf_counter() - t0, 3)
+        _write_summary(out, summary)
+    return summary
+
+
+def _write_summary(out: Path, summary: Summary) -> None:
+    with atomic_path(out / "summary.json") as tmp:
+        tmp.write_text(json.dumps(asdict(summary), indent=1))

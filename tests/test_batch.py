@@ -1,0 +1,154 @@
+"""`styletalk batch`: bad lines reported before work and the rest done; a second run skips everything;
+a changed style redoes only its takes; SIGTERM mid-batch stops within 2 s leaving no partial file and
+no process; one process, worker processes and a local Ray cluster give the same files."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from styletalk_core.batch import run_batch
+from styletalk_core.cli import main
+
+from .conftest import REPO, shared_path
+
+HELLO = REPO / "styletalk_core" / "data" / "examples" / "hello.wav"
+
+
+def _cut(src: Path, dst: Path, start_s: float, seconds: float) -> None:
+    with wave.open(str(src)) as w:
+        rate = w.getframerate()
+        w.readframes(int(start_s * rate))
+        frames, params = w.readframes(int(seconds * rate)), w.getparams()
+    with wave.open(str(dst), "wb") as out:
+        out.setparams(params)
+        out.writeframes(frames)
+
+
+@pytest.fixture
+def takes(tmp_path):
+    """A folder with short takes cut from the bundled example, two style clips and a manifest writer."""
+    for i in range(4):
+        _cut(HELLO, tmp_path / f"line{i}.wav", 1.5 * i, 1.5)
+    clips = sorted(shared_path("official_samples", "samples", "style_clips", "3DMM").glob("*.mat"))[:2]
+    for name, clip in zip(("calm.mat", "wild.mat"), clips, strict=True):
+        (tmp_path / name).write_bytes(clip.read_bytes())
+
+    def manifest(rows: list[str], name: str = "takes.csv") -> Path:
+        path = tmp_path / name
+        path.write_text("id,audio,transcript,style,style_weights,outputs\n" + "\n".join(rows) + "\n")
+        return path
+
+    return tmp_path, manifest
+
+
+GOOD = ["a,line0.wav,hello and welcome,calm.mat,,curves;arkit-csv", "b,line1.wav,,wild.mat,,curves",
+        "c,line2.wav,,preset:happy;calm.mat,1;3,curves;arkit-json"]  # fmt: skip
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+            and p.name != "summary.json"}  # fmt: skip
+
+
+def _same_curves(a: Path, b: Path) -> None:
+    for take in ("a", "b", "c"):
+        with np.load(a / take / "curves.npz") as x, np.load(b / take / "curves.npz") as y:
+            assert set(x.files) == set(y.files)
+            for key in x.files:
+                assert np.array_equal(x[key], y[key]), (take, key)
+
+
+def test_bad_lines_are_reported_before_work_and_the_rest_done_then_skipped(takes):
+    folder, manifest = takes
+    (folder / "broken.mat").write_bytes(b"not a clip")
+    path = manifest(GOOD + ['d,line3.wav,,calm.mat,"1;2",curves', "e,missing.wav,,calm.mat,,curves",
+                            "f,line3.wav,,broken.mat,,curves", "a,line3.wav,,calm.mat,,curves"])  # fmt: skip
+    out, reported = folder / "out", []
+
+    def report(problem):
+        assert not out.exists() or not any(out.iterdir())  # before any take's output
+        reported.append(problem)
+
+    summary = run_batch(path, out, workers=2, report=report)
+    assert [(p.line, p.id) for p in reported] == [(5, "d"), (6, "e"), (7, "f"), (8, "a")]
+    assert "2 style weights for 1 styles" in reported[0].reason and "missing.wav" in reported[1].reason
+    assert "broken.mat" in reported[2].reason and "earlier line" in reported[3].reason
+    assert sorted(summary.done) == ["a", "b", "c"] and len(summary.failed) == 4
+    assert sorted(os.listdir(out / "a")) == ["arkit.csv", "curves.npz", "take.json"]
+    assert json.loads((out / "summary.json").read_text())["failed"][1]["line"] == 6
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "summary.json"}
+    again = run_batch(path, out, workers=2)
+    assert again.done == [] and sorted(again.skipped) == ["a", "b", "c"]
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+
+
+def test_a_changed_style_redoes_only_its_takes(takes, capsys):
+    folder, manifest = takes
+    path, out = manifest(GOOD), folder / "out"
+    assert main(["batch", str(path), "-o", str(out), "--threads", "1", "--progress", "none"]) == 0
+    first = _files(out)
+    other = sorted(shared_path("official_samples", "samples", "style_clips", "3DMM").glob("*.mat"))[2]
+    (folder / "wild.mat").write_bytes(other.read_bytes())
+    summary = run_batch(path, out, workers=1)
+    assert summary.done == ["b"] and sorted(summary.skipped) == ["a", "c"]
+    now = _files(out)
+    assert now["b/curves.npz"] != first["b/curves.npz"]
+    assert all(now[f] == first[f] for f in first if not f.startswith("b/"))
+
+
+def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(takes):
+    folder, manifest = takes
+    path = manifest(GOOD)
+    run_batch(path, folder / "one", workers=1)
+    run_batch(path, folder / "pool", workers=2)
+    _same_curves(folder / "one", folder / "pool")
+    pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
+    summary = run_batch(path, folder / "ray", workers=2, engine="ray")
+    assert sorted(summary.done) == ["a", "b", "c"]
+    _same_curves(folder / "one", folder / "ray")
+    one, ray_files = _files(folder / "one"), _files(folder / "ray")
+    assert one.keys() == ray_files.keys()
+    assert all(one[f] == ray_files[f] for f in one if not f.endswith(".npz"))  # exports byte for byte
+
+
+def _running_in_group(pgid: int) -> list[str]:
+    """Live processes of the group after up to 1 s (exited ones not yet reaped by init don't count)."""
+    for _ in range(10):
+        ps = subprocess.run(["ps", "-o", "stat=,args=", "-g", str(pgid)], capture_output=True, text=True).stdout
+        alive = [line for line in ps.splitlines() if line.strip() and not line.strip().startswith("Z")]
+        if not alive:
+            return []
+        time.sleep(0.1)
+    return alive
+
+
+def test_sigterm_mid_batch_stops_within_2_s_leaving_no_partial_file_or_process(takes):
+    folder, manifest = takes
+    rows = [f"t{i},line{i % 4}.wav,,{'calm' if i % 2 else 'wild'}.mat,,curves;arkit-csv" for i in range(12)]
+    out = folder / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "styletalk_core.cli", "batch", str(manifest(rows)), "-o", str(out),
+                             "--threads", "2", "--progress", "lines"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    stage = ""
+    for line in proc.stdout:
+        stage = line.split()[1] if line.startswith("stage ") else stage
+        if stage == "takes" and line.startswith("progress 1 "):  # the first take written
+            break
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=10)
+    assert time.monotonic() - t0 < 2.0 and proc.returncode == 130, proc.stderr.read()
+    assert not _running_in_group(proc.pid)  # no worker left behind
+    assert not [p for p in out.rglob(".*")]  # no temporary file
+    for take in [p for p in out.iterdir() if p.is_dir()]:  # each take whole or absent
+        assert sorted(os.listdir(take)) == ["arkit.csv", "curves.npz", "take.json"]
+    assert 1 <= len([p for p in out.iterdir() if p.is_dir()]) < 12
+    assert (out / "summary.json").is_file()  # what was done before the stop
