@@ -1,7 +1,7 @@
 """Threads: how many CPU threads the toolkit's work may use: `--threads`, else OMP_NUM_THREADS, else the
 CPUs this process may run on. One number for torch's intra-op pool and for process pools (the
 phoneme labeller's segments), so nothing oversubscribes a 2-core machine; and `prefetch`, a
-producer on a worker thread."""
+producer on a worker thread; `end_pool`, a process pool stopped at once."""
 
 from __future__ import annotations
 
@@ -86,3 +86,11 @@ def prefetch(items: Iterable[T], depth: int = 2) -> Iterator[T]:
         worker.join()
     if error:
         raise error[0]
+
+
+def end_pool(pool) -> None:
+    """Stop a ProcessPoolExecutor now (Ctrl-C, SIGTERM or an error): a worker would otherwise finish
+    its task (seconds of pocketsphinx) and the interpreter's exit would wait for it."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)

@@ -102,6 +102,8 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    from ..threads import end_pool
+
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread)
     try:
         pending = {pool.submit(run_job, job) for job in jobs}
@@ -111,10 +113,7 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
                 on_result(future.result())
             raise_if_stopped()
     except BaseException:
-        # a stop or an error: end the workers now (a take in pocketsphinx would run on for seconds)
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        end_pool(pool)
         raise
     pool.shutdown(wait=True)
 

@@ -19,7 +19,7 @@ from ..extras import optional
 from ..formats.errors import InputError
 from ..formats.labels import PHONEME_IDS, SIL
 from ..formats.layout import FPS
-from ..threads import cpu_threads
+from ..threads import cpu_threads, end_pool
 from .audio import SAMPLE_RATE, load_audio
 from .segments import MAX_SEGMENT, merge_segments, speech_segments, split_transcript
 
@@ -162,11 +162,7 @@ def _segment_map(count: int) -> Iterator[Callable]:
     try:
         yield pool.map
     except BaseException:
-        # Ctrl-C, SIGTERM or an error: a worker would finish its segment (seconds of pocketsphinx)
-        # and the interpreter's exit would wait for it; stop them now, so nothing is left running
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        end_pool(pool)  # Ctrl-C, SIGTERM or an error: nothing left running
         raise
     pool.shutdown(wait=True)
 
