@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats.errors import InputError
-from ..inference import MAX_STRENGTH, PRESET_PREFIX, StyleSpec
+from ..inference import PRESET_PREFIX, StyleSpec, check_style_settings
 
 # output kind -> its file in the take's folder
 OUTPUTS = {"curves": "curves.npz", "arkit-csv": "arkit.csv", "arkit-json": "arkit.json", "csv": "curves.csv",
@@ -104,8 +103,6 @@ def _styles(base: Path, row: dict) -> tuple[StyleSpec, ...]:
         values = [float(w) for w in weights]
     except ValueError:
         raise InputError(f"style weights {weights} are not numbers") from None
-    if not all(math.isfinite(w) and w >= 0 for w in values) or sum(values) <= 0:
-        raise InputError(f"style weights {weights} must be finite, >= 0, and not all 0")
     return tuple(StyleSpec(s if s.startswith(PRESET_PREFIX) else _file(base, s, "style"), w)
                  for s, w in zip(sources, values, strict=True))  # fmt: skip
 
@@ -127,13 +124,13 @@ def _take(base: Path, line: int, row: dict) -> Take:
         strength = float(row.get("style_strength") or 1.0)
     except ValueError:
         raise InputError(f"style_strength {row.get('style_strength')!r} is not a number") from None
-    if not math.isfinite(strength) or abs(strength) > MAX_STRENGTH:
-        raise InputError(f"style_strength must be finite and within ±{MAX_STRENGTH:g}")
     text = str(row.get("transcript") or "").strip() or None
     tfile = _file(base, str(row["transcript_file"]), "transcript_file") if row.get("transcript_file") else None
     pose = _file(base, str(row["pose"]), "pose") if row.get("pose") else None
-    return Take(take_id, line, _file(base, str(row.get("audio") or ""), "audio"), text, tfile, _styles(base, row),
-                strength, pose, tuple(dict.fromkeys(outputs)))  # fmt: skip
+    audio = _file(base, str(row.get("audio") or ""), "audio")
+    styles = _styles(base, row)
+    check_style_settings(styles, strength)  # weights and strength as `generate` takes them
+    return Take(take_id, line, audio, text, tfile, styles, strength, pose, tuple(dict.fromkeys(outputs)))
 
 
 def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:

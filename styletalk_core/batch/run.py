@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import atomic_path
-from ..inference import StyleSpec, check_style_settings
+from ..inference import StyleSpec
 from ..native import raise_if_stopped
 from .manifest import Problem, Take, read_manifest
 from .outputs import file_hash, is_current, take_key, write_take
@@ -63,10 +63,6 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
         bad = [failed[str(s.path)] for s in t.styles if str(s.path) in failed]
         bad += [f"no style preset {s.preset!r} in the model" for s in t.styles if s.preset and s.preset not in presets]
         bad += [failed[str(t.pose)]] if t.pose and str(t.pose) in failed else []
-        try:
-            check_style_settings(t.styles, t.strength)
-        except StyleTalkError as exc:
-            bad.append(str(exc))
         (problems.append(Problem(t.line, t.id, bad[0])) if bad else ready.append(t))
     return ready, problems, loaded
 
@@ -150,6 +146,7 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
     jobs = [_job(t, loaded, checkpoint) for t in todo]
     say("takes")
     step(0, max(len(todo), 1))
+    finished = [0]
 
     def on_result(result: Result) -> None:
         take = by_id[result.id]
@@ -160,7 +157,8 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
             summary.done.append(take.id)
         except StyleTalkError as exc:
             summary.fail(take.line, take.id, str(exc))
-        step(len(summary.done) + len(summary.failed) - len(problems) - len(more), max(len(todo), 1))
+        finished[0] += 1
+        step(finished[0], max(len(todo), 1))
 
     try:
         if engine == "ray":

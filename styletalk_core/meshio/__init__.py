@@ -47,11 +47,12 @@ def write_character(source: str | os.PathLike, part: Part, additions: Additions,
     if target.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"{target}: a character is written as .glb or .fbx (OBJ holds no shape keys or animation)")
     src = Path(source).resolve()
+    additions = in_unit_range(additions)  # both writers: keys animated beyond [0, 1] split
     with tempfile.TemporaryDirectory(prefix="styletalk_write_") as tmp, atomic_path(target) as part_file:
         how = "blender"
         if target.suffix.lower() == ".glb" and src.suffix.lower() == ".glb":
             try:
-                append_to_glb(src, part, in_unit_range(additions), part_file)
+                append_to_glb(src, part, additions, part_file)
                 how = "direct"
             except (NotDirect, KeyError, IndexError, TypeError, ValueError, struct.error):
                 pass  # Blender's importer and exporter write it, and say what is wrong with it if anything

@@ -12,7 +12,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from ..formats.character import Additions, Character, Part, in_unit_range, load_additions, save_character
+from ..formats.character import Additions, Character, Part, load_additions, save_character
 from ..formats.errors import StyleTalkError
 from .precheck import load_gltf
 
@@ -249,7 +249,7 @@ def export(source: str, out: str) -> None:
 
 
 def write(path: str, additions: str, out: str) -> None:
-    add = in_unit_range(load_additions(additions))
+    add = load_additions(additions)  # kept within unit range by meshio.write_character
     stage("import")
     open_scene(path)
     obj = bpy.data.objects.get(add.part)

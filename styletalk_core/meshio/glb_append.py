@@ -183,7 +183,7 @@ def _animate(w: _Writer, doc: dict, node: int, names: list[str], defaults: list[
 
 
 def append_to_glb(source: Path, part: Part, add: Additions, out: Path) -> None:
-    """`source` (a .glb) with `add` (kept within unit range already) written to `out`; NotDirect when
+    """`source` (a .glb) with `add` (kept within unit range by write_character) written to `out`; NotDirect when
     the file cannot be mapped, with nothing written."""
     doc, buffers = load_gltf(source, "glb")
     buf = doc.get("buffers", [])
