@@ -152,3 +152,18 @@ def test_sigterm_mid_batch_stops_within_2_s_leaving_no_partial_file_or_process(t
         assert sorted(os.listdir(take)) == ["arkit.csv", "curves.npz", "take.json"]
     assert 1 <= len([p for p in out.iterdir() if p.is_dir()]) < 12
     assert (out / "summary.json").is_file()  # what was done before the stop
+
+
+def test_a_take_that_cannot_be_written_leaves_no_folder(tmp_path):
+    from styletalk_core.batch.manifest import Take
+    from styletalk_core.batch.outputs import write_take
+    from styletalk_core.formats.curves import Curves
+    from styletalk_core.formats.errors import InputError
+    from styletalk_core.inference import StyleSpec
+
+    take = Take("t", 2, HELLO, None, None, (StyleSpec("preset:happy"),), 1.0, None, ("curves", "arkit-csv"))
+    exp = np.zeros((10, 64), np.float32)
+    exp[3, 5] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        write_take(tmp_path, take, "key", Curves(exp=exp))
+    assert list(tmp_path.iterdir()) == []

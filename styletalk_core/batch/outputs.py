@@ -5,6 +5,7 @@ record are written together, all or none."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -66,16 +67,23 @@ def write_take(outdir: Path, take: Take, key: str, curves: Curves) -> list[Path]
     from ..formats.export import export_curves
     from ..retarget.arkit import export_arkit
 
-    files = take_files(outdir, take)
-    with atomic_paths(*files, outdir / take.id / RECORD) as staged:
-        for kind, path in zip(take.outputs, staged, strict=False):
-            if kind == "curves":
-                curves.save(path)
-            elif kind.startswith("arkit-"):
-                export_arkit(curves, path, kind)
-            else:
-                export_curves(curves, path, kind)
-        record = {"id": take.id, "line": take.line, "key": key, "frames": curves.frames,
-                  "outputs": [p.name for p in files]}  # fmt: skip
-        staged[-1].write_text(json.dumps(record, indent=1))
+    files, folder = take_files(outdir, take), outdir / take.id
+    existed = folder.is_dir()
+    try:
+        with atomic_paths(*files, folder / RECORD) as staged:
+            for kind, path in zip(take.outputs, staged, strict=False):
+                if kind == "curves":
+                    curves.save(path)
+                elif kind.startswith("arkit-"):
+                    export_arkit(curves, path, kind)
+                else:
+                    export_curves(curves, path, kind)
+            record = {"id": take.id, "line": take.line, "key": key, "frames": curves.frames,
+                      "outputs": [p.name for p in files]}  # fmt: skip
+            staged[-1].write_text(json.dumps(record, indent=1))
+    except BaseException:  # a failed or stopped take leaves no folder of its own behind
+        if not existed:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+        raise
     return files
