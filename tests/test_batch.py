@@ -3,6 +3,7 @@ a changed style redoes only its takes; SIGTERM mid-batch stops within 2 s leavin
 no process; one process, worker processes and a local Ray cluster give the same files."""
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -167,3 +168,28 @@ def test_a_take_that_cannot_be_written_leaves_no_folder(tmp_path):
     with pytest.raises(InputError, match="NaN"):
         write_take(tmp_path, take, "key", Curves(exp=exp))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("version", ["5.0", "4.2"])
+def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, version, tmp_path_factory):
+    from .test_blender_addon import run_checks
+
+    folder, manifest = takes
+    out = folder / "out"
+    run_batch(manifest(GOOD), out, workers=1)
+    (out / "z_broken").mkdir()
+    (out / "z_broken" / "take.json").write_text("{not json")
+    work = tmp_path_factory.mktemp(f"batch_blender_{version}")
+    r = run_checks(version, "batch_checks.py", work, out)
+    assert "no active mesh" in r["no_mesh"] and "holds no batch takes" in r["empty"]
+    assert r["nla"] == "{'FINISHED'}" and r["actions"] == ["a", "b", "c"] and r["fake_users"]
+    assert r["active"] is None  # the NLA track plays
+    strips = r["strips"]
+    assert [s[0] for s in strips] == ["a", "b", "c"] and strips[0][1] == 5
+    # in order, 10 frames apart
+    assert all(nxt[1] >= prev[2] + 10 for prev, nxt in zip(strips, strips[1:], strict=False))
+    assert r["frame_range"] == [5, math.ceil(strips[-1][2])]
+    assert max(r["nla_errors"].values()) < 1e-5, r["nla_errors"]
+    assert r["reloaded"] == [["a", "b", "c"], 3]
+    assert r["actions_only"] == "{'FINISHED'}"
+    assert r["after_second"] == [["a", "a.001", "b", "b.001", "c", "c.001"], "a.001", 1]

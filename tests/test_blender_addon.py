@@ -29,7 +29,8 @@ from styletalk.formats.errors import InputError  # noqa: E402
 
 
 def test_pure_modules_do_not_import_bpy_or_torch():
-    code = "import sys; import styletalk.keys, styletalk.jobs, styletalk.formats.curves, styletalk.formats.export; "
+    code = "import sys; import styletalk.keys, styletalk.jobs, styletalk.batch, styletalk.formats.curves, "
+    code += "styletalk.formats.export; "
     code += "assert 'bpy' not in sys.modules and 'torch' not in sys.modules and 'styletalk_core' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ADDON_PARENT, check=True)
 

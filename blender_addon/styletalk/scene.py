@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from pathlib import Path
 
 import bpy
@@ -112,6 +113,42 @@ def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float,
     action = write_key_animation(obj, names, values, frames, action_name)
     scene.frame_start, scene.frame_end = keys.frame_range(frames)
     return frames, action
+
+
+def key_batch(scene, obj, takes: list, start: float, gap: int, nla: bool) -> list[str]:
+    """One action per (take id, Curves) on our expression keys, named by the id (never overwriting one),
+    kept with a fake user. With `nla`, also a strip per take on a new NLA track, one after another
+    `gap` frames apart, and no active action, so the track plays; else every action starts at `start`
+    and the first is active. Returns the actions' names."""
+    fps = scene.render.fps / scene.render.fps_base
+    written, strips, at = [], [], float(start)
+    for take_id, curves in takes:
+        frames = keys.retime(len(curves.exp), curves.fps, fps, math.ceil(at) if nla else start)
+        if frames[-1] > keys.MAX_FRAME:
+            raise StyleTalkError(f"take {take_id} would end at frame {frames[-1]:.0f}, past Blender's last frame")
+        action = write_shape_key_animation(obj, curves.exp, frames, take_id)
+        action.use_fake_user = True  # kept in the action list when no strip or object uses it
+        written.append(action)
+        strips.append(keys.frame_range(frames))
+        at = frames[-1] + gap
+    anim = obj.data.shape_keys.animation_data
+    if nla:
+        track = anim.nla_tracks.new()
+        track.name = "StyleTalk batch"
+        for action, (first, _) in zip(written, strips, strict=True):
+            track.strips.new(action.name, first, action)
+        anim.action = None
+    else:
+        _assign(anim, written[0])
+    ranges = strips if nla else strips[:1]
+    scene.frame_start, scene.frame_end = ranges[0][0], max(last for _, last in ranges)
+    return [a.name for a in written]
+
+
+def _assign(anim, action) -> None:
+    anim.action = action
+    if hasattr(action, "slots") and len(action.slots):
+        anim.action_slot = action.slots[0]
 
 
 def add_sound_strip(scene, audio: str, start: int) -> None:

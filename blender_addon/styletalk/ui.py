@@ -10,7 +10,7 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
 
-from . import arkit_ui, character_ui, jobs, keys, scene
+from . import arkit_ui, batch, character_ui, jobs, keys, scene
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .prefs import StyleTalkPreferences, toolkit_python
@@ -115,6 +115,53 @@ class STYLETALK_OT_import_curves(bpy.types.Operator):
             return {"CANCELLED"}
         path = self.filepath or settings.curves_path
         return {"FINISHED"} if import_curves(context, obj, path, settings, self) else {"CANCELLED"}
+
+
+class STYLETALK_OT_import_batch(bpy.types.Operator):
+    bl_idname = "styletalk.import_batch"
+    bl_label = "Import Batch"
+    bl_description = (
+        "Key the active face from a `styletalk batch` output folder: one action per take, named by its id, "
+        "optionally laid one after another as NLA strips"
+    )
+    bl_options = {"REGISTER", "UNDO"}
+
+    directory: StringProperty(subtype="DIR_PATH", default="")
+    nla: BoolProperty(name="As NLA strips", default=True, description="also a strip per take on a new NLA track")
+    gap: IntProperty(name="Gap", min=0, default=10, description="frames between one take's strip and the next")
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        obj = _active_face(context, self)
+        if obj is None:
+            return {"CANCELLED"}
+        try:
+            found, problems = batch.batch_takes(bpy.path.abspath(self.directory))
+        except ValueError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        takes = []
+        for take_id, path in found:
+            try:
+                takes.append((take_id, load_curves(path)))
+            except StyleTalkError as exc:
+                problems.append(f"{take_id}: {exc}")
+        if not takes:
+            self.report({"ERROR"}, f"no take could be imported: {problems[0]}")
+            return {"CANCELLED"}
+        try:
+            names = scene.key_batch(context.scene, obj, takes, context.scene.styletalk.start_frame, self.gap, self.nla)
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        for problem in problems:
+            self.report({"WARNING"}, f"skipped {problem}")
+        where = " and NLA strips" if self.nla else ""
+        self.report({"INFO"}, f"{len(names)} takes imported as actions{where} ({names[0]} .. {names[-1]})")
+        return {"FINISHED"}
 
 
 class STYLETALK_OT_generate(bpy.types.Operator):
@@ -258,6 +305,7 @@ class STYLETALK_PT_panel(bpy.types.Panel):
         box.prop(s, "add_sound")
         box.prop(s, "audio_path")
         box.operator("styletalk.import_curves")
+        box.operator("styletalk.import_batch")
         box = col.box()
         box.label(text="Generate")
         box.prop(s, "speech_path")
@@ -279,6 +327,7 @@ CLASSES = (
     StyleTalkSettings,
     STYLETALK_OT_add_face,
     STYLETALK_OT_import_curves,
+    STYLETALK_OT_import_batch,
     STYLETALK_OT_generate,
     STYLETALK_OT_export,
     STYLETALK_PT_panel,
