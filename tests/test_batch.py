@@ -42,9 +42,9 @@ def takes(tmp_path):
     for name, clip in zip(("calm.mat", "wild.mat"), clips, strict=True):
         (tmp_path / name).write_bytes(clip.read_bytes())
 
-    def manifest(rows: list[str], name: str = "takes.csv") -> Path:
-        path = tmp_path / name
-        path.write_text("id,audio,transcript,style,style_weights,outputs\n" + "\n".join(rows) + "\n")
+    def manifest(rows: list[str], extra: str = "") -> Path:
+        path = tmp_path / "takes.csv"
+        path.write_text(f"id,audio,transcript,style,style_weights,outputs{extra}\n" + "\n".join(rows) + "\n")
         return path
 
     return tmp_path, manifest
@@ -193,3 +193,27 @@ def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, ve
     assert r["reloaded"] == [["a", "b", "c"], 3]
     assert r["actions_only"] == "{'FINISHED'}"
     assert r["after_second"] == [["a", "a.001", "b", "b.001", "c", "c.001"], "a.001", 1]
+
+
+def test_character_takes_share_one_face_search_and_come_out_validated(takes, monkeypatch):
+    import styletalk_core.retarget.character as retarget
+    from styletalk_core.meshio import read_character
+
+    from .gltf_clients import node_reader
+
+    folder, manifest = takes
+    head = shared_path("characters", "LeePerrySmith.glb")
+    searches = []
+    real = retarget.find_face
+    monkeypatch.setattr(retarget, "find_face", lambda *a, **k: searches.append(a) or real(*a, **k))
+    rows = [f"{i},line{i}.wav,,{s},,curves;glb,{head}" for i, s in ((0, "calm.mat"), (1, "preset:happy"))]
+    path = manifest(rows, ",character")
+    summary = run_batch(path, folder / "out", workers=1)
+    assert sorted(summary.done) == ["0", "1"] and len(searches) == 1  # one face search for both takes
+    for take in ("0", "1"):
+        glb = folder / "out" / take / "character.glb"
+        face = next(p for p in read_character(glb).parts if p.target_names)
+        assert {n.rsplit("_", 1)[0] for n in face.target_names} == {f"exp{i:02d}" for i in range(64)}
+    for report in node_reader("validate", *(folder / "out" / t / "character.glb" for t in ("0", "1"))):
+        assert report["errors"] == 0, report
+    assert run_batch(path, folder / "out", workers=1).skipped == ["0", "1"]

@@ -17,8 +17,8 @@ ALLOWED = {
     "style": {"formats", "face", "extras", "threads"},
     "meshio": {"formats", "native"},  # native: a stop asked for while Blender works
     "retarget": {"formats", "face", "extras", "native", "resources", "meshio"},
-    # batch sits on the library (inference, speech, style, the export writers in retarget)
-    "batch": {"formats", "inference", "speech", "style", "retarget", "native", "threads"},
+    # batch sits on the library (inference, speech, style, retarget's exports and keys, meshio's writer)
+    "batch": {"formats", "inference", "speech", "style", "retarget", "meshio", "native", "threads"},
     "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long

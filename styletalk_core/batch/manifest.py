@@ -9,6 +9,8 @@ Fields (paths are relative to the manifest's folder):
   style_weights    their mixing weights, ';'-separated (default: equal)
   style_strength   0 neutral, 1 the clip's style, >1 exaggerated (default 1)
   pose             an optional head-pose file
+  character        a character file (.glb/.gltf/.fbx/.obj, face towards +z, y up) for the glb/fbx outputs:
+                   it with our 64 keys, animated by the take
   outputs          ';'-separated, from OUTPUTS (default: curves)
 In JSONL, style, style_weights and outputs may also be lists."""
 
@@ -26,9 +28,11 @@ from ..inference import PRESET_PREFIX, StyleSpec, check_style_settings
 
 # output kind -> its file in the take's folder
 OUTPUTS = {"curves": "curves.npz", "arkit-csv": "arkit.csv", "arkit-json": "arkit.json", "csv": "curves.csv",
-           "json": "curves.json", "npy": "curves.npy"}  # fmt: skip
+           "json": "curves.json", "npy": "curves.npy", "glb": "character.glb", "fbx": "character.fbx"}  # fmt: skip
+CHARACTER_OUTPUTS = ("glb", "fbx")
+CHARACTER_SUFFIXES = (".glb", ".gltf", ".fbx", ".obj")
 FIELDS = ("id", "audio", "transcript", "transcript_file", "style", "style_weights", "style_strength", "pose",
-          "outputs")  # fmt: skip
+          "character", "outputs")  # fmt: skip
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -43,6 +47,7 @@ class Take:
     strength: float
     pose: Path | None
     outputs: tuple[str, ...]
+    character: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,18 @@ def _styles(base: Path, row: dict) -> tuple[StyleSpec, ...]:
                  for s, w in zip(sources, values, strict=True))  # fmt: skip
 
 
+def _character(base: Path, row: dict, outputs: tuple[str, ...]) -> Path | None:
+    wanted = [o for o in outputs if o in CHARACTER_OUTPUTS]
+    if not row.get("character"):
+        if wanted:
+            raise InputError(f"output {wanted[0]!r} needs a character file (the character field)")
+        return None
+    path = _file(base, str(row["character"]), "character")
+    if path.suffix.lower() not in CHARACTER_SUFFIXES:
+        raise InputError(f"character {row['character']!r} is not a {', '.join(CHARACTER_SUFFIXES)} file")
+    return path
+
+
 def _take(base: Path, line: int, row: dict) -> Take:
     if "_error" in row:
         raise InputError(row["_error"])
@@ -130,7 +147,8 @@ def _take(base: Path, line: int, row: dict) -> Take:
     audio = _file(base, str(row.get("audio") or ""), "audio")
     styles = _styles(base, row)
     check_style_settings(styles, strength)  # weights and strength as `generate` takes them
-    return Take(take_id, line, audio, text, tfile, styles, strength, pose, tuple(dict.fromkeys(outputs)))
+    character = _character(base, row, outputs)
+    return Take(take_id, line, audio, text, tfile, styles, strength, pose, tuple(dict.fromkeys(outputs)), character)
 
 
 def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:

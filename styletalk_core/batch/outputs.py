@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..formats.curves import Curves
 from ..formats.fileio import atomic_paths
-from .manifest import OUTPUTS, Take
+from .manifest import CHARACTER_OUTPUTS, OUTPUTS, Take
 
 RECORD = "take.json"
 VERSION = 1  # of what a take's outputs hold; a change redoes every take
@@ -45,6 +45,7 @@ def take_key(take: Take, model_sha: str) -> str:
         "styles": [[s.preset or file_hash(Path(s.path)), s.weight] for s in take.styles],
         "strength": take.strength,
         "pose": file_hash(take.pose) if take.pose else None,
+        "character": file_hash(take.character) if take.character else None,
         "outputs": list(take.outputs),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -62,10 +63,13 @@ def is_current(outdir: Path, take: Take, key: str) -> bool:
     return isinstance(record, dict) and record.get("key") == key and all(p.is_file() for p in take_files(outdir, take))
 
 
-def write_take(outdir: Path, take: Take, key: str, curves: Curves) -> list[Path]:
-    """The take's outputs and its record, atomically together."""
+def write_take(outdir: Path, take: Take, key: str, curves: Curves, character: tuple | None = None) -> list[Path]:
+    """The take's outputs and its record, atomically together. `character`: (face part, our keys on it)
+    of take.character, for the glb/fbx outputs."""
     from ..formats.export import export_curves
+    from ..meshio import write_character
     from ..retarget.arkit import export_arkit
+    from ..retarget.character import animated
 
     files, folder = take_files(outdir, take), outdir / take.id
     existed = folder.is_dir()
@@ -76,6 +80,9 @@ def write_take(outdir: Path, take: Take, key: str, curves: Curves) -> list[Path]
                     curves.save(path)
                 elif kind.startswith("arkit-"):
                     export_arkit(curves, path, kind)
+                elif kind in CHARACTER_OUTPUTS:
+                    part, keys = character
+                    write_character(take.character, part, animated(keys, curves), path)
                 else:
                     export_curves(curves, path, kind)
             record = {"id": take.id, "line": take.line, "key": key, "frames": curves.frames,

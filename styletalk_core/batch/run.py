@@ -16,7 +16,7 @@ from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import atomic_path
 from ..inference import StyleSpec
 from ..native import raise_if_stopped
-from .manifest import Problem, Take, read_manifest
+from .manifest import CHARACTER_OUTPUTS, Problem, Take, read_manifest
 from .outputs import file_hash, is_current, take_key, write_take
 from .work import Job, Result, one_thread, run_job
 
@@ -42,6 +42,15 @@ class Prepared:
 
     clips: dict = field(default_factory=dict)  # path -> (L, 64) array
     poses: dict = field(default_factory=dict)  # path -> (N, 9) array
+    characters: dict = field(default_factory=dict)  # path -> (face part, our keys on it)
+
+
+def _character(path: str) -> tuple:
+    """A character's face part and our keys transferred onto it: once per character, for all its takes."""
+    from ..retarget.character import character_keys, find_face
+
+    found = find_face(path)
+    return found.geo.part, character_keys(found)
 
 
 def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tuple[list, list[Problem], Prepared]:
@@ -51,7 +60,9 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     ready, problems, loaded, failed = [], [], Prepared(), {}
     clips = sorted({str(s.path) for t in takes for s in t.styles if not s.preset})
     poses = sorted({str(t.pose) for t in takes if t.pose})
+    characters = sorted({str(t.character) for t in takes if set(t.outputs) & set(CHARACTER_OUTPUTS)})
     work = [(n, load_expression, loaded.clips) for n in clips] + [(n, load_pose, loaded.poses) for n in poses]
+    work += [(n, _character, loaded.characters) for n in characters]
     for i, (name, load, into) in enumerate(work):
         raise_if_stopped()
         try:
@@ -62,7 +73,7 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     for t in takes:
         bad = [failed[str(s.path)] for s in t.styles if str(s.path) in failed]
         bad += [f"no style preset {s.preset!r} in the model" for s in t.styles if s.preset and s.preset not in presets]
-        bad += [failed[str(t.pose)]] if t.pose and str(t.pose) in failed else []
+        bad += [failed[str(p)] for p in (t.pose, t.character) if p and str(p) in failed]
         (problems.append(Problem(t.line, t.id, bad[0])) if bad else ready.append(t))
     return ready, problems, loaded
 
@@ -153,7 +164,7 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         try:
             if result.curves is None:
                 raise InputError(result.error or "no curves")
-            write_take(out, take, keys[take.id], result.curves)
+            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(str(take.character)))
             summary.done.append(take.id)
         except StyleTalkError as exc:
             summary.fail(take.line, take.id, str(exc))

@@ -5,6 +5,7 @@ the same character with our 64 keys (and ARKit's 52) added to its face part and 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,8 +148,8 @@ def _to_part(geo: FaceGeometry, welded: np.ndarray, deltas: np.ndarray, rot: np.
     return moving, offsets.astype(np.float32)
 
 
-def _transferred(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arkit: bool,
-                 curves: Curves | None) -> Additions:  # fmt: skip
+def _transferred(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arkit: bool) -> Additions:
+    """Our 64 keys (and with `arkit` ARKit's 52) on the face part, not yet animated."""
     face = load_face_model()
     names, basis = list(EXP_NAMES), face.basis
     if arkit:  # both bases in one transfer: the fall-off, the lip cut and the interpolants are shared
@@ -156,13 +157,14 @@ def _transferred(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arki
     n = len(geo.index)
     moved = transfer_basis(geo.view[:n], geo.tris[geo.skin], points, basis, face)
     indices, offsets = _to_part(geo, moved.indices, moved.deltas, rot)
-    weights = None
-    if curves is not None:
-        # the curves play on our keys; ARKit's are there for an engine's own ARKit data (zero here:
-        # driving both would move the face twice)
-        weights = np.concatenate([curves.exp, np.zeros((curves.frames, len(names) - len(EXP_NAMES)))], axis=1)
-    return Additions(geo.part.name, tuple(names), indices, offsets, tuple(names) if weights is not None else (),
-                     weights, curves.fps if curves else 30.0, SLIDER_RANGE)  # fmt: skip
+    return Additions(geo.part.name, tuple(names), indices, offsets, slider=SLIDER_RANGE)
+
+
+def animated(keys: Additions, curves: Curves) -> Additions:
+    """`keys` (transferred, ours first) played by `curves`: the curves drive our 64 keys; ARKit's stay
+    at 0, for an engine's own ARKit data (driving both would move the face twice)."""
+    weights = np.concatenate([curves.exp, np.zeros((curves.frames, len(keys.names) - len(EXP_NAMES)))], axis=1)
+    return dataclasses.replace(keys, animated=keys.names, weights=weights, fps=curves.fps)
 
 
 def _solved(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, curves: Curves) -> Additions:
@@ -176,6 +178,44 @@ def _solved(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, curves: C
                      weights, curves.fps)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class FoundFace:
+    """A character read whole, its face part, and our points on it."""
+
+    character: Character
+    geo: FaceGeometry
+    points: SurfacePoints
+    rot: np.ndarray  # the character's axes -> the front view
+    rms: float
+    found_by: str  # "detection" or "mask"
+
+    def fit_report(self) -> dict:
+        return {"face_fit": {"found_by": self.found_by, "fit_rms_px": round(self.rms, 2), "part": self.geo.part.name}}
+
+
+def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: str | os.PathLike | None = None,
+              progress: Callable[[int, int], None] | None = None, own_keys: bool = False) -> FoundFace:  # fmt: skip
+    """Read the character, pick its face part and find our face on it (progress: reading is 0.8 of it);
+    with `own_keys`, a face part without shape keys is refused before the search."""
+    rot = to_front_view(front, up)
+    hand_placed = load_mask(mask, rot)
+    step = progress or (lambda done, total: None)
+    character = read_character(mesh, lambda d, t: step(int(800 * d / max(t, 1)), 1000))
+    geo = face_geometry(character, rot)
+    if own_keys and not geo.part.target_names:
+        raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
+    points, rms = locate_face(geo.view, geo.tris, hand_placed, str(mesh), f"{front}, {up} up", geo.skin)
+    step(1000, 1000)
+    return FoundFace(character, geo, points, rot, rms, "mask" if mask is not None else "detection")
+
+
+def character_keys(found: FoundFace, arkit: bool = False) -> Additions:
+    """Our keys (and with `arkit` ARKit's) transferred onto the found face part, not yet animated."""
+    keys = _transferred(found.geo, found.points, found.rot, arkit)
+    keys.extras = found.fit_report()
+    return keys
+
+
 def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
                   solve: bool = False, arkit: bool = False, front: str = "+z", up: str = "+y",
                   mask: str | os.PathLike | None = None,
@@ -186,21 +226,18 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     if Path(mesh).suffix.lower() == ".npz" and target.suffix.lower() != ".npz":
         raise InputError(f"{mesh}: a character the add-on handed over (.npz) gets its result as .npz, not "
                          f"{target.suffix}")  # fmt: skip
-    rot = to_front_view(front, up)
     curves = load_curves(curves_path) if curves_path is not None else None
     if solve and curves is None:
         raise InputError("--solve animates the character's own keys from curves: give --curves")
-    hand_placed = load_mask(mask, rot)
     step = progress or (lambda done, total: None)
-    character = read_character(mesh, lambda d, t: step(int(400 * d / max(t, 1)), 1000))
-    geo = face_geometry(character, rot)
-    if solve and not geo.part.target_names:
-        raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
-    points, rms = locate_face(geo.view, geo.tris, hand_placed, str(mesh), f"{front}, {up} up", geo.skin)
-    step(550, 1000)
-    additions = _solved(geo, points, rot, curves) if solve else _transferred(geo, points, rot, arkit, curves)
-    additions.extras = {"face_fit": {"found_by": "mask" if mask is not None else "detection",
-                                     "fit_rms_px": round(rms, 2), "part": geo.part.name}}  # fmt: skip
+    found = find_face(mesh, front, up, mask, lambda d, t: step(int(550 * d / max(t, 1)), 1000), own_keys=solve)
+    geo = found.geo
+    if solve:
+        additions = _solved(geo, found.points, found.rot, curves)
+        additions.extras = found.fit_report()
+    else:
+        additions = character_keys(found, arkit)
+        additions = animated(additions, curves) if curves is not None else additions
     step(650, 1000)
     written = "npz"
     if target.suffix.lower() == ".npz":
@@ -209,6 +246,5 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
         progress_write = lambda d, t: step(650 + int(350 * d / max(t, 1)), 1000)  # noqa: E731
         written = write_character(mesh, geo.part, additions, target, progress_write)
     step(1000, 1000)
-    return Retargeted(geo.part.name, len(character.parts), len(additions.animated if solve else additions.names),
-                      curves.frames if curves else 0, solve, additions.extras["face_fit"]["found_by"],
-                      round(rms, 2), written)  # fmt: skip
+    return Retargeted(geo.part.name, len(found.character.parts), len(additions.animated if solve else additions.names),
+                      curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written)  # fmt: skip
