@@ -452,6 +452,18 @@ def _add_outputs(sub, common) -> None:
     pv.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
 
 
+def _preview_writer():
+    """A take's weight-free preview video (PreviewSettings' size) with its audio, for batch."""
+
+    def write(curves, path, take) -> None:
+        from renderer.preview import preview_frames
+        from renderer.video import write_video
+
+        write_video(preview_frames(curves, PreviewSettings.size), path, curves.fps, take.audio, curves.frames)
+
+    return write
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
     from .threads import cpu_threads
@@ -475,7 +487,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     workers = args.threads or cpu_threads()
     done = run_batch(args.manifest, args.output, checkpoint=args.checkpoint, workers=workers, engine=args.engine,
-                     address=args.address, progress=progress, stage=stage, report=report)  # fmt: skip
+                     address=args.address, progress=progress, stage=stage, report=report,
+                     writers={"preview": _preview_writer()})  # fmt: skip
     print(f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "
           f"{len(done.failed)} failed (summary.json) in {done.seconds:.2f} s")  # fmt: skip
     return 1 if done.failed else 0

@@ -217,3 +217,17 @@ def test_character_takes_share_one_face_search_and_come_out_validated(takes, mon
     for report in node_reader("validate", *(folder / "out" / t / "character.glb" for t in ("0", "1"))):
         assert report["errors"] == 0, report
     assert run_batch(path, folder / "out", workers=1).skipped == ["0", "1"]
+
+
+def test_preview_output_from_the_command_and_refused_by_the_bare_library_call(takes):
+    av = pytest.importorskip("av")
+    folder, manifest = takes
+    path = manifest(["v,line0.wav,,calm.mat,,curves;preview"])
+    assert run_batch(path, folder / "lib", workers=1).failed[0]["reason"].startswith("output 'preview' needs")
+    assert main(["batch", str(path), "-o", str(folder / "cli"), "--threads", "1", "--progress", "none"]) == 0
+    with np.load(folder / "cli" / "v" / "curves.npz") as z:
+        frames = len(z["exp"])
+    with av.open(str(folder / "cli" / "v" / "preview.mp4")) as video:
+        kinds = sorted(s.type for s in video.streams)
+        assert sum(1 for _ in video.decode(video=0)) == frames
+    assert kinds == ["audio", "video"]

@@ -28,7 +28,10 @@ from ..inference import PRESET_PREFIX, StyleSpec, check_style_settings
 
 # output kind -> its file in the take's folder
 OUTPUTS = {"curves": "curves.npz", "arkit-csv": "arkit.csv", "arkit-json": "arkit.json", "csv": "curves.csv",
-           "json": "curves.json", "npy": "curves.npy", "glb": "character.glb", "fbx": "character.fbx"}  # fmt: skip
+           "json": "curves.json", "npy": "curves.npy", "glb": "character.glb", "fbx": "character.fbx",
+           "preview": "preview.mp4"}  # fmt: skip
+# outputs whose writer the caller hands to run_batch (the preview is the renderer's, which the core does not import)
+HANDED_OUTPUTS = ("preview",)
 CHARACTER_OUTPUTS = ("glb", "fbx")
 CHARACTER_SUFFIXES = (".glb", ".gltf", ".fbx", ".obj")
 FIELDS = ("id", "audio", "transcript", "transcript_file", "style", "style_weights", "style_strength", "pose",

@@ -63,9 +63,11 @@ def is_current(outdir: Path, take: Take, key: str) -> bool:
     return isinstance(record, dict) and record.get("key") == key and all(p.is_file() for p in take_files(outdir, take))
 
 
-def write_take(outdir: Path, take: Take, key: str, curves: Curves, character: tuple | None = None) -> list[Path]:
+def write_take(outdir: Path, take: Take, key: str, curves: Curves, character: tuple | None = None,
+               writers: dict | None = None) -> list[Path]:  # fmt: skip
     """The take's outputs and its record, atomically together. `character`: (face part, our keys on it)
-    of take.character, for the glb/fbx outputs."""
+    of take.character, for the glb/fbx outputs; `writers`: kind -> writer(curves, path, take) for the
+    outputs the caller provides (the preview)."""
     from ..formats.export import export_curves
     from ..meshio import write_character
     from ..retarget.arkit import export_arkit
@@ -83,6 +85,8 @@ def write_take(outdir: Path, take: Take, key: str, curves: Curves, character: tu
                 elif kind in CHARACTER_OUTPUTS:
                     part, keys = character
                     write_character(take.character, part, animated(keys, curves), path)
+                elif kind in (writers or {}):
+                    writers[kind](curves, path, take)
                 else:
                     export_curves(curves, path, kind)
             record = {"id": take.id, "line": take.line, "key": key, "frames": curves.frames,

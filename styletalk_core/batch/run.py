@@ -16,7 +16,7 @@ from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import atomic_path
 from ..inference import StyleSpec
 from ..native import raise_if_stopped
-from .manifest import CHARACTER_OUTPUTS, Problem, Take, read_manifest
+from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
 from .outputs import file_hash, is_current, take_key, write_take
 from .work import Job, Result, one_thread, run_job
 
@@ -78,6 +78,19 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     return ready, problems, loaded
 
 
+def _handed(takes: list[Take], problems: list[Problem], writers: dict) -> tuple[list[Take], list[Problem]]:
+    """Takes asking for an output nobody handed a writer for become problems."""
+    ready = []
+    for t in takes:
+        missing = [o for o in t.outputs if o in HANDED_OUTPUTS and o not in writers]
+        if missing:
+            reason = f"output {missing[0]!r} needs the renderer's writer (the styletalk batch command has it)"
+            problems.append(Problem(t.line, t.id, reason))
+        else:
+            ready.append(t)
+    return ready, problems
+
+
 def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
     styles = tuple(StyleSpec(str(s.path), s.weight) for s in take.styles)
     transcript = take.transcript
@@ -128,9 +141,10 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
 def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpoint: str | None = None,
               workers: int = 1, engine: str = "local", address: str | None = None,
               progress: Progress | None = None, stage: Callable[[str], None] | None = None,
-              report: Callable[[Problem], None] | None = None) -> Summary:  # fmt: skip
+              report: Callable[[Problem], None] | None = None, writers: dict | None = None) -> Summary:  # fmt: skip
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
-    `report` hears every bad line before any take runs; `stage` each stage's name."""
+    `report` hears every bad line before any take runs; `stage` each stage's name; `writers` (kind ->
+    writer(curves, path, take)) provides the outputs in HANDED_OUTPUTS (the CLI gives the preview)."""
     from ..inference import load_model
 
     t0 = time.perf_counter()
@@ -143,6 +157,7 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
     say = stage or (lambda name: None)
     say("check")
     takes, problems = read_manifest(manifest)
+    takes, problems = _handed(takes, problems, writers or {})
     generator = load_model(checkpoint, "cpu")
     takes, more, loaded = _prepare(takes, generator.style_presets, step)
     summary = Summary(str(manifest))
@@ -164,7 +179,7 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         try:
             if result.curves is None:
                 raise InputError(result.error or "no curves")
-            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(str(take.character)))
+            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(str(take.character)), writers)
             summary.done.append(take.id)
         except StyleTalkError as exc:
             summary.fail(take.line, take.id, str(exc))
