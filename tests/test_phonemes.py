@@ -265,3 +265,17 @@ def test_thread_budget_follows_threads_option_and_environment(monkeypatch):
         assert set_cpu_threads(1) == 1 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_audio_cut_off_in_mid_speech_is_labelled_to_its_end(clip, tmp_path):
+    """A take trimmed tight (it ends while someone is speaking): the VAD's last region is kept."""
+    wav, ref = clip
+    pcm = load_audio(wav)
+    ends = [e for e in range(90, len(ref)) if (ref[e - 15 : e] != SIL).all()]
+    assert ends, "the clip has no 0.5 s of speech to cut in"
+    end = ends[len(ends) // 2]
+    path = tmp_path / "cut.wav"
+    _write_wav(path, pcm[(end - 90) * SAMPLE_RATE // 30 : end * SAMPLE_RATE // 30])
+    labels = phonemes_from_audio(path)
+    assert len(labels) == 90 and (labels[-15:] != SIL).any()
+    assert _agreement(labels, ref[end - 90 : end]) >= 0.5

@@ -172,9 +172,19 @@ def _worker_setup() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _label_segments(segments: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, list[tuple[str, int, int]]]]:
-    """(start, segment, phones) in order: recognition then alignment of each segment."""
+def _label_segments(
+    segments: list[tuple[int, bytes]], recognised: Callable[[int, bytes], None] | None = None
+) -> Iterator[tuple[int, bytes, list[tuple[str, int, int]]]]:
+    """(start, segment, phones) in order: recognition then alignment of each segment. In this process
+    (one CPU, or too few segments for workers) `recognised(start, segment)` is told between the two."""
     with _segment_map(len(segments)) as run:
+        if run is map:
+            for start, seg in segments:
+                words = _recognise(seg)
+                if recognised is not None:
+                    recognised(start, seg)
+                yield start, seg, _align(seg, words)
+            return
         for (start, seg), phones in zip(segments, run(_recognise_and_align, [s for _, s in segments]), strict=True):
             yield start, seg, phones
 
@@ -277,7 +287,9 @@ def phonemes_from_audio(
     elif words:
         _label_long_with_transcript(timeline, pcm, words, extra, path, on_label)
     if not words:
-        for start, seg, phones in _label_segments(list(speech_segments(pcm))):
+        # a segment recognised is half its work; labelled, all of it (len(seg) is bytes: 2 per sample)
+        half = lambda start, seg: on_label(min(start + len(seg) // 4, len(pcm)), len(pcm))  # noqa: E731
+        for start, seg, phones in _label_segments(list(speech_segments(pcm)), half):
             _paint(timeline, phones, start * CENTI // SAMPLE_RATE)
             on_label(min(start + len(seg) // 2, len(pcm)), len(pcm))
     on_label(len(pcm), len(pcm))
