@@ -23,7 +23,7 @@ from .settings import (
     PreviewSettings,
     RenderSettings,
 )
-from .threads import set_cpu_threads
+from .threads import thread_budget
 from .training.config import TrainConfig
 
 
@@ -681,8 +681,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     clear_stop()
     previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        set_cpu_threads(getattr(args, "threads", None))
-        code = args.func(args)
+        with thread_budget(getattr(args, "threads", None)):
+            code = args.func(args)
     except StyleTalkError as exc:
         print(f"styletalk {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ producer on a worker thread; `end_pool`, a process pool stopped at once."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -30,6 +31,21 @@ def cpu_threads() -> int:
     if value.isdigit() and int(value) > 0:
         return min(int(value), available_cpus())
     return available_cpus()
+
+
+@contextlib.contextmanager
+def thread_budget(n: int | None) -> Iterator[int]:
+    """set_cpu_threads(n) for the block, then OMP_NUM_THREADS and torch's pool as they were: a command
+    run inside another program (a test, a host application) leaves its budget behind otherwise."""
+    env = os.environ.get("OMP_NUM_THREADS")
+    try:
+        yield set_cpu_threads(n)
+    finally:
+        if env is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = env
+        set_cpu_threads(None)
 
 
 def set_cpu_threads(n: int | None) -> int:

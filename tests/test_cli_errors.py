@@ -147,3 +147,16 @@ def test_console_script_reports_one_line(good, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "missing.json" in proc.stderr
     assert not good["out"].exists()
+
+
+def test_a_command_run_in_process_leaves_the_thread_budget_as_it_found_it(tmp_path, monkeypatch):
+    """--threads holds for the command only: a test or a host program that calls main() keeps its own
+    (a leaked OMP_NUM_THREADS=1 made later child processes label serially and miss a 2 s cancel)."""
+    import os
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert main(["phonemes", str(tmp_path / "missing.wav"), "-o", str(tmp_path / "o_seq.json"), "--threads", "1"]) == 2
+    assert "OMP_NUM_THREADS" not in os.environ
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert main(["phonemes", str(tmp_path / "missing.wav"), "-o", str(tmp_path / "o_seq.json"), "--threads", "1"]) == 2
+    assert os.environ["OMP_NUM_THREADS"] == "2"

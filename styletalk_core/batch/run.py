@@ -108,16 +108,12 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
 def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) -> None:
     """Jobs in this process (workers <= 1) or in `workers` processes, results as they finish."""
     if workers <= 1 or len(jobs) <= 1:
-        from ..threads import cpu_threads, set_cpu_threads
+        from ..threads import thread_budget
 
-        before = cpu_threads()
-        set_cpu_threads(1)
-        try:
+        with thread_budget(1):
             for job in jobs:
                 raise_if_stopped()
                 on_result(run_job(job))
-        finally:
-            set_cpu_threads(before)
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
