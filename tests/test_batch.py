@@ -67,6 +67,7 @@ def _same_curves(a: Path, b: Path) -> None:
                 assert np.array_equal(x[key], y[key]), (take, key)
 
 
+@pytest.mark.slow
 def test_bad_lines_are_reported_before_work_and_the_rest_done_then_skipped(takes):
     folder, manifest = takes
     (folder / "broken.mat").write_bytes(b"not a clip")
@@ -91,6 +92,7 @@ def test_bad_lines_are_reported_before_work_and_the_rest_done_then_skipped(takes
     assert {p: p.stat().st_mtime_ns for p in before} == before
 
 
+@pytest.mark.slow
 def test_a_changed_style_redoes_only_its_takes(takes, capsys):
     folder, manifest = takes
     path, out = manifest(GOOD), folder / "out"
@@ -105,6 +107,7 @@ def test_a_changed_style_redoes_only_its_takes(takes, capsys):
     assert all(now[f] == first[f] for f in first if not f.startswith("b/"))
 
 
+@pytest.mark.slow
 def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(takes):
     folder, manifest = takes
     path = manifest(GOOD)
@@ -131,6 +134,7 @@ def _running_in_group(pgid: int) -> list[str]:
     return alive
 
 
+@pytest.mark.slow
 def test_sigterm_mid_batch_stops_within_2_s_leaving_no_partial_file_or_process(takes):
     folder, manifest = takes
     rows = [f"t{i},line{i % 4}.wav,,{'calm' if i % 2 else 'wild'}.mat,,curves;arkit-csv" for i in range(12)]
@@ -170,6 +174,7 @@ def test_a_take_that_cannot_be_written_leaves_no_folder(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["5.0", "4.2"])
 def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, version, tmp_path_factory):
     from .test_blender_addon import run_checks
@@ -195,6 +200,7 @@ def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, ve
     assert r["after_second"] == [["a", "a.001", "b", "b.001", "c", "c.001"], "a.001", 1]
 
 
+@pytest.mark.slow
 def test_character_takes_share_one_face_search_and_come_out_validated(takes, monkeypatch):
     import styletalk_core.retarget.character as retarget
     from styletalk_core.meshio import read_character
@@ -219,6 +225,7 @@ def test_character_takes_share_one_face_search_and_come_out_validated(takes, mon
     assert run_batch(path, folder / "out", workers=1).skipped == ["0", "1"]
 
 
+@pytest.mark.slow
 def test_preview_output_from_the_command_and_refused_by_the_bare_library_call(takes):
     av = pytest.importorskip("av")
     folder, manifest = takes

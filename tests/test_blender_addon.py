@@ -83,6 +83,7 @@ def test_generate_request_picks_labels_or_audio():
     assert "./-take2.wav" in dashed and "./-style.mat" in dashed and dashed[-1] == "./-out.npz"
 
 
+@pytest.mark.slow
 def test_generate_job_runs_the_cli(tmp_path):
     from .conftest import shared_path
 
@@ -155,6 +156,7 @@ def blender_results(request, tmp_path_factory):
     return run_checks(request.param, "addon_checks.py", work), work
 
 
+@pytest.mark.slow
 def test_install_and_face(blender_results):
     r, _ = blender_results
     assert r["blender"].startswith(("5.0", "4.2"))
@@ -165,6 +167,7 @@ def test_install_and_face(blender_results):
     assert 0.1 < r["dims_m"][0] < 0.25  # a human-sized face, in metres
 
 
+@pytest.mark.slow
 def test_bad_input_reports_and_leaves_scene_unchanged(blender_results):
     r, _ = blender_results
     assert "no active mesh" in r["no_mesh"]
@@ -174,6 +177,7 @@ def test_bad_input_reports_and_leaves_scene_unchanged(blender_results):
     assert r["actions_after_bad"] == 0
 
 
+@pytest.mark.slow
 def test_keyframes_equal_curves_and_survive_reload(blender_results):
     r, _ = blender_results
     assert r["import"] == "{'FINISHED'}"
@@ -188,6 +192,7 @@ def test_keyframes_equal_curves_and_survive_reload(blender_results):
     assert r["not_audio"] == "{'FINISHED'}" and r["not_audio_strips_added"] == 0
 
 
+@pytest.mark.slow
 def test_exports_contain_the_animation(blender_results):
     r, work = blender_results
     for fmt in ("csv", "json", "npy", "glb", "fbx"):
@@ -208,6 +213,7 @@ def test_exports_contain_the_animation(blender_results):
     assert b"AnimationCurveNode" in fbx and b"DeformPercent" in fbx and b"exp00" in fbx
 
 
+@pytest.mark.slow
 def test_open_mouth_render_written(blender_results):
     r, work = blender_results
     assert r["render"] == "ok", r["render"]
@@ -234,6 +240,7 @@ def arkit_results(request, tmp_path_factory):
     return run_checks(request.param, "arkit_checks.py", work, ict, work / "weights.json")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["ict", "live_link"])
 def test_arkit_character_keyed_with_the_solved_weights(arkit_results, variant):
     r = arkit_results
@@ -245,6 +252,7 @@ def test_arkit_character_keyed_with_the_solved_weights(arkit_results, variant):
     assert r[f"{variant}_targets"] == 53 and r[f"{variant}_weights_animated"]
 
 
+@pytest.mark.slow
 def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
     r = arkit_results
     assert "of its 1 shape keys none has an ARKit name; the table is unchanged" in r["cube"]
@@ -258,6 +266,7 @@ def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
     assert r["face_with_arkit_keys"] == 1 + 64 + 52  # our face, optionally with ARKit keys for .glb/FBX
 
 
+@pytest.mark.slow
 def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
     """The add-on's Any Character jobs: a bad mesh is the toolkit's one line; Esc stops a running job
     before anything is written."""
@@ -275,6 +284,7 @@ def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.npz"]
 
 
+@pytest.mark.slow
 def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(tmp_path):
     """Esc during Generate on 400 s of speech: the toolkit and its labelling workers are gone within 2 s."""
     from .conftest import labelled_clips

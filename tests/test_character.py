@@ -2,6 +2,7 @@
 and its own shape keys, under names nothing can match, solved to reproduce our lip motion."""
 
 import numpy as np
+import pytest
 
 from styletalk_core.face.face_model import load_face_model, mouth_opening
 from styletalk_core.retarget.targets import character_basis, solve_onto
@@ -12,6 +13,7 @@ from .conftest import sample_files, shared_path
 from .ict_characters import fit_identity, identity, landmark_map, load_ict, opening_at_points, transfer_fidelity
 
 
+@pytest.mark.slow
 def test_identity_is_found_and_its_own_keys_carry_our_lip_motion():
     shared_path("ict_facekit", "ict_facekit.npz")
     ict = load_ict()
@@ -49,6 +51,7 @@ def _obj(path, verts, tris):
     return path
 
 
+@pytest.mark.slow
 def test_retarget_cli_transfers_our_keys_onto_an_obj(tmp_path):
     from styletalk_core.cli import main
 
@@ -71,6 +74,7 @@ def test_retarget_cli_transfers_our_keys_onto_an_obj(tmp_path):
     assert r["outside"] < 0.01 and r["lip travel"] > 0.03, r  # still outside the face; the lips part
 
 
+@pytest.mark.slow
 def test_retarget_solve_animates_the_characters_own_targets(tmp_path):
     """The add-on's hand-over (.npz in world space, y up here) with the face's own keys: the result
     animates those keys, and through them the lips move as ours."""
@@ -97,6 +101,7 @@ def test_retarget_solve_animates_the_characters_own_targets(tmp_path):
     assert np.corrcoef(opening_at_points(ict, verts, frames), ours)[0, 1] >= 0.9
 
 
+@pytest.mark.slow
 def test_retarget_refuses_what_is_not_a_face(tmp_path, capsys):
     from styletalk_core.cli import main
 

@@ -41,6 +41,7 @@ def character_results(request, tmp_path_factory):
     return r, work, ict, chars, np.load(curves)["exp"]
 
 
+@pytest.mark.slow
 def test_our_keys_are_added_and_the_curves_animate_the_character(character_results):
     r, work, ict, chars, exp = character_results
     assert r["transfer"] == "{'FINISHED'}" and r["transfer_keys"] == 64, r
@@ -56,6 +57,7 @@ def test_our_keys_are_added_and_the_curves_animate_the_character(character_resul
     assert f["outside"] < 0.01 and f["lip travel"] > 0.03, f
 
 
+@pytest.mark.slow
 def test_the_characters_own_keys_are_solved_whatever_their_names(character_results):
     r, work, ict, chars, exp = character_results
     if r["blender"].startswith("4.2"):
@@ -68,6 +70,7 @@ def test_the_characters_own_keys_are_solved_whatever_their_names(character_resul
     assert np.corrcoef(opening_at_points(ict, chars["solve"], frames), ours)[0, 1] >= 0.9
 
 
+@pytest.mark.slow
 def test_a_hand_placed_mask_finds_the_face(character_results):
     r, work, ict, chars, exp = character_results
     if r["blender"].startswith("4.2"):
@@ -81,6 +84,7 @@ def test_a_hand_placed_mask_finds_the_face(character_results):
     assert f["lip r"] >= 0.9 and f["outside"] < 0.01, f
 
 
+@pytest.mark.slow
 def test_what_is_not_a_face_is_reported_and_left_alone(character_results):
     r = character_results[0]
     assert "no face found" in r["cube_report"] and r["cube_unchanged"]

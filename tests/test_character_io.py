@@ -26,6 +26,7 @@ def _meshes(scene: dict) -> dict:
     return {o["mesh"]: o for o in scene["objects"].values() if o["type"] == "MESH" and o["mesh"] != "Icosphere"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", CHARACTERS, ids=[p.stem for p in CHARACTERS])
 def test_reference_character_is_read_whole(path):
     """Every mesh object with its vertices, keys, materials and armature, as Blender's importer has them,
@@ -57,6 +58,7 @@ def made(request, tmp_path_factory):
     return work, curves
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["glb", "fbx"])
 def test_retarget_gives_back_the_same_character_talking(made, kind):
     work, curves = made
@@ -85,6 +87,7 @@ def test_retarget_gives_back_the_same_character_talking(made, kind):
             assert report["errors"] == 0, report
 
 
+@pytest.mark.slow
 def test_hostile_character_files_get_one_line_and_nothing_written(made, tmp_path, capsys):
     work, curves = made
     for name, (path, says) in hostile.character_files(tmp_path, (work / "character.fbx").read_bytes()).items():
@@ -103,6 +106,7 @@ def _glb(path):
     return doc, buffers[0]
 
 
+@pytest.mark.slow
 def test_glb_gets_our_keys_straight_into_the_users_file(made, tmp_path, monkeypatch):
     """.glb in, .glb out: the user's JSON and binary kept byte for byte with our targets and animation
     appended, and Blender's importer sees the same keys as when Blender's own exporter writes them."""
@@ -135,6 +139,7 @@ def test_glb_gets_our_keys_straight_into_the_users_file(made, tmp_path, monkeypa
     assert scale > 0 and np.abs(a.targets - b.targets).max() < 1e-5 * scale
 
 
+@pytest.mark.slow
 def test_a_glb_whose_part_does_not_match_is_not_written_directly(made, tmp_path):
     from styletalk_core.formats.character import Additions
     from styletalk_core.meshio.glb_append import NotDirect, append_to_glb

@@ -127,6 +127,7 @@ def test_corrupt_checkpoint(capsys, good, tmp_path):
     assert_clean_failure(rc, err, good["out"], "junk.pth")
 
 
+@pytest.mark.slow
 def test_console_script_reports_one_line(good, tmp_path):
     """The installed entry point (a real subprocess) exits non-zero with one stderr line."""
     exe = [sys.executable, "-m", "styletalk_core.cli"]

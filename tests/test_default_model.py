@@ -3,6 +3,7 @@ each B/M/P run and the mouth is clearly more open on open vowels than on B/M/P a
 shipped before the phoneme prior closed on 2 of the 3 runs, with 1.8 px between AA and B/M/P)."""
 
 import numpy as np
+import pytest
 
 from styletalk_core.face.face_model import load_face_model
 from styletalk_core.formats.labels import load_phoneme_labels
@@ -12,6 +13,7 @@ from styletalk_core.resources import EXAMPLES
 from styletalk_core.training.lipsync import bilabial_closure, opening, viseme_openings
 
 
+@pytest.mark.slow
 def test_bundled_model_closes_on_bilabials_under_every_preset():
     gen, face = load_model(), load_face_model()
     assert gen.model.config.phoneme_prior and gen.model.config.style_level

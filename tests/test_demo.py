@@ -7,11 +7,13 @@ import sys
 
 import av
 import numpy as np
+import pytest
 
 from styletalk_core.formats.curves import load_curves
 from styletalk_core.resources import EXAMPLES
 
 
+@pytest.mark.slow
 def test_curves_and_plot(demo_out):
     curves = load_curves(demo_out / "demo_curves.npz")
     labels = json.loads((EXAMPLES / "hello_seq.json").read_text())
@@ -22,6 +24,7 @@ def test_curves_and_plot(demo_out):
     assert Image.open(demo_out / "demo_curves.png").size[0] > 800
 
 
+@pytest.mark.slow
 def test_preview_has_video_and_audio(demo_out):
     curves = load_curves(demo_out / "demo_curves.npz")
     with av.open(str(demo_out / "demo_preview.mp4")) as c:
@@ -31,6 +34,7 @@ def test_preview_has_video_and_audio(demo_out):
     assert n == curves.frames
 
 
+@pytest.mark.slow
 def test_blend_has_action_and_glb_has_animation(demo_out):
     code = (
         "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
@@ -45,6 +49,7 @@ def test_blend_has_action_and_glb_has_animation(demo_out):
     assert any(c["target"]["path"] == "weights" for a in gltf["animations"] for c in a["channels"])
 
 
+@pytest.mark.slow
 def test_demo_mouth_follows_speech(demo_out):
     curves = load_curves(demo_out / "demo_curves.npz")
     speech = curves.phonemes != 31

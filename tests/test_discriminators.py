@@ -1,6 +1,7 @@
 """Each adversarial loss: output shapes, and the direction a gradient step pushes."""
 
 import numpy as np
+import pytest
 import torch
 
 from styletalk_core.face.face_model import load_face_model
@@ -27,6 +28,7 @@ def _synthetic(batch=8, frames=32, seed=0):
     return torch.from_numpy(exp), torch.from_numpy(windows)
 
 
+@pytest.mark.slow
 def test_sync_discriminator_learns_and_pushes_generator():
     torch.manual_seed(0)
     d = LipSyncDiscriminator(load_face_model())

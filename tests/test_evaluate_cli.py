@@ -4,6 +4,7 @@ import json
 import socket
 
 import numpy as np
+import pytest
 import scipy.io
 
 from styletalk_core.cli import main
@@ -31,6 +32,7 @@ def test_landmark_distance_and_shuffle():
     assert sorted(shuffled.tolist()) == sorted(ids.tolist())
 
 
+@pytest.mark.slow
 def test_evaluate_prints_table(capsys):
     data = shared_path("official_samples", "samples")
     speaker = style_labels(labelled_clips()[0][0].stem)[1]
@@ -48,6 +50,7 @@ def test_evaluate_prints_table(capsys):
     assert visemes[0].split()[1] == "B/M/P" and visemes[1].startswith("real")
 
 
+@pytest.mark.slow
 def test_train_cli_writes_a_checkpoint_that_resumes_and_evaluates(tmp_path, capsys):
     rng = np.random.default_rng(0)
     for name in ("spk_a_clip1", "spk_a_clip2", "spk_b_clip1"):
@@ -76,6 +79,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes(tmp_path):
     """Data-parallel training with torchrun (2 CPU processes, gloo): runs, and rank 0 saves."""
     import os

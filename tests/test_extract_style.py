@@ -87,6 +87,7 @@ def test_chunks_cover_every_frame_once():
     assert [c.start for c in three] == [0, 100, 200] and [c.stop for c in three] == [100, 200, None]
 
 
+@pytest.mark.slow
 def test_two_trackers_agree_with_one(monkeypatch):
     """A video tracked in two chunks (two MediaPipe trackers on two threads): the first chunk is the
     one-tracker result exactly; the second, after its warm-up, within a pixel or so."""
@@ -145,6 +146,7 @@ def test_landmarks_read_from_their_bytes_equal_the_attribute_reads():
     assert np.isnan(_points(SimpleNamespace(multi_face_landmarks=None), 640, 480)).all()
 
 
+@pytest.mark.slow
 def test_style_videos_at_other_rates_become_30_fps_clips(tmp_path):
     """A 25 or 60 fps video gives a clip at the toolkit's 30 fps over the same duration, with the
     video's own rate recorded."""

@@ -353,6 +353,7 @@ def test_special_files_are_never_replaced_and_links_are_written_through(command,
 # --- signals: the add-on's cancel (SIGTERM) cleans up like Ctrl-C ------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["preview", "render"])
 def test_sigterm_leaves_no_temporary_file(command, tmp_path):
     frames = 3000 if command == "preview" else 200
@@ -394,6 +395,7 @@ def test_sigterm_leaves_no_temporary_file(command, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_sigterm_during_the_openvino_conversion_stops_cleanly(tmp_path):
     """OpenVINO's converter runs Python callbacks and used to swallow the interrupt (exit 0) or wrap it
     in its own error (a traceback): now the render stops within 2 s, leaves no file and no cache entry."""
@@ -437,6 +439,7 @@ def test_render_inputs_are_checked_before_the_engine_is_set_up(inputs, capsys):
 # --- progress moves in every stage ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["generate --audio", "phonemes"])
 def test_progress_lines_cover_labelling(command, inputs, tmp_path):
     wav = inputs["wav"]
@@ -460,6 +463,7 @@ def test_progress_lines_cover_labelling(command, inputs, tmp_path):
     assert any(0.1 < d < 1.0 for d in done), "labelling reports progress"
 
 
+@pytest.mark.slow
 def test_extract_style_error_is_one_line_even_from_native_code(tmp_path):
     """MediaPipe's C++ side writes to file descriptor 2 directly: only a subprocess sees it."""
     import av
@@ -491,6 +495,7 @@ def test_validation_speakers_covering_every_clip(tmp_path, capsys):
     fails_cleanly(argv, capsys, tmp_path, "nothing is left to train on")
 
 
+@pytest.mark.slow
 def test_empty_transcript_warns_and_labels_by_recognition(inputs, tmp_path, caplog):
     from styletalk_core.formats.labels import SIL
     from styletalk_core.speech.phonemes import phonemes_from_audio

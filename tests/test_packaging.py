@@ -41,6 +41,7 @@ def installed(tmp_path_factory):
     return venv, tmp
 
 
+@pytest.mark.slow
 def test_wheel_demo_runs_outside_the_checkout(installed):
     venv, tmp = installed
     elsewhere = tmp / "elsewhere"
@@ -61,6 +62,7 @@ def test_wheel_demo_runs_outside_the_checkout(installed):
     assert meta.stdout.strip() == "default.pth"
 
 
+@pytest.mark.slow
 def test_every_subcommand_help_runs_from_the_wheel(installed):
     venv, tmp = installed
     from styletalk_core.cli import build_parser

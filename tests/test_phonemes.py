@@ -44,6 +44,7 @@ def _write_wav(path, samples, rate=16000, channels=1):
         w.writeframes(np.asarray(samples, np.int16).tobytes())
 
 
+@pytest.mark.slow
 def test_cli_labels_match_official_without_transcript(clip, tmp_path):
     wav, ref = clip
     out = tmp_path / "k_seq.json"
@@ -54,6 +55,7 @@ def test_cli_labels_match_official_without_transcript(clip, tmp_path):
     assert _agreement(pred, ref) >= 0.6
 
 
+@pytest.mark.slow
 def test_forced_alignment_with_transcript_and_unknown_word(clip, caplog):
     wav, ref = clip
     pcm = load_audio(wav)
@@ -74,6 +76,7 @@ def test_compound_fallback_for_missing_words():
     assert compound_pronunciation("qwxzvb", lexicon.get) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("long_audio_s", [1e9, 0.0], ids=["one-pass", "segment-by-segment"])
 def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
     """Official labels vs forced alignment with the transcripts in tests/data/transcripts (written
@@ -94,6 +97,7 @@ def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
+@pytest.mark.slow
 def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(monkeypatch):
     """Both passes of segment-by-segment alignment (recognition, then each segment's share) on two
     worker processes give the labels of one process."""
@@ -152,6 +156,7 @@ def test_long_regions_cut_at_pauses_and_short_segments_merged():
     assert [(s, len(b) // 2) for s, b in merged] == [(0, 300), (800, 100)]  # the gap 100..150 is kept
 
 
+@pytest.mark.slow
 def test_any_format_rate_and_channels(clip, tmp_path):
     import av
 
@@ -202,6 +207,7 @@ def test_timeline_sampling_delay():
     assert _align(b"", []) == []
 
 
+@pytest.mark.slow
 def test_generate_from_audio(clip, tmp_path):
     wav, _ = clip
     out = tmp_path / "c.npz"
@@ -214,6 +220,7 @@ def test_generate_from_audio(clip, tmp_path):
     assert data["exp"].shape[0] == data["phonemes"].shape[0] and json.loads(str(data["meta"]))["audio"].endswith("wav")
 
 
+@pytest.mark.slow
 def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(monkeypatch):
     """The speed-ups change no label: one decoder per process (front end reset per utterance) and
     segments labelled by two worker processes give what a new decoder per call gives."""
@@ -235,6 +242,7 @@ def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(mo
     assert [phones for _, _, phones in P._label_segments(segments)] == fresh
 
 
+@pytest.mark.slow
 def test_aligner_without_the_language_model_aligns_as_with_it(monkeypatch):
     """Alignment searches the transcript only: the decoder built without the language model (and
     used for the dictionary lookups) gives the phones the one with it gives."""

@@ -4,6 +4,8 @@ which .ci/run must call."""
 import re
 import shlex
 
+import pytest
+
 from .conftest import REPO
 
 SETUP = "bash scripts/setup.sh && "
@@ -59,6 +61,7 @@ def test_every_readme_styletalk_command_parses():
         build_parser().parse_args(argv)
 
 
+@pytest.mark.slow
 def test_readme_own_audio_commands_run(tmp_path, monkeypatch):
     """The 'Your own audio' lines, on a sample wav: phonemes with a transcript, generate with a preset,
     preview with audio."""

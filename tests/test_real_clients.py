@@ -61,6 +61,7 @@ def written(demo_out, tmp_path_factory):
     return {"work": work, "glbs": glbs, "imports": imports, "curves": load_curves(curves), "ict": ict, "rest": verts}
 
 
+@pytest.mark.slow
 def test_every_glb_passes_the_khronos_validator(written):
     reports = node_reader("validate", *written["glbs"].values())
     assert len(reports) == len(written["glbs"])
@@ -84,6 +85,7 @@ def three_seen(written):
     return dict(zip(("demo", "ict_head"), node_reader("three", 30, *paths), strict=True))
 
 
+@pytest.mark.slow
 def test_every_animation_starts_at_zero_with_weights_within_unit_range(written, three_seen):
     for name, seen in three_seen.items():
         weights = np.array(seen["weights"][0])
@@ -91,6 +93,7 @@ def test_every_animation_starts_at_zero_with_weights_within_unit_range(written, 
         assert abs(seen["clips"][0]["duration"] - (len(written["curves"].exp) - 1) / 30) < 1e-5, name
 
 
+@pytest.mark.slow
 def test_three_js_reads_target_names_and_weights_as_the_curves(written, three_seen):
     for name, seen in three_seen.items():
         names, weights = expected_targets(written, name)
@@ -100,6 +103,7 @@ def test_three_js_reads_target_names_and_weights_as_the_curves(written, three_se
         np.testing.assert_allclose(np.array(seen["weights"][0]), weights[:, order], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_assimp_sees_the_mesh_its_targets_and_the_weight_channel(written):
     pyassimp = pytest.importorskip("pyassimp", reason="pyassimp is not installed (scripts/setup_readers.sh)")
     from pyassimp.errors import AssimpError
@@ -139,6 +143,7 @@ def _imported(written, version: str, name: str) -> tuple[dict, dict]:
     return report[name], np.load(written["work"] / f"import_{report['blender']}_{stem}.npz")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("name", ["addon_{v}.glb", "addon_{v}.fbx", "demo.glb"])
 def test_blender_importers_play_our_face_as_the_curves(written, version, name):
@@ -167,6 +172,7 @@ def _played_head(written, version: str) -> np.ndarray:
     return z["frames"][:, idx] @ to_ict.T
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", VERSIONS)
 def test_blender_gltf_importer_plays_a_retargeted_head_as_the_curves(written, version):
     frames = _played_head(written, version)
@@ -176,11 +182,13 @@ def test_blender_gltf_importer_plays_a_retargeted_head_as_the_curves(written, ve
         assert np.abs(frames - _played_head(written, VERSIONS[0])).max() < 1e-4 * np.ptp(written["rest"][:, 0])
 
 
+@pytest.mark.slow
 def test_the_export_leaves_the_users_scene_as_it_was(written):
     for report in written["imports"].values():
         assert report["user_data_kept"] == ["StyleTalkFace", 65, ["StyleTalk"], [1, len(written["curves"].exp)], 1, 1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_demo_scene_opens_in_every_supported_blender(demo_out, version):
     python = blender_python(version)

@@ -38,6 +38,7 @@ def compiled():
     return OpenVinoGenerator(load_renderer(shared_path("parity", "renderer_random_ckpt.pth")), threads=2)
 
 
+@pytest.mark.slow
 def test_openvino_matches_official(compiled, case):
     src = torch.from_numpy(case["source_image"])[None].expand(3, -1, -1, -1)
     fake = compiled(src, torch.from_numpy(case["driving_windows"]))["fake_image"]
@@ -47,6 +48,7 @@ def test_openvino_matches_official(compiled, case):
     assert diff.max() <= 1 and (diff > 0).mean() <= 1e-4
 
 
+@pytest.mark.slow
 def test_openvino_render_loop_matches_torch(compiled, case):
     net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
     seq = case["coeff_seq"][:3]
@@ -56,6 +58,7 @@ def test_openvino_render_loop_matches_torch(compiled, case):
     assert np.abs(np.concatenate(got).astype(int) - exact).max() <= 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["model.bin truncated", "model.bin missing"])
 def test_a_damaged_cache_entry_is_named_and_rebuilt(compiled, case, damage, tmp_path, monkeypatch, caplog):
     """A copy of this run's cache entry, damaged: the render names it in one warning, converts again,
@@ -82,6 +85,7 @@ def test_a_damaged_cache_entry_is_named_and_rebuilt(compiled, case, damage, tmp_
     assert np.abs(fake.numpy() - case["fake_image"][:1]).max() <= 1e-4
 
 
+@pytest.mark.slow
 def test_a_cache_that_cannot_be_written_still_renders(compiled, case, tmp_path, monkeypatch, caplog):
     import openvino as ov
 
@@ -99,6 +103,7 @@ def test_a_cache_that_cannot_be_written_still_renders(compiled, case, tmp_path, 
     assert np.abs(fake["fake_image"].numpy() - case["fake_image"][:1]).max() <= 1e-4
 
 
+@pytest.mark.slow
 def test_conversion_is_cached_per_weights(compiled, case):
     """The fixture's conversion went to this run's cache (or came from it): the next one loads it."""
     import openvino as ov

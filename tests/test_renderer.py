@@ -44,6 +44,7 @@ def test_inputs_match_official(case):
     np.testing.assert_array_equal(driving_windows(seq, idx), case["driving_windows"])
 
 
+@pytest.mark.slow
 @torch.no_grad()
 def test_network_matches_official(net, case):
     src = torch.from_numpy(case["source_image"])[None].expand(3, -1, -1, -1)
@@ -63,6 +64,7 @@ def _case_curves(tmp_path, case, frames=3, pose=True):
     return path
 
 
+@pytest.mark.slow
 def test_render_cli_writes_mp4_with_audio(tmp_path, case):
     import av
 
@@ -148,6 +150,7 @@ def test_wrong_renderer_checkpoint_names_keys(tmp_path):
         driving_sequence(Curves(exp=np.zeros((2, 64))))
 
 
+@pytest.mark.slow
 @requires_native_bf16
 def test_bf16_autocast_close_to_fp32(net, case):
     from renderer.video import render_frames

@@ -61,6 +61,7 @@ def _clips(rng):
     return [clip("a1", "a", 1.0), clip("a2", "a", 1.0), clip("b1", "b", -1.0), clip("b2", "b", -1.0)]
 
 
+@pytest.mark.slow
 def test_tiny_model_overfits_and_resumes(tmp_path):
     clips = _clips(np.random.default_rng(0))
     cfg = TrainConfig(
