@@ -452,19 +452,9 @@ def _add_outputs(sub, common) -> None:
     pv.add_argument("-o", "--output", required=True, type=Path, help="output .mp4")
 
 
-def _preview_writer():
-    """A take's weight-free preview video (PreviewSettings' size) with its audio, for batch."""
-
-    def write(curves, path, take) -> None:
-        from renderer.preview import preview_frames
-        from renderer.video import write_video
-
-        write_video(preview_frames(curves, PreviewSettings.size), path, curves.fps, take.audio, curves.frames)
-
-    return write
-
-
 def cmd_batch(args: argparse.Namespace) -> int:
+    from renderer.batch import preview_writer, render_writer
+
     from .batch import run_batch
     from .threads import cpu_threads
 
@@ -486,9 +476,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
 
     workers = args.threads or cpu_threads()
+    writers = {"preview": preview_writer()}
+    if args.renderer is not None:
+        writers["render"] = render_writer(args.renderer, args.device, args.precision)
     done = run_batch(args.manifest, args.output, checkpoint=args.checkpoint, workers=workers, engine=args.engine,
-                     address=args.address, progress=progress, stage=stage, report=report,
-                     writers={"preview": _preview_writer()})  # fmt: skip
+                     address=args.address, progress=progress, stage=stage, report=report, writers=writers)  # fmt: skip
     print(f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "
           f"{len(done.failed)} failed (summary.json) in {done.seconds:.2f} s")  # fmt: skip
     return 1 if done.failed else 0
@@ -500,18 +492,21 @@ def _add_batch(sub, common) -> None:
     b = _add(sub, "batch", cmd_batch, "a manifest of takes (CSV/JSONL) -> an output folder, resumable",
              "Animate many dialogue takes in one run: MANIFEST (.csv with a header, or .jsonl) has a line per take "
              "with id, audio, transcript or transcript_file, style (clips, videos or preset:NAME, ';'-separated), "
-             "style_weights, style_strength, pose and outputs (" + ", ".join(OUTPUTS) + "). Bad lines are reported "
+             "style_weights, style_strength, pose, character (glb/fbx outputs), image (render output) and outputs ("
+             + ", ".join(OUTPUTS) + "). Bad lines are reported "
              "with their line numbers before any work; each take's outputs go to OUTDIR/ID/ with take.json, and a "
              "take whose inputs and settings have not changed is skipped on the next run. The model loads once "
              "per process; takes run in --threads worker processes, or on a Ray cluster with --engine ray. "
              "OUTDIR/summary.json lists what was done, skipped and failed. Exit 1 if any take failed.",
-             [common["progress"]])  # fmt: skip
+             [common["progress"], common["device"]])  # fmt: skip
     b.add_argument("manifest", type=Path, help="the takes: .csv (with a header) or .jsonl")
     b.add_argument("-o", "--output", type=Path, required=True, help="output folder (one folder per take id)")
     b.add_argument("--checkpoint", type=Path, help="generator checkpoint (default: the bundled model)")
     b.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local worker processes, or Ray (pip install 'styletalk-toolkit[cluster]')")  # fmt: skip
     b.add_argument("--address", help="with --engine ray: an existing cluster's address (default: start a local one)")
+    b.add_argument("--renderer", type=Path, help="renderer weights for the render output (on a cluster: GPU workers)")
+    b.add_argument("--precision", choices=PRECISIONS, default=RenderSettings.precision, help="the render's precision")
 
 
 def _add_retarget(sub, common) -> None:

@@ -114,6 +114,22 @@ def generate_curves(
     if code is None:
         code = style_code(generator, styles, clips, strength)
     exp = generate_expression(generator.model, phoneme_ids, code, batch_frames, progress)
+    return curves_from_expression(exp, phoneme_ids, styles, generator, pose=pose, pose_path=pose_path,
+                                  strength=strength, meta=meta)  # fmt: skip
+
+
+def curves_from_expression(
+    exp: np.ndarray,
+    phoneme_ids: np.ndarray,
+    styles: Sequence[StyleSpec],
+    generator: LoadedGenerator,
+    *,
+    pose: np.ndarray | None = None,
+    pose_path: str | os.PathLike | None = None,
+    strength: float = GenerateSettings.style_strength,
+    meta: dict | None = None,
+) -> Curves:
+    """The generator's (T, 64) output for `phoneme_ids` as Curves, refused when not finite."""
     if not np.isfinite(exp).all():
         sources = ", ".join(str(s.path) for s in styles)
         raise InputError(f"the model produced NaN/inf for style {sources} (out-of-range style values or weights?)")

@@ -238,3 +238,91 @@ def test_preview_output_from_the_command_and_refused_by_the_bare_library_call(ta
         kinds = sorted(s.type for s in video.streams)
         assert sum(1 for _ in video.decode(video=0)) == frames
     assert kinds == ["audio", "video"]
+
+
+RENDERER = ("parity", "renderer_random_ckpt.pth")
+FACE = ("official_samples", "samples", "source_video", "image")
+
+
+def _video(path: Path) -> tuple[np.ndarray, list[str]]:
+    import av
+
+    with av.open(str(path)) as video:
+        kinds = sorted(s.type for s in video.streams)
+        return np.stack([f.to_ndarray(format="rgb24") for f in video.decode(video=0)]), kinds
+
+
+@pytest.mark.slow
+def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_workers(takes):
+    pytest.importorskip("av")
+    folder, manifest = takes
+    _cut(HELLO, folder / "short.wav", 1.5, 0.2)
+    face = sorted(shared_path(*FACE).glob("*.png"))[0]
+    (folder / "not_an_image.png").write_bytes(b"no")
+    rows = [f"r,short.wav,,calm.mat,,curves;preview;render,{face}", "n,short.wav,,calm.mat,,render,",
+            "x,short.wav,,calm.mat,,render,not_an_image.png"]  # fmt: skip
+    path, out = manifest(rows, ",image"), folder / "out"
+    command = ["batch", str(path), "-o", str(out), "--threads", "1", "--progress", "none"]
+    command += ["--renderer", str(shared_path(*RENDERER)), "--device", "cpu"]
+    assert run_batch(path, folder / "lib", workers=1).failed[-1]["reason"] == (
+        "output 'render' needs renderer weights (styletalk batch --renderer WEIGHTS)")  # fmt: skip
+    assert main(command) == 1
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["done"] == ["r"] and [f["line"] for f in summary["failed"]] == [3, 4]
+    assert "needs a reference face image" in summary["failed"][0]["reason"]
+    assert "not_an_image.png: not a readable image" in summary["failed"][1]["reason"]
+    frames, kinds = _video(out / "r" / "render.mp4")
+    with np.load(out / "r" / "curves.npz") as z:
+        assert frames.shape == (len(z["exp"]), 256, 256, 3) and kinds == ["audio", "video"]
+    assert frames.std() > 1  # a picture, not a blank
+    assert main(command) == 1 and json.loads((out / "summary.json").read_text())["skipped"] == ["r"]
+    pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
+    from renderer.batch import preview_writer, render_writer
+
+    writers = {"preview": preview_writer(), "render": render_writer(shared_path(*RENDERER), "cpu")}
+    summary = run_batch(manifest(rows[:1], ",image"), folder / "ray", workers=2, engine="ray", writers=writers)
+    assert summary.done == ["r"]
+    for name in ("preview.mp4", "render.mp4"):  # made on the workers, the same pictures
+        here, there = _video(out / "r" / name), _video(folder / "ray" / "r" / name)
+        assert here[1] == there[1] == ["audio", "video"] and here[0].shape == there[0].shape
+        assert np.abs(here[0].astype(int) - there[0]).mean() < 1.0, name  # threads apart, same pictures
+
+
+def test_a_render_goes_to_a_gpu_worker_when_the_cluster_has_one():
+    from styletalk_core.batch import Writer
+    from styletalk_core.batch.cluster import resources
+
+    render, preview = Writer(print, gpu=True), Writer(print)
+    assert resources(render, {"CPU": 16.0, "GPU": 2.0}) == {"num_gpus": 1}
+    assert resources(render, {"CPU": 16.0}) == {"num_cpus": 1}
+    assert resources(preview, {"CPU": 16.0, "GPU": 2.0}) == {"num_cpus": 1}
+
+
+def test_takes_of_one_style_are_generated_together_in_units_any_engine_splits_alike():
+    from styletalk_core.batch.work import UNIT_TAKES, Job, units
+
+    def job(i: int, style: str) -> Job:
+        return Job(f"t{i}", f"{i}.wav", None, (), (), style, 1.0, None, None, None)
+
+    jobs = [job(i, "calm" if i % 3 else "wild") for i in range(200)]
+    split = units(jobs)
+    assert all(len({j.style_key for j in u}) == 1 and len(u) <= UNIT_TAKES for u in split)
+    assert sorted(j.id for u in split for j in u) == sorted(j.id for j in jobs)
+    assert all([int(j.id[1:]) for j in u] == sorted(int(j.id[1:]) for j in u) for u in split)  # manifest order
+    assert len(units(jobs[:20])) == 20  # few takes: one a unit, so every worker has work
+    assert units(jobs) == split
+
+
+@pytest.mark.slow
+def test_takes_generated_together_match_them_one_by_one():
+    from styletalk_core.inference import StyleSpec, load_model, style_code
+    from styletalk_core.model.generate import generate_expression, generate_expressions
+
+    generator = load_model()
+    code = style_code(generator, [StyleSpec("preset:happy")], [None], 1.0)
+    rng = np.random.default_rng(0)
+    takes = [np.concatenate([np.zeros(20, int), rng.integers(1, 40, size=n), np.zeros(9, int)]) for n in (40, 7, 90)]
+    together = generate_expressions(generator.model, takes, code)
+    for ids, exp in zip(takes, together, strict=True):
+        assert exp.shape == (len(ids), 64)
+        np.testing.assert_allclose(exp, generate_expression(generator.model, ids, code), atol=1e-5)

@@ -4,6 +4,7 @@ outputs (a take's files and the record that makes it skippable), run (the local 
 cluster (the Ray engine)."""
 
 from .manifest import OUTPUTS, Problem, Take, read_manifest
+from .outputs import Writer
 from .run import Summary, run_batch
 
-__all__ = ["OUTPUTS", "Problem", "Summary", "Take", "read_manifest", "run_batch"]
+__all__ = ["OUTPUTS", "Problem", "Summary", "Take", "Writer", "read_manifest", "run_batch"]

@@ -1,25 +1,59 @@
-"""The batch's takes on a Ray cluster (the `[cluster]` extra): the same work unit (batch.work.run_job)
-as a Ray task per take, one CPU each, with the audio sent along so workers need none of the driver's
-files; results come back to this process, which writes them into the same output folder. `address`
-is an existing cluster's (`ray start --head` prints it; "auto" finds one on this machine); without
-one, a local cluster of `workers` CPUs is started for the batch and stopped after it."""
+"""The batch's takes on a Ray cluster (the `[cluster]` extra): the same work units (batch.work.run_unit)
+as Ray tasks, one CPU each, with the audio sent along so workers need none of the driver's files.
+A take's videos (the outputs the caller hands in, batch.outputs.Writer) are made by a further task
+each, on a worker with a GPU when the writer asks for one and the cluster has one; their bytes come
+back with the curves, and this process writes every take into the same output folder. `address` is
+an existing cluster's (`ray start --head` prints it; "auto" finds one on this machine); without one,
+a local cluster of `workers` CPUs is started for the batch and stopped after it."""
 
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
-from ..formats.errors import MissingDependencyError
+from ..formats.errors import MissingDependencyError, StyleTalkError
 from ..native import raise_if_stopped
-from .work import Job, Result, one_thread, run_job
+from .manifest import Take
+from .outputs import Writer
+from .work import Job, Result, one_thread, run_unit, units
+
+Remote = dict[str, tuple[Take, dict[str, Writer]]]  # take id -> (take, its handed outputs' writers)
 
 
-def _remote_job(job: Job) -> Result:
+def _remote_unit(unit: tuple[Job, ...]) -> list[Result]:
     one_thread()
-    return run_job(job)
+    return run_unit(unit)
 
 
-def run_ray(jobs: list[Job], address: str | None, workers: int, on_result: Callable[[Result], None]) -> None:
+def _remote_write(writer: Writer, curves, take: Take, blobs: dict[str, tuple[str, bytes]]) -> bytes | str:
+    """On a worker: the take's input files (audio, image) from their bytes, the output made in a
+    scratch folder; its bytes, or the one-line reason it failed."""
+    one_thread()
+    with tempfile.TemporaryDirectory(prefix="styletalk_take_") as tmp:
+        files = {}
+        for name, (suffix, data) in blobs.items():
+            files[name] = Path(tmp) / f"{name}{suffix}"
+            files[name].write_bytes(data)
+        out = Path(tmp) / "out.mp4"
+        try:
+            writer.write(curves, out, dataclasses.replace(take, **files))
+        except StyleTalkError as exc:
+            text = str(exc)
+            for name, path in files.items():
+                text = text.replace(str(path), str(getattr(take, name)))
+            return text
+        return out.read_bytes()
+
+
+def resources(writer: Writer, cluster: dict) -> dict:
+    """A write task's Ray resources: a GPU when the writer wants one and the cluster has one."""
+    return {"num_gpus": 1} if writer.gpu and cluster.get("GPU", 0) >= 1 else {"num_cpus": 1}
+
+
+def run_ray(jobs: list[Job], address: str | None, workers: int, on_result: Callable[[Result], None],
+            remote: Remote | None = None) -> None:  # fmt: skip
     try:
         import ray
     except ImportError:
@@ -29,21 +63,71 @@ def run_ray(jobs: list[Job], address: str | None, workers: int, on_result: Calla
         options = {"address": address} if address else {"num_cpus": max(1, workers), "include_dashboard": False}
         ray.init(**options, log_to_driver=False, configure_logging=False,
                  runtime_env={"env_vars": {"OMP_NUM_THREADS": "1"}})  # fmt: skip
-    task = ray.remote(num_cpus=1, max_retries=0)(_remote_job)
-    pending = []
     try:
-        for job in jobs:
-            with open(job.audio, "rb") as f:
-                pending.append(task.remote(dataclasses.replace(job, audio_bytes=f.read())))
+        _run(ray, jobs, on_result, remote or {})
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _run(ray, jobs: list[Job], on_result: Callable[[Result], None], remote: Remote) -> None:
+    unit_task = ray.remote(num_cpus=1, max_retries=0)(_remote_unit)
+    write_task = ray.remote(max_retries=0)(_remote_write)
+    cluster = ray.cluster_resources()
+    pending: dict = {}  # ref -> None (a unit) or (result, kind)
+    waiting: dict[str, tuple[Result, set]] = {}  # take id -> (its result, kinds still being made)
+    try:
+        for unit in units(jobs):
+            unit = tuple(dataclasses.replace(job, audio_bytes=_read(job.audio)) for job in unit)
+            pending[unit_task.remote(unit)] = None
         while pending:
-            finished, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+            finished, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
             for ref in finished:
-                on_result(ray.get(ref))
+                what = pending.pop(ref)
+                if what is None:
+                    for result in ray.get(ref):
+                        _follow(result, remote, write_task, cluster, pending, waiting, on_result)
+                else:
+                    _made(what, ray.get(ref), waiting, on_result)
             raise_if_stopped()
     except BaseException:
         for ref in pending:
             ray.cancel(ref, force=True)
         raise
-    finally:
-        if started:
-            ray.shutdown()
+
+
+def _follow(result: Result, remote: Remote, write_task, cluster: dict, pending: dict, waiting: dict,
+            on_result: Callable[[Result], None]) -> None:  # fmt: skip
+    """A take's curves are back: its videos go to workers, or it is done."""
+    take, writers = remote.get(result.id, (None, {}))
+    if result.curves is None or not writers:
+        on_result(result)
+        return
+    blobs = {"audio": (take.audio.suffix, _read(take.audio))}
+    if take.image is not None:
+        blobs["image"] = (take.image.suffix, _read(take.image))
+    waiting[result.id] = (result, set(writers))
+    for kind, writer in writers.items():
+        ref = write_task.options(**resources(writer, cluster)).remote(writer, result.curves, take, blobs)
+        pending[ref] = (result.id, kind)
+
+
+def _made(what: tuple[str, str], made: bytes | str, waiting: dict, on_result: Callable[[Result], None]) -> None:
+    take_id, kind = what
+    if take_id not in waiting:  # failed already by another of its outputs
+        return
+    result, kinds = waiting[take_id]
+    if isinstance(made, str):  # the writer's reason: the take fails
+        del waiting[take_id]
+        on_result(dataclasses.replace(result, curves=None, error=made))
+        return
+    result.made[kind] = made
+    kinds.discard(kind)
+    if not kinds:
+        del waiting[take_id]
+        on_result(result)
+
+
+def _read(path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()

@@ -11,6 +11,7 @@ Fields (paths are relative to the manifest's folder):
   pose             an optional head-pose file
   character        a character file (.glb/.gltf/.fbx/.obj, face towards +z, y up) for the glb/fbx outputs:
                    it with our 64 keys, animated by the take
+  image            a reference face image for the render output (the neural renderer's photoreal video)
   outputs          ';'-separated, from OUTPUTS (default: curves)
 In JSONL, style, style_weights and outputs may also be lists."""
 
@@ -29,13 +30,15 @@ from ..inference import PRESET_PREFIX, StyleSpec, check_style_settings
 # output kind -> its file in the take's folder
 OUTPUTS = {"curves": "curves.npz", "arkit-csv": "arkit.csv", "arkit-json": "arkit.json", "csv": "curves.csv",
            "json": "curves.json", "npy": "curves.npy", "glb": "character.glb", "fbx": "character.fbx",
-           "preview": "preview.mp4"}  # fmt: skip
-# outputs whose writer the caller hands to run_batch (the preview is the renderer's, which the core does not import)
-HANDED_OUTPUTS = ("preview",)
+           "preview": "preview.mp4", "render": "render.mp4"}  # fmt: skip
+# outputs whose writer the caller hands to run_batch (the renderer's videos: the core does not import the
+# renderer), and what a take asking for one without it is told
+HANDED_OUTPUTS = {"preview": "the renderer's preview writer (the styletalk batch command has it)",
+                  "render": "renderer weights (styletalk batch --renderer WEIGHTS)"}  # fmt: skip
 CHARACTER_OUTPUTS = ("glb", "fbx")
 CHARACTER_SUFFIXES = (".glb", ".gltf", ".fbx", ".obj")
 FIELDS = ("id", "audio", "transcript", "transcript_file", "style", "style_weights", "style_strength", "pose",
-          "character", "outputs")  # fmt: skip
+          "character", "image", "outputs")  # fmt: skip
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -51,6 +54,7 @@ class Take:
     pose: Path | None
     outputs: tuple[str, ...]
     character: Path | None = None
+    image: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,11 @@ def _take(base: Path, line: int, row: dict) -> Take:
     styles = _styles(base, row)
     check_style_settings(styles, strength)  # weights and strength as `generate` takes them
     character = _character(base, row, outputs)
-    return Take(take_id, line, audio, text, tfile, styles, strength, pose, tuple(dict.fromkeys(outputs)), character)
+    image = _file(base, str(row["image"]), "image") if row.get("image") else None
+    if "render" in outputs and image is None:
+        raise InputError("output 'render' needs a reference face image (the image field)")
+    return Take(take_id, line, audio, text, tfile, styles, strength, pose, tuple(dict.fromkeys(outputs)), character,
+                image)  # fmt: skip
 
 
 def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:

@@ -9,6 +9,8 @@ import contextlib
 import functools
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats.curves import Curves
@@ -17,6 +19,20 @@ from .manifest import CHARACTER_OUTPUTS, OUTPUTS, Take
 
 RECORD = "take.json"
 VERSION = 1  # of what a take's outputs hold; a change redoes every take
+
+
+@dataclass(frozen=True)
+class Writer:
+    """An output the caller provides (the renderer's videos). write(curves, path, take) makes it;
+    check(take) raises a StyleTalkError for a take it cannot serve, before any work; key names what
+    else the output depends on (the weights' hash); gpu: on a cluster, it runs on a worker with a GPU.
+    On a cluster a writer is sent to the workers, so it must pickle (a module-level function, or a
+    functools.partial of one)."""
+
+    write: Callable
+    check: Callable | None = None
+    key: str = ""
+    gpu: bool = False
 
 
 def file_hash(path: Path) -> str:
@@ -34,7 +50,7 @@ def _hash(path: str, size: int, mtime_ns: int) -> str:
     return h.hexdigest()
 
 
-def take_key(take: Take, model_sha: str) -> str:
+def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = None) -> str:
     """The hash of everything the take's outputs depend on."""
     parts = {
         "version": VERSION,
@@ -46,7 +62,9 @@ def take_key(take: Take, model_sha: str) -> str:
         "strength": take.strength,
         "pose": file_hash(take.pose) if take.pose else None,
         "character": file_hash(take.character) if take.character else None,
+        "image": file_hash(take.image) if take.image else None,
         "outputs": list(take.outputs),
+        "writers": {k: (writers or {})[k].key for k in take.outputs if k in (writers or {})},
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -63,11 +81,18 @@ def is_current(outdir: Path, take: Take, key: str) -> bool:
     return isinstance(record, dict) and record.get("key") == key and all(p.is_file() for p in take_files(outdir, take))
 
 
-def write_take(outdir: Path, take: Take, key: str, curves: Curves, character: tuple | None = None,
-               writers: dict | None = None) -> list[Path]:  # fmt: skip
+def write_take(
+    outdir: Path,
+    take: Take,
+    key: str,
+    curves: Curves,
+    character: tuple | None = None,
+    writers: dict[str, Writer] | None = None,
+    made: dict[str, bytes] | None = None,
+) -> list[Path]:
     """The take's outputs and its record, atomically together. `character`: (face part, our keys on it)
-    of take.character, for the glb/fbx outputs; `writers`: kind -> writer(curves, path, take) for the
-    outputs the caller provides (the preview)."""
+    of take.character, for the glb/fbx outputs; `writers`: the outputs the caller provides; `made`:
+    kind -> the bytes of an output a cluster's worker made already."""
     from ..formats.export import export_curves
     from ..meshio import write_character
     from ..retarget.arkit import export_arkit
@@ -78,7 +103,9 @@ def write_take(outdir: Path, take: Take, key: str, curves: Curves, character: tu
     try:
         with atomic_paths(*files, folder / RECORD) as staged:
             for kind, path in zip(take.outputs, staged, strict=False):
-                if kind == "curves":
+                if kind in (made or {}):
+                    path.write_bytes(made[kind])
+                elif kind == "curves":
                     curves.save(path)
                 elif kind.startswith("arkit-"):
                     export_arkit(curves, path, kind)
@@ -86,7 +113,7 @@ def write_take(outdir: Path, take: Take, key: str, curves: Curves, character: tu
                     part, keys = character
                     write_character(take.character, part, animated(keys, curves), path)
                 elif kind in (writers or {}):
-                    writers[kind](curves, path, take)
+                    writers[kind].write(curves, path, take)
                 else:
                     export_curves(curves, path, kind)
             record = {"id": take.id, "line": take.line, "key": key, "frames": curves.frames,

@@ -17,8 +17,8 @@ from ..formats.fileio import atomic_path
 from ..inference import StyleSpec
 from ..native import raise_if_stopped
 from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
-from .outputs import file_hash, is_current, take_key, write_take
-from .work import Job, Result, one_thread, run_job
+from .outputs import Writer, file_hash, is_current, take_key, write_take
+from .work import Job, Result, one_thread, run_unit, units
 
 Progress = Callable[[int, int], None]
 ENGINES = ("local", "ray")
@@ -78,16 +78,21 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     return ready, problems, loaded
 
 
-def _handed(takes: list[Take], problems: list[Problem], writers: dict) -> tuple[list[Take], list[Problem]]:
-    """Takes asking for an output nobody handed a writer for become problems."""
+def _handed(takes: list[Take], problems: list[Problem], writers: dict[str, Writer]) -> tuple[list[Take], list[Problem]]:
+    """Takes asking for an output nobody handed a writer for, or that its writer refuses, become problems."""
     ready = []
     for t in takes:
         missing = [o for o in t.outputs if o in HANDED_OUTPUTS and o not in writers]
-        if missing:
-            reason = f"output {missing[0]!r} needs the renderer's writer (the styletalk batch command has it)"
-            problems.append(Problem(t.line, t.id, reason))
-        else:
-            ready.append(t)
+        try:
+            if missing:
+                raise InputError(f"output {missing[0]!r} needs {HANDED_OUTPUTS[missing[0]]}")
+            for kind in t.outputs:
+                if kind in writers and writers[kind].check is not None:
+                    writers[kind].check(t)
+        except StyleTalkError as exc:
+            problems.append(Problem(t.line, t.id, str(exc)))
+            continue
+        ready.append(t)
     return ready, problems
 
 
@@ -106,14 +111,16 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
 
 
 def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) -> None:
-    """Jobs in this process (workers <= 1) or in `workers` processes, results as they finish."""
-    if workers <= 1 or len(jobs) <= 1:
+    """Jobs, in work units, in this process (workers <= 1) or in `workers` processes, results as they finish."""
+    todo = units(jobs)
+    if workers <= 1 or len(todo) <= 1:
         from ..threads import thread_budget
 
         with thread_budget(1):
-            for job in jobs:
+            for unit in todo:
                 raise_if_stopped()
-                on_result(run_job(job))
+                for result in run_unit(unit):
+                    on_result(result)
         return
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -122,11 +129,12 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
 
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread)
     try:
-        pending = {pool.submit(run_job, job) for job in jobs}
+        pending = {pool.submit(run_unit, unit) for unit in todo}
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:
-                on_result(future.result())
+                for result in future.result():
+                    on_result(result)
             raise_if_stopped()
     except BaseException:
         end_pool(pool)
@@ -137,10 +145,11 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
 def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpoint: str | None = None,
               workers: int = 1, engine: str = "local", address: str | None = None,
               progress: Progress | None = None, stage: Callable[[str], None] | None = None,
-              report: Callable[[Problem], None] | None = None, writers: dict | None = None) -> Summary:  # fmt: skip
+              report: Callable[[Problem], None] | None = None,
+              writers: dict[str, Writer] | None = None) -> Summary:  # fmt: skip
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
-    `report` hears every bad line before any take runs; `stage` each stage's name; `writers` (kind ->
-    writer(curves, path, take)) provides the outputs in HANDED_OUTPUTS (the CLI gives the preview)."""
+    `report` hears every bad line before any take runs; `stage` each stage's name; `writers` provides
+    the outputs in HANDED_OUTPUTS (the CLI gives the preview, and the render with --renderer)."""
     from ..inference import load_model
 
     t0 = time.perf_counter()
@@ -153,7 +162,8 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
     say = stage or (lambda name: None)
     say("check")
     takes, problems = read_manifest(manifest)
-    takes, problems = _handed(takes, problems, writers or {})
+    writers = writers or {}
+    takes, problems = _handed(takes, problems, writers)
     generator = load_model(checkpoint, "cpu")
     takes, more, loaded = _prepare(takes, generator.style_presets, step)
     summary = Summary(str(manifest))
@@ -161,7 +171,7 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         summary.fail(p.line, p.id, p.reason)
         if report is not None:
             report(p)
-    keys = {t.id: take_key(t, generator.sha256) for t in takes}
+    keys = {t.id: take_key(t, generator.sha256, writers) for t in takes}
     todo = [t for t in takes if not is_current(out, t, keys[t.id])]
     summary.skipped = [t.id for t in takes if t not in todo]
     by_id = {t.id: t for t in todo}
@@ -175,7 +185,8 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         try:
             if result.curves is None:
                 raise InputError(result.error or "no curves")
-            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(str(take.character)), writers)
+            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(str(take.character)), writers,
+                       result.made)  # fmt: skip
             summary.done.append(take.id)
         except StyleTalkError as exc:
             summary.fail(take.line, take.id, str(exc))
@@ -186,7 +197,8 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         if engine == "ray":
             from .cluster import run_ray
 
-            run_ray(jobs, address, workers, on_result)
+            remote = {t.id: (t, {k: writers[k] for k in t.outputs if k in writers}) for t in todo}
+            run_ray(jobs, address, workers, on_result, remote)
         else:
             run_local(jobs, workers, on_result)
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,8 @@ from ..inference import StyleSpec
 
 _generators: dict = {}  # checkpoint -> LoadedGenerator, per process
 _codes: dict = {}  # (checkpoint, style key) -> style code, per process
+UNIT_TAKES = 8  # takes generated together at most (their windows pooled)
+UNITS = 16  # work units at least, where there are as many takes: enough for 16 workers
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Result:
     id: str
     curves: Curves | None
     error: str | None = None
+    made: dict = field(default_factory=dict)  # output kind -> bytes a cluster's worker wrote
 
 
 def one_thread() -> None:
@@ -72,24 +75,62 @@ def _generator(checkpoint: str | None):
     return _generators[checkpoint]
 
 
-def run_job(job: Job) -> Result:
-    """The take's curves, or the one-line reason it has none."""
-    from ..inference import generate_curves, style_code
+def _labels(job: Job) -> np.ndarray:
     from ..speech.phonemes import phonemes_from_audio
 
+    with _audio_path(job) as audio:
+        try:
+            return phonemes_from_audio(audio, job.transcript)
+        except StyleTalkError as exc:
+            raise type(exc)(str(exc).replace(audio, job.audio)) from None
+
+
+def run_unit(jobs: tuple[Job, ...]) -> list[Result]:
+    """A work unit: takes sharing one style (style_key and checkpoint), each labelled, then generated
+    together in one pass (model.generate.generate_expressions); a take's one-line reason if it fails."""
+    from ..inference import style_code
+    from ..model.generate import generate_expressions
+
+    labelled, results = [], {}
+    for job in jobs:
+        try:
+            labelled.append((job, _labels(job)))
+        except StyleTalkError as exc:
+            results[job.id] = Result(job.id, None, str(exc))
+    if labelled:
+        first = labelled[0][0]
+        generator = _generator(first.checkpoint)
+        key = (first.checkpoint, first.style_key)
+        try:
+            if key not in _codes:
+                _codes[key] = style_code(generator, first.styles, first.clips, first.strength)
+            exps = generate_expressions(generator.model, [ids for _, ids in labelled], _codes[key])
+        except StyleTalkError as exc:
+            exps = [exc] * len(labelled)
+        for (job, ids), exp in zip(labelled, exps, strict=True):
+            results[job.id] = _curves(job, ids, exp, generator)
+    return [results[job.id] for job in jobs]
+
+
+def _curves(job: Job, ids: np.ndarray, exp, generator) -> Result:
+    from ..inference import curves_from_expression
+
     try:
-        with _audio_path(job) as audio:
-            try:
-                ids = phonemes_from_audio(audio, job.transcript)
-            except StyleTalkError as exc:
-                raise type(exc)(str(exc).replace(audio, job.audio)) from None
-        generator = _generator(job.checkpoint)
-        key = (job.checkpoint, job.style_key)
-        if key not in _codes:
-            _codes[key] = style_code(generator, job.styles, job.clips, job.strength)
-        curves = generate_curves(ids, job.styles, generator=generator, code=_codes[key], pose=job.pose,
-                                 pose_path=job.pose_path, strength=job.strength,
-                                 meta={"take": job.id, "audio": job.audio})  # fmt: skip
+        if isinstance(exp, StyleTalkError):
+            raise exp
+        curves = curves_from_expression(exp, ids, job.styles, generator, pose=job.pose, pose_path=job.pose_path,
+                                        strength=job.strength, meta={"take": job.id, "audio": job.audio})  # fmt: skip
     except StyleTalkError as exc:
         return Result(job.id, None, str(exc))
     return Result(job.id, curves)
+
+
+def units(jobs: list[Job], most: int = UNIT_TAKES) -> list[tuple[Job, ...]]:
+    """Jobs in work units: consecutive takes (manifest order) of one style, at most `most` a unit and
+    at least UNITS units where there are that many takes, so that workers stay busy to the end. The
+    split depends only on the jobs, so every engine and worker count generates the same units."""
+    groups: dict[tuple, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault((job.checkpoint, job.style_key), []).append(job)
+    size = max(1, min(most, len(jobs) // UNITS))
+    return [tuple(g[i : i + size]) for g in groups.values() for i in range(0, len(g), size)]

@@ -77,15 +77,29 @@ def generate_expression(
     identical windows (silences, held phonemes) are computed once, and frames are processed
     in batches of `batch_frames` to bound memory for any audio length.
     """
+    return generate_expressions(model, [phoneme_ids], code, batch_frames, progress)[0]
+
+
+@torch.no_grad()
+def generate_expressions(
+    model: StyleTalk,
+    takes: Sequence[np.ndarray],
+    code: torch.Tensor,
+    batch_frames: int = 1024,
+    progress: Progress | None = None,
+) -> list[np.ndarray]:
+    """generate_expression for several takes sharing one style code, in one pass: their windows are
+    pooled, so a window common to many takes (silence, a held vowel) is computed once for all."""
     if batch_frames < 1:
         raise InputError(f"batch size must be >= 1, got {batch_frames}")
     device = code.device
-    windows = phoneme_windows(phoneme_ids, model.config.win_size)
-    unique, inverse = np.unique(windows, axis=0, return_inverse=True)
+    windows = [phoneme_windows(ids, model.config.win_size) for ids in takes]
+    unique, inverse = np.unique(np.concatenate(windows), axis=0, return_inverse=True)
     out = np.empty((len(unique), model.config.exp_dim), dtype=np.float32)
     for start in range(0, len(unique), batch_frames):
         chunk = torch.from_numpy(unique[start : start + batch_frames]).to(device)
         out[start : start + len(chunk)] = model.decode(chunk[None], code)[0].float().cpu().numpy()
         if progress is not None:
             progress(min(start + batch_frames, len(unique)), len(unique))
-    return out[inverse.reshape(-1)]
+    frames = out[inverse.reshape(-1)]
+    return np.split(frames, np.cumsum([len(w) for w in windows])[:-1])
