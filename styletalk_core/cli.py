@@ -233,7 +233,8 @@ def cmd_retarget(args: argparse.Namespace) -> None:
     _done(
         args.output,
         f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, face found by "
-        f"{done.found_by}, fit residual {done.fit_rms_px:.1f} px{WRITTEN.get(done.written, '')}",
+        f"{done.found_by} with the face towards {done.axes}, fit residual {done.fit_rms_px:.1f} px"
+        f"{WRITTEN.get(done.written, '')}",
         time.perf_counter() - t0,
     )
 

@@ -120,7 +120,7 @@ def test_retarget_refuses_what_is_not_a_face(tmp_path, capsys):
     (tmp_path / "points.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\n")
     cases["no faces"] = tmp_path / "points.obj"
     ict = load_ict()
-    for degrees in (90, 70):  # a head facing away from the front axis: no face, or a fit no face gives
+    for degrees in (70,):  # a head facing between the usual axes: no face, or a fit no face gives
         a = np.radians(degrees)
         turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
         cases[f"turned {degrees}"] = _obj(tmp_path / f"turned{degrees}.obj", ict["neutral"] @ turn.T, ict["tris"])
@@ -154,3 +154,42 @@ def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and expected in err[0] and mask in err[0], (mask, err)
         assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.slow
+def test_a_head_facing_another_usual_axis_is_found_and_the_axes_said(tmp_path, capsys):
+    from styletalk_core.cli import main
+
+    ict = load_ict()
+    turn = np.array([[0.0, 0, 1], [0, 1, 0], [-1, 0, 0]])  # +z -> +x: facing +x, y up
+    mesh = _obj(tmp_path / "turned.obj", ict["neutral"] @ turn.T, ict["tris"])
+    curves = tmp_path / "c.npz"
+    np.savez(curves, exp=np.zeros((3, 64), np.float32))
+    assert main(["retarget", "--mesh", str(mesh), "--curves", str(curves), "-o", str(tmp_path / "o.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "found by detection (whole part) with the face towards +x, +y up" in out, out
+
+
+@pytest.mark.slow
+def test_a_full_body_face_is_found_head_first():
+    from styletalk_core.retarget.character import find_face
+
+    found = find_face(shared_path("characters", "makehuman_body_expr.glb"))
+    assert found.found_by.startswith("detection (top") and found.axes == "+z, +y up"
+    assert found.rms < 12.0  # an edge-on triangle no longer pulls outline points onto the eyes (was 15 px)
+    mouth = found.points.positions(found.geo.view, found.geo.tris)[[13, 14]].mean(0)
+    height = np.ptp(found.geo.view[:, 1])
+    assert mouth[1] > found.geo.view[:, 1].max() - 0.15 * height  # on the head, not the hips
+
+
+def test_a_triangle_seen_edge_on_holds_no_point():
+    from styletalk_core.retarget.correspondence import cast_to_surface
+
+    # a floor facing the viewer, and in front of it a fin seen exactly edge-on along y = 0.5
+    vertices = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.3, 0.5, 1], [0.7, 0.5, 1], [0.5, 0.5, 2]],
+                        float)  # fmt: skip
+    tris = np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6]])
+    xy = np.array([[0.5, 0.52], [0.45, 0.48], [0.6, 0.55]])
+    points = cast_to_surface(xy, vertices, tris)
+    assert set(points.triangles) <= {0, 1}
+    np.testing.assert_allclose(points.positions(vertices, tris)[:, :2], xy, atol=1e-9)

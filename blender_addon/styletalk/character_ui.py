@@ -42,7 +42,8 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
 def _fit(obj, result: Additions) -> str:
     """How the face was found and how well it fits ours, shown and kept on the object."""
     fit = result.extras.get("face_fit", {})
-    text = f"face found by {fit.get('found_by', '?')}, fit residual {fit.get('fit_rms_px', float('nan')):.1f} px"
+    axes = f" with the face towards {fit['axes']}" if "axes" in fit else ""
+    text = f"face found by {fit.get('found_by', '?')}{axes}, fit residual {fit.get('fit_rms_px', float('nan')):.1f} px"
     obj["styletalk_face_fit"] = text
     return text
 

@@ -5,6 +5,7 @@ the same character with our 64 keys (and ARKit's 52) added to its face part and 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable
@@ -23,13 +24,14 @@ from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.layout import EXP_NAMES
 from ..meshio import read_character, write_character
 from .arkit import load_arkit_basis
-from .correspondence import SurfacePoints, find_correspondence, similarity_fit, snap_to_surface
+from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
+from .framing import windows
 from .parts import classify, helpers_near
 from .targets import character_basis, solve_onto
 from .transfer import transfer_basis
 
 # residual of the similarity fit of the found points to our mean face (139 px wide), above which the
-# mesh is refused: ICT-FaceKit identities at 1-2 sigma fit to 5.2-11.5 px (benchmarks/character_fit.py);
+# mesh is refused: ICT-FaceKit identities at 1-2 sigma fit to 5.2-11.5 px (benchmarks/ict_identities.py);
 # ICT's neutral turned 35 degrees from the front axis 14 px, 50 degrees 20 px, 70 degrees 23 px
 MAX_FIT_RMS_PX = 18.0
 SLIDER_RANGE = 10.0  # our expression keys swing both ways, as far as the curves' +-10
@@ -47,27 +49,53 @@ def to_front_view(front: str, up: str) -> np.ndarray:
     return np.stack([np.cross(u, f), u, f])  # rows: where x, y, z of the view come from
 
 
+# the usual (front, up) conventions, tried in this order when the given axes show no face: glTF / Maya /
+# three.js, Blender, Unreal, then the rest of the usual facings
+CONVENTIONS = (("+z", "+y"), ("-y", "+z"), ("+x", "+z"), ("-z", "+y"), ("+y", "+z"), ("-x", "+z"), ("+x", "+y"),
+               ("-x", "+y"))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Located:
+    points: SurfacePoints
+    rms: float  # residual of the found points against our face, px of its 139 px width
+    framed: str  # the view the face was found in (retarget.framing), or "mask"
+
+
+def _fit_rms(points: SurfacePoints, view: np.ndarray, tris: np.ndarray) -> float:
+    return similarity_fit(points.positions(view, tris), load_face_model().mean.astype(np.float64))[3]
+
+
+def _misfit(source: str, rms: float, how: str) -> InputError:
+    return InputError(f"{source}: the found points do not fit a face (residual {rms:.1f} px of our 139 px wide "
+                      f"face, at most {MAX_FIT_RMS_PX:g}): {how}")  # fmt: skip
+
+
 def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str, axes: str = "+z, +y up",
-                skin: np.ndarray | None = None) -> tuple[SurfacePoints, float]:  # fmt: skip
-    """Our 468 points on the mesh (face towards +z), found on its render or snapped from a hand-placed
-    mask, and the fit residual (px of our face); refuses a fit no face gives. `axes` says how the
-    mesh was turned to the front (the axes the user gave), for the refusal; `skin` (a mask over the
-    triangles) is where the points may land (the face part, not the eyes or teeth rendered with it)."""
-    if mask is None:
-        try:
-            points = find_correspondence(
-                view, tris, frame=None if skin is None else view[np.unique(tris[skin])], source=source, skin=skin
-            ).points
-        except InputError as exc:
-            raise InputError(f"{exc}, viewed with the face towards {axes}: are those the face's axes?") from None
-    else:
+                skin: np.ndarray | None = None, full: bool = True) -> Located:  # fmt: skip
+    """Our 468 points on the mesh (face towards +z), found on its renders (the whole part, then its
+    head first: retarget.framing; `full` adds the squares stepping down it) or snapped from a
+    hand-placed mask; refuses a fit no face gives. `axes` says how the mesh was turned to the front,
+    for the refusal; `skin` (a mask over the triangles) is where the points may land (the face part,
+    not the eyes or teeth rendered with it)."""
+    if mask is not None:
         points = snap_to_surface(mask, view, tris, skin=skin, source=source)
-    rms = similarity_fit(points.positions(view, tris), load_face_model().mean.astype(np.float64))[3]
-    if not rms <= MAX_FIT_RMS_PX:
-        how = "the mask does not lie on a face" if mask is not None else f"is the face towards {axes}?"
-        raise InputError(f"{source}: the found points do not fit a face (residual {rms:.1f} px of our 139 px wide "
-                         f"face, at most {MAX_FIT_RMS_PX:g}): {how}")  # fmt: skip
-    return points, rms
+        rms = _fit_rms(points, view, tris)
+        if not rms <= MAX_FIT_RMS_PX:
+            raise _misfit(source, rms, "the mask does not lie on a face")
+        return Located(points, rms, "mask")
+    part = view[np.unique(tris[skin])] if skin is not None else view
+    best = None
+    with contextlib.closing(search_face(view, tris, windows(part[:, :2], full), skin=skin)) as found:
+        for corr in found:
+            rms = _fit_rms(corr.points, view, tris)
+            if rms <= MAX_FIT_RMS_PX:
+                return Located(corr.points, rms, corr.framed)
+            best = rms if best is None else min(best, rms)
+    if best is not None:
+        raise _misfit(source, best, f"is the face towards {axes}?")
+    raise InputError(f"{source}: no face found on the front render, viewed with the face towards {axes}: are those "
+                     "the face's axes?")  # fmt: skip
 
 
 def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | None:
@@ -99,9 +127,10 @@ class Retargeted:
     targets: int  # keys added (or, solved, the part's own keys animated)
     frames: int
     solved: bool
-    found_by: str  # "detection" or "mask"
+    found_by: str  # "detection (VIEW)" or "mask"
     fit_rms_px: float
     written: str = ""  # "direct" (into the user's .glb), "blender" (its exporter) or "npz" (additions only)
+    axes: str = ""  # the axes the face was found with ("+z, +y up")
 
 
 @dataclass(frozen=True)
@@ -187,16 +216,23 @@ class FoundFace:
     points: SurfacePoints
     rot: np.ndarray  # the character's axes -> the front view
     rms: float
-    found_by: str  # "detection" or "mask"
+    found_by: str  # "detection (VIEW)" or "mask"
+    axes: str = "+z, +y up"  # the axes the face was found with
 
     def fit_report(self) -> dict:
-        return {"face_fit": {"found_by": self.found_by, "fit_rms_px": round(self.rms, 2), "part": self.geo.part.name}}
+        return {"face_fit": {"found_by": self.found_by, "fit_rms_px": round(self.rms, 2), "part": self.geo.part.name,
+                             "axes": self.axes}}  # fmt: skip
+
+
+def _axes(front: str, up: str) -> str:
+    return f"{front}, {up} up"
 
 
 def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: str | os.PathLike | None = None,
               progress: Callable[[int, int], None] | None = None, own_keys: bool = False) -> FoundFace:  # fmt: skip
     """Read the character, pick its face part and find our face on it (progress: reading is 0.8 of it);
-    with `own_keys`, a face part without shape keys is refused before the search."""
+    with `own_keys`, a face part without shape keys is refused before the search. When the given
+    axes show no face, the other usual conventions are tried (CONVENTIONS) and the one used is said."""
     rot = to_front_view(front, up)
     hand_placed = load_mask(mask, rot)
     step = progress or (lambda done, total: None)
@@ -204,9 +240,25 @@ def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: 
     geo = face_geometry(character, rot)
     if own_keys and not geo.part.target_names:
         raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
-    points, rms = locate_face(geo.view, geo.tris, hand_placed, str(mesh), f"{front}, {up} up", geo.skin)
+    try:
+        found = locate_face(geo.view, geo.tris, hand_placed, str(mesh), _axes(front, up), geo.skin)
+    except InputError as exc:
+        if hand_placed is not None or "no face found" not in str(exc):
+            raise
+        others = [c for c in CONVENTIONS if c != (front, up)]
+        for i, (f, u) in enumerate(others):
+            step(800 + int(200 * i / len(others)), 1000)
+            rot = to_front_view(f, u)
+            geo = face_geometry(character, rot)
+            with contextlib.suppress(InputError):
+                found = locate_face(geo.view, geo.tris, None, str(mesh), _axes(f, u), geo.skin, full=False)
+                front, up = f, u
+                break
+        else:
+            raise InputError(f"{exc}; nor with any of the other usual axes ({len(others)} tried)") from None
     step(1000, 1000)
-    return FoundFace(character, geo, points, rot, rms, "mask" if mask is not None else "detection")
+    how = "mask" if mask is not None else f"detection ({found.framed})"
+    return FoundFace(character, geo, found.points, rot, found.rms, how, _axes(front, up))
 
 
 def character_keys(found: FoundFace, arkit: bool = False) -> Additions:
@@ -247,4 +299,5 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
         written = write_character(mesh, geo.part, additions, target, progress_write)
     step(1000, 1000)
     return Retargeted(geo.part.name, len(found.character.parts), len(additions.animated if solve else additions.names),
-                      curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written)  # fmt: skip
+                      curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written,
+                      found.axes)  # fmt: skip

@@ -3,6 +3,7 @@ it, and the landmarks cast back onto the mesh surface as barycentric points."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,38 +50,62 @@ class FrontView:
     pixel: float  # world units per pixel
 
 
-def render_front(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
-                 margin: float = 0.15, colors: np.ndarray | None = None) -> FrontView:  # fmt: skip
-    """Render `vertices` (face towards +z, y up), shaded, framed on `frame` (the vertices to fit in
-    view; default all); one skin colour, or (V, 3) `colors` in [0, 1] (pictures for people)."""
-    pyrender, trimesh = offscreen_gl()
-    v = np.asarray(vertices, np.float64)
-    box = v if frame is None else np.asarray(frame, np.float64)
-    lo, hi = box.min(0), box.max(0)
+def square(box: np.ndarray, margin: float = 0.15) -> tuple[float, float, float]:
+    """(centre x, centre y, half side) of the square view holding `box`'s points (x, y) with a margin."""
+    lo, hi = box[:, :2].min(0), box[:, :2].max(0)
     half = 0.5 * max(hi[0] - lo[0], hi[1] - lo[1]) * (1 + margin)
-    cx, cy = 0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1])
-    depth = float(v[:, 2].max() - v[:, 2].min()) + 1.0
-    pose = np.eye(4)
-    pose[:3, 3] = [cx, cy, v[:, 2].max() + 1.0]
-    camera = pyrender.OrthographicCamera(xmag=half, ymag=half, znear=0.01, zfar=depth + 2.0)
-    renderer = pyrender.OffscreenRenderer(size, size)
-    try:
-        shaded = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 1.0], ambient_light=[0.35, 0.35, 0.35])
-        shaded.add(camera, pose=pose)
+    return 0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1]), half
+
+
+class FrontRenderer:
+    """One offscreen scene of a mesh (face towards +z, y up), shaded, rendered orthographically framed
+    on any square: the scene is built once for all the views a search asks for."""
+
+    def __init__(self, vertices: np.ndarray, tris: np.ndarray, size: int = 512, colors: np.ndarray | None = None):
+        pyrender, trimesh = offscreen_gl()
+        v = np.asarray(vertices, np.float64)
+        self._pyrender, self.size, self._front = pyrender, size, float(v[:, 2].max()) + 1.0
+        depth = float(v[:, 2].max() - v[:, 2].min()) + 1.0
+        self._camera = pyrender.OrthographicCamera(xmag=1.0, ymag=1.0, znear=0.01, zfar=depth + 2.0)
+        self._scene = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 1.0], ambient_light=[0.35, 0.35, 0.35])
+        self._node = self._scene.add(self._camera, pose=np.eye(4))
         light = np.eye(4)
         light[:3, :3] = trimesh.transformations.euler_matrix(-0.3, 0.25, 0)[:3, :3]
-        shaded.add(pyrender.DirectionalLight(intensity=3.0), pose=light)
-        skin = pyrender.MetallicRoughnessMaterial(baseColorFactor=[0.82, 0.66, 0.56, 1.0], roughnessFactor=0.8)
+        self._scene.add(pyrender.DirectionalLight(intensity=3.0), pose=light)
         if colors is None:
+            skin = pyrender.MetallicRoughnessMaterial(baseColorFactor=[0.82, 0.66, 0.56, 1.0], roughnessFactor=0.8)
             mesh = pyrender.Mesh.from_trimesh(trimesh.Trimesh(v, tris, process=False), material=skin, smooth=True)
         else:
             painted = trimesh.Trimesh(v, tris, vertex_colors=np.asarray(colors), process=False)
             mesh = pyrender.Mesh.from_trimesh(painted, smooth=True)
-        shaded.add(mesh)
-        rgb, _ = renderer.render(shaded)
-    finally:
-        renderer.delete()
-    return FrontView(rgb, cx - half, cy + half, 2 * half / size)
+        self._scene.add(mesh)
+        self._renderer = pyrender.OffscreenRenderer(size, size)
+
+    def view(self, cx: float, cy: float, half: float) -> FrontView:
+        self._camera.xmag = self._camera.ymag = half
+        pose = np.eye(4)
+        pose[:3, 3] = [cx, cy, self._front]
+        self._scene.set_pose(self._node, pose)
+        rgb, _ = self._renderer.render(self._scene)
+        return FrontView(rgb, cx - half, cy + half, 2 * half / self.size)
+
+    def close(self) -> None:
+        self._renderer.delete()
+
+    def __enter__(self) -> FrontRenderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def render_front(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
+                 margin: float = 0.15, colors: np.ndarray | None = None) -> FrontView:  # fmt: skip
+    """Render `vertices` (face towards +z, y up), shaded, framed on `frame` (the vertices to fit in
+    view; default all); one skin colour, or (V, 3) `colors` in [0, 1] (pictures for people)."""
+    box = np.asarray(vertices if frame is None else frame, np.float64)
+    with FrontRenderer(vertices, tris, size, colors) as renderer:
+        return renderer.view(*square(box, margin))
 
 
 def detect_landmarks(rgb: np.ndarray) -> np.ndarray | None:
@@ -112,6 +137,9 @@ def barycentric_2d(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -
     return w / np.maximum(w.sum(-1, keepdims=True), 1e-12)
 
 
+EDGE_ON = 1e-6  # a triangle whose area in the view is at most this share of its own is seen edge-on
+
+
 def cast_to_surface(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> SurfacePoints:
     """World (x, y) points -> the front-most surface point under each (rays along -z): among the
     triangles whose projection contains the point, the nearest the viewer; off the surface, the
@@ -120,6 +148,11 @@ def cast_to_surface(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> S
 
     corners = vertices[tris]  # (N, 3, 3)
     centres = corners[:, :, :2].mean(1)
+    # a triangle seen edge-on has no area in the view: its barycentric weights are noise, and it would
+    # "contain" every point near it; it can only be the nearest triangle
+    edges = corners[:, 1:, :2] - corners[:, :1, :2]
+    flat = np.abs(np.cross(edges[:, 0], edges[:, 1])) <= EDGE_ON * np.linalg.norm(np.cross(
+        corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)  # fmt: skip
     reach = float(np.linalg.norm(corners[:, :, :2] - centres[:, None], axis=-1).max())
     tree = cKDTree(centres)
     chosen, weights = np.zeros(len(xy), np.int64), np.zeros((len(xy), 3))
@@ -129,7 +162,7 @@ def cast_to_surface(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> S
             cand = np.asarray([tree.query(p)[1]])
         c = corners[cand]
         w = _barycentric_raw(np.repeat(p[None], len(cand), 0), c[:, 0, :2], c[:, 1, :2], c[:, 2, :2])
-        inside = (w >= -1e-9).all(1)
+        inside = (w >= -1e-9).all(1) & ~flat[cand]
         if inside.any():
             z = np.where(inside, (w[:, :, None] * c).sum(1)[:, 2], -np.inf)
             k = int(np.argmax(z))
@@ -145,6 +178,7 @@ class Correspondence:
     points: SurfacePoints
     view: FrontView
     landmarks_px: np.ndarray  # (468, 2) where MediaPipe found them on the render
+    framed: str = "whole part"  # the view it was found in (retarget.framing)
 
 
 # MediaPipe's inner-lip contour, upper and lower (the corners 78 and 308 belong to both)
@@ -164,6 +198,15 @@ def part_the_lips(landmarks: np.ndarray) -> np.ndarray:
     return out
 
 
+def _cast(view: FrontView, landmarks: np.ndarray, vertices: np.ndarray, tris: np.ndarray,
+          skin: np.ndarray | None) -> SurfacePoints:  # fmt: skip
+    landmarks = part_the_lips(landmarks)
+    xy = np.stack([view.left + landmarks[:, 0] * view.pixel, view.top - landmarks[:, 1] * view.pixel], 1)
+    allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
+    points = cast_to_surface(xy, np.asarray(vertices, np.float64), tris[allowed])
+    return SurfacePoints(allowed[points.triangles], points.weights)
+
+
 def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
                         source: str = "mesh", skin: np.ndarray | None = None) -> Correspondence:  # fmt: skip
     """Render, detect, cast: our 468 vertices as points on the mesh (face towards +z, y up). `skin`
@@ -173,11 +216,19 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
     landmarks = detect_landmarks(view.rgb)
     if landmarks is None:
         raise InputError(f"{source}: no face found on the front render")
-    landmarks = part_the_lips(landmarks)
-    xy = np.stack([view.left + landmarks[:, 0] * view.pixel, view.top - landmarks[:, 1] * view.pixel], 1)
-    allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
-    points = cast_to_surface(xy, np.asarray(vertices, np.float64), tris[allowed])
-    return Correspondence(SurfacePoints(allowed[points.triangles], points.weights), view, landmarks)
+    return Correspondence(_cast(view, landmarks, vertices, tris, skin), view, landmarks)
+
+
+def search_face(vertices: np.ndarray, tris: np.ndarray, views, size: int = 512,
+                skin: np.ndarray | None = None) -> Iterator[Correspondence]:  # fmt: skip
+    """find_correspondence over several views of one render scene (retarget.framing's windows, with
+    .name, .cx, .cy, .half): a Correspondence for each view the detector finds a face in, in order."""
+    with FrontRenderer(vertices, tris, size) as renderer:
+        for window in views:
+            view = renderer.view(window.cx, window.cy, window.half)
+            landmarks = detect_landmarks(view.rgb)
+            if landmarks is not None:
+                yield Correspondence(_cast(view, landmarks, vertices, tris, skin), view, landmarks, window.name)
 
 
 def snap_to_surface(points: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None = None,

@@ -1,6 +1,8 @@
 """Shape keys for a character that has none: our basis's displacements at the correspondence points,
-brought into the character's frame and size, spread smoothly over its face (thin-plate RBF) with a
-fall-off to zero outside it, the upper and lower lips interpolated separately (the mouth cut)."""
+brought into the character's frame and size, spread smoothly over its face (thin-plate RBF), the upper
+and lower lips interpolated separately (the mouth cut); around the face the motion fades to zero
+harmonically over the character's own surface, so the skin where the jaw's motion meets still skin
+stretches evenly instead of folding."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ MOUTH_CORNERS = (61, 291, 78, 308)  # outer and inner corners, in both lips
 @dataclass(frozen=True)
 class TransferSettings:
     inner: float = 0.02  # full displacement within this distance of our face's surface (share of the face width)
-    outer: float = 0.05  # none beyond this distance (the neck and the back of the head stay still)
+    outer: float = 0.25  # none beyond this distance (the neck and the back of the head stay still); between
+    # the two the motion fades harmonically over the surface (a fade 0.03 wide folded the skin along the jaw)
     lips_inner: float = 0.08  # ... and within this distance of a lip along the surface (the inside of the
     lips_outer: float = 0.15  # lips and of the mouth move with their lip instead of stretching across it)
     smoothing: float = 1e-3  # RBF smoothing, relative to the face width squared (less: the lip rims jag)
@@ -105,16 +108,36 @@ def _trusted_triangles(p: np.ndarray, face: FaceModel, s: float, rot: np.ndarray
     return tris[~bad[tris].any(1)]
 
 
-def _falloff(vertices: np.ndarray, points: np.ndarray, tris: np.ndarray, width: float,
-             settings: TransferSettings) -> np.ndarray:  # fmt: skip
-    """1 on the face, 0 away from it: by each vertex's distance to our face's surface laid over the
-    character (its triangles through the correspondence points, so the weight is smooth between the
-    points, and the inside of the mouth, the teeth and the back of the head, away from that surface,
-    stay still)."""
+def _face_distance(vertices: np.ndarray, points: np.ndarray, tris: np.ndarray, width: float) -> np.ndarray:
+    """Each vertex's distance to our face's surface laid over the character (its triangles through the
+    correspondence points), as a share of the face width: the inside of the mouth, the teeth and the
+    back of the head are away from that surface."""
     from scipy.spatial import cKDTree
 
-    d = cKDTree(_surface_samples(points, tris)).query(vertices)[0] / width
-    return _smooth_step_down(d, settings.inner, settings.outer)
+    return cKDTree(_surface_samples(points, tris)).query(vertices)[0] / width
+
+
+def _harmonic_fade(vertices: np.ndarray, tris: np.ndarray, fixed: np.ndarray, free: np.ndarray,
+                   values: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Values (n_fixed, C) held at the `fixed` vertices, zero at every other vertex outside `free`;
+    at the `free` ones, the harmonic blend over the mesh's edges (weights 1 / length): the motion
+    spreads as evenly as the surface allows. Free vertices that touch nothing held stay still."""
+    from scipy.sparse import coo_matrix, diags
+    from scipy.sparse.linalg import splu
+
+    is_free = np.zeros(len(vertices), bool)
+    is_free[free] = True
+    tris = tris[is_free[tris].any(1)]
+    edges = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
+    w = 1.0 / (np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1) + 1e-12)
+    n = len(vertices)
+    graph = coo_matrix((np.r_[w, w], (np.r_[edges[:, 0], edges[:, 1]], np.r_[edges[:, 1], edges[:, 0]])),
+                       shape=(n, n)).tocsr()  # fmt: skip
+    sub = graph[free]
+    degree = np.asarray(sub.sum(1)).ravel()
+    a = diags(degree * (1 + 1e-9) + 1e-12) - sub[:, free]  # a free island with nothing held decays to 0
+    rhs = sub[:, fixed] @ values
+    return splu(a.tocsc()).solve(np.ascontiguousarray(rhs))
 
 
 def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, basis: np.ndarray, face: FaceModel,
@@ -131,23 +154,31 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     moved = np.einsum("kpd,dc->kpc", np.asarray(basis, np.float64), rot) / s  # our pixels -> character units
     width = float(np.ptp(p[:, 0]))
     up, low = _lip_distances(v, tris, points)
-    lips = _smooth_step_down(np.minimum(up, low) / width, settings.lips_inner, settings.lips_outer)
-    weight = np.maximum(_falloff(v, p, _trusted_triangles(p, face, s, rot), width, settings), lips)
-    near = np.flatnonzero(weight > 0)
-    lower = _lower_share(v[near], up[near], low[near], p)
+    lip = np.minimum(up, low) / width
+    d = _face_distance(v, p, _trusted_triangles(p, face, s, rot), width)
+    core = (d <= settings.inner) | (lip <= settings.lips_inner)  # moves as our face does
+    lips = _smooth_step_down(lip, settings.lips_inner, settings.lips_outer)
+    reach = (d <= settings.outer) | (lips > 0)
+    held = np.flatnonzero(core)
+    lower = _lower_share(v[held], up[held], low[held], p)
     values = moved.transpose(1, 0, 2).reshape(len(p), -1)  # (468, K * 3)
     # each lip's interpolant leaves out the other side's points around the mouth (within a mouth width
     # of its centre); farther out both see every point, so they agree where they are blended
     mouth = np.linalg.norm(p[291] - p[61])
     around = np.linalg.norm(p - 0.5 * (p[13] + p[14]), axis=1) < mouth
     points_below = _mouth_side(p, p)
-    out = np.zeros((len(basis), len(near), 3))
+    at_held = np.zeros((len(held), values.shape[1]))
     for share, own in ((1 - lower, ~points_below), (lower, points_below)):
         keep = np.flatnonzero(own | ~around | np.isin(np.arange(len(p)), MOUTH_CORNERS))
         rbf = RBFInterpolator(
             p[keep], values[keep], kernel="thin_plate_spline", smoothing=settings.smoothing * width**2
         )
         idx = np.flatnonzero(share > 0)
-        out[:, idx] += (share[idx, None] * rbf(v[near[idx]])).reshape(len(idx), len(basis), 3).transpose(1, 0, 2)
-    out *= weight[near][None, :, None]
-    return Transfer(near, out.astype(np.float32), 1.0 / s, width, rms)
+        at_held[idx] += share[idx, None] * rbf(v[held[idx]])
+    free = np.flatnonzero(reach & ~core)
+    faded = _harmonic_fade(v, tris, held, free, at_held) if len(free) else np.zeros((0, values.shape[1]))
+    near = np.concatenate([held, free])
+    order = np.argsort(near)
+    out = np.concatenate([at_held, faded])[order].reshape(len(near), len(basis), 3).transpose(1, 0, 2)
+    still = np.abs(out).max((0, 2)) > 0
+    return Transfer(near[order][still], out[:, still].astype(np.float32), 1.0 / s, width, rms)
