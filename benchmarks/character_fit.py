@@ -3,7 +3,8 @@ character's own vertices. Run on every character file in ../shared/reference/cha
 identities cut to the skin alone (no eyeballs, teeth or mouth socket, as many heads come). Each gets our
 64 keys the way `styletalk retarget` adds them, animated with a real clip's expression; then:
 
-  found       how the face was found (the view the detector read, the axes), or why not
+  found       how the face was found (the view the detector read, the axes), or why not; how its mouth
+              is made (an opening in the mesh, an inside, or sealed: one surface from lip to lip)
   fit px      the found points' residual against our face (px of its 139 px width; refused above 18)
   lip r       the character's lip gap against our face's, frame by frame; the gap is measured between
               the character's own upper and lower lip vertices: on its midline, the most forward
@@ -71,25 +72,27 @@ def ict_skin_only(ict: dict, sigma: float, rng: np.random.Generator, folder: Pat
 
 
 def own_lips(rest: np.ndarray, tris: np.ndarray, points: np.ndarray) -> tuple[int, int, float]:
-    """The character's own upper and lower lip vertices (the most forward skin vertex of each lip on
-    the mouth's midline, y up, face towards +z) and the mouth's width. Only where to look comes from
-    the found points (the mouth's centre and corners)."""
+    """The character's own upper and lower lip vertices (on the mouth's midline, the front-surface
+    skin vertex of each lip nearest the seam but at least 4% of the mouth's width from it: the lip's
+    edge, not the seam itself) and the mouth's width, y up, face towards +z. Only where to look comes
+    from the found points (the mouth's centre and corners)."""
     centre, width = points[[13, 14]].mean(0), float(np.linalg.norm(points[61] - points[291]))
     used = np.unique(tris)
     v = rest[used]
-    near = (np.abs(v[:, 0] - centre[0]) < 0.08 * width) & (np.abs(v[:, 1] - centre[1]) < 0.45 * width)
+    near = (np.abs(v[:, 0] - centre[0]) < 0.08 * width) & (np.abs(v[:, 1] - centre[1]) < 0.25 * width)
     near &= v[:, 2] > centre[2] - 0.5 * width
     picks = []
-    for side in (v[:, 1] > centre[1], v[:, 1] < centre[1]):
-        cand = np.flatnonzero(near & side)
+    for sign in (1, -1):  # the front-surface vertex nearest the seam, at least 4% of the width from it
+        off = sign * (v[:, 1] - centre[1])
+        cand = np.flatnonzero(near & (off >= 0.04 * width))
         if cand.size == 0:
             raise InputError("no lip vertex on the mouth's midline")
-        picks.append(int(used[cand[np.argmax(v[cand, 2])]]))
+        picks.append(int(used[cand[np.argmin(off[cand])]]))
     return picks[0], picks[1], width
 
 
-def animate(found: FoundFace, exp: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """(rest, frames, seconds): the face part's welded vertices in the front view, at rest and animated by our
+def animate(found: FoundFace, exp: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, str]:
+    """(rest, frames, seconds, how the mouth is made): the face part's welded vertices in the front view, at rest and animated by our
     64 keys as `retarget` adds them (keys in the part's object space, back to the view)."""
     t0 = time.perf_counter()
     keys = character_keys(found)
@@ -98,7 +101,8 @@ def animate(found: FoundFace, exp: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     deltas[:, keys.indices] = keys.offsets[:64] @ part.matrix[:3, :3].T
     view = deltas[:, geo.index] @ found.rot.T
     rest = geo.view[: len(geo.index)]
-    return rest, rest + np.einsum("tk,kvc->tvc", exp, view), time.perf_counter() - t0
+    frames = rest + np.einsum("tk,kvc->tvc", exp, view)
+    return rest, frames, time.perf_counter() - t0, keys.extras["face_fit"]["mouth"]
 
 
 def flipped_share(rest: np.ndarray, frames: np.ndarray, tris: np.ndarray) -> float:
@@ -125,7 +129,7 @@ def measure(path: Path, exp: np.ndarray, ours_range: float) -> tuple[Row, tuple 
         row.found = "no: " + str(exc).split(": ", 1)[-1][:90]
         return row, None
     found_s = time.perf_counter() - t0
-    rest, frames, keys_s = animate(found, exp)
+    rest, frames, keys_s, mouth = animate(found, exp)
     tris = found.geo.tris[found.geo.skin]
     points = found.points.positions(found.geo.view, found.geo.tris)
     upper, lower, width = own_lips(rest, tris, points)
@@ -135,7 +139,7 @@ def measure(path: Path, exp: np.ndarray, ours_range: float) -> tuple[Row, tuple 
     centre, height = points.mean(0), float(np.ptp(points[:, 1]))
     far = np.linalg.norm(rest - centre, axis=1) > OUTSIDE_HEIGHTS * height
     motion = np.linalg.norm(frames[:, far] - rest[far], axis=-1).max() if far.any() else 0.0
-    row.found = f"{found.found_by}, {found.axes}"
+    row.found = f"{found.found_by}, {found.axes}; mouth {mouth}"
     row.fit_px, row.seconds = found.rms, found_s + keys_s
     row.lip_r = float(np.corrcoef(gap, ours)[0, 1])
     row.lip_range = float(np.ptp(gap) / width) / ours_range

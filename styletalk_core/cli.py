@@ -224,6 +224,7 @@ WRITTEN = {"direct": ", added straight into a copy of your .glb", "blender": ", 
 
 def cmd_retarget(args: argparse.Namespace) -> None:
     from .retarget.character import retarget_file
+    from .retarget.transfer import MOUTHS
 
     t0 = time.perf_counter()
     done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,
@@ -234,7 +235,7 @@ def cmd_retarget(args: argparse.Namespace) -> None:
         args.output,
         f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, face found by "
         f"{done.found_by} with the face towards {done.axes}, fit residual {done.fit_rms_px:.1f} px"
-        f"{WRITTEN.get(done.written, '')}",
+        f"{WRITTEN.get(done.written, '')}" + (f"; {MOUTHS[done.mouth]}" if done.mouth == "sealed" else ""),
         time.perf_counter() - t0,
     )
 

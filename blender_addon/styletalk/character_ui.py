@@ -44,6 +44,8 @@ def _fit(obj, result: Additions) -> str:
     fit = result.extras.get("face_fit", {})
     axes = f" with the face towards {fit['axes']}" if "axes" in fit else ""
     text = f"face found by {fit.get('found_by', '?')}{axes}, fit residual {fit.get('fit_rms_px', float('nan')):.1f} px"
+    if fit.get("mouth") == "sealed":
+        text += "; the mouth is sealed (one surface from lip to lip): the lips move but cannot part"
     obj["styletalk_face_fit"] = text
     return text
 

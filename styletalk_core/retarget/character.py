@@ -131,6 +131,7 @@ class Retargeted:
     fit_rms_px: float
     written: str = ""  # "direct" (into the user's .glb), "blender" (its exporter) or "npz" (additions only)
     axes: str = ""  # the axes the face was found with ("+z, +y up")
+    mouth: str = ""  # how its mouth is made (transfer.MOUTHS); "" when solved onto its own keys
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ def _transferred(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arki
     n = len(geo.index)
     moved = transfer_basis(geo.view[:n], geo.tris[geo.skin], points, basis, face)
     indices, offsets = _to_part(geo, moved.indices, moved.deltas, rot)
-    return Additions(geo.part.name, tuple(names), indices, offsets, slider=SLIDER_RANGE)
+    return Additions(geo.part.name, tuple(names), indices, offsets, slider=SLIDER_RANGE,
+                     extras={"face_fit": {"mouth": moved.mouth}})  # fmt: skip
 
 
 def animated(keys: Additions, curves: Curves) -> Additions:
@@ -264,7 +266,7 @@ def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: 
 def character_keys(found: FoundFace, arkit: bool = False) -> Additions:
     """Our keys (and with `arkit` ARKit's) transferred onto the found face part, not yet animated."""
     keys = _transferred(found.geo, found.points, found.rot, arkit)
-    keys.extras = found.fit_report()
+    keys.extras = {"face_fit": {**found.fit_report()["face_fit"], **keys.extras["face_fit"]}}
     return keys
 
 
@@ -300,4 +302,4 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     step(1000, 1000)
     return Retargeted(geo.part.name, len(found.character.parts), len(additions.animated if solve else additions.names),
                       curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written,
-                      found.axes)  # fmt: skip
+                      found.axes, additions.extras["face_fit"].get("mouth", ""))  # fmt: skip

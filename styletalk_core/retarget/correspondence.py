@@ -50,6 +50,27 @@ class FrontView:
     pixel: float  # world units per pixel
 
 
+def capped(vertices: np.ndarray, tris: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mesh with its holes closed (vertices and triangles appended) and, for each cap triangle,
+    the mesh's triangle on the hole's rim beside it. Every border loop but the longest (a head's
+    neck, a mask's outline) gets a fan to its centre: an eye socket or a mouth without eyeballs or
+    teeth behind it reads as closed, and a ray through it stops at its rim, not on the far side."""
+    from .topology import border
+
+    b = border(tris, len(vertices))
+    lengths = b.lengths(vertices)
+    holes = [k for k in lengths if k != max(lengths, key=lengths.get)]
+    if not holes:
+        return vertices, tris, np.zeros(0, np.int64)
+    n = len(vertices)
+    centres = np.stack([vertices[b.edges[b.loop == k, 0]].mean(0) for k in holes])
+    at = np.full(max(lengths) + 1, -1)
+    at[holes] = n + np.arange(len(holes))
+    fan = at[b.loop] >= 0
+    fans = np.stack([b.edges[fan, 1], b.edges[fan, 0], at[b.loop[fan]]], 1)
+    return np.concatenate([vertices, centres]), np.concatenate([tris, fans]), b.owner[fan]
+
+
 def square(box: np.ndarray, margin: float = 0.15) -> tuple[float, float, float]:
     """(centre x, centre y, half side) of the square view holding `box`'s points (x, y) with a margin."""
     lo, hi = box[:, :2].min(0), box[:, :2].max(0)
@@ -199,12 +220,28 @@ def part_the_lips(landmarks: np.ndarray) -> np.ndarray:
 
 
 def _cast(view: FrontView, landmarks: np.ndarray, vertices: np.ndarray, tris: np.ndarray,
-          skin: np.ndarray | None) -> SurfacePoints:  # fmt: skip
+          skin: np.ndarray | None, rim: np.ndarray | None = None) -> SurfacePoints:  # fmt: skip
+    """The landmarks cast onto the mesh (`skin` triangles only). With `rim` (capped's), the mesh
+    has caps over its holes after its own triangles, and a point landing on a cap goes to the hole's
+    rim beside it."""
     landmarks = part_the_lips(landmarks)
     xy = np.stack([view.left + landmarks[:, 0] * view.pixel, view.top - landmarks[:, 1] * view.pixel], 1)
-    allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
-    points = cast_to_surface(xy, np.asarray(vertices, np.float64), tris[allowed])
-    return SurfacePoints(allowed[points.triangles], points.weights)
+    rim = np.zeros(0, np.int64) if rim is None else rim
+    own = len(tris) - len(rim)
+    allowed = np.flatnonzero(skin) if skin is not None else np.arange(own)
+    allowed = np.concatenate([allowed, own + np.flatnonzero(np.isin(rim, allowed))])
+    v = np.asarray(vertices, np.float64)
+    points = cast_to_surface(xy, v, tris[allowed])
+    chosen, weights = allowed[points.triangles], points.weights.copy()
+    for i in np.flatnonzero(chosen >= own):  # to the nearest edge of the hole's rim (in the view)
+        fans = np.flatnonzero(tris[own:, 2] == tris[chosen[i], 2])  # the caps of this hole
+        a, b = v[tris[own + fans, 0], :2], v[tris[own + fans, 1], :2]
+        t = np.clip(((xy[i] - a) * (b - a)).sum(1) / np.maximum(((b - a) ** 2).sum(1), 1e-300), 0, 1)
+        nearest = fans[np.argmin(np.linalg.norm(a + t[:, None] * (b - a) - xy[i], axis=1))]
+        chosen[i] = rim[nearest]
+        c = v[tris[chosen[i]]][None, :, :2]
+        weights[i] = barycentric_2d(xy[i : i + 1], c[:, 0], c[:, 1], c[:, 2])[0]
+    return SurfacePoints(chosen, weights)
 
 
 def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
@@ -222,13 +259,16 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
 def search_face(vertices: np.ndarray, tris: np.ndarray, views, size: int = 512,
                 skin: np.ndarray | None = None) -> Iterator[Correspondence]:  # fmt: skip
     """find_correspondence over several views of one render scene (retarget.framing's windows, with
-    .name, .cx, .cy, .half): a Correspondence for each view the detector finds a face in, in order."""
-    with FrontRenderer(vertices, tris, size) as renderer:
+    .name, .cx, .cy, .half): a Correspondence for each view the detector finds a face in, in order.
+    The render has the mesh's holes closed (capped); the points land on the mesh itself."""
+    cv, ct, rim = capped(np.asarray(vertices, np.float64), tris)
+    with FrontRenderer(cv, ct, size) as renderer:
         for window in views:
             view = renderer.view(window.cx, window.cy, window.half)
             landmarks = detect_landmarks(view.rgb)
             if landmarks is not None:
-                yield Correspondence(_cast(view, landmarks, vertices, tris, skin), view, landmarks, window.name)
+                points = _cast(view, landmarks, cv, ct, skin, rim)
+                yield Correspondence(points, view, landmarks, window.name)
 
 
 def snap_to_surface(points: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None = None,

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..face.face_model import FaceModel
 from .correspondence import INNER_LOWER, INNER_UPPER, SurfacePoints, similarity_fit
+from .topology import edges, mouth_rims
 
 # MediaPipe face-mesh lip contours (outer + inner); the mouth corners belong to both lips
 UPPER_LIP = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -29,6 +30,15 @@ class TransferSettings:
     smoothing: float = 1e-3  # RBF smoothing, relative to the face width squared (less: the lip rims jag)
 
 
+# how a character's mouth is made, as the transfer found it
+MOUTHS = {
+    "opening": "its own mouth line (an opening in the mesh) parts the lips",
+    "inside": "the lips part; the surface between them runs into the mouth",
+    "sealed": "the mouth is sealed (one surface from lip to lip): the lips move but cannot part",
+}
+SEALED_DEPTH = 0.24  # the path from lip to lip over the surface stays this close behind the lips (mouth widths)
+
+
 @dataclass(frozen=True)
 class Transfer:
     indices: np.ndarray  # (N,) the vertices that move (the rest stay still in every key)
@@ -36,6 +46,7 @@ class Transfer:
     scale: float  # character units per pixel of our face model
     face_width: float  # character units (the correspondence points' extent in x)
     fit_rms_px: float
+    mouth: str = ""  # MOUTHS: how the character's mouth is made
 
     def dense(self, n_vertices: int) -> np.ndarray:
         """(K, V, 3) with zeros at the vertices that stay still."""
@@ -54,21 +65,38 @@ def _mouth_side(vertices: np.ndarray, points: np.ndarray) -> np.ndarray:
     return vertices[:, 1] < seam_y
 
 
-def _lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints) -> tuple[np.ndarray, np.ndarray]:
+def _lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints) -> tuple[np.ndarray, np.ndarray, str]:
     """Each vertex's distance along the mesh surface to the upper and to the lower lip (inf where the
     surface does not connect it): a vertex on the inner rim of the upper lip is far from the lower lip
-    around the mouth, however low it hangs."""
+    around the mouth, however low it hangs. The lips are the rims of the character's own mouth
+    opening where its mesh is open there (topology.mouth_rims), else our lip points on it; and how
+    the mouth is made (MOUTHS): sealed when the surface runs straight from lip to lip."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    edges = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
-    length = np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1) + 1e-12
-    graph = coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(len(vertices),) * 2).tocsr()
-    dist = []
-    for lip in (UPPER_LIP, LOWER_LIP):
-        seeds = np.unique(tris[points.triangles[[i for i in lip if i not in MOUTH_CORNERS]]])
-        dist.append(dijkstra(graph, directed=False, indices=seeds, min_only=True))
-    return dist[0], dist[1]
+    pairs = edges(tris)
+    length = np.linalg.norm(vertices[pairs[:, 0]] - vertices[pairs[:, 1]], axis=1) + 1e-12
+    graph = coo_matrix((length, (pairs[:, 0], pairs[:, 1])), shape=(len(vertices),) * 2).tocsr()
+    p = points.positions(vertices, tris)
+    rims = mouth_rims(vertices, tris, 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61])))
+    mouth = "opening" if rims is not None else ""
+    if rims is None:
+        below = _mouth_side(p, p)
+        # a lip's points that landed on the other side of the mouth line (beyond a corner, where the
+        # skin is not cut) would pull that side's skin along with this lip
+        rims = [np.unique(tris[points.triangles[[i for i in lip if i not in MOUTH_CORNERS and below[i] == side]]])
+                for lip, side in ((UPPER_LIP, False), (LOWER_LIP, True))]  # fmt: skip
+    up, low = (dijkstra(graph, directed=False, indices=seeds, min_only=True) for seeds in rims)
+    if mouth == "opening":
+        return up, low, mouth
+    # the shortest path over the surface from lip to lip: a crease (a sealed scan) stays near the lips'
+    # front; a mouth's inside runs back behind them (sealed scan 0.18, ICT-FaceKit and MakeHuman with
+    # their mouths 0.29-0.31 mouth widths)
+    total = up + low
+    on_path = total <= total.min() * 1.02
+    depth = 0.5 * (p[13, 2] + p[14, 2]) - vertices[on_path, 2].min()
+    sealed = depth < SEALED_DEPTH * np.linalg.norm(p[291] - p[61])
+    return up, low, "sealed" if sealed else "inside"
 
 
 def _lower_share(vertices: np.ndarray, up: np.ndarray, low: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -127,11 +155,10 @@ def _harmonic_fade(vertices: np.ndarray, tris: np.ndarray, fixed: np.ndarray, fr
 
     is_free = np.zeros(len(vertices), bool)
     is_free[free] = True
-    tris = tris[is_free[tris].any(1)]
-    edges = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
-    w = 1.0 / (np.linalg.norm(vertices[edges[:, 0]] - vertices[edges[:, 1]], axis=1) + 1e-12)
+    pairs = edges(tris[is_free[tris].any(1)])
+    w = 1.0 / (np.linalg.norm(vertices[pairs[:, 0]] - vertices[pairs[:, 1]], axis=1) + 1e-12)
     n = len(vertices)
-    graph = coo_matrix((np.r_[w, w], (np.r_[edges[:, 0], edges[:, 1]], np.r_[edges[:, 1], edges[:, 0]])),
+    graph = coo_matrix((np.r_[w, w], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
                        shape=(n, n)).tocsr()  # fmt: skip
     sub = graph[free]
     degree = np.asarray(sub.sum(1)).ravel()
@@ -153,7 +180,7 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     s, rot, _, rms = similarity_fit(p, face.mean.astype(np.float64))
     moved = np.einsum("kpd,dc->kpc", np.asarray(basis, np.float64), rot) / s  # our pixels -> character units
     width = float(np.ptp(p[:, 0]))
-    up, low = _lip_distances(v, tris, points)
+    up, low, mouth = _lip_distances(v, tris, points)
     lip = np.minimum(up, low) / width
     d = _face_distance(v, p, _trusted_triangles(p, face, s, rot), width)
     core = (d <= settings.inner) | (lip <= settings.lips_inner)  # moves as our face does
@@ -164,8 +191,8 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     values = moved.transpose(1, 0, 2).reshape(len(p), -1)  # (468, K * 3)
     # each lip's interpolant leaves out the other side's points around the mouth (within a mouth width
     # of its centre); farther out both see every point, so they agree where they are blended
-    mouth = np.linalg.norm(p[291] - p[61])
-    around = np.linalg.norm(p - 0.5 * (p[13] + p[14]), axis=1) < mouth
+    mouth_width = np.linalg.norm(p[291] - p[61])
+    around = np.linalg.norm(p - 0.5 * (p[13] + p[14]), axis=1) < mouth_width
     points_below = _mouth_side(p, p)
     at_held = np.zeros((len(held), values.shape[1]))
     for share, own in ((1 - lower, ~points_below), (lower, points_below)):
@@ -181,4 +208,4 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     order = np.argsort(near)
     out = np.concatenate([at_held, faded])[order].reshape(len(near), len(basis), 3).transpose(1, 0, 2)
     still = np.abs(out).max((0, 2)) > 0
-    return Transfer(near[order][still], out[:, still].astype(np.float32), 1.0 / s, width, rms)
+    return Transfer(near[order][still], out[:, still].astype(np.float32), 1.0 / s, width, rms, mouth)
