@@ -92,8 +92,9 @@ def own_lips(rest: np.ndarray, tris: np.ndarray, points: np.ndarray) -> tuple[in
 
 
 def animate(found: FoundFace, exp: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, str]:
-    """(rest, frames, seconds, how the mouth is made): the face part's welded vertices in the front view, at rest and animated by our
-    64 keys as `retarget` adds them (keys in the part's object space, back to the view)."""
+    """(rest, frames, seconds, how the mouth is made): the face part's welded vertices in the front
+    view, at rest and animated by our 64 keys as `retarget` adds them (keys in the part's object
+    space, back to the view)."""
     t0 = time.perf_counter()
     keys = character_keys(found)
     geo, part = found.geo, found.geo.part
