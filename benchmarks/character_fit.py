@@ -36,6 +36,7 @@ from styletalk_core.formats.errors import InputError  # noqa: E402
 from styletalk_core.formats.labels import PHONEME_IDS, load_phoneme_labels  # noqa: E402
 from styletalk_core.retarget.character import FoundFace, character_keys, find_face  # noqa: E402
 from styletalk_core.retarget.correspondence import render_front, triangulate  # noqa: E402
+from styletalk_core.retarget.topology import components  # noqa: E402
 from styletalk_core.style.clip import load_expression  # noqa: E402
 
 REF = ROOT.parent / "shared" / "reference"
@@ -73,11 +74,15 @@ def ict_skin_only(ict: dict, sigma: float, rng: np.random.Generator, folder: Pat
 
 def own_lips(rest: np.ndarray, tris: np.ndarray, points: np.ndarray) -> tuple[int, int, float]:
     """The character's own upper and lower lip vertices (on the mouth's midline, the front-surface
-    skin vertex of each lip nearest the seam but at least 4% of the mouth's width from it: the lip's
+    skin vertex of each lip (on the skin's piece of the mesh, not the teeth) nearest the seam but at
+    least 4% of the mouth's width from it: the lip's
     edge, not the seam itself) and the mouth's width, y up, face towards +z. Only where to look comes
     from the found points (the mouth's centre and corners)."""
     centre, width = points[[13, 14]].mean(0), float(np.linalg.norm(points[61] - points[291]))
+    label = components(tris, len(rest))
     used = np.unique(tris)
+    nearest_skin = label[used[np.argmin(np.linalg.norm(rest[used] - points[1], axis=1))]]  # the nose tip's piece
+    used = used[label[used] == nearest_skin]  # not the teeth or tongue behind the lips
     v = rest[used]
     near = (np.abs(v[:, 0] - centre[0]) < 0.08 * width) & (np.abs(v[:, 1] - centre[1]) < 0.25 * width)
     near &= v[:, 2] > centre[2] - 0.5 * width

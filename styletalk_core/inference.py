@@ -21,6 +21,7 @@ from .model.generate import (
     Progress,
     apply_strength,
     generate_expression,
+    generate_expressions,
     mix_style_codes,
     neutral_style_code,
     style_codes,
@@ -116,6 +117,13 @@ def generate_curves(
     exp = generate_expression(generator.model, phoneme_ids, code, batch_frames, progress)
     return curves_from_expression(exp, phoneme_ids, styles, generator, pose=pose, pose_path=pose_path,
                                   strength=strength, meta=meta)  # fmt: skip
+
+
+def generate_takes(generator: LoadedGenerator, takes: Sequence[np.ndarray], code: torch.Tensor,
+                   batch_frames: int = GenerateSettings.batch_frames) -> list[np.ndarray]:  # fmt: skip
+    """Several takes' labels sharing one style code -> their (T, 64) expressions, in one pass (their
+    phoneme windows pooled: a window common to many takes is computed once)."""
+    return generate_expressions(generator.model, takes, code, batch_frames)
 
 
 def curves_from_expression(

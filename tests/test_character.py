@@ -193,3 +193,41 @@ def test_a_triangle_seen_edge_on_holds_no_point():
     points = cast_to_surface(xy, vertices, tris)
     assert set(points.triangles) <= {0, 1}
     np.testing.assert_allclose(points.positions(vertices, tris)[:, :2], xy, atol=1e-9)
+
+
+@pytest.mark.slow
+def test_teeth_in_the_head_mesh_follow_the_jaw_and_a_sealed_mouth_is_said():
+    from styletalk_core.retarget.character import character_keys, find_face
+    from styletalk_core.retarget.topology import components
+
+    sealed = character_keys(find_face(shared_path("characters", "LeePerrySmith.glb")))
+    assert sealed.extras["face_fit"]["mouth"] == "sealed"
+    found = find_face(shared_path("characters", "makehuman_head_expr.glb"))
+    keys = character_keys(found)
+    assert keys.extras["face_fit"]["mouth"] == "opening"  # its own mouth line parts the lips
+    part = found.geo.part
+    label = components(part.triangles, len(part.vertices))
+    skin = np.bincount(label).argmax()
+    mouth = found.points.positions(found.geo.view, found.geo.tris)[[13, 14]].mean(0)
+    pieces = {}
+    for k in np.setdiff1d(np.unique(label), [skin]):
+        centre = (part.vertices[label == k] @ found.rot.T).mean(0)
+        if np.linalg.norm(centre[:2] - mouth[:2]) < 0.3:  # the teeth and tongue (not the eyes)
+            pieces[k] = centre[1] - mouth[1]
+    assert len(pieces) >= 2
+    deltas = np.zeros((len(keys.names), len(part.vertices), 3))
+    deltas[:, keys.indices] = keys.offsets @ part.matrix[:3, :3].T  # object space -> the character's frame
+    jaw_open = deltas[np.argmax(np.abs(deltas[:, label == skin]).max((1, 2)))]  # the key that moves most
+    for k, height in pieces.items():
+        d = jaw_open[label == k]
+        if height > 0.05:  # upper teeth: still
+            assert np.abs(d).max() == 0
+        else:  # lower teeth, tongue: all move, rigidly (distances within the piece kept to first order)
+            v = part.vertices[label == k]
+            assert np.linalg.norm(d, axis=1).min() > 0
+            pairs = np.random.default_rng(0).integers(0, len(v), (200, 2))
+            before = np.linalg.norm(v[pairs[:, 0]] - v[pairs[:, 1]], axis=1)
+            after = np.linalg.norm(
+                v[pairs[:, 0]] + 1e-3 * d[pairs[:, 0]] - v[pairs[:, 1]] - 1e-3 * d[pairs[:, 1]], axis=1
+            )
+            assert np.abs(after - before).max() < 1e-5 * max(np.abs(d).max(), 1e-9)

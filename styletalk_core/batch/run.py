@@ -194,17 +194,22 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         step(finished[0], max(len(todo), 1))
 
     try:
-        if engine == "ray":
-            from .cluster import run_ray
-
-            remote = {t.id: (t, {k: writers[k] for k in t.outputs if k in writers}) for t in todo}
-            run_ray(jobs, address, workers, on_result, remote)
-        else:
-            run_local(jobs, workers, on_result)
+        _run_engine(engine, jobs, todo, workers, address, writers, on_result)
     finally:
         summary.seconds = round(time.perf_counter() - t0, 3)
         _write_summary(out, summary)
     return summary
+
+
+def _run_engine(engine: str, jobs: list[Job], todo: list[Take], workers: int, address: str | None,
+                writers: dict[str, Writer], on_result: Callable[[Result], None]) -> None:  # fmt: skip
+    if engine == "ray":
+        from .cluster import run_ray
+
+        remote = {t.id: (t, {k: writers[k] for k in t.outputs if k in writers}) for t in todo}
+        run_ray(jobs, address, workers, on_result, remote)
+    else:
+        run_local(jobs, workers, on_result)
 
 
 def _write_summary(out: Path, summary: Summary) -> None:

@@ -87,9 +87,8 @@ def _labels(job: Job) -> np.ndarray:
 
 def run_unit(jobs: tuple[Job, ...]) -> list[Result]:
     """A work unit: takes sharing one style (style_key and checkpoint), each labelled, then generated
-    together in one pass (model.generate.generate_expressions); a take's one-line reason if it fails."""
-    from ..inference import style_code
-    from ..model.generate import generate_expressions
+    together in one pass (inference.generate_takes); a take's one-line reason if it fails."""
+    from ..inference import generate_takes, style_code
 
     labelled, results = [], {}
     for job in jobs:
@@ -104,7 +103,7 @@ def run_unit(jobs: tuple[Job, ...]) -> list[Result]:
         try:
             if key not in _codes:
                 _codes[key] = style_code(generator, first.styles, first.clips, first.strength)
-            exps = generate_expressions(generator.model, [ids for _, ids in labelled], _codes[key])
+            exps = generate_takes(generator, [ids for _, ids in labelled], _codes[key])
         except StyleTalkError as exc:
             exps = [exc] * len(labelled)
         for (job, ids), exp in zip(labelled, exps, strict=True):

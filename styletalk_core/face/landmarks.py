@@ -7,6 +7,8 @@ import numpy as np
 NUM_LANDMARKS = 468
 # Rigid-ish points for alignment: forehead, temples, nose bridge and tip, outer eye corners.
 STABLE_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 263, 133, 362, 127, 356, 234, 454, 108, 337, 67, 297)
+# The jaw: the face outline from one jaw angle round the chin to the other, and the chin below the lower lip
+JAW_POINTS = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361, 175, 199, 200)
 
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

@@ -33,6 +33,16 @@ class Border:
         return np.unique(self.edges[self.loop == loop])
 
 
+def components(tris: np.ndarray, n_vertices: int) -> np.ndarray:
+    """(V,) the connected piece of the mesh each vertex belongs to (a head's skin, its eyeballs, teeth)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    pairs = edges(tris)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_vertices,) * 2)
+    return connected_components(graph, directed=False)[1]
+
+
 def border(tris: np.ndarray, n_vertices: int) -> Border:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -65,11 +75,41 @@ def mouth_rims(vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width
             candidates.append((off, int(k)))
     if not candidates:
         return None
-    ring = b.vertices_of(min(candidates)[1])
-    x, y = vertices[ring, 0], vertices[ring, 1]
-    left, right = ring[np.argmin(x)], ring[np.argmax(x)]
-    a, c = vertices[left, :2], vertices[right, :2]
-    seam = a[1] + (x - a[0]) * (c[1] - a[1]) / max(c[0] - a[0], 1e-12)
-    inside = (x > a[0] + 0.1 * (c[0] - a[0])) & (x < c[0] - 0.1 * (c[0] - a[0]))
-    upper, lower = ring[inside & (y > seam)], ring[inside & (y < seam)]
-    return (upper, lower) if len(upper) and len(lower) else None
+    k = min(candidates)[1]
+    loop_edges, owners = b.edges[b.loop == k], b.owner[b.loop == k]
+    ring = np.unique(loop_edges)
+    x = vertices[:, 0]
+    left, right = ring[np.argmin(x[ring])], ring[np.argmax(x[ring])]
+    arcs = _arcs(loop_edges, left, right)
+    if arcs is None:
+        return None
+    # an arc's side is where the triangles along it lie: the upper rim's are above the lower rim's
+    owner = {(int(a), int(c)): int(t) for (a, c), t in zip(loop_edges, owners, strict=True)}
+    height = {name: np.mean([vertices[tris[owner[e]], 1].mean() for e in steps]) for name, (_, steps) in arcs.items()}
+    upper, lower = sorted(arcs, key=lambda name: -height[name])
+    span = x[right] - x[left]
+    rims = []
+    for vs in (arcs[upper][0], arcs[lower][0]):  # the corners' neighbourhoods left out
+        rims.append(vs[(x[vs] > x[left] + 0.1 * span) & (x[vs] < x[right] - 0.1 * span)])
+    return (rims[0], rims[1]) if len(rims[0]) and len(rims[1]) else None
+
+
+def _arcs(loop_edges: np.ndarray, start: int, end: int) -> dict | None:
+    """The loop walked from `start` along its edges' direction: the arc to `end` and the arc back,
+    as (vertices, edges); None when the loop is not one simple cycle."""
+    nxt = {}
+    for a, c in loop_edges:
+        if int(a) in nxt:
+            return None
+        nxt[int(a)] = int(c)
+    arcs, at = {}, start
+    for name, goal in (("out", end), ("back", start)):
+        path, steps = [at], []
+        while at != goal or not steps:
+            if at not in nxt or len(steps) > len(loop_edges):
+                return None
+            steps.append((at, nxt[at]))
+            at = nxt[at]
+            path.append(at)
+        arcs[name] = (np.array(path), steps)
+    return arcs

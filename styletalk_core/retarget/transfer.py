@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..face.face_model import FaceModel
+from ..face.landmarks import JAW_POINTS
 from .correspondence import INNER_LOWER, INNER_UPPER, SurfacePoints, similarity_fit
-from .topology import edges, mouth_rims
+from .topology import components, edges, mouth_rims
 
 # MediaPipe face-mesh lip contours (outer + inner); the mouth corners belong to both lips
 UPPER_LIP = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
@@ -167,6 +168,43 @@ def _harmonic_fade(vertices: np.ndarray, tris: np.ndarray, fixed: np.ndarray, fr
     return splu(a.tocsc()).solve(np.ascontiguousarray(rhs))
 
 
+def _mouth_parts(
+    vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, p: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Pieces of the mesh apart from its skin inside the mouth (teeth, tongue, gums modelled in the
+    same mesh): (vertices that go with the jaw: below the mouth line, vertices that stay: above it)."""
+    label = components(tris, len(vertices))
+    skin = np.bincount(label[tris[points.triangles, 0]]).argmax()
+    centre, width = 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
+    jaw, still = [], []
+    for k in np.setdiff1d(np.unique(label[tris]), [skin]):
+        piece = np.flatnonzero(label == k)
+        c = vertices[piece].mean(0)
+        inside = np.abs(c[:2] - centre[:2]).max() < 0.8 * width and c[2] < centre[2] - 0.1 * width
+        if inside:
+            (jaw if c[1] < centre[1] + 0.1 * width else still).append(piece)
+    join = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)  # noqa: E731
+    return join(jaw), join(still)
+
+
+def _jaw_motion(moved: np.ndarray, p: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """(K, N, 3): each key's motion of the jaw (JAW_POINTS) as a rigid motion (a translation and a
+    small rotation about the points' centre, least squares), carried to the points `at`."""
+    jaw = p[list(JAW_POINTS)]
+    c = jaw.mean(0)
+
+    def cross_matrix(x: np.ndarray) -> np.ndarray:  # (N, 3) -> (N, 3, 3): w -> w x (x)
+        z = np.zeros(len(x))
+        return np.stack([np.stack([z, x[:, 2], -x[:, 1]], 1), np.stack([-x[:, 2], z, x[:, 0]], 1),
+                         np.stack([x[:, 1], -x[:, 0], z], 1)], 1)  # fmt: skip
+
+    a = np.concatenate([np.tile(np.eye(3), (len(jaw), 1)), cross_matrix(jaw - c).reshape(-1, 3)], 1)  # (3J, 6)
+    b = moved[:, list(JAW_POINTS)].reshape(len(moved), -1).T  # (3J, K)
+    sol = np.linalg.lstsq(a, b, rcond=None)[0]  # (6, K): translation, rotation vector
+    lever = cross_matrix(at - c)  # (N, 3, 3)
+    return sol[:3].T[:, None, :] + np.einsum("nij,jk->kni", lever, sol[3:])
+
+
 def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, basis: np.ndarray, face: FaceModel,
                    settings: TransferSettings | None = None) -> Transfer:  # fmt: skip
     """(K, 468, 3) displacements on our face (e.g. face.basis, or the ARKit basis) -> (K, N, 3) at the
@@ -204,8 +242,13 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
         at_held[idx] += share[idx, None] * rbf(v[held[idx]])
     free = np.flatnonzero(reach & ~core)
     faded = _harmonic_fade(v, tris, held, free, at_held) if len(free) else np.zeros((0, values.shape[1]))
-    near = np.concatenate([held, free])
-    order = np.argsort(near)
-    out = np.concatenate([at_held, faded])[order].reshape(len(near), len(basis), 3).transpose(1, 0, 2)
-    still = np.abs(out).max((0, 2)) > 0
-    return Transfer(near[order][still], out[:, still].astype(np.float32), 1.0 / s, width, rms, mouth)
+    jaw, still = _mouth_parts(v, tris, points, p)  # teeth and tongue: rigid with the jaw, or still
+    near = np.union1d(np.concatenate([held, free]), jaw)  # memory grows with the face, not the body
+    out = np.zeros((len(near), values.shape[1]))
+    out[np.searchsorted(near, held)], out[np.searchsorted(near, free)] = at_held, faded
+    out = out.reshape(len(near), len(basis), 3).transpose(1, 0, 2)
+    out[:, np.searchsorted(near, np.intersect1d(still, near))] = 0
+    if len(jaw):
+        out[:, np.searchsorted(near, jaw)] = _jaw_motion(moved, p, v[jaw])
+    keep = np.abs(out).max((0, 2)) > 0
+    return Transfer(near[keep], out[:, keep].astype(np.float32), 1.0 / s, width, rms, mouth)
