@@ -3,7 +3,8 @@ character's own vertices. Run on every character file in ../shared/reference/cha
 identities cut to the skin alone (no eyeballs, teeth or mouth socket, as many heads come). Each gets our
 64 keys the way `styletalk retarget` adds them, animated with a real clip's expression; then:
 
-  found       how the face was found (the view the detector read, the axes), or why not; how its mouth
+  found       how the face was found (the view the detector read, the axes, or the landmarks placed by hand
+              in benchmarks/landmarks/NAME.json), or why not; how its mouth
               is made (an opening in the mesh, an inside, or sealed: one surface from lip to lip)
   fit px      the found points' residual against our face (px of its 139 px width; refused above 18)
   lip r       the character's lip gap against our face's, frame by frame; the gap is measured between
@@ -44,6 +45,7 @@ SAMPLES = REF / "official_samples" / "samples" / "source_video"
 SUFFIXES = (".glb", ".gltf", ".fbx", ".obj")
 OUTSIDE_HEIGHTS = 1.5
 VISEMES = {"open vowel": ("AA", "AE", "AY"), "closed M": ("B", "M", "P")}
+LANDMARKS = Path(__file__).resolve().parent / "landmarks"  # NAME.json: landmarks placed on character NAME
 
 
 @dataclass
@@ -129,8 +131,9 @@ def flipped_share(rest: np.ndarray, frames: np.ndarray, tris: np.ndarray) -> flo
 def measure(path: Path, exp: np.ndarray, ours_range: float) -> tuple[Row, tuple | None]:
     row = Row(path.stem, "")
     t0 = time.perf_counter()
+    placed = LANDMARKS / f"{path.stem}.json"  # points placed by hand, for a face the detector cannot read
     try:
-        found = find_face(path)
+        found = find_face(path, landmarks=placed if placed.is_file() else None)
     except InputError as exc:
         row.found = "no: " + str(exc).split(": ", 1)[-1][:90]
         return row, None

@@ -228,7 +228,8 @@ def cmd_retarget(args: argparse.Namespace) -> None:
 
     t0 = time.perf_counter()
     done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,
-                         up=args.up, mask=args.mask, progress=_progress(args, "retarget", "step"))  # fmt: skip
+                         up=args.up, mask=args.mask, progress=_progress(args, "retarget", "step"),
+                         landmarks=args.landmarks)  # fmt: skip
     what = "its own keys solved" if done.solved else "our keys added"
     animated = f"{done.frames} frames animated" if done.frames else "no animation (no --curves)"
     _done(
@@ -512,6 +513,7 @@ def _add_batch(sub, common) -> None:
 
 
 def _add_retarget(sub, common) -> None:
+    from .face.landmarks import PLACED_POINTS
     from .retarget.character import AXES
 
     rt = _add(sub, "retarget", cmd_retarget, "character (.glb/.gltf/.fbx/.obj) + curves -> the character, talking",
@@ -540,6 +542,13 @@ def _add_retarget(sub, common) -> None:
         type=Path,
         help="(468, 3) .npy: our face mask placed on the character by hand (its "
         "world coordinates, y up), used instead of detection for faces the detector cannot read",
+    )
+    rt.add_argument(
+        "--landmarks",
+        type=Path,
+        help="a .json of points placed by hand on a face the detector cannot read (a stylised face), in the "
+        'character\'s coordinates: {"chin": [x, y, z], ...}; 6 or more of ' + ", ".join(PLACED_POINTS) + " with "
+        "both mouth corners (left and right: the character's own)",
     )
     rt.add_argument("-o", "--output", required=True, type=Path, help="output .glb or .fbx (.npz: the additions)")
 

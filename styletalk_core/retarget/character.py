@@ -26,6 +26,7 @@ from ..meshio import read_character, write_character
 from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
 from .framing import windows
+from .landmarks import load_landmarks, placed_points
 from .parts import classify, helpers_near
 from .targets import character_basis, solve_onto
 from .transfer import transfer_basis
@@ -218,7 +219,7 @@ class FoundFace:
     points: SurfacePoints
     rot: np.ndarray  # the character's axes -> the front view
     rms: float
-    found_by: str  # "detection (VIEW)" or "mask"
+    found_by: str  # "detection (VIEW)", "mask" or "landmarks" (rms: of the placed points' fit, not gated)
     axes: str = "+z, +y up"  # the axes the face was found with
 
     def fit_report(self) -> dict:
@@ -231,17 +232,26 @@ def _axes(front: str, up: str) -> str:
 
 
 def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: str | os.PathLike | None = None,
-              progress: Callable[[int, int], None] | None = None, own_keys: bool = False) -> FoundFace:  # fmt: skip
+              progress: Callable[[int, int], None] | None = None, own_keys: bool = False,
+              landmarks: str | os.PathLike | None = None) -> FoundFace:  # fmt: skip
     """Read the character, pick its face part and find our face on it (progress: reading is 0.8 of it);
     with `own_keys`, a face part without shape keys is refused before the search. When the given
-    axes show no face, the other usual conventions are tried (CONVENTIONS) and the one used is said."""
+    axes show no face, the other usual conventions are tried (CONVENTIONS) and the one used is said.
+    `landmarks` (a JSON of points placed by hand, retarget.landmarks) or `mask` stand in for detection."""
+    if mask is not None and landmarks is not None:
+        raise InputError("give either placed landmarks or a face mask, not both")
     rot = to_front_view(front, up)
     hand_placed = load_mask(mask, rot)
+    placed = load_landmarks(landmarks) if landmarks is not None else None
     step = progress or (lambda done, total: None)
     character = read_character(mesh, lambda d, t: step(int(800 * d / max(t, 1)), 1000))
     geo = face_geometry(character, rot)
     if own_keys and not geo.part.target_names:
         raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
+    if placed is not None:
+        points, rms = placed_points(placed, rot, geo.view, geo.tris, geo.skin)
+        step(1000, 1000)
+        return FoundFace(character, geo, points, rot, rms, "landmarks", _axes(front, up))
     try:
         found = locate_face(geo.view, geo.tris, hand_placed, str(mesh), _axes(front, up), geo.skin)
     except InputError as exc:
@@ -257,7 +267,8 @@ def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: 
                 front, up = f, u
                 break
         else:
-            raise InputError(f"{exc}; nor with any of the other usual axes ({len(others)} tried)") from None
+            raise InputError(f"{exc}; nor with any of the other usual axes ({len(others)} tried); for a face the "
+                             "detector cannot read, place landmarks (--landmarks)") from None  # fmt: skip
     step(1000, 1000)
     how = "mask" if mask is not None else f"detection ({found.framed})"
     return FoundFace(character, geo, found.points, rot, found.rms, how, _axes(front, up))
@@ -272,8 +283,8 @@ def character_keys(found: FoundFace, arkit: bool = False) -> Additions:
 
 def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
                   solve: bool = False, arkit: bool = False, front: str = "+z", up: str = "+y",
-                  mask: str | os.PathLike | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> Retargeted:  # fmt: skip
+                  mask: str | os.PathLike | None = None, progress: Callable[[int, int], None] | None = None,
+                  landmarks: str | os.PathLike | None = None) -> Retargeted:  # fmt: skip
     """The whole path: read the character, find the face on its face part, add or solve the keys,
     write the character (or the additions) to `out`."""
     target = require_suffix(check_output_path(out), OUTPUTS, "the retargeted character")
@@ -284,7 +295,8 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     if solve and curves is None:
         raise InputError("--solve animates the character's own keys from curves: give --curves")
     step = progress or (lambda done, total: None)
-    found = find_face(mesh, front, up, mask, lambda d, t: step(int(550 * d / max(t, 1)), 1000), own_keys=solve)
+    found = find_face(mesh, front, up, mask, lambda d, t: step(int(550 * d / max(t, 1)), 1000), own_keys=solve,
+                      landmarks=landmarks)  # fmt: skip
     geo = found.geo
     if solve:
         additions = _solved(geo, found.points, found.rot, curves)

@@ -100,16 +100,21 @@ def _lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     return up, low, "sealed" if sealed else "inside"
 
 
-def _lower_share(vertices: np.ndarray, up: np.ndarray, low: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _lower_share(
+    vertices: np.ndarray, up: np.ndarray, low: np.ndarray, p: np.ndarray, sealed: bool = False
+) -> np.ndarray:
     """How much each vertex follows the lower lip's side (0..1): whichever lip is nearer along the
     surface, cut sharply at the mouth and blended ever more softly away from its corners (the cheeks
-    stretch; they do not tear along the mouth line)."""
+    stretch; they do not tear along the mouth line). A sealed mouth is not cut: the lips blend over a
+    third of the mouth's width, so the skin between them stretches evenly instead of tearing open."""
     big = 1e9  # unreachable from a lip along the surface
     gap = np.minimum(up, big) - np.minimum(low, big)
     lost = ~np.isfinite(up) & ~np.isfinite(low)
     gap[lost] = np.where(_mouth_side(vertices[lost], p), big, -big)
     corner = np.linalg.norm(vertices[:, None] - p[[61, 291]][None], axis=-1).min(1)
     blend = np.maximum(0.3 * corner, 1e-9)
+    if sealed:
+        blend = np.maximum(blend, np.linalg.norm(p[291] - p[61]) / 3)
     return 1 - _smooth_step_down(0.5 + gap / (2 * blend), 0.0, 1.0)
 
 
@@ -225,7 +230,7 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     lips = _smooth_step_down(lip, settings.lips_inner, settings.lips_outer)
     reach = (d <= settings.outer) | (lips > 0)
     held = np.flatnonzero(core)
-    lower = _lower_share(v[held], up[held], low[held], p)
+    lower = _lower_share(v[held], up[held], low[held], p, sealed=mouth == "sealed")
     values = moved.transpose(1, 0, 2).reshape(len(p), -1)  # (468, K * 3)
     # each lip's interpolant leaves out the other side's points around the mouth (within a mouth width
     # of its centre); farther out both see every point, so they agree where they are blended

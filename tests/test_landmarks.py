@@ -1,0 +1,78 @@
+"""retarget.landmarks: points placed by hand on a face the detector cannot read."""
+
+import json
+
+import numpy as np
+import pytest
+
+from styletalk_core.face.face_model import load_face_model
+from styletalk_core.face.landmarks import PLACED_POINTS
+from styletalk_core.formats.errors import InputError
+from styletalk_core.retarget.landmarks import FLIP, conform, load_landmarks
+
+from .conftest import REPO, shared_path
+
+ROBOT_LANDMARKS = REPO / "benchmarks" / "landmarks" / "RobotExpressive.json"
+
+
+def _ours(names=tuple(PLACED_POINTS)) -> dict:
+    mean = load_face_model().mean * FLIP
+    return {n: mean[PLACED_POINTS[n]].tolist() for n in names}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not a JSON file of named points"),
+        ("[1, 2]", "a JSON object of named points"),
+        (json.dumps({**_ours(), "ear": [0, 0, 0]}), "unknown landmark 'ear'"),
+        (json.dumps({**_ours(), "chin": [0, "a", 0]}), "'chin' is not three finite numbers"),
+        (json.dumps({**_ours(), "chin": [0, 1e999, 0]}), "'chin' is not three finite numbers"),
+        (
+            json.dumps(_ours(("chin", "nose_tip", "mouth_right", "upper_lip", "lower_lip", "eye_left_outer"))),
+            "'mouth_left' is missing",
+        ),
+        (json.dumps(_ours(("chin", "mouth_right", "mouth_left"))), "at least 6 landmarks"),
+        (json.dumps({**_ours(), "mouth_left": _ours()["mouth_right"]}), "must not coincide"),
+    ],
+)
+def test_bad_landmarks_are_one_line_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "marks.json"
+    path.write_text(content)
+    with pytest.raises(InputError) as err:
+        load_landmarks(path)
+    assert message in str(err.value) and str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_our_own_face_placed_anywhere_is_conformed_exactly(tmp_path):
+    a = np.radians(30)
+    turn = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+    placed = {n: (0.01 * turn @ np.array(p) + [1, 2, 3]).tolist() for n, p in _ours().items()}
+    path = tmp_path / "marks.json"
+    path.write_text(json.dumps(placed))
+    conformed, rms = conform(load_landmarks(path), turn.T)  # the character's axes -> the front view
+    expected = (0.01 * (load_face_model().mean * FLIP) + np.array([1, 2, 3]) @ turn) @ np.eye(3)
+    assert rms < 1e-6
+    np.testing.assert_allclose(conformed[:, :2], expected[:, :2], atol=1e-9)
+
+
+@pytest.mark.slow
+def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_path, capsys):
+    from styletalk_core.cli import main
+    from styletalk_core.formats.character import load_additions
+
+    robot = shared_path("characters", "RobotExpressive.glb")
+    curves = tmp_path / "c.npz"
+    exp = np.zeros((4, 64), np.float32)
+    exp[1:, :8] = 2.0
+    np.savez(curves, exp=exp)
+    out = tmp_path / "robot.npz"
+    assert main(["retarget", "--mesh", str(robot), "--curves", str(curves), "-o", str(out)]) == 2
+    assert "place landmarks (--landmarks)" in capsys.readouterr().err
+    assert main(["retarget", "--mesh", str(robot), "--curves", str(curves), "--landmarks", str(ROBOT_LANDMARKS),
+                 "-o", str(out)]) == 0  # fmt: skip
+    said = capsys.readouterr().out
+    assert "on Head" in said and "found by landmarks" in said and "the lips move but cannot part" in said
+    added = load_additions(out)
+    assert added.part == "Head" and len(added.names) == 64 and np.isfinite(added.offsets).all()
+    assert np.abs(added.offsets).max() > 0
