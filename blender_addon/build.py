@@ -26,6 +26,7 @@ SHARED_FORMATS = (
     "character.py",
     "morph.py",
     "timebase.py",
+    "placed.py",
 )
 
 

@@ -513,7 +513,7 @@ def _add_batch(sub, common) -> None:
 
 
 def _add_retarget(sub, common) -> None:
-    from .face.landmarks import PLACED_POINTS
+    from .formats.placed import PLACED_POINTS
     from .retarget.character import AXES
 
     rt = _add(sub, "retarget", cmd_retarget, "character (.glb/.gltf/.fbx/.obj) + curves -> the character, talking",

@@ -95,3 +95,36 @@ def test_what_is_not_a_face_is_reported_and_left_alone(character_results):
     if "turned_report" in r:
         report = r["turned_report"]
         assert ("no face found" in report or "do not fit a face" in report) and r["turned_unchanged"], report
+
+
+@pytest.fixture(scope="module", params=["5.0", "4.2"])
+def real_characters(request, tmp_path_factory):
+    import sys
+
+    blender_python(request.param)
+    work = tmp_path_factory.mktemp("any_character")
+    body, robot = shared_path("characters", "makehuman_body_expr.glb"), shared_path("characters", "RobotExpressive.glb")
+    marks = REPO / "benchmarks" / "landmarks" / "RobotExpressive.json"
+    return run_checks(request.param, "any_character_checks.py", work, body, robot, marks, sys.executable)
+
+
+@pytest.mark.slow
+def test_a_full_body_gets_keys_on_its_face_found_head_first(real_characters):
+    r = real_characters
+    assert r["body_mask"] == "{'FINISHED'}" and r["body_mask_height"] > 0.8  # the mask at the head, not the hips
+    assert r["body"] == "{'FINISHED'}", r
+    assert "detection (top" in r["body_fit"] and r["body_keys"] >= 64 + 1
+    body = [k for k in r["body_changed"] if k != "objects"]
+    assert len(body) == 1 and "objects" not in r["body_changed"]  # only the body's keys; nothing else
+
+
+@pytest.mark.slow
+def test_a_stylised_robot_refused_then_found_by_placed_landmarks(real_characters):
+    r = real_characters
+    assert "no face found" in r["robot_refused"] and "place landmarks" in r["robot_refused"]
+    assert r["robot_refused_changed"] == []
+    assert r["place"] == "{'FINISHED'}" and len(r["marks"]) == 10 and r["marks_near_head"]
+    assert r["robot"] == "{'FINISHED'}", r
+    assert r["robot_fit"].startswith("face found by landmarks") and "cannot part" in r["robot_fit"]
+    assert r["robot_keys"] == 64 + 1 + 3  # Basis, its own 3 and our 64
+    assert [k for k in r["robot_changed"] if k != "objects"] == [k for k in r["robot_changed"] if "Head" in k]

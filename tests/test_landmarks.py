@@ -1,4 +1,4 @@
-"""retarget.landmarks: points placed by hand on a face the detector cannot read."""
+"""formats.placed and retarget.landmarks: points placed by hand on a face the detector cannot read."""
 
 import json
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from styletalk_core.face.face_model import load_face_model
-from styletalk_core.face.landmarks import PLACED_POINTS
 from styletalk_core.formats.errors import InputError
-from styletalk_core.retarget.landmarks import FLIP, conform, load_landmarks
+from styletalk_core.formats.placed import PLACED_POINTS, load_placed
+from styletalk_core.retarget.landmarks import FLIP, conform
 
 from .conftest import REPO, shared_path
 
@@ -28,6 +28,8 @@ def _ours(names=tuple(PLACED_POINTS)) -> dict:
         (json.dumps({**_ours(), "ear": [0, 0, 0]}), "unknown landmark 'ear'"),
         (json.dumps({**_ours(), "chin": [0, "a", 0]}), "'chin' is not three finite numbers"),
         (json.dumps({**_ours(), "chin": [0, 1e999, 0]}), "'chin' is not three finite numbers"),
+        (json.dumps(_ours()).replace("[", "[1" + "0" * 400 + ", ", 1)[:-1], "not a JSON file"),
+        ('{"chin": [0, 1' + "0" * 400 + ", 0]}", "'chin' is not three finite numbers"),
         (
             json.dumps(_ours(("chin", "nose_tip", "mouth_right", "upper_lip", "lower_lip", "eye_left_outer"))),
             "'mouth_left' is missing",
@@ -40,7 +42,7 @@ def test_bad_landmarks_are_one_line_naming_the_file(tmp_path, content, message):
     path = tmp_path / "marks.json"
     path.write_text(content)
     with pytest.raises(InputError) as err:
-        load_landmarks(path)
+        load_placed(path)
     assert message in str(err.value) and str(path) in str(err.value) and "\n" not in str(err.value)
 
 
@@ -50,7 +52,7 @@ def test_our_own_face_placed_anywhere_is_conformed_exactly(tmp_path):
     placed = {n: (0.01 * turn @ np.array(p) + [1, 2, 3]).tolist() for n, p in _ours().items()}
     path = tmp_path / "marks.json"
     path.write_text(json.dumps(placed))
-    conformed, rms = conform(load_landmarks(path), turn.T)  # the character's axes -> the front view
+    conformed, rms = conform(load_placed(path), turn.T)  # the character's axes -> the front view
     expected = (0.01 * (load_face_model().mean * FLIP) + np.array([1, 2, 3]) @ turn) @ np.eye(3)
     assert rms < 1e-6
     np.testing.assert_allclose(conformed[:, :2], expected[:, :2], atol=1e-9)

@@ -1,5 +1,5 @@
 """Any Character: find the face on the user's own mesh (automatically, or with a hand-placed face
-mask), then add our 64 expression keys (and ARKit's 52) to it, or solve its own shape keys from
+mask or landmarks), then add our 64 expression keys (and ARKit's 52) to it, or solve its own shape keys from
 curves. The toolkit does the work out of process (progress bar, Esc cancels); nothing in the scene
 changes until it has finished, and then only new shape keys or a new action are added (undoable)."""
 
@@ -18,6 +18,7 @@ from .formats.character import Additions, load_additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
+from .formats.placed import save_placed
 from .prefs import toolkit_python
 
 AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in rig.AXES]
@@ -36,6 +37,11 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
         type=bpy.types.Object,
         poll=_is_mask,
         description="placed by hand (Add Face Mask) when the face is not found automatically",
+    )
+    landmarks: PointerProperty(
+        name="Landmarks",
+        type=bpy.types.Collection,
+        description="empties placed by hand on the face's features (Place Landmarks), for a stylised face",
     )
 
 
@@ -86,9 +92,14 @@ class _CharacterJob:
             rig.require_surface(obj)
             req = self.request(context, obj, self._tmp, python)
             settings = context.scene.styletalk_character
+            if settings.mask is not None and settings.landmarks is not None:
+                raise StyleTalkError("use either the face mask or the landmarks: clear one of them")
             if settings.mask is not None:
                 req.mask = os.path.join(self._tmp, "mask.npy")
                 np.save(req.mask, rig.mask_points(settings.mask))
+            if settings.landmarks is not None:
+                req.landmarks = os.path.join(self._tmp, "landmarks.json")
+                save_placed(rig.landmark_points(settings.landmarks), req.landmarks)
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -214,6 +225,29 @@ class STYLETALK_OT_add_mask(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class STYLETALK_OT_place_landmarks(bpy.types.Operator):
+    bl_idname = "styletalk.place_landmarks"
+    bl_label = "Place Landmarks"
+    bl_description = (
+        "Labelled empties (chin, nose tip, mouth corners, lip middles, eye corners) in front of the selected "
+        "mesh's head: move each onto the character's own feature, for a stylised face the detector cannot read"
+    )
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        obj = context.active_object
+        s = context.scene.styletalk_character
+        try:
+            rig.require_surface(obj)
+            s.landmarks = rig.add_landmarks(context, obj, s.front, s.up)
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"{s.landmarks.name}: move each onto {obj.name}'s feature (left, right: the "
+                              "character's own), then add or solve keys")  # fmt: skip
+        return {"FINISHED"}
+
+
 class STYLETALK_PT_character(bpy.types.Panel):
     bl_label = "Any character"
     bl_idname = "STYLETALK_PT_character"
@@ -235,10 +269,12 @@ class STYLETALK_PT_character(bpy.types.Panel):
         col.separator()
         col.prop(s, "mask")
         col.operator("styletalk.add_face_mask")
+        col.prop(s, "landmarks")
+        col.operator("styletalk.place_landmarks")
 
 
 CLASSES = (StyleTalkCharacterSettings, STYLETALK_OT_transfer_keys, STYLETALK_OT_solve_keys, STYLETALK_OT_add_mask,
-           STYLETALK_PT_character)  # fmt: skip
+           STYLETALK_OT_place_landmarks, STYLETALK_PT_character)  # fmt: skip
 
 
 def register() -> None:

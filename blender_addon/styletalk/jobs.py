@@ -154,6 +154,7 @@ class RetargetRequest:
     solve: bool = False
     arkit: bool = False
     mask: str = ""  # .npy of a hand-placed face mask, instead of detection
+    landmarks: str = ""  # .json of hand-placed landmarks (formats.placed), instead of detection
 
     def command(self) -> list[str]:
         cmd = [self.python, "-m", "styletalk_core.cli", "retarget", "--mesh", _not_an_option(self.mesh),
@@ -162,6 +163,8 @@ class RetargetRequest:
             cmd += ["--curves", _not_an_option(self.curves)]
         if self.mask:
             cmd += ["--mask", _not_an_option(self.mask)]
+        if self.landmarks:
+            cmd += ["--landmarks", _not_an_option(self.landmarks)]
         cmd += ["--solve"] if self.solve else []
         cmd += ["--arkit"] if self.arkit else []
         return cmd + ["--progress", "lines", "-o", _not_an_option(self.output)]

@@ -1,5 +1,5 @@
 """The bpy side of Any Character: the whole character (the selected meshes, or the active object's
-hierarchy) out to the toolkit in world space, our face mask placed over it by hand, and the toolkit's
+hierarchy) out to the toolkit in world space, our face mask or landmarks placed over it by hand, and the toolkit's
 additions back in as shape keys. Nothing here changes the user's meshes beyond the keys it adds."""
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from mathutils import Matrix, Vector
 from . import keys
 from .formats.character import Additions, Character, Part, save_character
 from .formats.errors import InputError
+from .formats.placed import PLACED_POINTS
 from .scene import FACE_MODEL, shape_key_names_of
 
 MASK_NAME = "StyleTalk Face Mask"
+LANDMARKS_NAME = "StyleTalk Landmarks"
+LANDMARK_PREFIX = "StyleTalk "  # + a landmark's name (formats.placed), on each empty
 AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 MASK_VERTICES = 468
 
@@ -93,29 +96,74 @@ def _axis_frame(front: str, up: str) -> Matrix:
     return Matrix((side, -f, u)).transposed().to_4x4()
 
 
-def add_mask(context, obj, front: str, up: str) -> bpy.types.Object:
-    """Our mean face as a wireframe mesh in front of the character, about its width; the user moves
-    and scales it onto the face (the fallback when the face is not found on the render)."""
+def _head_box(rest: np.ndarray, up: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """The points of the character's head: a standing figure's top (its top 15% along `up`, when that
+    is narrow beside the whole), else all of them (a head or a bust)."""
+    height = rest @ up
+    top = rest[height >= height.max() - 0.15 * np.ptp(height)]
+    return top if np.ptp(top @ side) < 0.5 * np.ptp(rest @ side) else rest
+
+
+def _face_frame(obj, front: str, up: str, face_width: float) -> Matrix:
+    """Where our face (in Blender units, looking along -Y) goes in front of the character's head, about
+    its width: the world matrix Add Face Mask and Place Landmarks start from."""
+    world = np.asarray(obj.matrix_world)
+    rest = rest_positions(obj) @ world[:3, :3].T + world[:3, 3]
+    rot = _axis_frame(front, up)
+    side, fwd = np.abs(np.asarray(rot.col[0][:3])), np.asarray(AXES[front], float)
+    head = _head_box(rest, np.asarray(AXES[up], float), side)
+    lo, hi = head.min(0), head.max(0)
+    centre = 0.5 * (lo + hi) + fwd * 0.5 * float(np.abs(fwd) @ (hi - lo)) * 1.05
+    scale = 0.7 * float(side @ (hi - lo)) / face_width
+    return Matrix.Translation(Vector(centre.tolist())) @ rot @ Matrix.Scale(scale, 4)
+
+
+def _our_face() -> tuple[np.ndarray, np.ndarray]:
     with np.load(FACE_MODEL, allow_pickle=False) as z:
-        mean, tris = z["mean"], z["triangles"]
-    verts = keys.face_vertices_to_blender(mean, scale=1.0)
+        return keys.face_vertices_to_blender(z["mean"], scale=1.0), z["triangles"]
+
+
+def add_mask(context, obj, front: str, up: str) -> bpy.types.Object:
+    """Our mean face as a wireframe mesh in front of the character's head, about its width; the user
+    moves and scales it onto the face (the fallback when the face is not found on the render)."""
+    verts, tris = _our_face()
     mesh = bpy.data.meshes.new(MASK_NAME)
     mesh.from_pydata(verts.tolist(), [], tris.tolist())
     mask = bpy.data.objects.new(MASK_NAME, mesh)
     context.collection.objects.link(mask)
     mask.display_type, mask.show_in_front = "WIRE", True
-    world = np.asarray(obj.matrix_world)
-    rest = rest_positions(obj) @ world[:3, :3].T + world[:3, 3]
-    lo, hi = rest.min(0), rest.max(0)
-    rot = _axis_frame(front, up)
-    side = np.abs(np.asarray(rot.col[0][:3]))
-    fwd = np.asarray(AXES[front], float)
-    width = float(side @ (hi - lo))
-    centre = 0.5 * (lo + hi) + fwd * 0.5 * float(np.abs(fwd) @ (hi - lo)) * 1.05
-    scale = 0.7 * width / float(np.ptp(verts[:, 0]))
-    local = Matrix.Translation(Vector(centre.tolist())) @ rot @ Matrix.Scale(scale, 4)
-    mask.matrix_world = local
+    mask.matrix_world = _face_frame(obj, front, up, float(np.ptp(verts[:, 0])))
     return mask
+
+
+def add_landmarks(context, obj, front: str, up: str) -> bpy.types.Collection:
+    """One labelled empty per landmark (formats.placed) in a new collection, where our face's points
+    would be in front of the character's head; the user moves each onto the character's feature."""
+    verts, _ = _our_face()
+    frame = _face_frame(obj, front, up, float(np.ptp(verts[:, 0])))
+    width = float(np.ptp(verts[:, 0])) * frame.to_scale()[0]
+    collection = bpy.data.collections.new(LANDMARKS_NAME)
+    context.scene.collection.children.link(collection)
+    for name, index in PLACED_POINTS.items():
+        empty = bpy.data.objects.new(f"{LANDMARK_PREFIX}{name}", None)
+        empty.empty_display_type, empty.empty_display_size = "SPHERE", 0.02 * width
+        empty.show_name = empty.show_in_front = True
+        empty.location = frame @ Vector(verts[index].tolist())
+        collection.objects.link(empty)
+    return collection
+
+
+def landmark_points(collection) -> dict[str, list[float]]:
+    """The landmarks' world positions by name: the empties of `collection` named LANDMARK_PREFIX + a name
+    (a landmark the user deleted is left out)."""
+    if collection is None:
+        return {}
+    points = {}
+    for o in collection.all_objects:
+        name = o.name.removeprefix(LANDMARK_PREFIX)
+        if o.name.startswith(LANDMARK_PREFIX) and name in PLACED_POINTS:
+            points[name] = list(o.matrix_world.translation)
+    return points
 
 
 def mask_points(mask) -> np.ndarray:

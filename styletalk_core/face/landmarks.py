@@ -7,11 +7,6 @@ import numpy as np
 NUM_LANDMARKS = 468
 # Rigid-ish points for alignment: forehead, temples, nose bridge and tip, outer eye corners.
 STABLE_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 263, 133, 362, 127, 356, 234, 454, 108, 337, 67, 297)
-# Points a person places by hand on a character the detector cannot read (a stylised face), by name;
-# left and right are the character's own (its left is on the viewer's right)
-PLACED_POINTS = {"chin": 152, "nose_tip": 1, "mouth_right": 61, "mouth_left": 291, "upper_lip": 0,
-                 "lower_lip": 17, "eye_right_outer": 33, "eye_right_inner": 133, "eye_left_inner": 362,
-                 "eye_left_outer": 263}  # fmt: skip
 # The jaw: the face outline from one jaw angle round the chin to the other, and the chin below the lower lip
 JAW_POINTS = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361, 175, 199, 200)
 

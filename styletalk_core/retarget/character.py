@@ -22,11 +22,12 @@ from ..formats.curves import Curves, load_curves
 from ..formats.errors import InputError
 from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.layout import EXP_NAMES
+from ..formats.placed import load_placed
 from ..meshio import read_character, write_character
 from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
 from .framing import windows
-from .landmarks import load_landmarks, placed_points
+from .landmarks import placed_points
 from .parts import classify, helpers_near
 from .targets import character_basis, solve_onto
 from .transfer import transfer_basis
@@ -242,7 +243,7 @@ def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: 
         raise InputError("give either placed landmarks or a face mask, not both")
     rot = to_front_view(front, up)
     hand_placed = load_mask(mask, rot)
-    placed = load_landmarks(landmarks) if landmarks is not None else None
+    placed = load_placed(landmarks) if landmarks is not None else None
     step = progress or (lambda done, total: None)
     character = read_character(mesh, lambda d, t: step(int(800 * d / max(t, 1)), 1000))
     geo = face_geometry(character, rot)

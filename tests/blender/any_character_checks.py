@@ -1,0 +1,109 @@
+"""Driven by tests/test_character_addon.py in real bpy: Any Character on real third-party characters as
+Blender's glTF importer brings them in: a full body (its face found head first) and a stylised robot
+whose face only placed landmarks can show (Place Landmarks, the empties moved onto its features).
+Prints RESULTS: what was added, what stayed the same, what was refused."""
+
+import hashlib
+import importlib
+import json
+import os
+import sys
+
+import bpy
+import numpy as np
+
+zip_path, work, body_path, robot_path, robot_marks, python = sys.argv[1:7]
+res = {"blender": bpy.app.version_string}
+bpy.ops.wm.read_factory_settings(use_empty=True)
+bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+bpy.context.preferences.addons["bl_ext.user_default.styletalk"].preferences.python = python
+rig = importlib.import_module("bl_ext.user_default.styletalk.rig")
+scene = bpy.context.scene
+
+
+def run(op) -> str:
+    try:
+        return str(op())
+    except RuntimeError as exc:
+        return str(exc).strip().splitlines()[-1]
+
+
+def snapshot() -> dict:
+    """Every mesh's vertices and shape keys, and the objects in the file."""
+    out = {"objects": sorted(o.name for o in bpy.data.objects)}
+    for o in bpy.data.objects:
+        if o.type == "MESH":
+            co = np.empty(len(o.data.vertices) * 3)
+            o.data.vertices.foreach_get("co", co)
+            keys = [k.name for k in o.data.shape_keys.key_blocks] if o.data.shape_keys else []
+            out[o.name] = [hashlib.sha1(co.tobytes()).hexdigest(), keys]
+    return out
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def select(obj) -> None:
+    for other in bpy.context.view_layer.objects:
+        other.select_set(False)
+    obj.select_set(True)
+    bpy.context.view_layer.objects.active = obj
+
+
+def face_mesh(imported) -> bpy.types.Object:
+    """The mesh with the most vertices among the imported ones (the body), or the one named Head."""
+    meshes = [o for o in imported if o.type == "MESH"]
+    head = [o for o in meshes if o.name.startswith("Head")]
+    return head[0] if head else max(meshes, key=lambda o: len(o.data.vertices))
+
+
+def imported(path):
+    before = set(bpy.data.objects)
+    bpy.ops.import_scene.gltf(filepath=path)
+    return [o for o in bpy.data.objects if o not in before]
+
+
+# a full body: Add Face Mask goes in front of its head; our keys go onto the body, its face found head first
+body = face_mesh(imported(body_path))
+select(body)
+res["body_mask"] = run(bpy.ops.styletalk.add_face_mask)
+mask = scene.styletalk_character.mask
+world = np.array([list(r) for r in body.matrix_world])
+verts = rig.rest_positions(body) @ world[:3, :3].T + world[:3, 3]
+res["body_mask_height"] = float((mask.matrix_world.translation.z - verts[:, 2].min()) / np.ptp(verts[:, 2]))
+bpy.data.objects.remove(mask)
+before = snapshot()
+res["body"] = run(bpy.ops.styletalk.transfer_keys)
+after = snapshot()
+res["body_changed"] = changed(before, after)
+res["body_keys"] = len(after[body.name][1])
+res["body_fit"] = body.get("styletalk_face_fit", "")
+
+# the robot: no face the detector reads; refused and left alone, then found by placed landmarks
+robot = face_mesh(imported(robot_path))
+select(robot)
+before = snapshot()
+res["robot_refused"] = run(bpy.ops.styletalk.transfer_keys)
+res["robot_refused_changed"] = changed(before, snapshot())
+res["place"] = run(bpy.ops.styletalk.place_landmarks)
+marks = scene.styletalk_character.landmarks
+res["marks"] = sorted(o.name for o in marks.objects)
+head_world = np.array([list(r) for r in robot.matrix_world])
+head = rig.rest_positions(robot) @ head_world[:3, :3].T + head_world[:3, 3]
+lo, hi = head.min(0), head.max(0)
+spots = np.array([list(o.location) for o in marks.objects])
+res["marks_near_head"] = bool(((spots > lo - (hi - lo)) & (spots < hi + (hi - lo))).all())
+with open(robot_marks) as f:  # where a person put them: the file's y-up coordinates, in Blender's axes
+    placed = {n: (x, -z, y) for n, (x, y, z) in json.load(f).items()}
+for o in marks.objects:
+    o.location = placed[o.name.removeprefix(rig.LANDMARK_PREFIX)]
+scene.styletalk_character.mask = None
+before = snapshot()
+res["robot"] = run(bpy.ops.styletalk.transfer_keys)
+after = snapshot()
+res["robot_changed"] = changed(before, after)
+res["robot_keys"] = len(after[robot.name][1])
+res["robot_fit"] = robot.get("styletalk_face_fit", "")
+print("RESULTS " + json.dumps(res), flush=True)
+os._exit(0)  # bpy 4.2.0 from PyPI segfaults in its EGL teardown at interpreter exit; the checks are done
