@@ -157,6 +157,30 @@ def measure(path: Path, exp: np.ndarray, ours_range: float) -> tuple[Row, tuple 
     return row, (found, rest, frames, tris, points)
 
 
+def solved(path: Path, found: FoundFace, exp: np.ndarray, rest: np.ndarray, tris: np.ndarray, points: np.ndarray,
+           ours_range: float) -> str:  # fmt: skip
+    """The character's own shape keys solved from the clip (`retarget --solve`), measured the same way."""
+    from styletalk_core.retarget.targets import CHARACTER_SOLVE, character_basis, mirror_pairs, solve_onto
+
+    geo, part = found.geo, found.geo.part
+    face = load_face_model()
+    deltas = part.target_array()[:, geo.index] @ found.rot.T
+    t0 = time.perf_counter()
+    basis, _ = character_basis(found.points, geo.tris[geo.skin], rest, deltas, face)
+    w = solve_onto(exp, basis, face, CHARACTER_SOLVE, mirror_pairs(part.target_names))
+    seconds = time.perf_counter() - t0
+    frames = rest + np.einsum("tk,kvc->tvc", w, deltas)
+    upper, lower, width = own_lips(rest, tris, points)
+    gap = frames[:, upper, 1] - frames[:, lower, 1]
+    opening = mouth_opening(face.mean + np.einsum("tk,kvc->tvc", exp, face.basis))
+    lip_r = float(np.corrcoef(gap, opening)[0, 1]) if np.ptp(gap) > 0 else float("nan")
+    pinned = int(((w >= 0.99).mean(0) > 0.5).sum())
+    used = int((w.max(0) > 0.05).sum())
+    lip_range, flips = np.ptp(gap) / width / ours_range, flipped_share(rest, frames, tris)
+    return (f"{path.stem:<26}{len(part.target_names):>6} keys {used:>4} used {pinned:>3} pinned at 1   lip r "
+            f"{lip_r:6.3f}  range {lip_range:5.2f}  flipped {flips:.3f}  {seconds:.2f} s")  # fmt: skip
+
+
 def pick_frames(labels: np.ndarray, opening: np.ndarray) -> dict[str, int]:
     """Rest (the most closed silent frame), the widest open vowel and the most closed bilabial."""
     n = min(len(labels), len(opening))
@@ -228,6 +252,10 @@ def main() -> None:
             values = (row.fit_px, row.lip_r, row.lip_range, row.flipped, row.outside, row.seconds)
             print(f"{row.name:<26}" + "".join(f"{v:>10.3f}" for v in values) + f"  {row.found}", flush=True)
     print(f"found {len(found)} of {len(rows)}; lip range is relative to ours; flipped and outside are shares")
+    print("their own shape keys solved from the clip (retarget --solve), where they have some:")
+    for name, (face_found, rest, _, tris, points) in found:
+        if face_found.geo.part.target_names:
+            print("  " + solved(Path(name), face_found, exp, rest, tris, points, ours_range))
     if args.pictures is not None and found:
         picture(found, pick_frames(labels, ours), args.pictures)
 

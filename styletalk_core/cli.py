@@ -223,14 +223,20 @@ WRITTEN = {"direct": ", added straight into a copy of your .glb", "blender": ", 
 
 
 def cmd_retarget(args: argparse.Namespace) -> None:
-    from .retarget.character import retarget_file
+    from .retarget.character import LIPS_REPRODUCED, retarget_file
     from .retarget.transfer import MOUTHS
 
     t0 = time.perf_counter()
     done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,
                          up=args.up, mask=args.mask, progress=_progress(args, "retarget", "step"),
                          landmarks=args.landmarks)  # fmt: skip
-    what = "its own keys solved" if done.solved else "our keys added"
+    what = "our keys added"
+    if done.solved:
+        what = (f"its own keys solved, {done.solve['keys_used']} used; they reproduce our lip opening with r "
+                f"{done.solve['lip_r']:.2f}, lip residual {done.solve['lip_residual_px']:.1f} px")  # fmt: skip
+        if done.solve["lip_r"] < LIPS_REPRODUCED:
+            print(f"styletalk retarget: warning: {done.part}'s own keys cannot reproduce the lips' motion (r "
+                  f"{done.solve['lip_r']:.2f}); add our keys instead (no --solve)", file=sys.stderr)  # fmt: skip
     animated = f"{done.frames} frames animated" if done.frames else "no animation (no --curves)"
     _done(
         args.output,

@@ -174,3 +174,28 @@ def test_side_split_shapes_drive_both_halves():
     mapping, unmatched, _ = match_arkit_names(["browInnerUp_L", "browInnerUp_R", "cheekPuff_L", "eyeBlink_L"])
     assert mapping["browInnerUp"] == ["browInnerUp_L", "browInnerUp_R"] and mapping["eyeBlinkLeft"] == ["eyeBlink_L"]
     assert unmatched == ["cheekPuff_L"]  # one half alone is not ARKit's cheekPuff
+
+
+def test_keys_that_do_not_help_stay_at_zero_and_mirror_twins_move_alike():
+    from styletalk_core.retarget.solve import SolveSettings, objective, solve_weights
+    from styletalk_core.retarget.targets import mirror_pairs
+
+    names = ["smile_L", "smile_R", "jawOpen", "nose-left-up", "nose-right-up", "cheekPuff"]
+    assert mirror_pairs(names) == [(0, 1), (3, 4)]
+    rng = np.random.default_rng(4)
+    basis = rng.normal(size=(6, 40))
+    basis[5] = 0.02 * basis[2] + 0.01 * rng.normal(size=40)  # a key that barely adds anything
+    truth = np.clip(rng.normal(0.3, 0.2, size=(50, 6)), 0, 1)
+    truth[:, 5] = 0
+    truth[:, 1] = truth[:, 0] + 0.05  # twins nearly alike
+    targets = truth @ basis + 0.01 * rng.normal(size=(50, 40))
+    plain, sparse, mirror = (
+        SolveSettings(iterations=400, sparse=a, mirror=b) for a, b in ((0, 0), (1e-3, 0), (0, 0.1))
+    )
+    gram, cross, pairs = basis @ basis.T, targets @ basis.T, mirror_pairs(names)
+    w0, w1, w2 = (solve_weights(gram, cross, s, pairs) for s in (plain, sparse, mirror))
+    assert np.abs(w1[:, 5]).max() < np.abs(w0[:, 5]).max() and w1[:, 5].mean() < 0.01  # the useless key: at 0
+    assert np.abs(w1 - truth).mean() < 0.05  # the others as they were
+    assert np.abs(w2[:, 0] - w2[:, 1]).mean() < 0.8 * np.abs(w0[:, 0] - w0[:, 1]).mean()  # the twins together
+    for w, s in ((w1, sparse), (w2, mirror)):  # each the minimum of its own objective
+        assert objective(basis, targets, w, s, pairs) <= objective(basis, targets, w0, s, pairs) + 1e-6

@@ -78,3 +78,9 @@ def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_p
     added = load_additions(out)
     assert added.part == "Head" and len(added.names) == 64 and np.isfinite(added.offsets).all()
     assert np.abs(added.offsets).max() > 0
+    # its own three keys (Angry, Surprised, Sad) cannot open a mouth it does not have: said, not hidden
+    solved = tmp_path / "solved.npz"
+    assert main(["retarget", "--mesh", str(robot), "--curves", str(curves), "--landmarks", str(ROBOT_LANDMARKS),
+                 "--solve", "-o", str(solved)]) == 0  # fmt: skip
+    said = capsys.readouterr()
+    assert "its own keys solved" in said.out and "cannot reproduce the lips' motion" in said.err

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..face.face_model import load_face_model
+from ..face.face_model import LIP_VERTICES, load_face_model, mouth_opening
 from ..face.landmarks import NUM_LANDMARKS
 from ..formats.arkit import ARKIT_NAMES
 from ..formats.character import Additions, Character, Part, save_additions
@@ -29,9 +29,10 @@ from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_
 from .framing import windows
 from .landmarks import placed_points
 from .parts import classify, helpers_near
-from .targets import character_basis, solve_onto
+from .targets import CHARACTER_SOLVE, character_basis, mirror_pairs, solve_onto
 from .transfer import transfer_basis
 
+LIPS_REPRODUCED = 0.8  # a solve whose lip opening follows ours with a lower r is said not to reproduce the lips
 # residual of the similarity fit of the found points to our mean face (139 px wide), above which the
 # mesh is refused: ICT-FaceKit identities at 1-2 sigma fit to 5.2-11.5 px (benchmarks/ict_identities.py);
 # ICT's neutral turned 35 degrees from the front axis 14 px, 50 degrees 20 px, 70 degrees 23 px
@@ -134,6 +135,7 @@ class Retargeted:
     written: str = ""  # "direct" (into the user's .glb), "blender" (its exporter) or "npz" (additions only)
     axes: str = ""  # the axes the face was found with ("+z, +y up")
     mouth: str = ""  # how its mouth is made (transfer.MOUTHS); "" when solved onto its own keys
+    solve: dict = dataclasses.field(default_factory=dict)  # solved: lip_r, lip_residual_px, keys_used
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,16 @@ def _solved(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, curves: C
     n = len(geo.index)
     deltas = part.target_array()[:, geo.index] @ rot.T
     basis, _ = character_basis(points, geo.tris[geo.skin], geo.view[:n], deltas, face)
-    weights = solve_onto(curves.exp, basis, face)
+    weights = solve_onto(curves.exp, basis, face, CHARACTER_SOLVE, mirror_pairs(part.target_names))
+    # what the solve reproduces, at our points: the lips' opening against ours, and the residual
+    theirs, ours = np.einsum("tk,kvc->tvc", weights, basis), np.einsum("tk,kvc->tvc", curves.exp, face.basis)
+    opening, wanted = mouth_opening(face.mean + theirs), mouth_opening(face.mean + ours)
+    lip_r = float(np.corrcoef(opening, wanted)[0, 1]) if np.ptp(opening) > 0 and np.ptp(wanted) > 0 else 0.0
+    residual = float(np.sqrt(((theirs - ours)[:, list(LIP_VERTICES)] ** 2).sum(-1).mean()))
+    solve = {"lip_r": round(lip_r, 3), "lip_residual_px": round(residual, 2),
+             "keys_used": int((weights.max(0) > 0.05).sum())}  # fmt: skip
     return Additions(part.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32), part.target_names,
-                     weights, curves.fps)  # fmt: skip
+                     weights, curves.fps, extras={"solve": solve})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -301,7 +310,7 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     geo = found.geo
     if solve:
         additions = _solved(geo, found.points, found.rot, curves)
-        additions.extras = found.fit_report()
+        additions.extras = {**found.fit_report(), **additions.extras}
     else:
         additions = character_keys(found, arkit)
         additions = animated(additions, curves) if curves is not None else additions
@@ -315,4 +324,5 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     step(1000, 1000)
     return Retargeted(geo.part.name, len(found.character.parts), len(additions.animated if solve else additions.names),
                       curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written,
-                      found.axes, additions.extras["face_fit"].get("mouth", ""))  # fmt: skip
+                      found.axes, additions.extras["face_fit"].get("mouth", ""),
+                      additions.extras.get("solve", {}))  # fmt: skip

@@ -1,6 +1,9 @@
 """Bounded, regularised least squares over a whole sequence, vectorised over frames:
 
-    min_W  1/2 sum_t |A^T w_t - b_t|^2 + l2/2 |W|^2 + smooth/2 sum_t |w_t - w_{t-1}|^2,  0 <= W <= 1
+    min_W  1/2 sum_t |A^T w_t - b_t|^2 + l2/2 |W|^2 + smooth/2 sum_t |w_t - w_{t-1}|^2
+           + sparse sum W + mirror/2 sum_t sum_(a,b) (w_ta - w_tb)^2,  0 <= W <= 1
+
+(sparse: keys that do not help stay at 0; mirror: a key and its mirror twin, left and right, move alike)
 
 solved by accelerated projected gradient (FISTA) in the weights' space: only G = A A^T (K x K) and
 C = B A^T (T x K) are needed, so the cost per iteration is T x K x K whatever the vertex count."""
@@ -19,6 +22,8 @@ class SolveSettings:
     iterations: int = 150
     lower: float = 0.0
     upper: float = 1.0
+    sparse: float = 0.0  # relative likewise: the cost of using a key at all (with lower 0, an L1 term)
+    mirror: float = 0.0  # relative likewise: the cost of a key and its mirror twin moving differently
 
 
 def _temporal_laplacian(w: np.ndarray) -> np.ndarray:
@@ -31,16 +36,30 @@ def _temporal_laplacian(w: np.ndarray) -> np.ndarray:
     return out
 
 
-def solve_weights(gram: np.ndarray, cross: np.ndarray, settings: SolveSettings | None = None) -> np.ndarray:
-    """Weights (T, K) from G = A A^T (K, K) and C = B A^T (T, K) (see the module docstring)."""
+def mirror_laplacian(size: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """(K, K): the gradient of 1/2 sum over pairs (w_a - w_b)^2 is this times w."""
+    lap = np.zeros((size, size))
+    for a, b in pairs:
+        lap[a, a] += 1
+        lap[b, b] += 1
+        lap[a, b] -= 1
+        lap[b, a] -= 1
+    return lap
+
+
+def solve_weights(gram: np.ndarray, cross: np.ndarray, settings: SolveSettings | None = None,
+                  pairs: list[tuple[int, int]] = ()) -> np.ndarray:  # fmt: skip
+    """Weights (T, K) from G = A A^T (K, K) and C = B A^T (T, K) (see the module docstring); `pairs`:
+    the keys that mirror each other."""
     settings = settings or SolveSettings()
     gram = np.asarray(gram, np.float64)
     cross = np.asarray(cross, np.float64)
     scale = float(np.linalg.eigvalsh(gram)[-1]) or 1.0
     l2, smooth = settings.l2 * scale, settings.smooth * scale
-    step = 1.0 / (scale + l2 + 4 * smooth)
-    g = (gram + l2 * np.eye(len(gram))).astype(np.float32)
-    c = cross.astype(np.float32)
+    mirror = settings.mirror * scale * mirror_laplacian(len(gram), list(pairs))
+    step = 1.0 / (scale + l2 + 4 * smooth + 4 * settings.mirror * scale)
+    g = (gram + l2 * np.eye(len(gram)) + mirror).astype(np.float32)
+    c = (cross - settings.sparse * scale).astype(np.float32)  # the L1 term's gradient, where w >= 0
     w = np.clip(np.linalg.solve(g, c.T).T, settings.lower, settings.upper).astype(np.float32)  # a warm start
     y, t = w.copy(), 1.0
     for _ in range(settings.iterations):
@@ -52,10 +71,16 @@ def solve_weights(gram: np.ndarray, cross: np.ndarray, settings: SolveSettings |
     return w
 
 
-def objective(basis: np.ndarray, targets: np.ndarray, w: np.ndarray, settings: SolveSettings) -> float:
+def objective(basis: np.ndarray, targets: np.ndarray, w: np.ndarray, settings: SolveSettings,
+              pairs: list[tuple[int, int]] = ()) -> float:  # fmt: skip
     """The solved objective (for tests and benchmarks): basis (K, D), targets (T, D), weights (T, K)."""
     scale = float(np.linalg.eigvalsh(basis @ basis.T)[-1])
     fit = 0.5 * ((w @ basis - targets) ** 2).sum()
+    mirror = sum(((w[:, a] - w[:, b]) ** 2).sum() for a, b in pairs)
     return float(
-        fit + 0.5 * settings.l2 * scale * (w**2).sum() + 0.5 * settings.smooth * scale * (np.diff(w, axis=0) ** 2).sum()
+        fit
+        + 0.5 * settings.l2 * scale * (w**2).sum()
+        + 0.5 * settings.smooth * scale * (np.diff(w, axis=0) ** 2).sum()
+        + settings.sparse * scale * w.sum()
+        + 0.5 * settings.mirror * scale * mirror
     )

@@ -3,6 +3,8 @@ keys brought through the correspondence): vertex weights of the fit and the solv
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..face.face_model import LIP_VERTICES, FaceModel
@@ -30,11 +32,31 @@ def normal_equations(exp: np.ndarray, target_basis: np.ndarray, face: FaceModel)
     return a @ a.T, np.asarray(exp, np.float64) @ (ours @ a.T)
 
 
-def solve_onto(
-    exp: np.ndarray, target_basis: np.ndarray, face: FaceModel, settings: SolveSettings | None = None
-) -> np.ndarray:
-    """(T, 64) expression -> (T, K) weights in [0, 1] of the target basis that best reproduce our motion."""
-    return solve_weights(*normal_equations(exp, target_basis, face), settings)
+# a key of a character's own set: those that do not help stay at 0, mirror twins move alike
+CHARACTER_SOLVE = SolveSettings(sparse=1e-3, mirror=1e-3)
+_SIDE = re.compile(r"(?i)(left|right)|(?<![a-z])([lr])(?![a-z])")
+
+
+def mirror_pairs(names) -> list[tuple[int, int]]:
+    """Index pairs of keys named alike but for the side (eye-left-closure / eye-right-closure,
+    browDown_L / browDown_R, Smile.L / Smile.R)."""
+    sides: dict[str, dict[str, int]] = {}
+    for i, name in enumerate(names):
+        found = list(_SIDE.finditer(name))
+        if len(found) != 1:
+            continue
+        m = found[0]
+        side = (m.group(1) or m.group(2)).lower()[0]
+        key = name[: m.start()] + "\0" + name[m.end() :]
+        sides.setdefault(key.lower(), {})[side] = i
+    return [(pair["l"], pair["r"]) for pair in sides.values() if set(pair) == {"l", "r"}]
+
+
+def solve_onto(exp: np.ndarray, target_basis: np.ndarray, face: FaceModel, settings: SolveSettings | None = None,
+               pairs: list[tuple[int, int]] = ()) -> np.ndarray:  # fmt: skip
+    """(T, 64) expression -> (T, K) weights in [0, 1] of the target basis that best reproduce our motion;
+    `pairs` (mirror_pairs) are keys that mirror each other."""
+    return solve_weights(*normal_equations(exp, target_basis, face), settings, pairs)
 
 
 def character_basis(points: SurfacePoints, tris: np.ndarray, neutral: np.ndarray, deltas: np.ndarray,
