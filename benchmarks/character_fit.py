@@ -256,8 +256,9 @@ def main() -> None:
     for name, (face_found, rest, _, tris, points) in found:
         if face_found.geo.part.target_names:
             print("  " + solved(Path(name), face_found, exp, rest, tris, points, ours_range))
-    if args.pictures is not None and found:
-        picture(found, pick_frames(labels, ours), args.pictures)
+    if args.pictures is not None and found:  # the development characters and ICT's neutral head
+        shown = [f for f in found if not f[0].startswith("ict_") or f[0] == "ict_neutral_skin_only"]
+        picture(shown, pick_frames(labels, ours), args.pictures)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ class GenerateSettings:
 
 PRECISIONS = ("fp32", "fp16", "bf16")
 ENGINES = ("auto", "torch", "openvino")
-# OpenVINO's set-up is ~6 s and it saves ~0.4 s a frame on a 2-core AVX2 CPU: worth it from ~15 frames
+# OpenVINO's set-up is ~6 s and it saves ~0.4 s a frame on a 2-core AVX2 CPU: even from ~15 frames;
+# auto waits for twice that, so a short clip never pays the set-up for nothing
 AUTO_MIN_FRAMES = 30
 
 
