@@ -221,18 +221,36 @@ def part_the_lips(landmarks: np.ndarray) -> np.ndarray:
 
 def _cast(view: FrontView, landmarks: np.ndarray, vertices: np.ndarray, tris: np.ndarray,
           skin: np.ndarray | None, rim: np.ndarray | None = None) -> SurfacePoints:  # fmt: skip
-    """The landmarks cast onto the mesh (`skin` triangles only). With `rim` (capped's), the mesh
-    has caps over its holes after its own triangles, and a point landing on a cap goes to the hole's
-    rim beside it."""
+    """The landmarks cast onto the mesh (`skin` triangles only, and of those the connected piece most
+    of them land on). With `rim` (capped's), the mesh has caps over its holes after its own triangles,
+    and a point landing on a cap goes to the hole's rim beside it."""
+    from .topology import components
+
     landmarks = part_the_lips(landmarks)
     xy = np.stack([view.left + landmarks[:, 0] * view.pixel, view.top - landmarks[:, 1] * view.pixel], 1)
     rim = np.zeros(0, np.int64) if rim is None else rim
     own = len(tris) - len(rim)
     allowed = np.flatnonzero(skin) if skin is not None else np.arange(own)
-    allowed = np.concatenate([allowed, own + np.flatnonzero(np.isin(rim, allowed))])
     v = np.asarray(vertices, np.float64)
+    # the face is one piece of the mesh: points that a ray took to another piece of it (teeth or eyeballs
+    # modelled in the head mesh, seen through parted lips or open lids) go to the piece most points are on
+    label = components(tris[allowed], len(v))[tris[allowed, 0]]
+    first = cast_to_surface(xy, v, tris[allowed])
+    main = label == np.bincount(label[first.triangles]).argmax()
+    astray = np.flatnonzero(~main[first.triangles])
+    hits = first.positions(v, tris[allowed])[astray]
+    allowed = allowed[main]
+    allowed = np.concatenate([allowed, own + np.flatnonzero(np.isin(rim, allowed))])
     points = cast_to_surface(xy, v, tris[allowed])
     chosen, weights = allowed[points.triangles], points.weights.copy()
+    if len(astray):  # each to the face's triangle nearest where its ray stopped (a lip's or a lid's rim)
+        from scipy.spatial import cKDTree
+
+        skin_tris = allowed[allowed < own]
+        near = skin_tris[cKDTree(v[tris[skin_tris]].mean(1)).query(hits)[1]]
+        chosen[astray] = near
+        c = v[tris[near]][:, :, :2]
+        weights[astray] = barycentric_2d(xy[astray], c[:, 0], c[:, 1], c[:, 2])
     for i in np.flatnonzero(chosen >= own):  # to the nearest edge of the hole's rim (in the view)
         fans = np.flatnonzero(tris[own:, 2] == tris[chosen[i], 2])  # the caps of this hole
         a, b = v[tris[own + fans, 0], :2], v[tris[own + fans, 1], :2]

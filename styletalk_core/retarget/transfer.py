@@ -37,7 +37,12 @@ MOUTHS = {
     "inside": "the lips part; the surface between them runs into the mouth",
     "sealed": "the mouth is sealed (one surface from lip to lip): the lips move but cannot part",
 }
-SEALED_DEPTH = 0.24  # the path from lip to lip over the surface stays this close behind the lips (mouth widths)
+# a sealed mouth, in mouth widths: the lip-to-lip path over the surface shorter than the first and no
+# deeper than the second (a scan 0.05 and 0.18; ICT-FaceKit and MakeHuman with their mouths 0.12-0.16 and
+# 0.29-0.31), and no surface between these depths behind the lips' middle (a socket; a scan's crease is
+# nearer, the back of a head farther)
+SEALED_PATH = (0.09, 0.24)
+SEALED_BEHIND = (0.6, 1.2)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ def _lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     surface does not connect it): a vertex on the inner rim of the upper lip is far from the lower lip
     around the mouth, however low it hangs. The lips are the rims of the character's own mouth
     opening where its mesh is open there (topology.mouth_rims), else our lip points on it; and how
-    the mouth is made (MOUTHS): sealed when the surface runs straight from lip to lip."""
+    the mouth is made (MOUTHS): sealed when nothing of the mesh lies behind the lips (no inside)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
@@ -90,13 +95,18 @@ def _lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     up, low = (dijkstra(graph, directed=False, indices=seeds, min_only=True) for seeds in rims)
     if mouth == "opening":
         return up, low, mouth
-    # the shortest path over the surface from lip to lip: a crease (a sealed scan) stays near the lips'
-    # front; a mouth's inside runs back behind them (sealed scan 0.18, ICT-FaceKit and MakeHuman with
-    # their mouths 0.29-0.31 mouth widths)
+    # sealed (one surface from lip to lip, a crease between them: a scan) only when all three agree; a
+    # mouth wrongly called sealed would not open, so the doubt goes to a mouth with an inside:
+    # the shortest path over the surface from lip to lip is short and stays near the lips' front...
+    centre, width = 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
     total = up + low
-    on_path = total <= total.min() * 1.02
-    depth = 0.5 * (p[13, 2] + p[14, 2]) - vertices[on_path, 2].min()
-    sealed = depth < SEALED_DEPTH * np.linalg.norm(p[291] - p[61])
+    path = np.flatnonzero(total <= total.min() * 1.02)
+    short = total.min() < SEALED_PATH[0] * width and centre[2] - vertices[path, 2].min() < SEALED_PATH[1] * width
+    # ...and nothing of the mesh lies deep behind the lips' middle (a socket, a tongue)
+    behind = centre[2] - vertices[:, 2]
+    middle = (np.abs(vertices[:, 0] - centre[0]) < 0.2 * width) & (np.abs(vertices[:, 1] - centre[1]) < 0.15 * width)
+    deep = middle & (behind > SEALED_BEHIND[0] * width) & (behind < SEALED_BEHIND[1] * width)
+    sealed = bool(short) and int(deep.sum()) < 3
     return up, low, "sealed" if sealed else "inside"
 
 
