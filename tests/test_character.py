@@ -255,3 +255,21 @@ def test_points_seen_through_parted_lips_stay_on_the_face_not_the_teeth():
     deltas = transfer_basis(verts, ict["tris"], points, face.basis, face).dense(len(verts))
     r = transfer_fidelity(ict, verts, verts[None] + np.einsum("tk,kvc->tvc", exp, deltas), exp)
     assert r["lip r"] >= 0.95 and 0.8 <= r["amplitude"] <= 1.3, r
+
+
+def test_points_land_alike_on_a_head_at_any_scale():
+    from styletalk_core.retarget.correspondence import cast_to_surface
+
+    rng = np.random.default_rng(2)
+    g = np.linspace(0, 1, 8)
+    x, y = np.meshgrid(g, g)
+    vertices = np.stack([x.ravel(), y.ravel(), 0.1 * rng.normal(size=64)], 1)
+    grid = np.arange(64).reshape(8, 8)
+    tris = np.concatenate([np.stack([grid[:-1, :-1], grid[:-1, 1:], grid[1:, 1:]], -1).reshape(-1, 3),
+                           np.stack([grid[:-1, :-1], grid[1:, 1:], grid[1:, :-1]], -1).reshape(-1, 3)])  # fmt: skip
+    xy = rng.uniform(0.05, 0.95, (50, 2))
+    unit = cast_to_surface(xy, vertices, tris)
+    for scale in (1e-5, 1e4):  # a file in metres at 1e-4 of its size, or in millimetres
+        scaled = cast_to_surface(xy * scale, vertices * scale, tris)
+        assert (scaled.triangles == unit.triangles).all()
+        np.testing.assert_allclose(scaled.weights, unit.weights, atol=1e-9)

@@ -146,7 +146,8 @@ def _barycentric_raw(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray)
     d00, d01, d11 = (v0 * v0).sum(-1), (v0 * v1).sum(-1), (v1 * v1).sum(-1)
     d20, d21 = (v2 * v0).sum(-1), (v2 * v1).sum(-1)
     den = d00 * d11 - d01 * d01
-    den = np.where(np.abs(den) < 1e-20, 1e-20, den)
+    tiny = 1e-12 * np.maximum(d00 * d11, 1e-300)  # relative: a head at any scale (1e-4 units or 1e3)
+    den = np.where(np.abs(den) < tiny, tiny, den)
     wb = (d11 * d20 - d01 * d21) / den
     wc = (d00 * d21 - d01 * d20) / den
     return np.stack([1 - wb - wc, wb, wc], -1)
