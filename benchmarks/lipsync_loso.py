@@ -1,4 +1,4 @@
-"""Leave-one-speaker-out lip-sync of the default model's recipe (#14's must-show numbers).
+"""Leave-one-speaker-out lip-sync of the default model's recipe (the default model card's numbers).
 
 For every speaker with labelled clips under --data: train the default model's recipe without that
 speaker (`styletalk train --val-speakers SPEAKER`, resumable: a finished fold is kept, an unfinished one

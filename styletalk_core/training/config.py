@@ -23,7 +23,7 @@ class TrainConfig:
     triplet_per_style: int = 2
     level_shift: float = 0.5  # see dataset.SequenceSampler
     # With a phoneme prior: whether the lower-face decoder learns a refinement of it. Off by default:
-    # with three training speakers the refinement lowered held-out lip r (#14's note).
+    # with three training speakers the refinement lowered held-out lip r (benchmarks/lipsync_loso.py).
     refine_lower: bool = False
     # lip geometry through the embedded face model (px at 256^2): lip vertex positions and their
     # frame-to-frame velocities (against hedging half-open), and lips meeting on B/M/P

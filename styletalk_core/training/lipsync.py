@@ -1,4 +1,4 @@
-"""Lip-sync measures through the embedded face model (#14's yardsticks): how the mouth opening
+"""Lip-sync measures through the embedded face model (the default model's yardsticks): how the mouth opening
 (the vertical inner-lip gap, `face_model.mouth_opening`) follows the real one over time, whether the
 lips close on bilabials, how lively it is, and the mean opening per viseme class."""
 
