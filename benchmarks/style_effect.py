@@ -1,4 +1,4 @@
-"""Does style still matter in a generator trained with a phoneme prior? On the bundled example's labels:
+"""Does style still matter in a trained generator? On the bundled example's labels:
 - the upper face under two presets (mean |difference| per upper-face coefficient, e.g. happy vs sad);
 - style accuracy: each clip's nearest other style code has its style label, over the styles in --data
   with two or more clips (leave-one-out);
