@@ -165,7 +165,24 @@ EDGE_ON = 1e-6  # a triangle whose area in the view is at most this share of its
 def cast_to_surface(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> SurfacePoints:
     """World (x, y) points -> the front-most surface point under each (rays along -z): among the
     triangles whose projection contains the point, the nearest the viewer; off the surface, the
-    nearest triangle's closest point."""
+    nearest triangle's closest point. Only the triangles around the points are searched first (a
+    face on a 2 M-vertex body), the whole mesh for a point none of them holds."""
+    xy = np.asarray(xy, np.float64)
+    pad = 0.5 * float(np.ptp(xy, axis=0).max()) if len(xy) > 1 else 0.0
+    near = ((vertices[:, :2] >= xy.min(0) - pad) & (vertices[:, :2] <= xy.max(0) + pad)).all(1)
+    around = np.flatnonzero(near[tris].any(1))
+    if len(around) == 0:
+        return _cast_onto(xy, vertices, tris)[0]
+    points, held = _cast_onto(xy, vertices, tris[around])
+    chosen, weights = around[points.triangles], points.weights
+    if not held.all():
+        rest, _ = _cast_onto(xy[~held], vertices, tris)
+        chosen[~held], weights[~held] = rest.triangles, rest.weights
+    return SurfacePoints(chosen, weights)
+
+
+def _cast_onto(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> tuple[SurfacePoints, np.ndarray]:
+    """cast_to_surface over these triangles, and for each point whether one of them holds it."""
     from scipy.spatial import cKDTree
 
     corners = vertices[tris]  # (N, 3, 3)
@@ -175,24 +192,29 @@ def cast_to_surface(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> S
     edges = corners[:, 1:, :2] - corners[:, :1, :2]
     flat = np.abs(np.cross(edges[:, 0], edges[:, 1])) <= EDGE_ON * np.linalg.norm(np.cross(
         corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)  # fmt: skip
-    reach = float(np.linalg.norm(corners[:, :, :2] - centres[:, None], axis=-1).max())
+    radius = np.linalg.norm(corners[:, :, :2] - centres[:, None], axis=-1).max(1)
+    # the search radius covers all but the largest triangles (a cap over a body's open end would make
+    # every query return thousands); those few are tried for every point
+    reach = float(np.quantile(radius, 0.999)) if len(radius) else 0.0
+    large = np.flatnonzero(radius > reach)
     tree = cKDTree(centres)
-    chosen, weights = np.zeros(len(xy), np.int64), np.zeros((len(xy), 3))
+    chosen, weights, held = np.zeros(len(xy), np.int64), np.zeros((len(xy), 3)), np.zeros(len(xy), bool)
     for i, p in enumerate(xy):
-        cand = np.asarray(tree.query_ball_point(p, reach), np.int64)
+        cand = np.concatenate([np.asarray(tree.query_ball_point(p, reach), np.int64), large])
         if cand.size == 0:
             cand = np.asarray([tree.query(p)[1]])
         c = corners[cand]
         w = _barycentric_raw(np.repeat(p[None], len(cand), 0), c[:, 0, :2], c[:, 1, :2], c[:, 2, :2])
         inside = (w >= -1e-9).all(1) & ~flat[cand]
-        if inside.any():
+        held[i] = inside.any()
+        if held[i]:
             z = np.where(inside, (w[:, :, None] * c).sum(1)[:, 2], -np.inf)
             k = int(np.argmax(z))
         else:
             k = int(np.argmin(np.linalg.norm(centres[cand] - p, axis=1)))
         chosen[i] = cand[k]
         weights[i] = barycentric_2d(p[None], *(c[k : k + 1, j, :2] for j in range(3)))[0]
-    return SurfacePoints(chosen, weights)
+    return SurfacePoints(chosen, weights), held
 
 
 @dataclass(frozen=True)
@@ -235,20 +257,22 @@ def _cast(view: FrontView, landmarks: np.ndarray, vertices: np.ndarray, tris: np
     v = np.asarray(vertices, np.float64)
     # the face is one piece of the mesh: points that a ray took to another piece of it (teeth or eyeballs
     # modelled in the head mesh, seen through parted lips or open lids) go to the piece most points are on
-    label = components(tris[allowed], len(v))[tris[allowed, 0]]
-    first = cast_to_surface(xy, v, tris[allowed])
-    main = label == np.bincount(label[first.triangles]).argmax()
-    astray = np.flatnonzero(~main[first.triangles])
-    hits = first.positions(v, tris[allowed])[astray]
-    allowed = allowed[main]
     allowed = np.concatenate([allowed, own + np.flatnonzero(np.isin(rim, allowed))])
     points = cast_to_surface(xy, v, tris[allowed])
     chosen, weights = allowed[points.triangles], points.weights.copy()
+    on_own = np.where(chosen < own, chosen, rim[np.maximum(chosen - own, 0)] if len(rim) else chosen)
+    mask = np.zeros(own, bool)
+    mask[allowed[allowed < own]] = True
+    label = components(tris[:own][mask], len(v))
+    piece = label[tris[on_own, 0]]
+    astray = np.flatnonzero(piece != np.bincount(piece).argmax())
     if len(astray):  # each to the face's triangle nearest where its ray stopped (a lip's or a lid's rim)
         from scipy.spatial import cKDTree
 
-        skin_tris = allowed[allowed < own]
-        near = skin_tris[cKDTree(v[tris[skin_tris]].mean(1)).query(hits)[1]]
+        face = np.flatnonzero(mask)
+        face = face[label[tris[face, 0]] == np.bincount(piece).argmax()]
+        hits = points.positions(v, tris[allowed])[astray]
+        near = face[cKDTree(v[tris[face]].mean(1)).query(hits)[1]]
         chosen[astray] = near
         c = v[tris[near]][:, :, :2]
         weights[astray] = barycentric_2d(xy[astray], c[:, 0], c[:, 1], c[:, 2])

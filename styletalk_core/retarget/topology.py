@@ -49,8 +49,9 @@ def border(tris: np.ndarray, n_vertices: int) -> Border:
 
     all_edges = edges(tris)
     owner = np.tile(np.arange(len(tris)), 3)
-    _, inverse, counts = np.unique(np.sort(all_edges, axis=1), axis=0, return_inverse=True, return_counts=True)
-    one = counts[inverse.reshape(-1)] == 1
+    key = all_edges.min(1).astype(np.int64) * n_vertices + all_edges.max(1)  # one number per edge: fast to sort
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    one = counts[inverse] == 1
     open_edges = all_edges[one]
     if len(open_edges) == 0:
         return Border(np.zeros((0, 2), np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -65,6 +66,9 @@ def mouth_rims(vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width
     the border loop around `centre` (the mouth's centre, face towards +z, y up) about `width` wide,
     split at its corners into the upper and the lower rim's vertices (the corners' neighbourhoods
     left out); None when there is no such loop."""
+    if found is None:  # the mesh around the mouth only (its cut edge is a loop too wide to be the mouth)
+        near = np.linalg.norm(vertices[:, :2] - centre[:2], axis=1) < 1.5 * width
+        tris = tris[near[tris].all(1)]
     b = found if found is not None else border(tris, len(vertices))
     candidates = []
     for k in b.loops():

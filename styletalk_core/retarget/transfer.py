@@ -6,6 +6,7 @@ stretches evenly instead of folding."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -220,6 +221,23 @@ def _jaw_motion(moved: np.ndarray, p: np.ndarray, at: np.ndarray) -> np.ndarray:
     return sol[:3].T[:, None, :] + np.einsum("nij,jk->kni", lever, sol[3:])
 
 
+HEAD_REACH = 1.5  # nothing farther from the face's centre than this many face widths moves
+
+
+def _head_only(v: np.ndarray, tris: np.ndarray, points: SurfacePoints, p: np.ndarray) -> tuple | None:
+    """(vertices kept, their triangles, the points on them) for the part of the mesh around the face
+    (HEAD_REACH), or None when that is the whole mesh (or does not hold every point's triangle)."""
+    near = np.linalg.norm(v - p.mean(0), axis=1) < HEAD_REACH * float(np.ptp(p[:, 0]))
+    inside = near[tris].all(1)
+    if inside.all() or not inside[points.triangles].all():
+        return None
+    keep = np.flatnonzero(near)
+    index = np.full(len(v), -1)
+    index[keep] = np.arange(len(keep))
+    tri_index = np.cumsum(inside) - 1
+    return keep, index[tris[inside]], SurfacePoints(tri_index[points.triangles], points.weights)
+
+
 def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, basis: np.ndarray, face: FaceModel,
                    settings: TransferSettings | None = None) -> Transfer:  # fmt: skip
     """(K, 468, 3) displacements on our face (e.g. face.basis, or the ARKit basis) -> (K, N, 3) at the
@@ -230,6 +248,11 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     settings = settings or TransferSettings()
     v = np.asarray(vertices, np.float64)
     p = points.positions(v, tris)
+    head = _head_only(v, tris, points, p)
+    if head is not None:  # the rest of a body never moves: the work is the head's, whatever its size
+        keep, sub_tris, sub_points = head
+        got = transfer_basis(v[keep], sub_tris, sub_points, basis, face, settings)
+        return dataclasses.replace(got, indices=keep[got.indices])
     s, rot, _, rms = similarity_fit(p, face.mean.astype(np.float64))
     moved = np.einsum("kpd,dc->kpc", np.asarray(basis, np.float64), rot) / s  # our pixels -> character units
     width = float(np.ptp(p[:, 0]))
