@@ -75,7 +75,8 @@ def _misfit(source: str, rms: float, how: str) -> InputError:
 
 
 def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str, axes: str = "+z, +y up",
-                skin: np.ndarray | None = None, full: bool = True) -> Located:  # fmt: skip
+                skin: np.ndarray | None = None, full: bool = True,
+                progress: Callable[[int, int], None] | None = None) -> Located:  # fmt: skip
     """Our 468 points on the mesh (face towards +z), found on its renders (the whole part, then its
     head first: retarget.framing; `full` adds the squares stepping down it) or snapped from a
     hand-placed mask; refuses a fit no face gives. `axes` says how the mesh was turned to the front,
@@ -89,7 +90,8 @@ def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, sou
         return Located(points, rms, "mask")
     part = view[np.unique(tris[skin])] if skin is not None else view
     best = None
-    with contextlib.closing(search_face(view, tris, windows(part[:, :2], full), skin=skin)) as found:
+    views = windows(part[:, :2], full)
+    with contextlib.closing(search_face(view, tris, views, skin=skin, progress=progress)) as found:
         for corr in found:
             rms = _fit_rms(corr.points, view, tris)
             if rms <= MAX_FIT_RMS_PX:
@@ -262,14 +264,16 @@ def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: 
         points, rms = placed_points(placed, rot, geo.view, geo.tris, geo.skin)
         step(1000, 1000)
         return FoundFace(character, geo, points, rot, rms, "landmarks", _axes(front, up))
+    step(820, 1000)
     try:
-        found = locate_face(geo.view, geo.tris, hand_placed, str(mesh), _axes(front, up), geo.skin)
+        searching = lambda d, t: step(820 + int(150 * d / max(t, 1)), 1000)  # noqa: E731
+        found = locate_face(geo.view, geo.tris, hand_placed, str(mesh), _axes(front, up), geo.skin, progress=searching)
     except InputError as exc:
         if hand_placed is not None or "no face found" not in str(exc):
             raise
         others = [c for c in CONVENTIONS if c != (front, up)]
         for i, (f, u) in enumerate(others):
-            step(800 + int(200 * i / len(others)), 1000)
+            step(970 + int(30 * i / len(others)), 1000)
             rot = to_front_view(f, u)
             geo = face_geometry(character, rot)
             with contextlib.suppress(InputError):

@@ -3,7 +3,7 @@ it, and the landmarks cast back onto the mesh surface as barycentric points."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +50,8 @@ class FrontView:
     pixel: float  # world units per pixel
 
 
-def capped(vertices: np.ndarray, tris: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def capped(vertices: np.ndarray, tris: np.ndarray,
+           found: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """The mesh with its holes closed (vertices and triangles appended) and, for each cap triangle,
     the mesh's triangle on the hole's rim beside it. Every border loop but the longest (a head's
     neck, a mask's outline) gets a fan to its centre: an eye socket or a mouth without eyeballs or
@@ -58,6 +59,8 @@ def capped(vertices: np.ndarray, tris: np.ndarray) -> tuple[np.ndarray, np.ndarr
     from .topology import border
 
     b = border(tris, len(vertices))
+    if found is not None:  # the border is the slow half on a big mesh
+        found()
     lengths = b.lengths(vertices)
     holes = [k for k in lengths if k != max(lengths, key=lengths.get)]
     if not holes:
@@ -299,16 +302,22 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
     return Correspondence(_cast(view, landmarks, vertices, tris, skin), view, landmarks)
 
 
-def search_face(vertices: np.ndarray, tris: np.ndarray, views, size: int = 512,
-                skin: np.ndarray | None = None) -> Iterator[Correspondence]:  # fmt: skip
+def search_face(vertices: np.ndarray, tris: np.ndarray, views, size: int = 512, skin: np.ndarray | None = None,
+                progress: Callable[[int, int], None] | None = None) -> Iterator[Correspondence]:  # fmt: skip
     """find_correspondence over several views of one render scene (retarget.framing's windows, with
     .name, .cx, .cy, .half): a Correspondence for each view the detector finds a face in, in order.
-    The render has the mesh's holes closed (capped); the points land on the mesh itself."""
-    cv, ct, rim = capped(np.asarray(vertices, np.float64), tris)
+    The render has the mesh's holes closed (capped); the points land on the mesh itself. `progress`
+    hears the scene built, then each view (a big mesh takes seconds for each)."""
+    step = progress or (lambda done, total: None)
+    total = len(views) + 3
+    cv, ct, rim = capped(np.asarray(vertices, np.float64), tris, lambda: step(1, total))
+    step(2, total)
     with FrontRenderer(cv, ct, size) as renderer:
-        for window in views:
+        step(3, total)
+        for i, window in enumerate(views):
             view = renderer.view(window.cx, window.cy, window.half)
             landmarks = detect_landmarks(view.rgb)
+            step(4 + i, total)
             if landmarks is not None:
                 points = _cast(view, landmarks, cv, ct, skin, rim)
                 yield Correspondence(points, view, landmarks, window.name)

@@ -50,8 +50,13 @@ def border(tris: np.ndarray, n_vertices: int) -> Border:
     all_edges = edges(tris)
     owner = np.tile(np.arange(len(tris)), 3)
     key = all_edges.min(1).astype(np.int64) * n_vertices + all_edges.max(1)  # one number per edge: fast to sort
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    one = counts[inverse] == 1
+    order = np.argsort(key)
+    k = key[order]
+    lonely = np.ones(len(k), bool)  # an edge no other triangle shares: unlike both its neighbours in order
+    lonely[1:] &= k[1:] != k[:-1]
+    lonely[:-1] &= k[:-1] != k[1:]
+    one = np.zeros(len(k), bool)
+    one[order[lonely]] = True
     open_edges = all_edges[one]
     if len(open_edges) == 0:
         return Border(np.zeros((0, 2), np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
