@@ -224,7 +224,7 @@ WRITTEN = {"direct": ", added straight into a copy of your .glb", "blender": ", 
 
 def cmd_retarget(args: argparse.Namespace) -> None:
     from .retarget.character import LIPS_REPRODUCED, retarget_file
-    from .retarget.transfer import MOUTHS
+    from .retarget.mouth import MOUTHS
 
     t0 = time.perf_counter()
     done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,

@@ -136,7 +136,7 @@ class Retargeted:
     fit_rms_px: float
     written: str = ""  # "direct" (into the user's .glb), "blender" (its exporter) or "npz" (additions only)
     axes: str = ""  # the axes the face was found with ("+z, +y up")
-    mouth: str = ""  # how its mouth is made (transfer.MOUTHS); "" when solved onto its own keys
+    mouth: str = ""  # how its mouth is made (mouth.MOUTHS); "" when solved onto its own keys
     solve: dict = dataclasses.field(default_factory=dict)  # solved: lip_r, lip_residual_px, keys_used
 
 

@@ -88,7 +88,7 @@ class FrontRenderer:
     def __init__(self, vertices: np.ndarray, tris: np.ndarray, size: int = 512, colors: np.ndarray | None = None):
         pyrender, trimesh = offscreen_gl()
         v = np.asarray(vertices, np.float64)
-        self._pyrender, self.size, self._front = pyrender, size, float(v[:, 2].max()) + 1.0
+        self.size, self._front = size, float(v[:, 2].max()) + 1.0
         depth = float(v[:, 2].max() - v[:, 2].min()) + 1.0
         self._camera = pyrender.OrthographicCamera(xmag=1.0, ymag=1.0, znear=0.01, zfar=depth + 2.0)
         self._scene = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 1.0], ambient_light=[0.35, 0.35, 0.35])
