@@ -203,49 +203,52 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
         return f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name} ({fit})"
 
 
-class STYLETALK_OT_add_mask(bpy.types.Operator):
+class _PlaceOnCharacter:
+    """Shared by Add Face Mask and Place Landmarks: something for the user to move onto the active
+    mesh's face, put in front of its head with the panel's axes."""
+
+    bl_options = {"REGISTER", "UNDO"}
+
+    def place(self, context, obj, settings) -> str:
+        raise NotImplementedError
+
+    def execute(self, context):
+        obj = context.active_object
+        try:
+            rig.require_surface(obj)
+            message = self.place(context, obj, context.scene.styletalk_character)
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, message)
+        return {"FINISHED"}
+
+
+class STYLETALK_OT_add_mask(_PlaceOnCharacter, bpy.types.Operator):
     bl_idname = "styletalk.add_face_mask"
     bl_label = "Add Face Mask"
     bl_description = (
         "Our face as a wireframe in front of the selected mesh: move and scale it onto the character's face "
         "when the face is not found automatically; its vertices snap onto the surface"
     )
-    bl_options = {"REGISTER", "UNDO"}
 
-    def execute(self, context):
-        obj = context.active_object
-        s = context.scene.styletalk_character
-        try:
-            rig.require_surface(obj)
-            s.mask = rig.add_mask(context, obj, s.front, s.up)
-        except StyleTalkError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"{s.mask.name}: place it over {obj.name}'s face, then add or solve keys")
-        return {"FINISHED"}
+    def place(self, context, obj, settings) -> str:
+        settings.mask = rig.add_mask(context, obj, settings.front, settings.up)
+        return f"{settings.mask.name}: place it over {obj.name}'s face, then add or solve keys"
 
 
-class STYLETALK_OT_place_landmarks(bpy.types.Operator):
+class STYLETALK_OT_place_landmarks(_PlaceOnCharacter, bpy.types.Operator):
     bl_idname = "styletalk.place_landmarks"
     bl_label = "Place Landmarks"
     bl_description = (
         "Labelled empties (chin, nose tip, mouth corners, lip middles, eye corners) in front of the selected "
         "mesh's head: move each onto the character's own feature, for a stylised face the detector cannot read"
     )
-    bl_options = {"REGISTER", "UNDO"}
 
-    def execute(self, context):
-        obj = context.active_object
-        s = context.scene.styletalk_character
-        try:
-            rig.require_surface(obj)
-            s.landmarks = rig.add_landmarks(context, obj, s.front, s.up)
-        except StyleTalkError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        self.report({"INFO"}, f"{s.landmarks.name}: move each onto {obj.name}'s feature (left, right: the "
-                              "character's own), then add or solve keys")  # fmt: skip
-        return {"FINISHED"}
+    def place(self, context, obj, settings) -> str:
+        settings.landmarks = rig.add_landmarks(context, obj, settings.front, settings.up)
+        return (f"{settings.landmarks.name}: move each onto {obj.name}'s feature (left, right: the character's own), "
+                "then add or solve keys")  # fmt: skip
 
 
 class STYLETALK_PT_character(bpy.types.Panel):

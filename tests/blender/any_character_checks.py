@@ -58,6 +58,20 @@ def face_mesh(imported) -> bpy.types.Object:
     return head[0] if head else max(meshes, key=lambda o: len(o.data.vertices))
 
 
+def world_rest(obj) -> np.ndarray:
+    world = np.array([list(r) for r in obj.matrix_world])
+    return rig.rest_positions(obj) @ world[:3, :3].T + world[:3, 3]
+
+
+def keyed(name: str, obj) -> None:
+    """Add StyleTalk Keys on `obj`: what it said, what changed, its keys and the fit it reported."""
+    before = snapshot()
+    res[name] = run(bpy.ops.styletalk.transfer_keys)
+    after = snapshot()
+    res[f"{name}_changed"], res[f"{name}_keys"] = changed(before, after), len(after[obj.name][1])
+    res[f"{name}_fit"] = obj.get("styletalk_face_fit", "")
+
+
 def imported(path):
     before = set(bpy.data.objects)
     bpy.ops.import_scene.gltf(filepath=path)
@@ -69,16 +83,10 @@ body = face_mesh(imported(body_path))
 select(body)
 res["body_mask"] = run(bpy.ops.styletalk.add_face_mask)
 mask = scene.styletalk_character.mask
-world = np.array([list(r) for r in body.matrix_world])
-verts = rig.rest_positions(body) @ world[:3, :3].T + world[:3, 3]
+verts = world_rest(body)
 res["body_mask_height"] = float((mask.matrix_world.translation.z - verts[:, 2].min()) / np.ptp(verts[:, 2]))
 bpy.data.objects.remove(mask)
-before = snapshot()
-res["body"] = run(bpy.ops.styletalk.transfer_keys)
-after = snapshot()
-res["body_changed"] = changed(before, after)
-res["body_keys"] = len(after[body.name][1])
-res["body_fit"] = body.get("styletalk_face_fit", "")
+keyed("body", body)
 
 # the robot: no face the detector reads; refused and left alone, then found by placed landmarks
 robot = face_mesh(imported(robot_path))
@@ -89,8 +97,7 @@ res["robot_refused_changed"] = changed(before, snapshot())
 res["place"] = run(bpy.ops.styletalk.place_landmarks)
 marks = scene.styletalk_character.landmarks
 res["marks"] = sorted(o.name for o in marks.objects)
-head_world = np.array([list(r) for r in robot.matrix_world])
-head = rig.rest_positions(robot) @ head_world[:3, :3].T + head_world[:3, 3]
+head = world_rest(robot)
 lo, hi = head.min(0), head.max(0)
 spots = np.array([list(o.location) for o in marks.objects])
 res["marks_near_head"] = bool(((spots > lo - (hi - lo)) & (spots < hi + (hi - lo))).all())
@@ -99,11 +106,6 @@ with open(robot_marks) as f:  # where a person put them: the file's y-up coordin
 for o in marks.objects:
     o.location = placed[o.name.removeprefix(rig.LANDMARK_PREFIX)]
 scene.styletalk_character.mask = None
-before = snapshot()
-res["robot"] = run(bpy.ops.styletalk.transfer_keys)
-after = snapshot()
-res["robot_changed"] = changed(before, after)
-res["robot_keys"] = len(after[robot.name][1])
-res["robot_fit"] = robot.get("styletalk_face_fit", "")
+keyed("robot", robot)
 print("RESULTS " + json.dumps(res), flush=True)
 os._exit(0)  # bpy 4.2.0 from PyPI segfaults in its EGL teardown at interpreter exit; the checks are done
