@@ -105,7 +105,16 @@ def real_characters(request, tmp_path_factory):
     work = tmp_path_factory.mktemp("any_character")
     body, robot = shared_path("characters", "makehuman_body_expr.glb"), shared_path("characters", "RobotExpressive.glb")
     marks = REPO / "benchmarks" / "landmarks" / "RobotExpressive.json"
-    return run_checks(request.param, "any_character_checks.py", work, body, robot, marks, sys.executable)
+    ict = shared_path("ict_facekit", "ict_facekit.npz")
+    return run_checks(request.param, "any_character_checks.py", work, body, robot, marks, sys.executable, ict)
+
+
+@pytest.mark.slow
+def test_a_head_with_eyes_and_teeth_as_objects_of_their_own_from_gltf_gets_keys_on_its_skin(real_characters):
+    r = real_characters
+    assert r["parts"] == "{'FINISHED'}", r
+    assert r["parts_fit"].startswith("face found by detection") and r["parts_keys"] == 64 + 1
+    assert r["parts_changed"] == ["Skin"]  # the eyes and the teeth objects as they were
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
-"""Driven by tests/test_character_addon.py in real bpy: Any Character on real third-party characters as
-Blender's glTF importer brings them in: a full body (its face found head first) and a stylised robot
+"""Driven by tests/test_character_addon.py in real bpy: Any Character on characters as Blender's glTF
+importer brings them in: ICT-FaceKit's head with its eyes and teeth as objects of their own (written to
+glTF and read back: rotated objects), a full body (its face found head first), and a stylised robot
 whose face only placed landmarks can show (Place Landmarks, the empties moved onto its features).
 Prints RESULTS: what was added, what stayed the same, what was refused."""
 
@@ -8,11 +9,12 @@ import importlib
 import json
 import os
 import sys
+from pathlib import Path
 
 import bpy
 import numpy as np
 
-zip_path, work, body_path, robot_path, robot_marks, python = sys.argv[1:7]
+zip_path, work, body_path, robot_path, robot_marks, python, ict_path = sys.argv[1:8]
 res = {"blender": bpy.app.version_string}
 bpy.ops.wm.read_factory_settings(use_empty=True)
 bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
@@ -77,6 +79,33 @@ def imported(path):
     bpy.ops.import_scene.gltf(filepath=path)
     return [o for o in bpy.data.objects if o not in before]
 
+
+# ICT's head as three objects, skin, eyes and teeth, through glTF: the face found with holes where the eyes
+# and the mouth are, its keys on the skin only
+with np.load(ict_path) as z:
+    ict = {k: z[k] for k in ("neutral", "faces", "vertex_groups")}
+groups = json.loads(str(ict["vertex_groups"]))
+pieces = {"Skin": ("face", "head_and_neck"), "Eyes": ("eyeball_left", "eyeball_right"), "Teeth": ("teeth",)}
+for name, wanted in pieces.items():
+    ids = np.concatenate([np.arange(groups[g][0], groups[g][1] + 1) for g in wanted])
+    index = np.full(len(ict["neutral"]), -1)
+    index[ids] = np.arange(len(ids))
+    polys = [[int(index[i]) for i in f if i >= 0] for f in ict["faces"] if all(index[i] >= 0 for i in f if i >= 0)]
+    verts = ict["neutral"][ids] * 0.01
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata(np.stack([verts[:, 0], -verts[:, 2], verts[:, 1]], 1).tolist(), [], polys)
+    scene.collection.objects.link(bpy.data.objects.new(name, mesh))
+gltf = str(Path(work) / "ict_parts.glb")
+bpy.ops.export_scene.gltf(filepath=gltf)
+for o in list(bpy.data.objects):
+    bpy.data.objects.remove(o)
+parts = {o.name: o for o in imported(gltf)}
+select(parts["Skin"])
+for other in ("Eyes", "Teeth"):
+    parts[other].select_set(True)
+keyed("parts", parts["Skin"])
+for o in list(bpy.data.objects):
+    bpy.data.objects.remove(o)
 
 # a full body: Add Face Mask goes in front of its head; our keys go onto the body, its face found head first
 body = face_mesh(imported(body_path))
