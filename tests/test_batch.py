@@ -326,3 +326,24 @@ def test_takes_generated_together_match_them_one_by_one():
     for ids, exp in zip(takes, together, strict=True):
         assert exp.shape == (len(ids), 64)
         np.testing.assert_allclose(exp, generate_expression(generator.model, ids, code), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_stylised_character_takes_its_placed_landmarks(takes):
+    from styletalk_core.meshio import read_character
+
+    folder, manifest = takes
+    robot = shared_path("characters", "RobotExpressive.glb")
+    marks = REPO / "benchmarks" / "landmarks" / "RobotExpressive.json"
+    rows = [f"r,line0.wav,,calm.mat,,glb,{robot},{marks}", f"n,line1.wav,,calm.mat,,glb,{robot},",
+            f"x,line1.wav,,calm.mat,,curves,,{marks}"]  # fmt: skip
+    summary = run_batch(manifest(rows, ",character,landmarks"), folder / "out", workers=1)
+    assert summary.done == ["r"] and [f["id"] for f in summary.failed] == ["n", "x"]
+    assert "place landmarks" in summary.failed[0]["reason"]  # the same robot without them: no face
+    assert "give the character field" in summary.failed[1]["reason"]
+    glb = folder / "out" / "r" / "character.glb"  # its own targets are animated: written by Blender's exporter
+    head = next(p for p in read_character(glb).parts if p.name == "Head")
+    assert {n.rsplit("_", 1)[0] for n in head.target_names} >= {f"exp{i:02d}" for i in range(64)}
+    from .gltf_clients import node_reader
+
+    assert node_reader("validate", glb)[0]["errors"] == 0

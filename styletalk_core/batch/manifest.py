@@ -11,6 +11,8 @@ Fields (paths are relative to the manifest's folder):
   pose             an optional head-pose file
   character        a character file (.glb/.gltf/.fbx/.obj, face towards +z, y up) for the glb/fbx outputs:
                    it with our 64 keys, animated by the take
+  landmarks        for a character whose face the detector cannot read: a JSON of points placed on it
+                   (styletalk retarget --landmarks)
   image            a reference face image for the render output (the neural renderer's photoreal video)
   outputs          ';'-separated, from OUTPUTS (default: curves)
 In JSONL, style, style_weights and outputs may also be lists."""
@@ -38,7 +40,7 @@ HANDED_OUTPUTS = {"preview": "the renderer's preview writer (the styletalk batch
 CHARACTER_OUTPUTS = ("glb", "fbx")
 CHARACTER_SUFFIXES = (".glb", ".gltf", ".fbx", ".obj")
 FIELDS = ("id", "audio", "transcript", "transcript_file", "style", "style_weights", "style_strength", "pose",
-          "character", "image", "outputs")  # fmt: skip
+          "character", "landmarks", "image", "outputs")  # fmt: skip
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -55,6 +57,7 @@ class Take:
     outputs: tuple[str, ...]
     character: Path | None = None
     image: Path | None = None
+    landmarks: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,11 @@ def _take(base: Path, line: int, row: dict) -> Take:
     image = _file(base, str(row["image"]), "image") if row.get("image") else None
     if "render" in outputs and image is None:
         raise InputError("output 'render' needs a reference face image (the image field)")
+    landmarks = _file(base, str(row["landmarks"]), "landmarks") if row.get("landmarks") else None
+    if landmarks is not None and character is None:
+        raise InputError("landmarks are placed on a character: give the character field too")
     return Take(take_id, line, audio, text, tfile, styles, strength, pose, tuple(dict.fromkeys(outputs)), character,
-                image)  # fmt: skip
+                image, landmarks)  # fmt: skip
 
 
 def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:

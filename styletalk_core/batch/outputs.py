@@ -62,6 +62,7 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
         "strength": take.strength,
         "pose": file_hash(take.pose) if take.pose else None,
         "character": file_hash(take.character) if take.character else None,
+        "landmarks": file_hash(take.landmarks) if take.landmarks else None,
         "image": file_hash(take.image) if take.image else None,
         "outputs": list(take.outputs),
         "writers": {k: (writers or {})[k].key for k in take.outputs if k in (writers or {})},

@@ -42,14 +42,20 @@ class Prepared:
 
     clips: dict = field(default_factory=dict)  # path -> (L, 64) array
     poses: dict = field(default_factory=dict)  # path -> (N, 9) array
-    characters: dict = field(default_factory=dict)  # path -> (face part, our keys on it)
+    characters: dict = field(default_factory=dict)  # character_of(take) -> (face part, our keys on it)
 
 
-def _character(path: str) -> tuple:
+def character_of(take: Take) -> str:
+    """The key of a take's character: its file, and the landmarks placed on it if any."""
+    return f"{take.character}|{take.landmarks or ''}"
+
+
+def _character(key: str) -> tuple:
     """A character's face part and our keys transferred onto it: once per character, for all its takes."""
     from ..retarget.character import character_keys, find_face
 
-    found = find_face(path)
+    path, landmarks = key.split("|", 1)
+    found = find_face(path, landmarks=landmarks or None)
     return found.geo.part, character_keys(found)
 
 
@@ -60,7 +66,7 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     ready, problems, loaded, failed = [], [], Prepared(), {}
     clips = sorted({str(s.path) for t in takes for s in t.styles if not s.preset})
     poses = sorted({str(t.pose) for t in takes if t.pose})
-    characters = sorted({str(t.character) for t in takes if set(t.outputs) & set(CHARACTER_OUTPUTS)})
+    characters = sorted({character_of(t) for t in takes if set(t.outputs) & set(CHARACTER_OUTPUTS)})
     work = [(n, load_expression, loaded.clips) for n in clips] + [(n, load_pose, loaded.poses) for n in poses]
     work += [(n, _character, loaded.characters) for n in characters]
     for i, (name, load, into) in enumerate(work):
@@ -73,7 +79,8 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     for t in takes:
         bad = [failed[str(s.path)] for s in t.styles if str(s.path) in failed]
         bad += [f"no style preset {s.preset!r} in the model" for s in t.styles if s.preset and s.preset not in presets]
-        bad += [failed[str(p)] for p in (t.pose, t.character) if p and str(p) in failed]
+        bad += [failed[str(t.pose)]] if t.pose and str(t.pose) in failed else []
+        bad += [failed[character_of(t)]] if character_of(t) in failed else []
         (problems.append(Problem(t.line, t.id, bad[0])) if bad else ready.append(t))
     return ready, problems, loaded
 
@@ -185,7 +192,7 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         try:
             if result.curves is None:
                 raise InputError(result.error or "no curves")
-            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(str(take.character)), writers,
+            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(character_of(take)), writers,
                        result.made)  # fmt: skip
             summary.done.append(take.id)
         except StyleTalkError as exc:

@@ -182,6 +182,13 @@ def _animate(w: _Writer, doc: dict, node: int, names: list[str], defaults: list[
     doc.setdefault("animations", []).append(anim)
 
 
+def _weights_animated(doc: dict, mesh: int) -> bool:
+    """Whether an animation channel drives the morph weights of a node showing `mesh`."""
+    nodes = {i for i, n in enumerate(doc.get("nodes", [])) if n.get("mesh") == mesh}
+    return any(c.get("target", {}).get("path") == "weights" and c.get("target", {}).get("node") in nodes
+               for a in doc.get("animations", []) for c in a.get("channels", []))  # fmt: skip
+
+
 def append_to_glb(source: Path, part: Part, add: Additions, out: Path) -> None:
     """`source` (a .glb) with `add` (kept within unit range by write_character) written to `out`; NotDirect when
     the file cannot be mapped, with nothing written."""
@@ -198,6 +205,10 @@ def append_to_glb(source: Path, part: Part, add: Additions, out: Path) -> None:
     if sum(len(p.used) for p in prims) != len(part.vertices):
         raise NotDirect(f"its mesh has {sum(len(p.used) for p in prims)} vertices, the part {len(part.vertices)}")
     old = len(mesh["primitives"][prims[0].index].get("targets", [])) if prims else 0
+    if old and add.names and _weights_animated(doc, doc["nodes"][node]["mesh"]):
+        # its animations key this mesh's own targets: each keyframe holds `old` weights, and with ours
+        # added it would need more (the file's animation data rewritten); Blender's exporter does that
+        raise NotDirect(f"{add.part}'s own morph targets are animated in the file")
     extras = mesh.get("extras") if isinstance(mesh.get("extras"), dict) else {}
     names = _target_names(extras, part, old)
     # Blender's names for the part's own keys, which the animation may drive
