@@ -44,9 +44,16 @@ def _render(weights: str, device: str | None, precision: str, curves, path, take
 
 
 def _check_image(take) -> None:
+    st = os.stat(take.image) if os.path.isfile(take.image) else None
+    _image_loads(str(take.image), st.st_size if st else -1, st.st_mtime_ns if st else -1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _image_loads(path: str, size: int, mtime_ns: int) -> None:
+    """The image loads, or its one-line reason is raised: a good file is read once, however many takes use it."""
     from .video import load_reference_image
 
-    load_reference_image(take.image)
+    load_reference_image(path)
 
 
 def preview_writer() -> Writer:

@@ -78,7 +78,7 @@ def _run(ray, jobs: list[Job], on_result: Callable[[Result], None], remote: Remo
     waiting: dict[str, tuple[Result, set]] = {}  # take id -> (its result, kinds still being made)
     try:
         for unit in units(jobs):
-            unit = tuple(dataclasses.replace(job, audio_bytes=_read(job.audio)) for job in unit)
+            unit = tuple(dataclasses.replace(job, audio_bytes=Path(job.audio).read_bytes()) for job in unit)
             pending[unit_task.remote(unit)] = None
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
@@ -103,9 +103,9 @@ def _follow(result: Result, remote: Remote, write_task, cluster: dict, pending: 
     if result.curves is None or not writers:
         on_result(result)
         return
-    blobs = {"audio": (take.audio.suffix, _read(take.audio))}
+    blobs = {"audio": (take.audio.suffix, take.audio.read_bytes())}
     if take.image is not None:
-        blobs["image"] = (take.image.suffix, _read(take.image))
+        blobs["image"] = (take.image.suffix, take.image.read_bytes())
     waiting[result.id] = (result, set(writers))
     for kind, writer in writers.items():
         ref = write_task.options(**resources(writer, cluster)).remote(writer, result.curves, take, blobs)
@@ -126,8 +126,3 @@ def _made(what: tuple[str, str], made: bytes | str, waiting: dict, on_result: Ca
     if not kinds:
         del waiting[take_id]
         on_result(result)
-
-
-def _read(path) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()

@@ -52,6 +52,7 @@ def _hash(path: str, size: int, mtime_ns: int) -> str:
 
 def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = None) -> str:
     """The hash of everything the take's outputs depend on."""
+    writers = writers or {}
     parts = {
         "version": VERSION,
         "model": model_sha,
@@ -65,7 +66,7 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
         "landmarks": file_hash(take.landmarks) if take.landmarks else None,
         "image": file_hash(take.image) if take.image else None,
         "outputs": list(take.outputs),
-        "writers": {k: (writers or {})[k].key for k in take.outputs if k in (writers or {})},
+        "writers": {k: writers[k].key for k in take.outputs if k in writers},
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 

@@ -45,16 +45,16 @@ class Prepared:
     characters: dict = field(default_factory=dict)  # character_of(take) -> (face part, our keys on it)
 
 
-def character_of(take: Take) -> str:
-    """The key of a take's character: its file, and the landmarks placed on it if any."""
-    return f"{take.character}|{take.landmarks or ''}"
+def character_of(take: Take) -> tuple[str, str]:
+    """The key of a take's character: its file, and the landmarks placed on it ("" when none)."""
+    return str(take.character), str(take.landmarks or "")
 
 
-def _character(key: str) -> tuple:
+def _character(key: tuple[str, str]) -> tuple:
     """A character's face part and our keys transferred onto it: once per character, for all its takes."""
     from ..retarget.character import character_keys, find_face
 
-    path, landmarks = key.split("|", 1)
+    path, landmarks = key
     found = find_face(path, landmarks=landmarks or None)
     return found.geo.part, character_keys(found)
 

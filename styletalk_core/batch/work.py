@@ -104,19 +104,18 @@ def run_unit(jobs: tuple[Job, ...]) -> list[Result]:
             if key not in _codes:
                 _codes[key] = style_code(generator, first.styles, first.clips, first.strength)
             exps = generate_takes(generator, [ids for _, ids in labelled], _codes[key])
-        except StyleTalkError as exc:
-            exps = [exc] * len(labelled)
-        for (job, ids), exp in zip(labelled, exps, strict=True):
-            results[job.id] = _curves(job, ids, exp, generator)
+        except StyleTalkError as exc:  # the style's fault: every take of the unit fails with it
+            results.update((job.id, Result(job.id, None, str(exc))) for job, _ in labelled)
+        else:
+            for (job, ids), exp in zip(labelled, exps, strict=True):
+                results[job.id] = _curves(job, ids, exp, generator)
     return [results[job.id] for job in jobs]
 
 
-def _curves(job: Job, ids: np.ndarray, exp, generator) -> Result:
+def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator) -> Result:
     from ..inference import curves_from_expression
 
     try:
-        if isinstance(exp, StyleTalkError):
-            raise exp
         curves = curves_from_expression(exp, ids, job.styles, generator, pose=job.pose, pose_path=job.pose_path,
                                         strength=job.strength, meta={"take": job.id, "audio": job.audio})  # fmt: skip
     except StyleTalkError as exc:
