@@ -160,22 +160,22 @@ def measure(path: Path, exp: np.ndarray, ours_range: float) -> tuple[Row, tuple 
 def solved(path: Path, found: FoundFace, exp: np.ndarray, rest: np.ndarray, tris: np.ndarray, points: np.ndarray,
            ours_range: float) -> str:  # fmt: skip
     """The character's own shape keys solved from the clip (`retarget --solve`), measured the same way."""
-    from styletalk_core.retarget.targets import CHARACTER_SOLVE, character_basis, mirror_pairs, solve_onto
+    from styletalk_core.formats.curves import Curves
+    from styletalk_core.retarget.character import character_solve
 
-    geo, part = found.geo, found.geo.part
-    face = load_face_model()
-    deltas = part.target_array()[:, geo.index] @ found.rot.T
+    part = found.geo.part
     t0 = time.perf_counter()
-    basis, _ = character_basis(found.points, geo.tris[geo.skin], rest, deltas, face)
-    w = solve_onto(exp, basis, face, CHARACTER_SOLVE, mirror_pairs(part.target_names))
+    solve = character_solve(found, Curves(exp=exp))
     seconds = time.perf_counter() - t0
-    frames = rest + np.einsum("tk,kvc->tvc", w, deltas)
+    w = solve.weights
+    frames = rest + np.einsum("tk,kvc->tvc", w, part.target_array()[:, found.geo.index] @ found.rot.T)
     upper, lower, width = own_lips(rest, tris, points)
     gap = frames[:, upper, 1] - frames[:, lower, 1]
+    face = load_face_model()
     opening = mouth_opening(face.mean + np.einsum("tk,kvc->tvc", exp, face.basis))
     lip_r = float(np.corrcoef(gap, opening)[0, 1]) if np.ptp(gap) > 0 else float("nan")
     pinned = int(((w >= 0.99).mean(0) > 0.5).sum())
-    used = int((w.max(0) > 0.05).sum())
+    used = solve.extras["solve"]["keys_used"]
     lip_range, flips = np.ptp(gap) / width / ours_range, flipped_share(rest, frames, tris)
     return (f"{path.stem:<26}{len(part.target_names):>6} keys {used:>4} used {pinned:>3} pinned at 1   lip r "
             f"{lip_r:6.3f}  range {lip_range:5.2f}  flipped {flips:.3f}  {seconds:.2f} s")  # fmt: skip

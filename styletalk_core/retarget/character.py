@@ -26,6 +26,7 @@ from ..formats.placed import load_placed
 from ..meshio import read_character, write_character
 from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
+from .fidelity import corr
 from .framing import windows
 from .landmarks import placed_points
 from .parts import classify, helpers_near
@@ -204,24 +205,6 @@ def animated(keys: Additions, curves: Curves) -> Additions:
     return dataclasses.replace(keys, animated=keys.names, weights=weights, fps=curves.fps)
 
 
-def _solved(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, curves: Curves) -> Additions:
-    face = load_face_model()
-    part = geo.part
-    n = len(geo.index)
-    deltas = part.target_array()[:, geo.index] @ rot.T
-    basis, _ = character_basis(points, geo.tris[geo.skin], geo.view[:n], deltas, face)
-    weights = solve_onto(curves.exp, basis, face, CHARACTER_SOLVE, mirror_pairs(part.target_names))
-    # what the solve reproduces, at our points: the lips' opening against ours, and the residual
-    theirs, ours = np.einsum("tk,kvc->tvc", weights, basis), np.einsum("tk,kvc->tvc", curves.exp, face.basis)
-    opening, wanted = mouth_opening(face.mean + theirs), mouth_opening(face.mean + ours)
-    lip_r = float(np.corrcoef(opening, wanted)[0, 1]) if np.ptp(opening) > 0 and np.ptp(wanted) > 0 else 0.0
-    residual = float(np.sqrt(((theirs - ours)[:, list(LIP_VERTICES)] ** 2).sum(-1).mean()))
-    solve = {"lip_r": round(lip_r, 3), "lip_residual_px": round(residual, 2),
-             "keys_used": int((weights.max(0) > 0.05).sum())}  # fmt: skip
-    return Additions(part.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32), part.target_names,
-                     weights, curves.fps, extras={"solve": solve})  # fmt: skip
-
-
 @dataclass(frozen=True)
 class FoundFace:
     """A character read whole, its face part, and our points on it."""
@@ -295,6 +278,24 @@ def character_keys(found: FoundFace, arkit: bool = False) -> Additions:
     return keys
 
 
+def character_solve(found: FoundFace, curves: Curves) -> Additions:
+    """The found face part's own keys animated to reproduce `curves` (no keys added), with what the
+    solve reproduces at our points (extras["solve"]: lip opening r, lip residual, keys used)."""
+    face = load_face_model()
+    geo = found.geo
+    part = geo.part
+    deltas = part.target_array()[:, geo.index] @ found.rot.T
+    basis, _ = character_basis(found.points, geo.tris[geo.skin], geo.view[: len(geo.index)], deltas, face)
+    weights = solve_onto(curves.exp, basis, face, CHARACTER_SOLVE, mirror_pairs(part.target_names))
+    theirs, ours = np.einsum("tk,kvc->tvc", weights, basis), np.einsum("tk,kvc->tvc", curves.exp, face.basis)
+    lip_r = corr(mouth_opening(face.mean + theirs), mouth_opening(face.mean + ours))
+    residual = float(np.sqrt(((theirs - ours)[:, list(LIP_VERTICES)] ** 2).sum(-1).mean()))
+    solve = {"lip_r": round(lip_r, 3) if np.isfinite(lip_r) else 0.0,  # keys that move no lip: r 0
+             "lip_residual_px": round(residual, 2), "keys_used": int((weights.max(0) > 0.05).sum())}  # fmt: skip
+    return Additions(part.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32), part.target_names,
+                     weights, curves.fps, extras={**found.fit_report(), "solve": solve})  # fmt: skip
+
+
 def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
                   solve: bool = False, arkit: bool = False, front: str = "+z", up: str = "+y",
                   mask: str | os.PathLike | None = None, progress: Callable[[int, int], None] | None = None,
@@ -313,8 +314,7 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
                       landmarks=landmarks)  # fmt: skip
     geo = found.geo
     if solve:
-        additions = _solved(geo, found.points, found.rot, curves)
-        additions.extras = {**found.fit_report(), **additions.extras}
+        additions = character_solve(found, curves)
     else:
         additions = character_keys(found, arkit)
         additions = animated(additions, curves) if curves is not None else additions

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..face.face_model import load_face_model
 from ..formats.placed import PLACED_POINTS, Placed
-from .correspondence import SurfacePoints, cast_to_surface, similarity_fit
+from .correspondence import SurfacePoints, similarity_fit, snap_to_surface
 
 FLIP = np.array([1.0, -1.0, -1.0])  # our face's pixels (y down, z away) -> face towards +z, y up
 
@@ -38,6 +38,4 @@ def placed_points(placed: Placed, rot: np.ndarray, vertices: np.ndarray, tris: n
     """Our 468 points on the character (face towards +z): conformed to the placed landmarks, then
     snapped along -z onto its skin; and the landmark fit's residual (px of our face)."""
     conformed, rms = conform(placed, rot)
-    allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
-    snapped = cast_to_surface(conformed[:, :2], np.asarray(vertices, np.float64), tris[allowed])
-    return SurfacePoints(allowed[snapped.triangles], snapped.weights), rms
+    return snap_to_surface(conformed, vertices, tris, skin=skin), rms

@@ -53,7 +53,8 @@ def lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints)
     length = np.linalg.norm(vertices[pairs[:, 0]] - vertices[pairs[:, 1]], axis=1) + 1e-12
     graph = coo_matrix((length, (pairs[:, 0], pairs[:, 1])), shape=(len(vertices),) * 2).tocsr()
     p = points.positions(vertices, tris)
-    rims = mouth_rims(vertices, tris, 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61])))
+    centre, width = 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
+    rims = mouth_rims(vertices, tris, centre, width)
     mouth = "opening" if rims is not None else ""
     if rims is None:
         below = mouth_side(p, p)
@@ -67,7 +68,6 @@ def lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints)
     # sealed (one surface from lip to lip, a crease between them: a scan) only when all three agree; a
     # mouth wrongly called sealed would not open, so the doubt goes to a mouth with an inside:
     # the shortest path over the surface from lip to lip is short and stays near the lips' front...
-    centre, width = 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
     total = up + low
     path = np.flatnonzero(total <= total.min() * 1.02)
     short = total.min() < SEALED_PATH[0] * width and centre[2] - vertices[path, 2].min() < SEALED_PATH[1] * width

@@ -33,20 +33,21 @@ class Border:
         return np.unique(self.edges[self.loop == loop])
 
 
-def components(tris: np.ndarray, n_vertices: int) -> np.ndarray:
-    """(V,) the connected piece of the mesh each vertex belongs to (a head's skin, its eyeballs, teeth)."""
+def _connected(pairs: np.ndarray, n_vertices: int) -> np.ndarray:
+    """(V,) the label of the connected piece each vertex belongs to, joined by these (E, 2) edges."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    pairs = edges(tris)
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_vertices,) * 2)
     return connected_components(graph, directed=False)[1]
 
 
-def border(tris: np.ndarray, n_vertices: int) -> Border:
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+def components(tris: np.ndarray, n_vertices: int) -> np.ndarray:
+    """(V,) the connected piece of the mesh each vertex belongs to (a head's skin, its eyeballs, teeth)."""
+    return _connected(edges(tris), n_vertices)
 
+
+def border(tris: np.ndarray, n_vertices: int) -> Border:
     all_edges = edges(tris)
     owner = np.tile(np.arange(len(tris)), 3)
     key = all_edges.min(1).astype(np.int64) * n_vertices + all_edges.max(1)  # one number per edge: fast to sort
@@ -60,21 +61,19 @@ def border(tris: np.ndarray, n_vertices: int) -> Border:
     open_edges = all_edges[one]
     if len(open_edges) == 0:
         return Border(np.zeros((0, 2), np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
-    graph = coo_matrix((np.ones(len(open_edges)), (open_edges[:, 0], open_edges[:, 1])), shape=(n_vertices,) * 2)
-    label = connected_components(graph, directed=False)[1]
-    return Border(open_edges, owner[one], label[open_edges[:, 0]])
+    return Border(open_edges, owner[one], _connected(open_edges, n_vertices)[open_edges[:, 0]])
 
 
-def mouth_rims(vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width: float,
-               found: Border | None = None) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+def mouth_rims(vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray,
+               width: float) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
     """The character's own mouth line where its mesh is open there (a mouth with nothing behind it):
     the border loop around `centre` (the mouth's centre, face towards +z, y up) about `width` wide,
     split at its corners into the upper and the lower rim's vertices (the corners' neighbourhoods
     left out); None when there is no such loop."""
-    if found is None:  # the mesh around the mouth only (its cut edge is a loop too wide to be the mouth)
-        near = np.linalg.norm(vertices[:, :2] - centre[:2], axis=1) < 1.5 * width
-        tris = tris[near[tris].all(1)]
-    b = found if found is not None else border(tris, len(vertices))
+    # the mesh around the mouth only (its cut edge is a loop too wide to be the mouth)
+    near = np.linalg.norm(vertices[:, :2] - centre[:2], axis=1) < 1.5 * width
+    tris = tris[near[tris].all(1)]  # the border's owners index these
+    b = border(tris, len(vertices))
     candidates = []
     for k in b.loops():
         ring = vertices[b.vertices_of(k)]
