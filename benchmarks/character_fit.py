@@ -103,7 +103,7 @@ def animate(found: FoundFace, exp: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     view, at rest and animated by our 64 keys as `retarget` adds them (keys in the part's object
     space, back to the view)."""
     t0 = time.perf_counter()
-    keys = character_keys(found)
+    keys = character_keys(found)[0]  # the face part's
     geo, part = found.geo, found.geo.part
     deltas = np.zeros((64, len(part.vertices), 3))
     deltas[:, keys.indices] = keys.offsets[:64] @ part.matrix[:3, :3].T

@@ -49,14 +49,14 @@ elif mode == "old-write":
 else:
     from styletalk_core.formats.character import Additions, load_character
     from styletalk_core.meshio import write_character
-    part = load_character(path + ".npz").part(sys.argv[6])  # read beforehand, in another process
+    character = load_character(path + ".npz")  # read beforehand, in another process
     rng = np.random.default_rng(0)
     idx = np.arange(26719)
     add = Additions(sys.argv[6], tuple(f"exp{i:02d}" for i in range(64)), idx,
                     rng.normal(0, 1e-3, (64, len(idx), 3)).astype(np.float32),
                     tuple(f"exp{i:02d}" for i in range(64)), rng.normal(0, 1, (540, 64)), 30.0, 10.0)
     t = time.perf_counter()
-    how = write_character(path, part, add, out)
+    how = write_character(path, character, [add], out)
     v = -1
 dt = time.perf_counter() - t
 me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6

@@ -64,7 +64,7 @@ def main() -> None:
         )
         np.savez(curves, exp=exp, fps=np.float32(30))
         retarget_file(obj, curves, out)  # the additions alone: keys at the moving vertices, weights
-        added = load_additions(out)
+        added = load_additions(out)[0]  # the head (one part)
     deltas = np.zeros((len(added.names), len(verts), 3))  # the OBJ's vertices, in order (Blender's OBJ import keeps it)
     deltas[:, added.indices] = added.offsets
     colors = np.tile([0.82, 0.66, 0.56], (len(verts), 1))  # skin; the inside of the mouth dark, as an artist would

@@ -238,6 +238,9 @@ def cmd_retarget(args: argparse.Namespace) -> None:
             print(f"styletalk retarget: warning: {done.part}'s own keys cannot reproduce the lips' motion (r "
                   f"{done.solve['lip_r']:.2f}); add our keys instead (no --solve)", file=sys.stderr)  # fmt: skip
     animated = f"{done.frames} frames animated" if done.frames else "no animation (no --curves)"
+    if done.followers:
+        verb = "animated alike" if done.solved else "moving with the jaw"
+        animated += f"; {', '.join(done.followers)} {verb}"
     _done(
         args.output,
         f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, face found by "

@@ -93,7 +93,8 @@ def test_retarget_solve_animates_the_characters_own_targets(tmp_path):
     np.savez(curves, exp=load_expression(mat), fps=np.float32(30))
     out = tmp_path / "rig_talking.npz"
     assert main(["retarget", "--mesh", str(rig), "--curves", str(curves), "--solve", "-o", str(out)]) == 0
-    got = load_additions(out)
+    got, *others = load_additions(out)
+    assert not others  # no other part
     assert got.part == "rig" and got.animated == tuple(own) and not got.names
     assert got.weights.min() >= 0 and got.weights.max() <= 1
     frames = verts[None] + np.einsum("tk,kvc->tvc", got.weights, part.targets)
@@ -200,10 +201,11 @@ def test_teeth_in_the_head_mesh_follow_the_jaw_and_a_sealed_mouth_is_said():
     from styletalk_core.retarget.character import character_keys, find_face
     from styletalk_core.retarget.topology import components
 
-    sealed = character_keys(find_face(shared_path("characters", "LeePerrySmith.glb")))
+    sealed = character_keys(find_face(shared_path("characters", "LeePerrySmith.glb")))[0]
     assert sealed.extras["face_fit"]["mouth"] == "sealed"
     found = find_face(shared_path("characters", "makehuman_head_expr.glb"))
-    keys = character_keys(found)
+    keys, *others = character_keys(found)
+    assert not others  # teeth and tongue are in the head mesh
     assert keys.extras["face_fit"]["mouth"] == "opening"  # its own mouth line parts the lips
     part = found.geo.part
     label = components(part.triangles, len(part.vertices))
@@ -273,3 +275,82 @@ def test_points_land_alike_on_a_head_at_any_scale():
         scaled = cast_to_surface(xy * scale, vertices * scale, tris)
         assert (scaled.triangles == unit.triangles).all()
         np.testing.assert_allclose(scaled.weights, unit.weights, atol=1e-9)
+
+
+def _ict_in_parts(tmp_path, with_keys: bool = False):
+    """ICT's head as separate parts, as a DCC hands them over: skin, eyes, teeth, gums and tongue (each
+    with an object space of its own: turned and scaled); with `with_keys`, skin and teeth carry ICT's
+    ARKit-named keys."""
+    from styletalk_core.formats.character import Character, Part, save_character
+
+    ict = load_ict()
+    groups = __import__("json").loads(str(ict["vertex_groups"]))
+    names = tuple(str(n) for n in ict["expression_names"])
+    parts = []
+    wanted = {"Skin": ("face", "head_and_neck"), "Eyes": ("eyeball_left", "eyeball_right"), "Teeth": ("teeth",),
+              "Tongue": ("gums_and_tongue",)}  # fmt: skip
+    for i, (name, groups_of) in enumerate(wanted.items()):
+        ids = np.concatenate([np.arange(groups[g][0], groups[g][1] + 1) for g in groups_of])
+        index = np.full(len(ict["neutral"]), -1)
+        index[ids] = np.arange(len(ids))
+        matrix = np.eye(4)
+        c, s = np.cos(0.5 * np.pi * i), np.sin(0.5 * np.pi * i)
+        matrix[:3, :3] = 0.5 * np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])  # object space -> the character's
+        keyed = with_keys and name in ("Skin", "Teeth")
+        tris = index[ict["tris"][(index[ict["tris"]] >= 0).all(1)]]
+        deltas = ict["expression_deltas"][:, ids].astype(np.float32) if keyed else None
+        parts.append(Part(name, ict["neutral"][ids], tris, matrix, names if keyed else (), deltas))
+    path = tmp_path / "ict_parts.npz"
+    save_character(Character("ict_parts", parts), path)
+    return path, parts
+
+
+@pytest.mark.slow
+def test_teeth_and_tongue_of_their_own_follow_the_jaw_and_the_eyes_stay(tmp_path):
+    """Lower teeth and the tongue (objects of their own) get our keys and move rigidly with the jaw; the
+    upper teeth and the eyes do not move."""
+    from styletalk_core.formats.character import load_additions
+    from styletalk_core.retarget.character import retarget_file
+    from styletalk_core.retarget.topology import components
+
+    shared_path("ict_facekit", "ict_facekit.npz")
+    path, parts = _ict_in_parts(tmp_path)
+    done = retarget_file(path, None, tmp_path / "out.npz", arkit=True)
+    assert done.part == "Skin" and done.followers == ("Teeth", "Tongue")
+    adds = {a.part: a for a in load_additions(tmp_path / "out.npz")}
+    assert list(adds) == ["Skin", "Teeth", "Tongue"]
+    teeth, key = parts[2], adds["Teeth"].names.index("jawOpen")
+    moved = np.zeros_like(teeth.vertices)
+    moved[adds["Teeth"].indices] = adds["Teeth"].offsets[key] @ teeth.matrix[:3, :3].T  # in the character's frame
+    label = components(teeth.triangles, len(teeth.vertices))
+    heights = {k: teeth.vertices[label == k, 1].mean() for k in np.unique(label)}
+    seam = np.median(list(heights.values()))  # ICT's teeth: as many upper as lower
+    lower, upper = [k for k in heights if heights[k] < seam], [k for k in heights if heights[k] > seam]
+    assert len(lower) >= 8 and len(upper) >= 8
+    assert all(np.abs(moved[label == k]).max() == 0 for k in upper)
+    for k in lower:  # down, rigidly (distances within the tooth kept to first order)
+        v, d = teeth.vertices[label == k], moved[label == k]
+        assert d[:, 1].mean() < -0.1 * np.ptp(teeth.vertices[:, 1]) / 2
+        pairs = np.random.default_rng(0).integers(0, len(v), (100, 2))
+        stretch = np.einsum("nc,nc->n", v[pairs[:, 0]] - v[pairs[:, 1]], d[pairs[:, 0]] - d[pairs[:, 1]])
+        assert np.abs(stretch).max() < 1e-4 * np.ptp(v, axis=0).max() ** 2 + 1e-9
+    tongue = adds["Tongue"]
+    down = (tongue.offsets[tongue.names.index("jawOpen")] @ parts[3].matrix[:3, :3].T)[:, 1]
+    assert down.mean() < 0  # the tongue goes down with the jaw
+
+
+@pytest.mark.slow
+def test_solved_the_parts_with_the_faces_key_names_are_animated_alike(tmp_path):
+    from styletalk_core.formats.character import load_additions
+    from styletalk_core.retarget.character import retarget_file
+
+    shared_path("ict_facekit", "ict_facekit.npz")
+    path, parts = _ict_in_parts(tmp_path, with_keys=True)
+    curves = tmp_path / "c.npz"
+    np.savez(curves, exp=load_expression(sample_files("source_video/3DMM", "*.mat")[0])[:60], fps=np.float32(30))
+    done = retarget_file(path, curves, tmp_path / "out.npz", solve=True)
+    assert done.followers == ("Teeth",)
+    face, teeth = load_additions(tmp_path / "out.npz")
+    assert teeth.part == "Teeth" and not teeth.names and teeth.animated == face.animated
+    np.testing.assert_array_equal(teeth.weights, face.weights)
+    assert face.weights[:, face.animated.index("jawOpen")].max() > 0.05

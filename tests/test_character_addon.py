@@ -114,7 +114,14 @@ def test_a_head_with_eyes_and_teeth_as_objects_of_their_own_from_gltf_gets_keys_
     r = real_characters
     assert r["parts"] == "{'FINISHED'}", r
     assert r["parts_fit"].startswith("face found by detection") and r["parts_keys"] == 64 + 1
-    assert r["parts_changed"] == ["Skin"]  # the eyes and the teeth objects as they were
+    assert r["parts_changed"] == ["Skin", "Teeth"]  # the eyes as they were
+
+
+@pytest.mark.slow
+def test_separate_lower_teeth_follow_the_faces_keys_and_the_upper_stay(real_characters):
+    r = real_characters
+    assert r["teeth_keys"] == 64 and r["teeth_driven"] == pytest.approx(1.0)  # driven by the Skin's key
+    assert r["teeth_moving"] > 100 and r["teeth_still"] > 100 and r["teeth_moving_lower"], r
 
 
 @pytest.mark.slow

@@ -75,7 +75,8 @@ def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_p
                  "-o", str(out)]) == 0  # fmt: skip
     said = capsys.readouterr().out
     assert "on Head" in said and "found by landmarks" in said and "the lips move but cannot part" in said
-    added = load_additions(out)
+    added, *others = load_additions(out)
+    assert not others  # one part
     assert added.part == "Head" and len(added.names) == 64 and np.isfinite(added.offsets).all()
     assert np.abs(added.offsets).max() > 0
     # its own three keys (Angry, Surprised, Sad) cannot open a mouth it does not have: said, not hidden

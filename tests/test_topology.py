@@ -65,7 +65,7 @@ def test_a_ray_through_a_hole_stops_at_its_rim_not_on_the_far_side():
 
 def test_teeth_follow_a_jaw_that_moves_rigidly():
     from styletalk_core.face.landmarks import JAW_POINTS
-    from styletalk_core.retarget.mouth import jaw_motion
+    from styletalk_core.retarget.mouth import fit_jaw
 
     rng = np.random.default_rng(3)
     p = rng.normal(size=(468, 3))
@@ -74,6 +74,6 @@ def test_teeth_follow_a_jaw_that_moves_rigidly():
     moved = np.zeros((2, 468, 3))
     moved[0] = t + np.cross(w, p - c)  # key 0: the jaw moves rigidly
     teeth = rng.normal(size=(30, 3))
-    got = jaw_motion(moved, p, teeth)
+    got = fit_jaw(moved, p).at(teeth)
     np.testing.assert_allclose(got[0], t + np.cross(w, teeth - c), atol=1e-9)
     np.testing.assert_allclose(got[1], 0, atol=1e-12)  # key 1 does not move the jaw

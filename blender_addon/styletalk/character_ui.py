@@ -46,7 +46,8 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
 
 
 def _fit(obj, result: Additions) -> str:
-    """How the face was found and how well it fits ours, shown and kept on the object."""
+    """How the face was found and how well it fits ours (the face part's additions), shown and kept on
+    the object."""
     fit = result.extras.get("face_fit", {})
     axes = f" with the face towards {fit['axes']}" if "axes" in fit else ""
     text = f"face found by {fit.get('found_by', '?')}{axes}, fit residual {fit.get('fit_rms_px', float('nan')):.1f} px"
@@ -78,7 +79,7 @@ class _CharacterJob:
         s = context.scene.styletalk_character
         return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.npz"), s.front, s.up, **options), names
 
-    def apply(self, context, obj, result: dict) -> str:
+    def apply(self, context, obj, result: list[Additions]) -> str:
         raise NotImplementedError
 
     def _start(self, context) -> bool:
@@ -173,8 +174,9 @@ class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):
         return self.exported(context, obj, tmp, python, False, arkit=context.scene.styletalk_character.arkit)[0]
 
     def apply(self, context, obj, result):
-        rig.add_shape_keys(obj, result)
-        return f"{obj.name}: {len(result.names)} shape keys added ({_fit(obj, result)})"
+        followers = rig.add_character_keys(obj, result)
+        also = f"; {', '.join(followers)} move with the jaw (driven by its keys)" if followers else ""
+        return f"{obj.name}: {len(result[0].names)} shape keys added ({_fit(obj, result[0])}){also}"
 
 
 class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
@@ -196,11 +198,21 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
     def apply(self, context, obj, result):
         settings = context.scene.styletalk
         fps = load_curves(self._job.request.curves).fps
-        names, weights = list(result.animated), result.weights
+        face, *alike = result
+        others = [bpy.data.objects.get(a.part) for a in alike]
+        missing = [a.part for a, o in zip(alike, others, strict=True) if o is None or o.data.shape_keys is None]
+        if missing:
+            raise StyleTalkError(f"{missing[0]} was changed or deleted while the toolkit ran: nothing was keyed")
+        names, weights = list(face.animated), face.weights
         frames, action = scene.key_into_scene(context.scene, obj, names, weights, fps, settings.start_frame,
                                               settings.action_name)  # fmt: skip
-        fit = _fit(obj, result)
-        return f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name} ({fit})"
+        for other, add in zip(others, alike, strict=True):  # parts with keys of the same names, keyed alike
+            scene.key_into_scene(context.scene, other, list(add.animated), add.weights, fps, settings.start_frame,
+                                 settings.action_name)  # fmt: skip
+        fit = _fit(obj, face)
+        also = f"; {', '.join(o.name for o in others)} keyed alike" if others else ""
+        return (f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name} ({fit})"
+                f"{also}")  # fmt: skip
 
 
 class _PlaceOnCharacter:

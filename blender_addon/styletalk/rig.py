@@ -76,10 +76,11 @@ def _part(obj, with_keys: bool) -> Part:
 
 
 def export_character(context, obj, path: str, with_keys: bool) -> list[str]:
-    """The character around `obj` (its face skin) to `path` (.npz) in world space, with `obj`'s shape
-    keys when `with_keys`; returns those names."""
+    """The character around `obj` (its face skin) to `path` (.npz) in world space, with its meshes'
+    shape keys when `with_keys` (a solve animates the parts with keys named as the face's alike);
+    returns `obj`'s key names."""
     require_surface(obj)
-    parts = [_part(o, with_keys and o is obj) for o in character_objects(context, obj)]
+    parts = [_part(o, with_keys) for o in character_objects(context, obj)]
     parts = [p for p in parts if len(p.triangles)]
     parts[0].role = "face"  # the active object is the face skin; the toolkit tells the others apart
     save_character(Character(obj.name, parts, {o.name: o.type for o in context.scene.objects}), path)
@@ -176,17 +177,25 @@ def mask_points(mask) -> np.ndarray:
     return co.reshape(-1, 3) @ world[:3, :3].T + world[:3, 3]
 
 
-def add_shape_keys(obj, add: Additions) -> None:
-    """The additions' new shape keys = rest + offset at the vertices that move (a Basis first when the
-    mesh has none); never replaces one."""
+def _check_additions(obj, add: Additions) -> None:
+    """Refuses (before anything changes) additions that would replace a key or miss the mesh."""
+    if obj is None or obj.type != "MESH":
+        raise InputError(f"{add.part} is no longer a mesh in the scene (renamed or deleted while the toolkit ran)")
     clash = sorted(set(add.names) & set(shape_key_names_of(obj)))
     if clash:
         raise InputError(f"{obj.name} already has a shape key {clash[0]}: remove our keys before transferring again")
+    if len(add.indices) and add.indices.max() >= len(obj.data.vertices):
+        raise InputError(f"{obj.name} has {len(obj.data.vertices)} vertices, fewer than the toolkit's result was "
+                         "made for")  # fmt: skip
+
+
+def add_shape_keys(obj, add: Additions) -> None:
+    """The additions' new shape keys = rest + offset at the vertices that move (a Basis first when the
+    mesh has none); never replaces one."""
+    _check_additions(obj, add)
     rest = rest_positions(obj)
     if obj.data.shape_keys is None:
         obj.shape_key_add(name="Basis", from_mix=False)
-    if len(add.indices) and add.indices.max() >= len(rest):
-        raise InputError(f"{obj.name} has {len(rest)} vertices, fewer than the toolkit's result was made for")
     for name, offset in zip(add.names, add.offsets, strict=True):
         block = obj.shape_key_add(name=name, from_mix=False)
         if name.startswith("exp"):
@@ -194,3 +203,28 @@ def add_shape_keys(obj, add: Additions) -> None:
         co = rest.copy()
         co[add.indices] += offset
         block.data.foreach_set("co", co.astype(np.float32).ravel())
+
+
+def add_character_keys(face, adds: list[Additions]) -> list[str]:
+    """The toolkit's keys on the face (adds[0]) and on the parts that go with its jaw (the others, by
+    name), each of those parts' keys driven by the face's key of the same name, so whatever animates
+    the face (Import Curves, Generate, the user's keys) moves the teeth with it. All checked before
+    anything changes. Returns the names of the parts that follow."""
+    followers = [(bpy.data.objects.get(a.part), a) for a in adds[1:]]
+    for obj, add in [(face, adds[0]), *followers]:
+        _check_additions(obj, add)
+    add_shape_keys(face, adds[0])
+    for obj, add in followers:
+        add_shape_keys(obj, add)
+        for name in add.names:
+            block = obj.data.shape_keys.key_blocks[name]
+            source = face.data.shape_keys.key_blocks[name]
+            block.slider_min, block.slider_max = source.slider_min, source.slider_max
+            driver = block.driver_add("value").driver
+            driver.type = "AVERAGE"  # no Python expression: runs without auto-run scripts
+            var = driver.variables.new()
+            var.type = "SINGLE_PROP"
+            var.targets[0].id_type = "KEY"
+            var.targets[0].id = face.data.shape_keys
+            var.targets[0].data_path = keys.data_path(name)
+    return [obj.name for obj, _ in followers]

@@ -92,8 +92,8 @@ def write_take(
     writers: dict[str, Writer] | None = None,
     made: dict[str, bytes] | None = None,
 ) -> list[Path]:
-    """The take's outputs and its record, atomically together. `character`: (face part, our keys on it)
-    of take.character, for the glb/fbx outputs; `writers`: the outputs the caller provides; `made`:
+    """The take's outputs and its record, atomically together. `character`: (its parts that change, our
+    keys on them) of take.character, for the glb/fbx outputs; `writers`: the outputs the caller provides; `made`:
     kind -> the bytes of an output a cluster's worker made already."""
     from ..formats.export import export_curves
     from ..meshio import write_character
@@ -112,8 +112,8 @@ def write_take(
                 elif kind.startswith("arkit-"):
                     export_arkit(curves, path, kind)
                 elif kind in CHARACTER_OUTPUTS:
-                    part, keys = character
-                    write_character(take.character, part, animated(keys, curves), path)
+                    parts, keys = character
+                    write_character(take.character, parts, animated(keys, curves), path)
                 elif kind in (writers or {}):
                     writers[kind].write(curves, path, take)
                 else:

@@ -42,7 +42,7 @@ class Prepared:
 
     clips: dict = field(default_factory=dict)  # path -> (L, 64) array
     poses: dict = field(default_factory=dict)  # path -> (N, 9) array
-    characters: dict = field(default_factory=dict)  # character_of(take) -> (face part, our keys on it)
+    characters: dict = field(default_factory=dict)  # character_of(take) -> (its parts that change, our keys)
 
 
 def character_of(take: Take) -> tuple[str, str]:
@@ -51,12 +51,16 @@ def character_of(take: Take) -> tuple[str, str]:
 
 
 def _character(key: tuple[str, str]) -> tuple:
-    """A character's face part and our keys transferred onto it: once per character, for all its takes."""
+    """A character (only its parts that change: the face, teeth that go with the jaw) and our keys
+    transferred onto it: once per character, for all its takes."""
+    from ..formats.character import Character
     from ..retarget.character import character_keys, find_face
 
     path, landmarks = key
     found = find_face(path, landmarks=landmarks or None)
-    return found.geo.part, character_keys(found)
+    keys = character_keys(found)
+    changed = Character(found.character.source, [found.character.part(k.part) for k in keys])
+    return changed, keys
 
 
 def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tuple[list, list[Problem], Prepared]:

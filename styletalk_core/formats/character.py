@@ -154,21 +154,33 @@ def _part_arrays(z, i: int, m: dict, path) -> Part:
                 str(m["role"]))  # fmt: skip
 
 
-def save_additions(add: Additions, path: str | os.PathLike) -> None:
-    meta = {"kind": "additions", "part": add.part, "names": list(add.names), "animated": list(add.animated),
-            "fps": add.fps, "slider": add.slider, "extras": add.extras}  # fmt: skip
-    weights = np.zeros((0, len(add.animated))) if add.weights is None else add.weights
+def save_additions(adds: list[Additions], path: str | os.PathLike) -> None:
+    """A retarget's additions, one per part that changes (the face part first), as one .npz."""
+    meta, arrays = [], {}
+    for i, add in enumerate(adds):
+        meta.append({"part": add.part, "names": list(add.names), "animated": list(add.animated), "fps": add.fps,
+                     "slider": add.slider, "extras": add.extras})  # fmt: skip
+        weights = np.zeros((0, len(add.animated))) if add.weights is None else add.weights
+        arrays |= {f"a{i}_indices": add.indices, f"a{i}_offsets": add.offsets, f"a{i}_weights": weights}
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, meta=np.array(json.dumps(meta)), indices=add.indices, offsets=add.offsets, weights=weights)
+        np.savez(f, meta=np.array(json.dumps({"kind": "additions", "parts": meta})), **arrays)
 
 
-def load_additions(path: str | os.PathLike) -> Additions:
-    def build(z, m, p):
+def load_additions(path: str | os.PathLike) -> list[Additions]:
+    """The additions save_additions wrote (the face part's first), checked."""
+
+    def one(z, i, m, p):
         names, animated = tuple(map(str, m["names"])), tuple(map(str, m["animated"]))
-        idx = _array(z, "indices", p, np.int64, (None,))
-        offsets = _array(z, "offsets", p, np.float32, (len(names), len(idx), 3))
-        weights = _array(z, "weights", p, np.float64, (None, len(animated)))
+        idx = _array(z, f"a{i}_indices", p, np.int64, (None,))
+        offsets = _array(z, f"a{i}_offsets", p, np.float32, (len(names), len(idx), 3))
+        weights = _array(z, f"a{i}_weights", p, np.float64, (None, len(animated)))
         return Additions(str(m["part"]), names, idx, offsets, animated, weights if len(weights) else None,
                          float(m["fps"]), float(m["slider"]), dict(m["extras"]))  # fmt: skip
+
+    def build(z, meta, p):
+        parts = meta.get("parts")
+        if not isinstance(parts, list) or not parts:
+            raise InputError(f"{p}: a retarget result names the parts it changes; this one names none")
+        return [one(z, i, m, p) for i, m in enumerate(parts)]
 
     return _load(path, "additions", "retarget result", build)

@@ -8,7 +8,7 @@ import struct
 import tempfile
 from pathlib import Path
 
-from ..formats.character import Additions, Character, Part, in_unit_range, load_character, save_additions
+from ..formats.character import Additions, Character, in_unit_range, load_character, save_additions
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, check_output_path, require_file
 from .blender import Progress, read_with_blender, write_with_blender
@@ -37,22 +37,22 @@ def read_character(path: str | os.PathLike, progress: Progress | None = None) ->
     return character
 
 
-def write_character(source: str | os.PathLike, part: Part, additions: Additions, out: str | os.PathLike,
-                    progress: Progress | None = None) -> str:  # fmt: skip
-    """`source` plus `additions` on its `part` (as read_character gave it), written to `out` (.glb or
-    .fbx, by its name). A .glb into a .glb takes the additions straight into the user's file (meshio.
-    glb_append); anything else, or a .glb that cannot be mapped, goes through Blender's importer and
-    exporter. Returns how it was written: "direct" or "blender"."""
+def write_character(source: str | os.PathLike, character: Character, additions: list[Additions],
+                    out: str | os.PathLike, progress: Progress | None = None) -> str:  # fmt: skip
+    """`source` plus `additions` (each on the part of `character`, as read_character gave it, that it
+    names), written to `out` (.glb or .fbx, by its name). A .glb into a .glb takes the additions
+    straight into the user's file (meshio.glb_append); anything else, or a .glb that cannot be mapped,
+    goes through Blender's importer and exporter. Returns how it was written: "direct" or "blender"."""
     target = check_output_path(out)
     if target.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"{target}: a character is written as .glb or .fbx (OBJ holds no shape keys or animation)")
     src = Path(source).resolve()
-    additions = in_unit_range(additions)  # both writers: keys animated beyond [0, 1] split
+    additions = [in_unit_range(a) for a in additions]  # both writers: keys animated beyond [0, 1] split
     with tempfile.TemporaryDirectory(prefix="styletalk_write_") as tmp, atomic_path(target) as part_file:
         how = "blender"
         if target.suffix.lower() == ".glb" and src.suffix.lower() == ".glb":
             try:
-                append_to_glb(src, part, additions, part_file)
+                append_to_glb(src, [(character.part(a.part), a) for a in additions], part_file)
                 how = "direct"
             except (NotDirect, KeyError, IndexError, TypeError, ValueError, struct.error):
                 pass  # Blender's importer and exporter write it, and say what is wrong with it if anything

@@ -144,33 +144,39 @@ def read(path: str, out: str) -> None:
 
 
 def _new_fcurves(action, key_datablock, paths: list[str]) -> list:
-    """Blender 4.4+ layered actions (slot, layer, strip, channelbag), or 4.2's Action.fcurves."""
+    """Blender 4.4+ layered actions (a slot of its own in the action's one layer and strip), or 4.2's
+    Action.fcurves."""
     if key_datablock.animation_data is None:
         key_datablock.animation_data_create()
     key_datablock.animation_data.action = action
     if hasattr(action, "layers"):
         slot = action.slots.new(id_type="KEY", name=key_datablock.name)
-        channelbag = action.layers.new("Layer").strips.new(type="KEYFRAME").channelbag(slot, ensure=True)
+        layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
+        strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
         key_datablock.animation_data.action_slot = slot
-        return [channelbag.fcurves.new(p) for p in paths]
+        return [strip.channelbag(slot, ensure=True).fcurves.new(p) for p in paths]
     return [action.fcurves.new(p) for p in paths]
 
 
-def animate(obj, names: list[str], weights: np.ndarray, fps: float) -> None:
-    """One new action on the object's shape keys: a linear key per frame from frame 0 at `fps`."""
+def animate(keyed: list[tuple[object, list[str], np.ndarray]], fps: float) -> None:
+    """A linear key per frame from frame 0 at `fps` on each (object, shape key names, weights), in one
+    new action "StyleTalk" (one glTF animation: a slot per object; Blender 4.2, an action each)."""
     scene = bpy.context.scene
     rate = max(1, round(fps))
     scene.render.fps, scene.render.fps_base = rate, rate / fps
-    scene.frame_start, scene.frame_end = 0, max(1, len(weights) - 1)
-    action = bpy.data.actions.new("StyleTalk")
-    paths = [f'key_blocks["{n}"].value' for n in names]
+    scene.frame_start, scene.frame_end = 0, max(1, max(len(w) for _, _, w in keyed) - 1)
     linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
-    frames = np.arange(len(weights), dtype=np.float32)
-    for fc, column in zip(_new_fcurves(action, obj.data.shape_keys, paths), weights.T, strict=True):
-        fc.keyframe_points.add(len(frames))
-        fc.keyframe_points.foreach_set("co", np.stack([frames, column.astype(np.float32)], 1).ravel())
-        fc.keyframe_points.foreach_set("interpolation", np.full(len(frames), linear, np.int32))
-        fc.update()
+    action = None
+    for obj, names, weights in keyed:
+        if action is None or not hasattr(action, "layers"):
+            action = bpy.data.actions.new("StyleTalk")
+        paths = [f'key_blocks["{n}"].value' for n in names]
+        frames = np.arange(len(weights), dtype=np.float32)
+        for fc, column in zip(_new_fcurves(action, obj.data.shape_keys, paths), weights.T, strict=True):
+            fc.keyframe_points.add(len(frames))
+            fc.keyframe_points.foreach_set("co", np.stack([frames, column.astype(np.float32)], 1).ravel())
+            fc.keyframe_points.foreach_set("interpolation", np.full(len(frames), linear, np.int32))
+            fc.update()
 
 
 def add_keys(obj, add: Additions) -> None:
@@ -249,16 +255,20 @@ def export(source: str, out: str) -> None:
 
 
 def write(path: str, additions: str, out: str) -> None:
-    add = load_additions(additions)  # kept within unit range by meshio.write_character
+    adds = load_additions(additions)  # kept within unit range by meshio.write_character
     stage("import")
     open_scene(path)
-    obj = bpy.data.objects.get(add.part)
-    if obj is None or obj.type != "MESH":
-        raise FileProblem(f"has no mesh object {add.part!r} (the file changed since it was read?)")
+    objects = [bpy.data.objects.get(add.part) for add in adds]
+    for add, obj in zip(adds, objects, strict=True):
+        if obj is None or obj.type != "MESH":
+            raise FileProblem(f"has no mesh object {add.part!r} (the file changed since it was read?)")
     stage("keys")
-    add_keys(obj, add)
-    if add.weights is not None:
-        animate(obj, list(add.animated), add.weights, add.fps)
+    for add, obj in zip(adds, objects, strict=True):
+        add_keys(obj, add)
+    keyed = [(obj, list(add.animated), add.weights) for add, obj in zip(adds, objects, strict=True)
+             if add.weights is not None]  # fmt: skip
+    if keyed:
+        animate(keyed, adds[0].fps)
     stage("export")
     if Path(path).suffix.lower() in (".glb", ".gltf"):
         keep_vertex_normals()

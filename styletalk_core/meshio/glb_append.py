@@ -162,8 +162,10 @@ def _add_targets(w: _Writer, mesh: dict, prims: list[Primitive], where: np.ndarr
             targets.append({"POSITION": w.accessor(acc)})
 
 
-def _animate(w: _Writer, doc: dict, node: int, names: list[str], defaults: list[float], add: Additions) -> None:
-    """One LINEAR animation of the node's morph weights from 0 s, a key per frame at add.fps."""
+def _animate(w: _Writer, doc: dict, anim: dict, node: int, names: list[str], defaults: list[float],
+             add: Additions) -> None:  # fmt: skip
+    """A LINEAR sampler of the node's morph weights from 0 s, a key per frame at add.fps, and its channel
+    in `anim`."""
     frames = len(add.weights)
     times = (np.arange(frames) / add.fps).astype(np.float32)
     values = np.tile(np.asarray(defaults, np.float32), (frames, 1))
@@ -175,11 +177,8 @@ def _animate(w: _Writer, doc: dict, node: int, names: list[str], defaults: list[
                         "type": "SCALAR", "min": [float(times[0])], "max": [float(times[-1])]})  # fmt: skip
     v_acc = w.accessor({"bufferView": w.view(values.tobytes()), "componentType": FLOAT, "count": values.size,
                         "type": "SCALAR"})  # fmt: skip
-    anim = {"name": "StyleTalk", "samplers": [{"input": t_acc, "output": v_acc, "interpolation": "LINEAR"}],
-            "channels": [{"sampler": 0, "target": {"node": node, "path": "weights"}}]}  # fmt: skip
-    if add.extras:
-        anim["extras"] = {"styletalk": add.extras}
-    doc.setdefault("animations", []).append(anim)
+    anim["samplers"].append({"input": t_acc, "output": v_acc, "interpolation": "LINEAR"})
+    anim["channels"].append({"sampler": len(anim["samplers"]) - 1, "target": {"node": node, "path": "weights"}})
 
 
 def _weights_animated(doc: dict, mesh: int) -> bool:
@@ -189,16 +188,32 @@ def _weights_animated(doc: dict, mesh: int) -> bool:
                for a in doc.get("animations", []) for c in a.get("channels", []))  # fmt: skip
 
 
-def append_to_glb(source: Path, part: Part, add: Additions, out: Path) -> None:
-    """`source` (a .glb) with `add` (kept within unit range by write_character) written to `out`; NotDirect when
-    the file cannot be mapped, with nothing written."""
+def append_to_glb(source: Path, edits: list[tuple[Part, Additions]], out: Path) -> None:
+    """`source` (a .glb) with each (part, additions) of `edits` (kept within unit range by
+    write_character) written to `out`, the animations as one "StyleTalk" animation; NotDirect when the
+    file cannot be mapped, with nothing written."""
     doc, buffers = load_gltf(source, "glb")
     buf = doc.get("buffers", [])
     if not buf or "uri" in buf[0] or any("uri" in b and not b["uri"].startswith("data:") for b in buf):
         raise NotDirect("its buffers are not all inside the file")
     if doc.get("extensionsRequired"):
         raise NotDirect(f"it requires {', '.join(doc['extensionsRequired'])}")
-    binary = buffers[0]
+    meshes = [doc["nodes"][_node_of(doc, add.part)]["mesh"] for _, add in edits]
+    if len(set(meshes)) < len(meshes):
+        raise NotDirect("two of the parts show one mesh")
+    w = _Writer(doc, buffers[0])
+    anim = {"name": "StyleTalk", "samplers": [], "channels": []}
+    for part, add in edits:
+        _append_part(doc, buffers, w, anim, part, add)
+    if anim["channels"]:
+        if edits[0][1].extras:
+            anim["extras"] = {"styletalk": edits[0][1].extras}
+        doc.setdefault("animations", []).append(anim)
+    _write_glb(out, doc, w.binary())
+
+
+def _append_part(doc: dict, buffers: list[bytes], w: _Writer, anim: dict, part: Part, add: Additions) -> None:
+    """One part's new morph targets (and its channel in `anim`) into the document and `w`'s binary."""
     node = _node_of(doc, add.part)
     mesh = doc["meshes"][doc["nodes"][node]["mesh"]]
     prims = _primitives(doc, buffers, mesh)
@@ -216,7 +231,6 @@ def append_to_glb(source: Path, part: Part, add: Additions, out: Path) -> None:
     clash = sorted(set(add.names) & (set(names) | set(known)))
     if clash:
         raise NotDirect(f"{add.part} already has a morph target {clash[0]}")
-    w = _Writer(doc, binary)
     if len(add.names):
         where = _locate(prims, add.indices)
         _add_targets(w, mesh, prims, where, _to_file_space(doc, buffers, mesh, prims, where, part, add))
@@ -225,8 +239,7 @@ def append_to_glb(source: Path, part: Part, add: Additions, out: Path) -> None:
     if add.names:
         mesh["weights"] = defaults
     if add.weights is not None:
-        _animate(w, doc, node, known + list(add.names), defaults, add)
-    _write_glb(out, doc, w.binary())
+        _animate(w, doc, anim, node, known + list(add.names), defaults, add)
 
 
 def _target_names(extras: dict, part: Part, old: int) -> list[str]:

@@ -1,6 +1,8 @@
 """`styletalk retarget`: a character file (.glb, .gltf, .fbx, .obj, or the add-on's .npz) + curves ->
 the same character with our 64 keys (and ARKit's 52) added to its face part and animated, or, with
-`solve`, the face part's own keys animated. Written as the user's file plus those additions (.glb,
+`solve`, the face part's own keys animated. Teeth and a tongue that are parts of their own get the same
+keys, moving rigidly with the jaw (the lower teeth; the upper ones stay); solved, the parts holding keys
+named as the face's own are animated alike. Written as the user's file plus those additions (.glb,
 .fbx), or as the additions alone (.npz: what the Blender add-on applies to its scene)."""
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_
 from .fidelity import corr
 from .framing import windows
 from .landmarks import placed_points
-from .parts import classify, helpers_near
+from .mouth import JawMotion, mouth_frame, mouth_pieces
+from .parts import JAW_ROLES, classify, helpers_near
 from .targets import CHARACTER_SOLVE, character_basis, mirror_pairs, solve_onto
 from .transfer import transfer_basis
 
@@ -139,6 +142,7 @@ class Retargeted:
     axes: str = ""  # the axes the face was found with ("+z, +y up")
     mouth: str = ""  # how its mouth is made (mouth.MOUTHS); "" when solved onto its own keys
     solve: dict = dataclasses.field(default_factory=dict)  # solved: lip_r, lip_residual_px, keys_used
+    followers: tuple[str, ...] = ()  # other parts keyed with the face: teeth and tongue with the jaw
 
 
 @dataclass(frozen=True)
@@ -175,18 +179,38 @@ def face_geometry(character: Character, rot: np.ndarray) -> FaceGeometry:
     return FaceGeometry(face, first, inverse, np.concatenate(views), np.concatenate(tris), skin)
 
 
+def _to_object(part: Part, deltas: np.ndarray, rot: np.ndarray) -> np.ndarray:
+    """Offsets (K, N, 3) in the front view -> the part's object space, float32."""
+    return np.einsum("knc,dc->knd", deltas @ rot, np.linalg.inv(part.matrix[:3, :3])).astype(np.float32)
+
+
 def _to_part(geo: FaceGeometry, welded: np.ndarray, deltas: np.ndarray, rot: np.ndarray) -> tuple[np.ndarray, ...]:
     """Offsets (K, N, 3) in the front view at welded vertices `welded` (sorted) -> the part's vertices
     that move and their offsets in its object space."""
     moving = np.flatnonzero(np.isin(geo.inverse, welded))
     at = np.searchsorted(welded, geo.inverse[moving])
-    to_object = np.linalg.inv(geo.part.matrix[:3, :3])
-    offsets = np.einsum("knc,dc->knd", deltas[:, at] @ rot, to_object)
-    return moving, offsets.astype(np.float32)
+    return moving, _to_object(geo.part, deltas[:, at], rot)
 
 
-def _transferred(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arkit: bool) -> Additions:
-    """Our 64 keys (and with `arkit` ARKit's 52) on the face part, not yet animated."""
+def _jaw_followers(character: Character, geo: FaceGeometry, p: np.ndarray, jaw: JawMotion, rot: np.ndarray,
+                   names: tuple[str, ...]) -> list[Additions]:  # fmt: skip
+    """The keys `names` on the parts beside the face whose pieces inside the mouth go with the jaw
+    (mouth.mouth_pieces: lower teeth, a tongue), each such piece moving rigidly as the jaw does."""
+    centre, width = mouth_frame(p)
+    out = []
+    for part in helpers_near(character, geo.part, JAW_ROLES):
+        view = part.vertices @ rot.T
+        inside = mouth_pieces(view, part.triangles, centre, width)
+        if len(inside.jaw):
+            offsets = _to_object(part, inside.share[:, None] * jaw.at(view[inside.jaw]), rot)
+            out.append(Additions(part.name, names, inside.jaw, offsets, slider=SLIDER_RANGE))
+    return out
+
+
+def _transferred(character: Character, geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray,
+                 arkit: bool) -> list[Additions]:  # fmt: skip
+    """Our 64 keys (and with `arkit` ARKit's 52) on the face part, and on the parts that go with the
+    jaw, not yet animated."""
     face = load_face_model()
     names, basis = list(EXP_NAMES), face.basis
     if arkit:  # both bases in one transfer: the fall-off, the lip cut and the interpolants are shared
@@ -194,15 +218,18 @@ def _transferred(geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arki
     n = len(geo.index)
     moved = transfer_basis(geo.view[:n], geo.tris[geo.skin], points, basis, face)
     indices, offsets = _to_part(geo, moved.indices, moved.deltas, rot)
-    return Additions(geo.part.name, tuple(names), indices, offsets, slider=SLIDER_RANGE,
-                     extras={"face_fit": {"mouth": moved.mouth}})  # fmt: skip
+    followers = _jaw_followers(character, geo, points.positions(geo.view, geo.tris), moved.jaw, rot, tuple(names))
+    fit = {"mouth": moved.mouth, "follow_jaw": [a.part for a in followers]}
+    keys = Additions(geo.part.name, tuple(names), indices, offsets, slider=SLIDER_RANGE, extras={"face_fit": fit})
+    return [keys, *followers]
 
 
-def animated(keys: Additions, curves: Curves) -> Additions:
-    """`keys` (transferred, ours first) played by `curves`: the curves drive our 64 keys; ARKit's stay
-    at 0, for an engine's own ARKit data (driving both would move the face twice)."""
-    weights = np.concatenate([curves.exp, np.zeros((curves.frames, len(keys.names) - len(EXP_NAMES)))], axis=1)
-    return dataclasses.replace(keys, animated=keys.names, weights=weights, fps=curves.fps)
+def animated(keys: list[Additions], curves: Curves) -> list[Additions]:
+    """Transferred keys (ours first, on every part that has them) played by `curves`: the curves drive
+    our 64 keys; ARKit's stay at 0, for an engine's own ARKit data (driving both would move the face
+    twice)."""
+    return [dataclasses.replace(k, animated=k.names, fps=curves.fps, weights=np.concatenate(
+        [curves.exp, np.zeros((curves.frames, len(k.names) - len(EXP_NAMES)))], axis=1)) for k in keys]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -271,16 +298,18 @@ def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: 
     return FoundFace(character, geo, found.points, rot, found.rms, how, _axes(front, up))
 
 
-def character_keys(found: FoundFace, arkit: bool = False) -> Additions:
-    """Our keys (and with `arkit` ARKit's) transferred onto the found face part, not yet animated."""
-    keys = _transferred(found.geo, found.points, found.rot, arkit)
-    keys.extras = {"face_fit": {**found.fit_report()["face_fit"], **keys.extras["face_fit"]}}
+def character_keys(found: FoundFace, arkit: bool = False) -> list[Additions]:
+    """Our keys (and with `arkit` ARKit's) transferred onto the found face part (first) and the parts
+    that go with its jaw, not yet animated."""
+    keys = _transferred(found.character, found.geo, found.points, found.rot, arkit)
+    keys[0].extras = {"face_fit": {**found.fit_report()["face_fit"], **keys[0].extras["face_fit"]}}
     return keys
 
 
-def character_solve(found: FoundFace, curves: Curves) -> Additions:
+def character_solve(found: FoundFace, curves: Curves) -> list[Additions]:
     """The found face part's own keys animated to reproduce `curves` (no keys added), with what the
-    solve reproduces at our points (extras["solve"]: lip opening r, lip residual, keys used)."""
+    solve reproduces at our points (extras["solve"]: lip opening r, lip residual, keys used); then the
+    other parts with keys of the same names (an ARKit rig's teeth, tongue, eyes) animated alike."""
     face = load_face_model()
     geo = found.geo
     part = geo.part
@@ -292,8 +321,21 @@ def character_solve(found: FoundFace, curves: Curves) -> Additions:
     residual = float(np.sqrt(((theirs - ours)[:, list(LIP_VERTICES)] ** 2).sum(-1).mean()))
     solve = {"lip_r": round(lip_r, 3) if np.isfinite(lip_r) else 0.0,  # keys that move no lip: r 0
              "lip_residual_px": round(residual, 2), "keys_used": int((weights.max(0) > 0.05).sum())}  # fmt: skip
-    return Additions(part.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32), part.target_names,
-                     weights, curves.fps, extras={**found.fit_report(), "solve": solve})  # fmt: skip
+    face_keys = Additions(part.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32), part.target_names,
+                          weights, curves.fps, extras={**found.fit_report(), "solve": solve})  # fmt: skip
+    return [face_keys, *_alike(found.character, face_keys)]
+
+
+def _alike(character: Character, face_keys: Additions) -> list[Additions]:
+    """The animation of the face part's own keys on every other part with keys of the same names."""
+    out = []
+    for other in character.parts:
+        shared = [n for n in other.target_names if n in face_keys.animated] if other.name != face_keys.part else []
+        if shared:
+            columns = [face_keys.animated.index(n) for n in shared]
+            out.append(Additions(other.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32),
+                                 tuple(shared), face_keys.weights[:, columns], face_keys.fps))  # fmt: skip
+    return out
 
 
 def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
@@ -324,9 +366,10 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
         save_additions(additions, target)
     else:
         progress_write = lambda d, t: step(650 + int(350 * d / max(t, 1)), 1000)  # noqa: E731
-        written = write_character(mesh, geo.part, additions, target, progress_write)
+        written = write_character(mesh, found.character, additions, target, progress_write)
     step(1000, 1000)
-    return Retargeted(geo.part.name, len(found.character.parts), len(additions.animated if solve else additions.names),
+    face_keys = additions[0]
+    return Retargeted(geo.part.name, len(found.character.parts), len(face_keys.animated if solve else face_keys.names),
                       curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written,
-                      found.axes, additions.extras["face_fit"].get("mouth", ""),
-                      additions.extras.get("solve", {}))  # fmt: skip
+                      found.axes, face_keys.extras["face_fit"].get("mouth", ""), face_keys.extras.get("solve", {}),
+                      tuple(a.part for a in additions[1:]))  # fmt: skip

@@ -4,6 +4,8 @@ or sealed), and what goes with the jaw (teeth and a tongue modelled in the head 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..face.landmarks import JAW_POINTS
@@ -53,7 +55,7 @@ def lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints)
     length = np.linalg.norm(vertices[pairs[:, 0]] - vertices[pairs[:, 1]], axis=1) + 1e-12
     graph = coo_matrix((length, (pairs[:, 0], pairs[:, 1])), shape=(len(vertices),) * 2).tocsr()
     p = points.positions(vertices, tris)
-    centre, width = 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
+    centre, width = mouth_frame(p)
     rims = mouth_rims(vertices, tris, centre, width)
     mouth = "opening" if rims is not None else ""
     if rims is None:
@@ -102,36 +104,89 @@ def smooth_step_down(d: np.ndarray, inner: float, outer: float) -> np.ndarray:
     return 1 - t * t * (3 - 2 * t)  # 1 within `inner`, 0 beyond `outer`
 
 
-def mouth_parts(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, p: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Pieces of the mesh apart from its skin inside the mouth (teeth, tongue, gums modelled in the
-    same mesh): (vertices that go with the jaw: below the mouth line, vertices that stay: above it)."""
+def with_jaw(centroid: np.ndarray, centre: np.ndarray, width: float) -> bool | None:
+    """Whether a piece (teeth, gums, a tongue) whose vertices' mean is `centroid` goes with the jaw
+    (below the lips' seam: the lower teeth, the tongue) or stays (the upper teeth); None for a piece
+    not inside the mouth (within 0.8 mouth widths of its centre across, behind the lips)."""
+    inside = np.abs(centroid[:2] - centre[:2]).max() < 0.8 * width and centroid[2] < centre[2] - 0.1 * width
+    return bool(centroid[1] < centre[1] + 0.1 * width) if inside else None
+
+
+SPLIT_REACH = 0.25  # a piece reaching this many mouth widths both above and below the seam is split there
+SPLIT_BAND = 0.1  # ... blended over this many mouth widths either side of it
+
+
+@dataclass(frozen=True)
+class MouthPieces:
+    """What of a mesh lies inside the mouth: vertices that go with the jaw (each by its share of the
+    jaw's motion: 1, or less in the band where a piece joining gums to a tongue is split) and
+    vertices that stay still."""
+
+    jaw: np.ndarray  # (J,) vertex indices, sorted
+    share: np.ndarray  # (J,) 0..1
+    still: np.ndarray  # (S,)
+
+
+def mouth_pieces(vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width: float,
+                 skin: int | None = None) -> MouthPieces:  # fmt: skip
+    """The mesh's connected pieces inside the mouth (with_jaw), leaving out the piece labelled `skin`
+    (topology.components). A piece that reaches well above and below the lips' seam (upper gums joined
+    to a tongue and lower gums in one mesh) is split at the seam: above it stays, below it goes."""
     label = components(tris, len(vertices))
-    skin = np.bincount(label[tris[points.triangles, 0]]).argmax()
-    centre, width = 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
-    jaw, still = [], []
-    for k in np.setdiff1d(np.unique(label[tris]), [skin]):
+    share = np.full(len(vertices), np.nan)  # nan: not inside the mouth
+    for k in np.setdiff1d(np.unique(label[tris]), [] if skin is None else [skin]):
         piece = np.flatnonzero(label == k)
-        c = vertices[piece].mean(0)
-        inside = np.abs(c[:2] - centre[:2]).max() < 0.8 * width and c[2] < centre[2] - 0.1 * width
-        if inside:
-            (jaw if c[1] < centre[1] + 0.1 * width else still).append(piece)
-    join = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)  # noqa: E731
-    return join(jaw), join(still)
+        goes = with_jaw(vertices[piece].mean(0), centre, width)
+        if goes is None:
+            continue
+        y = (vertices[piece, 1] - centre[1]) / width
+        if y.max() > SPLIT_REACH and y.min() < -SPLIT_REACH:
+            share[piece] = smooth_step_down(y, -SPLIT_BAND, SPLIT_BAND)
+        else:
+            share[piece] = float(goes)
+    jaw = np.flatnonzero(share > 0)
+    return MouthPieces(jaw, share[jaw], np.flatnonzero(share == 0))
 
 
-def jaw_motion(moved: np.ndarray, p: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """(K, N, 3): each key's motion of the jaw (JAW_POINTS) as a rigid motion (a translation and a
-    small rotation about the points' centre, least squares), carried to the points `at`."""
+def mouth_parts(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, p: np.ndarray) -> MouthPieces:
+    """The pieces of the mesh apart from its skin inside the mouth (teeth, tongue, gums modelled in the
+    same mesh): mouth_pieces."""
+    skin = int(np.bincount(components(tris, len(vertices))[tris[points.triangles, 0]]).argmax())
+    return mouth_pieces(vertices, tris, *mouth_frame(p), skin=skin)
+
+
+def mouth_frame(p: np.ndarray) -> tuple[np.ndarray, float]:
+    """(the lips' middle, the mouth's width) of our points `p` placed on a character."""
+    return 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
+
+
+def _cross_matrix(x: np.ndarray) -> np.ndarray:
+    """(N, 3) -> (N, 3, 3): for each x, the matrix taking a rotation vector w to w cross x."""
+    z = np.zeros(len(x))
+    return np.stack([np.stack([z, x[:, 2], -x[:, 1]], 1), np.stack([-x[:, 2], z, x[:, 0]], 1),
+                     np.stack([x[:, 1], -x[:, 0], z], 1)], 1)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class JawMotion:
+    """Each key's motion of the jaw as a rigid motion: a translation and a small rotation about the jaw
+    points' centre (least squares over JAW_POINTS)."""
+
+    centre: np.ndarray  # (3,)
+    translation: np.ndarray  # (K, 3)
+    rotation: np.ndarray  # (K, 3) rotation vectors
+
+    def at(self, points: np.ndarray) -> np.ndarray:
+        """(K, N, 3): the motion carried to `points` (N, 3)."""
+        lever = _cross_matrix(points - self.centre)
+        return self.translation[:, None, :] + np.einsum("nij,kj->kni", lever, self.rotation)
+
+
+def fit_jaw(moved: np.ndarray, p: np.ndarray) -> JawMotion:
+    """The rigid jaw motion of each key, from its displacements `moved` (K, 468, 3) of our points `p`."""
     jaw = p[list(JAW_POINTS)]
     c = jaw.mean(0)
-
-    def cross_matrix(x: np.ndarray) -> np.ndarray:  # (N, 3) -> (N, 3, 3): w -> w x (x)
-        z = np.zeros(len(x))
-        return np.stack([np.stack([z, x[:, 2], -x[:, 1]], 1), np.stack([-x[:, 2], z, x[:, 0]], 1),
-                         np.stack([x[:, 1], -x[:, 0], z], 1)], 1)  # fmt: skip
-
-    a = np.concatenate([np.tile(np.eye(3), (len(jaw), 1)), cross_matrix(jaw - c).reshape(-1, 3)], 1)  # (3J, 6)
+    a = np.concatenate([np.tile(np.eye(3), (len(jaw), 1)), _cross_matrix(jaw - c).reshape(-1, 3)], 1)  # (3J, 6)
     b = moved[:, list(JAW_POINTS)].reshape(len(moved), -1).T  # (3J, K)
     sol = np.linalg.lstsq(a, b, rcond=None)[0]  # (6, K): translation, rotation vector
-    lever = cross_matrix(at - c)  # (N, 3, 3)
-    return sol[:3].T[:, None, :] + np.einsum("nij,jk->kni", lever, sol[3:])
+    return JawMotion(c, sol[:3].T, sol[3:].T)

@@ -43,6 +43,7 @@ ROLE_WORDS = (
 FACE_WORDS = ("head", "face")
 FACIAL_KEYS = re.compile(r"jaw|mouth|lip|smile|blink|brow|cheek|vowel|viseme|^[a-z]{1,2}$|open|angry|surprise|sad")
 HELPER_ROLES = ("eyes", "teeth", "tongue", "brows")
+JAW_ROLES = ("teeth", "tongue", "other")  # parts that may hold pieces inside the mouth
 
 
 def _words(name: str) -> list[str]:
@@ -85,14 +86,14 @@ def classify(character: Character) -> Part:
     return face
 
 
-def helpers_near(character: Character, face: Part) -> list[Part]:
-    """Eyes, teeth, tongue and brows within the face part's bounds: rendered with it, so the detector
-    sees a face rather than holes where they sit."""
+def helpers_near(character: Character, face: Part, roles: tuple[str, ...] = HELPER_ROLES) -> list[Part]:
+    """Parts of these roles (by default eyes, teeth, tongue and brows: rendered with the face, so the
+    detector sees a face rather than holes where they sit) within the face part's bounds."""
     lo, hi = face.vertices.min(0), face.vertices.max(0)
     pad = 0.05 * (hi - lo)
     out = []
     for p in character.parts:
-        if p is face or p.role not in HELPER_ROLES:
+        if p is face or p.role not in roles:
             continue
         centre = 0.5 * (p.vertices.min(0) + p.vertices.max(0))
         if np.all(centre >= lo - pad) and np.all(centre <= hi + pad):

@@ -15,7 +15,8 @@ from ..face.face_model import FaceModel
 from .correspondence import SurfacePoints, similarity_fit
 from .mouth import (
     MOUTH_CORNERS,
-    jaw_motion,
+    JawMotion,
+    fit_jaw,
     lip_distances,
     lower_share,
     mouth_parts,
@@ -43,6 +44,7 @@ class Transfer:
     face_width: float  # character units (the correspondence points' extent in x)
     fit_rms_px: float
     mouth: str = ""  # how the character's mouth is made (mouth.MOUTHS)
+    jaw: JawMotion | None = None  # each key's rigid jaw motion (for teeth and a tongue that go with it)
 
     def dense(self, n_vertices: int) -> np.ndarray:
         """(K, V, 3) with zeros at the vertices that stay still."""
@@ -160,13 +162,14 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
         at_held[idx] += share[idx, None] * rbf(v[held[idx]])
     free = np.flatnonzero(reach & ~core)
     faded = _harmonic_fade(v, tris, held, free, at_held) if len(free) else np.zeros((0, values.shape[1]))
-    jaw, still = mouth_parts(v, tris, points, p)  # teeth and tongue: rigid with the jaw, or still
-    near = np.union1d(np.concatenate([held, free]), jaw)  # memory grows with the face, not the body
+    inside = mouth_parts(v, tris, points, p)  # teeth and tongue: rigid with the jaw, or still
+    near = np.union1d(np.concatenate([held, free]), inside.jaw)  # memory grows with the face, not the body
     out = np.zeros((len(near), values.shape[1]))
     out[np.searchsorted(near, held)], out[np.searchsorted(near, free)] = at_held, faded
     out = out.reshape(len(near), len(basis), 3).transpose(1, 0, 2)
-    out[:, np.searchsorted(near, np.intersect1d(still, near))] = 0
-    if len(jaw):
-        out[:, np.searchsorted(near, jaw)] = jaw_motion(moved, p, v[jaw])
+    out[:, np.searchsorted(near, np.intersect1d(inside.still, near))] = 0
+    jaw_moves = fit_jaw(moved, p)
+    if len(inside.jaw):
+        out[:, np.searchsorted(near, inside.jaw)] = inside.share[:, None] * jaw_moves.at(v[inside.jaw])
     keep = np.abs(out).max((0, 2)) > 0
-    return Transfer(near[keep], out[:, keep].astype(np.float32), 1.0 / s, width, rms, mouth)
+    return Transfer(near[keep], out[:, keep].astype(np.float32), 1.0 / s, width, rms, mouth, jaw_moves)

@@ -104,6 +104,21 @@ select(parts["Skin"])
 for other in ("Eyes", "Teeth"):
     parts[other].select_set(True)
 keyed("parts", parts["Skin"])
+# the teeth follow the jaw through drivers: the Skin key that moves the teeth most, set on the Skin alone
+teeth, skin_keys = parts["Teeth"], parts["Skin"].data.shape_keys.key_blocks
+rest = world_rest(teeth)
+reach = {k.name: float(np.abs(np.array([list(d.co) for d in k.data]) - rig.rest_positions(teeth)).max())
+         for k in teeth.data.shape_keys.key_blocks[1:]}  # fmt: skip
+res["teeth_keys"], jaw_key = len(reach), max(reach, key=reach.get)
+skin_keys[jaw_key].value = 1.0
+graph = bpy.context.evaluated_depsgraph_get()
+moved_teeth = teeth.evaluated_get(graph)
+co = np.array([list(v.co) for v in moved_teeth.data.vertices])
+world = np.array([list(r) for r in teeth.matrix_world])
+moved = np.linalg.norm(co @ world[:3, :3].T + world[:3, 3] - rest, axis=1) > 1e-6
+res["teeth_driven"] = teeth.data.shape_keys.key_blocks[jaw_key].value
+res["teeth_moving"], res["teeth_still"] = int(moved.sum()), int((~moved).sum())
+res["teeth_moving_lower"] = bool(moved.any() and rest[moved, 2].mean() < rest[~moved, 2].mean())
 for o in list(bpy.data.objects):
     bpy.data.objects.remove(o)
 
