@@ -37,6 +37,7 @@ from styletalk_core.formats.errors import InputError  # noqa: E402
 from styletalk_core.formats.labels import PHONEME_IDS, load_phoneme_labels  # noqa: E402
 from styletalk_core.retarget.character import FoundFace, character_keys, find_face  # noqa: E402
 from styletalk_core.retarget.correspondence import render_front, triangulate  # noqa: E402
+from styletalk_core.retarget.mouth import mouth_frame  # noqa: E402
 from styletalk_core.retarget.topology import components  # noqa: E402
 from styletalk_core.style.clip import load_expression  # noqa: E402
 
@@ -80,7 +81,7 @@ def own_lips(rest: np.ndarray, tris: np.ndarray, points: np.ndarray) -> tuple[in
     least 4% of the mouth's width from it: the lip's
     edge, not the seam itself) and the mouth's width, y up, face towards +z. Only where to look comes
     from the found points (the mouth's centre and corners)."""
-    centre, width = points[[13, 14]].mean(0), float(np.linalg.norm(points[61] - points[291]))
+    centre, width = mouth_frame(points)
     label = components(tris, len(rest))
     used = np.unique(tris)
     nearest_skin = label[used[np.argmin(np.linalg.norm(rest[used] - points[1], axis=1))]]  # the nose tip's piece
@@ -230,7 +231,7 @@ def main() -> None:
     labels = load_phoneme_labels(SAMPLES / "phoneme" / f"{mat.stem}_seq.json")
     face = load_face_model()
     ours = mouth_opening(face.mean + np.einsum("tk,kvc->tvc", exp, face.basis))
-    ours_range = float(np.ptp(ours) / np.linalg.norm(face.mean[61] - face.mean[291]))
+    ours_range = float(np.ptp(ours) / mouth_frame(face.mean)[1])
     chars = sorted(p for p in (REF / "characters").iterdir() if p.suffix.lower() in SUFFIXES)
     with np.load(REF / "ict_facekit" / "ict_facekit.npz") as z:
         ict = {k: z[k] for k in ("neutral", "faces", "identity_deltas", "vertex_groups")}

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from styletalk_core.face.face_model import LIP_VERTICES, load_face_model
+from styletalk_core.face.face_model import load_face_model
+from styletalk_core.face.landmarks import LIP_VERTICES
 from styletalk_core.formats.arkit import ARKIT_NAMES
 from styletalk_core.resources import ARKIT_BASIS_FILE
 from styletalk_core.retarget.correspondence import find_correspondence, similarity_fit, triangulate

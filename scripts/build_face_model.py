@@ -20,8 +20,8 @@ import numpy as np
 from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
 from tqdm import tqdm
 
-from styletalk_core.face.face_model import LIP_VERTICES, FaceModel, orient_towards_camera, triangles_from_edges
-from styletalk_core.face.landmarks import align_frames
+from styletalk_core.face.face_model import FaceModel, orient_towards_camera, triangles_from_edges
+from styletalk_core.face.landmarks import LIP_VERTICES, align_frames
 from styletalk_core.face.tracking import track_landmarks
 from styletalk_core.formats.layout import LOWER_INDICES
 from styletalk_core.resources import FACE_MODEL_FILE

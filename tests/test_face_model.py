@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from styletalk_core.face.face_model import LIP_VERTICES, load_face_model, triangles_from_edges
+from styletalk_core.face.face_model import load_face_model, triangles_from_edges
+from styletalk_core.face.landmarks import LIP_VERTICES
 
 
 def test_model_file_is_consistent():
@@ -38,3 +39,21 @@ def test_spurious_clique_removed():
         for e in [(t[0], t[1]), (t[0], t[2]), (t[1], t[2])]:
             count[e] = count.get(e, 0) + 1
     assert max(count.values()) <= 2
+
+
+def test_the_lip_landmark_sets_agree_with_each_other_and_with_our_face():
+    """face.landmarks is the one home of the lip sets: they nest as their names say, and on our mean
+    face (y down) each upper-lip point lies above the lower-lip point across from it."""
+    from styletalk_core.face import landmarks as lm
+
+    upper, lower = set(lm.UPPER_LIP), set(lm.LOWER_LIP)
+    assert set(lm.MOUTH_CORNERS) == upper & lower and set(lm.LIP_VERTICES) == upper | lower
+    assert set(lm.INNER_UPPER) < upper and set(lm.INNER_LOWER) < lower
+    assert not set(lm.MOUTH_CORNERS) & (set(lm.INNER_UPPER) | set(lm.INNER_LOWER))
+    assert all(u in lm.INNER_UPPER and d in lm.INNER_LOWER for u, d in lm.INNER_LIP_PAIRS)
+    assert lm.LIP_MIDDLES in lm.INNER_LIP_PAIRS
+    mean = load_face_model().mean
+    for u, d in zip(lm.INNER_UPPER, lm.INNER_LOWER, strict=True):
+        assert mean[u, 1] < mean[d, 1] and abs(mean[u, 0] - mean[d, 0]) < 3.0
+    right, left = lm.MOUTH_CORNERS[:2]
+    assert mean[right, 0] < mean[left, 0]  # the subject's right corner on the image's left

@@ -12,15 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..resources import FACE_MODEL_FILE
-
-# MediaPipe lip contour vertices (outer and inner), used for mouth metrics and lip-sync features.
-LIP_VERTICES = (
-    0, 13, 14, 17, 37, 39, 40, 61, 78, 80, 81, 82, 84, 87, 88, 91, 95, 146, 178, 181, 185, 191,
-    267, 269, 270, 291, 308, 310, 311, 312, 314, 317, 318, 321, 324, 375, 402, 405, 409, 415,
-)  # fmt: skip
-
-# the inner-lip pairs (upper, lower) whose vertical gap is the mouth opening of the lip-sync metrics
-INNER_LIP_PAIRS = ((13, 14), (82, 87), (312, 317))
+from .landmarks import INNER_LIP_PAIRS
 
 
 def mouth_opening(vertices: np.ndarray) -> np.ndarray:

@@ -1,4 +1,6 @@
-"""MediaPipe face-mesh landmarks (468 points): which points are rigid, and similarity alignment of frames."""
+"""MediaPipe face-mesh landmarks (468 points): every named set of them the toolkit uses (the rigid
+points, the jaw, the lips and the mouth), and similarity alignment of frames. The one set kept
+elsewhere is formats.placed.PLACED_POINTS (hand-placed landmarks), which ships in the Blender add-on."""
 
 from __future__ import annotations
 
@@ -9,6 +11,19 @@ NUM_LANDMARKS = 468
 STABLE_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 263, 133, 362, 127, 356, 234, 454, 108, 337, 67, 297)
 # The jaw: the face outline from one jaw angle round the chin to the other, and the chin below the lower lip
 JAW_POINTS = (132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361, 175, 199, 200)
+
+# The lips: each lip's contour, outer then inner, from the mouth corner at the subject's right (61, 78)
+# to the one at its left (291, 308); the corners belong to both lips
+UPPER_LIP = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
+LOWER_LIP = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+MOUTH_CORNERS = (61, 291, 78, 308)  # outer right, outer left, inner right, inner left
+LIP_VERTICES = tuple(sorted(set(UPPER_LIP) | set(LOWER_LIP)))  # both lips: mouth metrics, lip-sync features
+# the inner lips' contours without their corners: the seam between them is the mouth line
+INNER_UPPER = (191, 80, 81, 82, 13, 312, 311, 310, 415)
+INNER_LOWER = (95, 88, 178, 87, 14, 317, 402, 318, 324)
+LIP_MIDDLES = (13, 14)  # the inner upper and lower lip on the midline
+# the inner-lip pairs (upper, lower) whose vertical gap is the mouth opening of the lip-sync metrics
+INNER_LIP_PAIRS = ((13, 14), (82, 87), (312, 317))
 
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:

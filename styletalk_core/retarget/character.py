@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..face.face_model import LIP_VERTICES, load_face_model, mouth_opening
-from ..face.landmarks import NUM_LANDMARKS
+from ..face.face_model import load_face_model, mouth_opening
+from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS
 from ..formats.arkit import ARKIT_NAMES
 from ..formats.character import Additions, Character, Part, save_additions
 from ..formats.curves import Curves, load_curves

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..extras import offscreen_gl, optional
-from ..face.landmarks import NUM_LANDMARKS
+from ..face.landmarks import INNER_LOWER, INNER_UPPER, NUM_LANDMARKS
 from ..formats.errors import InputError
 from ..native import native_logs_silenced
 
@@ -229,8 +229,6 @@ class Correspondence:
 
 
 # MediaPipe's inner-lip contour, upper and lower (the corners 78 and 308 belong to both)
-INNER_UPPER = (191, 80, 81, 82, 13, 312, 311, 310, 415)
-INNER_LOWER = (95, 88, 178, 87, 14, 317, 402, 318, 324)
 LIP_NUDGE = 0.04  # of the mouth's width
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..face.face_model import LIP_VERTICES, FaceModel, mouth_opening
+from ..face.face_model import FaceModel, mouth_opening
+from ..face.landmarks import LIP_VERTICES
 from .arkit import ArkitBasis, arkit_motion, arkit_weights
 
 UPPER_LID, LOWER_LID = [159, 386], [145, 374]  # left and right eye, MediaPipe indices

@@ -8,15 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..face.landmarks import JAW_POINTS
-from .correspondence import INNER_LOWER, INNER_UPPER, SurfacePoints
+from ..face.landmarks import INNER_LOWER, INNER_UPPER, JAW_POINTS, LIP_MIDDLES, LOWER_LIP, MOUTH_CORNERS, UPPER_LIP
+from .correspondence import SurfacePoints
 from .topology import components, edges, mouth_rims
-
-# MediaPipe face-mesh lip contours (outer + inner); the mouth corners belong to both lips
-UPPER_LIP = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
-LOWER_LIP = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
-MOUTH_CORNERS = (61, 291, 78, 308)  # outer and inner corners, in both lips
-
 
 # how a character's mouth is made, as the transfer found it
 MOUTHS = {
@@ -92,10 +86,10 @@ def lower_share(
     gap = np.minimum(up, big) - np.minimum(low, big)
     lost = ~np.isfinite(up) & ~np.isfinite(low)
     gap[lost] = np.where(mouth_side(vertices[lost], p), big, -big)
-    corner = np.linalg.norm(vertices[:, None] - p[[61, 291]][None], axis=-1).min(1)
+    corner = np.linalg.norm(vertices[:, None] - p[list(MOUTH_CORNERS[:2])][None], axis=-1).min(1)
     blend = np.maximum(0.3 * corner, 1e-9)
     if sealed:
-        blend = np.maximum(blend, np.linalg.norm(p[291] - p[61]) / 3)
+        blend = np.maximum(blend, mouth_frame(p)[1] / 3)
     return 1 - smooth_step_down(0.5 + gap / (2 * blend), 0.0, 1.0)
 
 
@@ -157,7 +151,8 @@ def mouth_parts(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, p
 
 def mouth_frame(p: np.ndarray) -> tuple[np.ndarray, float]:
     """(the lips' middle, the mouth's width) of our points `p` placed on a character."""
-    return 0.5 * (p[13] + p[14]), float(np.linalg.norm(p[291] - p[61]))
+    right, left = MOUTH_CORNERS[:2]
+    return p[list(LIP_MIDDLES)].mean(0), float(np.linalg.norm(p[left] - p[right]))
 
 
 def _cross_matrix(x: np.ndarray) -> np.ndarray:

@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 
-from ..face.face_model import LIP_VERTICES, FaceModel
+from ..face.face_model import FaceModel
+from ..face.landmarks import LIP_VERTICES
 from .correspondence import SurfacePoints, similarity_fit
 from .solve import SolveSettings, solve_weights
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..face.face_model import FaceModel
+from ..face.landmarks import MOUTH_CORNERS
 from .correspondence import SurfacePoints, similarity_fit
 from .mouth import (
-    MOUTH_CORNERS,
     JawMotion,
     fit_jaw,
     lip_distances,
     lower_share,
+    mouth_frame,
     mouth_parts,
     mouth_side,
     smooth_step_down,
@@ -149,8 +150,8 @@ def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints
     values = moved.transpose(1, 0, 2).reshape(len(p), -1)  # (468, K * 3)
     # each lip's interpolant leaves out the other side's points around the mouth (within a mouth width
     # of its centre); farther out both see every point, so they agree where they are blended
-    mouth_width = np.linalg.norm(p[291] - p[61])
-    around = np.linalg.norm(p - 0.5 * (p[13] + p[14]), axis=1) < mouth_width
+    mouth_centre, mouth_width = mouth_frame(p)
+    around = np.linalg.norm(p - mouth_centre, axis=1) < mouth_width
     points_below = mouth_side(p, p)
     at_held = np.zeros((len(held), values.shape[1]))
     for share, own in ((1 - lower, ~points_below), (lower, points_below)):

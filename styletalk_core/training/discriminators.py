@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..face.face_model import LIP_VERTICES, FaceModel
+from ..face.face_model import FaceModel
+from ..face.landmarks import LIP_VERTICES
 from ..formats.labels import NUM_PHONEMES, WINDOW_RADIUS
 
 MOUTH_SCALE = 30.0  # lip vertices (pixels of a 256 crop, centred) / MOUTH_SCALE: about unit size

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..face.face_model import LIP_VERTICES, FaceModel, load_face_model
+from ..face.face_model import FaceModel, load_face_model
+from ..face.landmarks import LIP_VERTICES
 from ..formats.errors import InputError
 from ..formats.labels import run_starts
 from ..formats.layout import LOWER_INDICES

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from ..device import pick_device
-from ..face.face_model import LIP_VERTICES, FaceModel, load_face_model
+from ..face.face_model import FaceModel, load_face_model
+from ..face.landmarks import LIP_VERTICES
 from ..formats.checkpoints import read_checkpoint
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, check_output_path
