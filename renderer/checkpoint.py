@@ -6,7 +6,13 @@ import os
 
 import torch
 
-from styletalk_core.formats.checkpoints import CONTAINERS, container_state, load_state_strict, read_checkpoint
+from styletalk_core.formats.checkpoints import (
+    CONTAINERS,
+    container_state,
+    load_state_strict,
+    read_checkpoint,
+    unwrapped,
+)
 
 from .model import FaceGenerator, RendererConfig
 
@@ -19,7 +25,7 @@ def checkpoint_filter_fn(checkpoint: dict) -> dict[str, torch.Tensor]:
     state = checkpoint.get(OFFICIAL_KEY, checkpoint)
     out = {}
     for key, value in state.items():
-        key = key.removeprefix("module.")
+        key = unwrapped(key)
         if key.startswith("warpping_net."):
             key = "warping_net." + key.removeprefix("warpping_net.")
         out[key] = value.float()

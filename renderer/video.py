@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,7 +14,8 @@ from styletalk_core.extras import optional
 from styletalk_core.formats.curves import Curves
 from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.fileio import atomic_path, check_output_path, require_file, require_suffix
-from styletalk_core.formats.layout import FPS
+from styletalk_core.formats.layout import FPS, driving_array
+from styletalk_core.formats.progress import Progress
 from styletalk_core.native import raise_if_stopped
 from styletalk_core.speech.audio import check_audio
 from styletalk_core.threads import prefetch
@@ -72,7 +73,7 @@ def driving_sequence(curves: Curves, still_pose: bool = False, source: str = "cu
         raise InputError(f"{source}: has no pose; generate with --pose POSE.mat, or render with --still-pose")
     else:
         pose = curves.pose
-    return np.concatenate([curves.exp, pose], axis=1).astype(np.float32)
+    return driving_array(curves.exp, pose)
 
 
 def window_indices(frames: int, radius: int = SEMANTIC_RADIUS) -> np.ndarray:
@@ -117,7 +118,7 @@ def write_video(
     fps: float = FPS,
     audio: str | os.PathLike | None = None,
     total_frames: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     crf: int = 18,
 ) -> int:
     """Encode frame batches once to H.264 (yuv420p) and mux the audio (AAC, cut to the video length)."""
@@ -218,7 +219,7 @@ def render_video(
     batch: int = 4,
     dtype: torch.dtype | None = None,
     still_pose: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     source: str = "curves",
 ) -> int:
     """The whole video path; inputs are validated before any frame is computed."""

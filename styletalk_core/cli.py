@@ -522,8 +522,8 @@ def _add_batch(sub, common) -> None:
 
 
 def _add_retarget(sub, common) -> None:
+    from .formats.character import AXES
     from .formats.placed import PLACED_POINTS
-    from .retarget.character import AXES
 
     rt = _add(sub, "retarget", cmd_retarget, "character (.glb/.gltf/.fbx/.obj) + curves -> the character, talking",
               "Read the whole character with Blender's importers, pick its face part (eyes, teeth, brows and body "

@@ -14,14 +14,14 @@ import numpy as np
 from bpy.props import BoolProperty, EnumProperty, PointerProperty
 
 from . import jobs, rig, scene
-from .formats.character import Additions, load_additions
+from .formats.character import AXES, Additions, load_additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
 from .formats.placed import save_placed
 from .prefs import toolkit_python
 
-AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in rig.AXES]
+AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in AXES]
 
 
 def _is_mask(_, obj) -> bool:

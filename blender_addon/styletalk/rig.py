@@ -9,7 +9,7 @@ import numpy as np
 from mathutils import Matrix, Vector
 
 from . import keys
-from .formats.character import Additions, Character, Part, save_character
+from .formats.character import AXES, Additions, Character, Part, save_character
 from .formats.errors import InputError
 from .formats.placed import PLACED_POINTS
 from .scene import FACE_MODEL, shape_key_names_of
@@ -17,7 +17,6 @@ from .scene import FACE_MODEL, shape_key_names_of
 MASK_NAME = "StyleTalk Face Mask"
 LANDMARKS_NAME = "StyleTalk Landmarks"
 LANDMARK_PREFIX = "StyleTalk "  # + a landmark's name (formats.placed), on each empty
-AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 MASK_VERTICES = 468
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import atomic_path
+from ..formats.progress import Progress
 from ..inference import StyleSpec
 from ..native import raise_if_stopped
 from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
 from .outputs import Writer, file_hash, is_current, take_key, write_take
 from .work import Job, Result, one_thread, run_unit, units
 
-Progress = Callable[[int, int], None]
 ENGINES = ("local", "ray")
 
 

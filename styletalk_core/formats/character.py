@@ -15,6 +15,8 @@ from .fileio import atomic_path, require_file
 from .morph import unit_targets, unit_weights
 
 ROLES = ("face", "eyes", "teeth", "tongue", "brows", "hair", "body", "other")
+# the axis names a character's facing is given in (its front and its up), as unit vectors
+AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 
 
 @dataclass

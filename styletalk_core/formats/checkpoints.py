@@ -57,6 +57,11 @@ def container_state(ckpt: dict, kind: str, path: str | os.PathLike) -> dict[str,
     return state
 
 
+def unwrapped(key: str) -> str:
+    """A state-dict key without the `module.` that a DataParallel / DDP wrapper put in front."""
+    return key.removeprefix("module.")
+
+
 def load_state_strict(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
     """load_state_dict(strict=True) with one readable error naming missing/unexpected/mis-shaped keys."""
     expected = model.state_dict()

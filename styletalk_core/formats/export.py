@@ -11,7 +11,7 @@ import numpy as np
 from .curves import Curves
 from .errors import InputError
 from .fileio import atomic_path, require_suffix
-from .layout import EXP_NAMES, POSE_NAMES
+from .layout import EXP_NAMES, POSE_NAMES, driving_array
 
 FORMATS = ("npy", "csv", "json")
 
@@ -22,7 +22,7 @@ def official_array(curves: Curves, source: str = "curves") -> np.ndarray:
         raise InputError(
             f"{source}: has no pose; the official (T, 73) layout needs one (generate with --pose POSE.mat)"
         )
-    return np.concatenate([curves.exp, curves.pose], axis=1).astype(np.float32)
+    return driving_array(curves.exp, curves.pose)
 
 
 def _write_npy(curves: Curves, tmp, source: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 FPS = 30  # every curve, label and style clip is sampled at 30 frames per second
 
 EXP_DIM = 64  # BFM/FaceWarehouse expression coefficients
@@ -26,3 +28,8 @@ EXP_NAMES: tuple[str, ...] = tuple(f"exp{i:02d}" for i in range(EXP_DIM))  # als
 POSE_NAMES: tuple[str, ...] = (
     "angle_x", "angle_y", "angle_z", "trans_x", "trans_y", "trans_z", "crop_s", "crop_tx", "crop_ty",
 )  # fmt: skip
+
+
+def driving_array(exp: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """[exp | pose] (T, DRIVING_DIM) float32: the renderer's input and the official .npy hand-off."""
+    return np.concatenate([exp, pose], axis=1).astype(np.float32)

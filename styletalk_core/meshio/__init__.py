@@ -11,7 +11,8 @@ from pathlib import Path
 from ..formats.character import Additions, Character, in_unit_range, load_character, save_additions
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, check_output_path, require_file
-from .blender import Progress, read_with_blender, write_with_blender
+from ..formats.progress import Progress
+from .blender import read_with_blender, write_with_blender
 from .glb_append import NotDirect, append_to_glb
 from .precheck import check_character_file
 

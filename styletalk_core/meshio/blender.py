@@ -12,13 +12,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from ..formats.errors import InputError, MissingDependencyError, OutputError
+from ..formats.progress import Progress
 from ..native import raise_if_stopped
 
-Progress = Callable[[int, int], None]
 TICK_S = 2.0
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import torch
 
-from ..formats.checkpoints import CONTAINERS, container_state, file_sha256, load_state_strict, read_checkpoint
+from ..formats.checkpoints import (
+    CONTAINERS,
+    container_state,
+    file_sha256,
+    load_state_strict,
+    read_checkpoint,
+    unwrapped,
+)
 from ..formats.errors import CheckpointError
 from ..formats.fileio import atomic_path
 from .config import StyleTalkConfig
@@ -37,7 +44,7 @@ def checkpoint_filter_fn(checkpoint: dict) -> dict[str, torch.Tensor]:
     state = checkpoint.get(OFFICIAL_KEY, checkpoint)
     out = {}
     for key, value in state.items():
-        key = key.removeprefix("module.")
+        key = unwrapped(key)
         if "dynamic_conv" not in key:
             out[key] = value
             continue

@@ -3,16 +3,15 @@ frame-deduplicated expression generation for any length."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 
 from ..formats.errors import InputError
 from ..formats.labels import phoneme_windows
+from ..formats.progress import Progress
 from .network import StyleTalk
-
-Progress = Callable[[int, int], None]  # (done, total)
 
 
 def crop_and_pad(exp: np.ndarray, max_len: int = 256) -> tuple[np.ndarray, np.ndarray]:

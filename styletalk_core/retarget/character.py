@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +18,13 @@ import numpy as np
 from ..face.face_model import load_face_model, mouth_opening
 from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS
 from ..formats.arkit import ARKIT_NAMES
-from ..formats.character import Additions, Character, Part, save_additions
+from ..formats.character import AXES, Additions, Character, Part, save_additions
 from ..formats.curves import Curves, load_curves
 from ..formats.errors import InputError
 from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.layout import EXP_NAMES
 from ..formats.placed import load_placed
+from ..formats.progress import Progress
 from ..meshio import read_character, write_character
 from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
@@ -43,7 +43,6 @@ LIPS_REPRODUCED = 0.8  # a solve whose lip opening follows ours with a lower r i
 MAX_FIT_RMS_PX = 18.0
 SLIDER_RANGE = 10.0  # our expression keys swing both ways, as far as the curves' +-10
 OUTPUTS = (".glb", ".fbx", ".npz")
-AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 
 
 def to_front_view(front: str, up: str) -> np.ndarray:
@@ -80,7 +79,7 @@ def _misfit(source: str, rms: float, how: str) -> InputError:
 
 def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str, axes: str = "+z, +y up",
                 skin: np.ndarray | None = None, full: bool = True,
-                progress: Callable[[int, int], None] | None = None) -> Located:  # fmt: skip
+                progress: Progress | None = None) -> Located:  # fmt: skip
     """Our 468 points on the mesh (face towards +z), found on its renders (the whole part, then its
     head first: retarget.framing; `full` adds the squares stepping down it) or snapped from a
     hand-placed mask; refuses a fit no face gives. `axes` says how the mesh was turned to the front,
@@ -254,7 +253,7 @@ def _axes(front: str, up: str) -> str:
 
 
 def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: str | os.PathLike | None = None,
-              progress: Callable[[int, int], None] | None = None, own_keys: bool = False,
+              progress: Progress | None = None, own_keys: bool = False,
               landmarks: str | os.PathLike | None = None) -> FoundFace:  # fmt: skip
     """Read the character, pick its face part and find our face on it (progress: reading is 0.8 of it);
     with `own_keys`, a face part without shape keys is refused before the search. When the given
@@ -340,7 +339,7 @@ def _alike(character: Character, face_keys: Additions) -> list[Additions]:
 
 def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
                   solve: bool = False, arkit: bool = False, front: str = "+z", up: str = "+y",
-                  mask: str | os.PathLike | None = None, progress: Callable[[int, int], None] | None = None,
+                  mask: str | os.PathLike | None = None, progress: Progress | None = None,
                   landmarks: str | os.PathLike | None = None) -> Retargeted:  # fmt: skip
     """The whole path: read the character, find the face on its face part, add or solve the keys,
     write the character (or the additions) to `out`."""

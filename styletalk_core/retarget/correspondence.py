@@ -11,6 +11,7 @@ import numpy as np
 from ..extras import offscreen_gl, optional
 from ..face.landmarks import INNER_LOWER, INNER_UPPER, NUM_LANDMARKS
 from ..formats.errors import InputError
+from ..formats.progress import Progress
 from ..native import native_logs_silenced
 
 
@@ -301,7 +302,7 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
 
 
 def search_face(vertices: np.ndarray, tris: np.ndarray, views, size: int = 512, skin: np.ndarray | None = None,
-                progress: Callable[[int, int], None] | None = None) -> Iterator[Correspondence]:  # fmt: skip
+                progress: Progress | None = None) -> Iterator[Correspondence]:  # fmt: skip
     """find_correspondence over several views of one render scene (retarget.framing's windows, with
     .name, .cx, .cy, .half): a Correspondence for each view the detector finds a face in, in order.
     The render has the mesh's holes closed (capped); the points land on the mesh itself. `progress`

@@ -4,13 +4,13 @@ non-finite audio with one line."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import numpy as np
 
 from ..extras import optional
 from ..formats.errors import InputError
 from ..formats.fileio import require_file
+from ..formats.progress import Progress
 
 SAMPLE_RATE = 16000  # what pocketsphinx's en-us model expects
 
@@ -22,7 +22,7 @@ def _finite(frame, source: str) -> None:
         raise InputError(f"{source}: the audio has NaN or inf samples (at {float(frame.time or 0):.2f} s)")
 
 
-def load_audio(path: str | os.PathLike, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+def load_audio(path: str | os.PathLike, progress: Progress | None = None) -> np.ndarray:
     """Any common audio file (wav/flac/mp3/ogg/m4a, any rate, any channels) -> 16 kHz mono int16.
     `progress(done, total)` in decoded milliseconds, when the file states its duration."""
     av = optional("av", "audio")

@@ -19,6 +19,7 @@ from ..extras import optional
 from ..formats.errors import InputError
 from ..formats.labels import PHONEME_IDS, SIL
 from ..formats.layout import FPS
+from ..formats.progress import Progress
 from ..threads import cpu_threads, end_pool
 from .audio import SAMPLE_RATE, load_audio
 from .segments import MAX_SEGMENT, merge_segments, speech_segments, split_transcript
@@ -245,7 +246,7 @@ def _label_long_with_transcript(timeline, pcm, words, extra, path, progress) -> 
 DECODE_SHARE = 0.1  # of the progress bar: decoding, before labelling
 
 
-def _stages(progress: Callable[[int, int], None] | None):
+def _stages(progress: Progress | None):
     """(decode, label) callbacks that move one bar: decoding fills its first tenth."""
     if progress is None:
         return None, lambda done, total: None
@@ -262,7 +263,7 @@ def _stages(progress: Callable[[int, int], None] | None):
 def phonemes_from_audio(
     path: str | os.PathLike,
     transcript: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     long_audio_s: float = LONG_AUDIO_S,
 ) -> np.ndarray:
     """30 fps phindex labels, length floor(duration * 30). With a transcript: forced alignment

@@ -19,6 +19,7 @@ from ..formats.checkpoints import read_checkpoint
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, check_output_path
 from ..formats.layout import LOWER_INDICES
+from ..formats.progress import Progress
 from ..model.checkpoint import load_generator, save_generator
 from ..model.config import StyleTalkConfig
 from ..model.generate import generate_expression, reference_level, style_codes
@@ -323,7 +324,7 @@ def train(
     resume: Path | None = None,
     device: torch.device | str = "cpu",
     log: Callable[[str], None] = print,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Metrics:
     device = torch.device(device)
     with process_group(device) as (rank, world):
@@ -369,7 +370,7 @@ def train_on_folders(
     resume: Path | None = None,
     device: str | None = None,
     log: Callable[[str], None] = print,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> Metrics:
     """`styletalk train`: find the clips, hold out `val_speakers`, train the default model's size."""
     check_output_path(out)
