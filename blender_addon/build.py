@@ -1,6 +1,8 @@
 """Assemble the Blender extension: blender_addon/styletalk + the toolkit's format modules (copied,
 so the add-on and the toolkit read and write curves in one layout) + the embedded face model and
-its ARKit basis."""
+its ARKit basis. In the repository these three are symbolic links into styletalk_core, so the add-on
+also runs from its source as it sits (Blender's "link" of a development folder); the builder
+copies what they point at."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def addon_files() -> dict[str, Path]:
     files = {
         f.relative_to(ADDON).as_posix(): f
         for f in sorted(ADDON.rglob("*"))
-        if f.is_file() and "__pycache__" not in f.parts
+        if f.is_file() and not f.is_symlink() and "__pycache__" not in f.parts
     }
     shared = Path(formats.__file__).parent
     files |= {f"formats/{name}": shared / name for name in SHARED_FORMATS}

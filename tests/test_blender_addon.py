@@ -310,3 +310,20 @@ def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_proces
     assert stopped < 2.0 and job.poll() is not None, stopped
     assert hostile.session_processes(sid) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.wav"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", ["5.0", "4.2"])
+def test_the_addon_runs_from_its_source_without_the_builder(version, tmp_path):
+    """Blender enables blender_addon/styletalk as it sits in the repository (its formats and face model
+    are links into styletalk_core), registers every operator, and Add Face works."""
+    argv = [blender_python(version), str(REPO / "tests" / "blender" / "source_checks.py"),
+            str(REPO / "blender_addon" / "styletalk"), str(tmp_path)]  # fmt: skip
+    env = {**os.environ, "BLENDER_USER_RESOURCES": str(tmp_path / "blender_user")}
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
+    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(lines[0].removeprefix("RESULTS "))
+    assert r["enabled"] and {"add_face", "generate", "transfer_keys", "place_landmarks"} <= set(r["operators"]), r
+    assert r["add_face"] == "{'FINISHED'}" and r["face_keys"] == 64 + 1
+    assert r["formats_from"] == str(REPO / "styletalk_core" / "formats")
