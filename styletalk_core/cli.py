@@ -169,25 +169,23 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> None:
-    from renderer.checkpoint import load_renderer
-    from renderer.engine import choose_engine, inference_generator
-    from renderer.video import check_render_inputs, check_video_output, render_video
-
     from .device import autocast_dtype, pick_device
     from .formats.curves import load_curves
+    from .plugins import RENDERER, plugin
 
-    check_video_output(args.output)
+    r = plugin(RENDERER)
+    r.check_video_output(args.output)
     curves = load_curves(args.curves)
     device = pick_device(args.device)
     dtype = autocast_dtype(args.precision, device)
-    engine = choose_engine(args.engine, device, dtype, curves.frames, args.compile)  # a missing extra: said first
-    check_render_inputs(curves, args.image, args.audio, args.batch, args.still_pose, str(args.curves))
+    engine = r.choose_engine(args.engine, device, dtype, curves.frames, args.compile)  # a missing extra: said first
+    r.check_render_inputs(curves, args.image, args.audio, args.batch, args.still_pose, str(args.curves))
     t0 = time.perf_counter()
-    model = load_renderer(args.renderer, device)
+    model = r.load_renderer(args.renderer, device)
     if engine == "openvino":
         print("renderer: compiling for this CPU (OpenVINO, a few seconds)", file=sys.stderr, flush=True)
-    model = inference_generator(model, engine, args.compile, fallback=args.engine == "auto")
-    n = render_video(
+    model = r.inference_generator(model, engine, args.compile, fallback=args.engine == "auto")
+    n = r.render_video(
         model,
         curves,
         args.image,
@@ -204,17 +202,16 @@ def cmd_render(args: argparse.Namespace) -> None:
 
 
 def cmd_preview(args: argparse.Namespace) -> None:
-    from renderer.preview import check_preview_size, preview_frames
-    from renderer.video import check_video_output, write_video
-
     from .formats.curves import load_curves
+    from .plugins import RENDERER, plugin
 
-    check_preview_size(args.size)
-    check_video_output(args.output)
+    r = plugin(RENDERER)
+    r.check_preview_size(args.size)
+    r.check_video_output(args.output)
     curves = load_curves(args.curves)
     t0 = time.perf_counter()
-    frames = preview_frames(curves, args.size)
-    n = write_video(frames, args.output, curves.fps, args.audio, curves.frames, _progress(args, "preview"))
+    frames = r.preview_frames(curves, args.size)
+    n = r.write_video(frames, args.output, curves.fps, args.audio, curves.frames, _progress(args, "preview"))
     dt = time.perf_counter() - t0
     _done(args.output, f"{n} frames at {args.size}x{args.size} ({n / dt:.1f} frames/s)", dt)
 
@@ -465,9 +462,8 @@ def _add_outputs(sub, common) -> None:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from renderer.batch import preview_writer, render_writer
-
     from .batch import run_batch
+    from .plugins import RENDERER, plugin
     from .threads import cpu_threads
 
     lines = args.progress == "lines"
@@ -488,9 +484,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
 
     workers = args.threads or cpu_threads()
-    writers = {"preview": preview_writer()}
+    r = plugin(RENDERER)
+    writers = {"preview": r.preview_writer()}
     if args.renderer is not None:
-        writers["render"] = render_writer(args.renderer, args.device, args.precision)
+        writers["render"] = r.render_writer(args.renderer, args.device, args.precision)
     done = run_batch(args.manifest, args.output, checkpoint=args.checkpoint, workers=workers, engine=args.engine,
                      address=args.address, progress=progress, stage=stage, report=report, writers=writers)  # fmt: skip
     print(f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "

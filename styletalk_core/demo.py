@@ -82,12 +82,12 @@ def step_phonemes(run: DemoRun) -> str:
 
 
 def step_generate(run: DemoRun) -> str:
-    from renderer.video import STILL_POSE
-
     from .inference import StyleSpec, generate_curves
+    from .plugins import RENDERER, plugin
 
     curves = generate_curves(run.ids, [StyleSpec(run.style)], meta={"audio": str(run.audio)})
-    curves.pose = np.repeat(STILL_POSE[None], curves.frames, axis=0)  # frontal still head for rendering
+    still = plugin(RENDERER).STILL_POSE  # a frontal still head, for rendering
+    curves.pose = np.repeat(still[None], curves.frames, axis=0)
     curves.save(run.work / "demo_curves.npz")
     run.curves = curves
     return "demo_curves.npz"
@@ -99,11 +99,10 @@ def step_plot(run: DemoRun) -> str:
 
 
 def step_preview(run: DemoRun) -> str:
-    from renderer.preview import preview_frames
-    from renderer.video import write_video
+    from .plugins import RENDERER, plugin
 
-    curves, size = run.curves, PreviewSettings.size
-    write_video(preview_frames(curves, size), run.work / "demo_preview.mp4", curves.fps, run.audio, curves.frames)
+    r, curves, size = plugin(RENDERER), run.curves, PreviewSettings.size
+    r.write_video(r.preview_frames(curves, size), run.work / "demo_preview.mp4", curves.fps, run.audio, curves.frames)
     return "demo_preview.mp4"
 
 
@@ -118,11 +117,12 @@ def legacy_blender_python() -> Path | None:
 
 def _build_scene(python: str | Path, outputs: list[Path]) -> str:
     """Run the demo scene script under `python`; returns the Blender version it ran."""
-    from blender_addon.build import DEMO_SCENE_SCRIPT, assemble
+    from .plugins import ADDON_BUILDER, plugin
 
+    builder = plugin(ADDON_BUILDER)
     with tempfile.TemporaryDirectory() as addon_parent:
-        assemble(Path(addon_parent))
-        cmd = [str(python), str(DEMO_SCENE_SCRIPT), addon_parent, *map(str, outputs)]
+        builder.assemble(Path(addon_parent))
+        cmd = [str(python), str(builder.DEMO_SCENE_SCRIPT), addon_parent, *map(str, outputs)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
     version = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("BLENDER ")]
     if proc.returncode != 0 or not version:
@@ -142,12 +142,12 @@ def step_blender(run: DemoRun) -> str:
 
 
 def step_render(run: DemoRun) -> str:
-    from renderer.engine import choose_engine, generator_device, inference_generator
-    from renderer.video import render_video
+    from .plugins import RENDERER, plugin
 
-    device = generator_device(run.renderer)
-    model = inference_generator(run.renderer, choose_engine("auto", device, None, run.curves.frames), fallback=True)
-    render_video(model, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
+    r = plugin(RENDERER)
+    device = r.generator_device(run.renderer)
+    model = r.inference_generator(run.renderer, r.choose_engine("auto", device, None, run.curves.frames), fallback=True)
+    r.render_video(model, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
     return "demo_render.mp4"
 
 
@@ -165,13 +165,12 @@ def check_inputs(out: Path, style: str, renderer: Path | None, image: Path | Non
         return None
     if image is None:
         raise StyleTalkError("--renderer needs --image (a 256x256 face crop)")
-    from renderer.checkpoint import load_renderer
-    from renderer.video import load_reference_image
-
     from .device import pick_device
+    from .plugins import RENDERER, plugin
 
-    load_reference_image(image)
-    return load_renderer(renderer, pick_device(None))
+    r = plugin(RENDERER)
+    r.load_reference_image(image)
+    return r.load_renderer(renderer, pick_device(None))
 
 
 def run_demo(

@@ -65,6 +65,41 @@ def test_only_the_cli_imports_training():
     assert users == {"styletalk_core/cli.py"}
 
 
+def top_level_imports(path: Path) -> set[str]:
+    """The top-level packages a module imports absolutely (`renderer`, `styletalk_core`, `numpy`, ...)."""
+    tree = ast.parse(path.read_text())
+    top = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    return top | {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
+
+
+def test_the_toolkit_imports_neither_the_renderer_nor_the_addon():
+    """Dependencies run one way: the CLI and the demo reach the renderer and the add-on's builder by
+    name through styletalk_core.plugins, and no module of the toolkit imports theirs."""
+    users = {
+        str(p.relative_to(REPO)) for p in PACKAGE.rglob("*.py") if top_level_imports(p) & {"renderer", "blender_addon"}
+    }
+    assert not users, users
+
+
+# what the renderer uses of the toolkit: the library below the commands (never the CLI, the demo,
+# training, retargeting or the meshio layer)
+RENDERER_USES = {"formats", "extras", "native", "threads", "settings", "device", "resources", "face", "speech", "batch"}
+
+
+def test_the_renderer_uses_only_the_toolkits_library():
+    for path in (REPO / "renderer").rglob("*.py"):
+        extra = package_imports(path) - RENDERER_USES
+        assert not extra, f"{path.relative_to(REPO)} imports styletalk_core's {sorted(extra)}"
+        assert "blender_addon" not in top_level_imports(path), path
+
+
+def test_the_addon_imports_nothing_of_the_toolkit_but_its_formats():
+    """The extension's modules import their own package only (`.formats` is styletalk_core/formats, linked
+    in the repository and copied by the builder); the builder itself sits outside the extension."""
+    for path in (REPO / "blender_addon" / "styletalk").glob("*.py"):
+        assert not top_level_imports(path) & {"styletalk_core", "renderer", "blender_addon"}, path
+
+
 def test_formats_import_nothing_but_each_other_and_numpy():
     """The add-on ships formats/ as it is: no torch, no other package modules (checkpoints.py, the
     torch-based one, is not shipped)."""

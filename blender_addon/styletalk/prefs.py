@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 import bpy
@@ -34,8 +35,5 @@ def toolkit_python(context) -> str | None:
     prefs = preferences(context)
     if prefs and prefs.python:
         return bpy.path.abspath(prefs.python)
-    try:
-        import styletalk_core  # noqa: F401  (Blender's own Python has the toolkit)
-    except ImportError:
-        return None
-    return sys.executable
+    # Blender's own Python has the toolkit installed: found, not imported (the toolkit runs in a child)
+    return sys.executable if importlib.util.find_spec("styletalk_core") is not None else None
