@@ -29,8 +29,8 @@ from styletalk.formats.errors import InputError  # noqa: E402
 
 
 def test_pure_modules_do_not_import_bpy_or_torch():
-    code = "import sys; import styletalk.keys, styletalk.jobs, styletalk.batch, styletalk.formats.curves, "
-    code += "styletalk.formats.export; "
+    code = "import sys; import styletalk.keys, styletalk.jobs, styletalk.modal, styletalk.batch, "
+    code += "styletalk.formats.curves, styletalk.formats.export; "
     code += "assert 'bpy' not in sys.modules and 'torch' not in sys.modules and 'styletalk_core' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ADDON_PARENT, check=True)
 
@@ -327,3 +327,57 @@ def test_the_addon_runs_from_its_source_without_the_builder(version, tmp_path):
     assert r["enabled"] and {"add_face", "generate", "transfer_keys", "place_landmarks"} <= set(r["operators"]), r
     assert r["add_face"] == "{'FINISHED'}" and r["face_keys"] == 64 + 1
     assert r["formats_from"] == str(REPO / "styletalk_core" / "formats")
+
+
+class _WindowManager:
+    """What a modal operator calls on Blender's window manager, recorded."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self.calls.append(name)
+
+
+def test_esc_during_a_toolkit_job_stops_it_and_changes_nothing(tmp_path):
+    """modal.ToolkitOperator, the base of Generate, Add StyleTalk Keys and Solve: a timer tick shows the
+    job's progress, other events pass through, and Esc stops the toolkit's process at once, cleans up
+    and reports that nothing was changed, without applying anything."""
+    from types import SimpleNamespace
+
+    from styletalk import modal
+
+    script = "import time\nprint('progress 1 4', flush=True)\ntime.sleep(60)"
+
+    class Probe(modal.ToolkitOperator):
+        def __init__(self):
+            self.reports, self.cleaned, self.finished = [], 0, []
+
+        def start(self, context):
+            return jobs.ToolkitJob([sys.executable, "-c", script], str(tmp_path / "out"), lambda p: None, "probe")
+
+        def finish(self, context, status):
+            self.finished.append(status)
+            return True
+
+        def cleanup(self):
+            self.cleaned += 1
+
+        def report(self, kind, text):
+            self.reports.append((kind, text))
+
+    settings = SimpleNamespace(running=False, progress=0.0)
+    context = SimpleNamespace(scene=SimpleNamespace(styletalk=settings), window_manager=_WindowManager(), window=None,
+                              screen=None)  # fmt: skip
+    probe = Probe()
+    assert probe.invoke(context, None) == {"RUNNING_MODAL"} and settings.running
+    deadline = time.monotonic() + 10
+    while probe._job.fraction == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert probe.modal(context, SimpleNamespace(type="TIMER")) == {"RUNNING_MODAL"} and settings.progress == 0.25
+    assert probe.modal(context, SimpleNamespace(type="MOUSEMOVE")) == {"PASS_THROUGH"}
+    t0 = time.monotonic()
+    assert probe.modal(context, SimpleNamespace(type="ESC")) == {"CANCELLED"}
+    assert time.monotonic() - t0 < 2.5 and probe._job._proc.poll() is not None
+    assert probe.cleaned == 1 and not probe.finished and probe.reports == [({"WARNING"}, modal.CANCELLED)]
+    assert not settings.running and "progress_end" in context.window_manager.calls

@@ -4,14 +4,12 @@ editable table stored in the .blend), and the curves' ARKit weights keyed onto t
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 
 import bpy
 from bpy.props import CollectionProperty, StringProperty
 
-from . import keys, scene
+from . import jobs, keys, scene
 from .formats.arkit import ARKIT_NAMES, NotArkitJson, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
 from .prefs import toolkit_python
@@ -57,21 +55,22 @@ def table(obj) -> tuple[dict[str, list[str]], list[str]]:
     return out, missing
 
 
-def arkit_weights_of(path: str, python: str) -> tuple:
-    """(weights, fps) from an ARKit JSON, or from a curves file through the toolkit's solve."""
+def arkit_weights_of(path: str, python: str | None) -> tuple:
+    """(weights, fps) from an ARKit JSON, or from a curves file through the toolkit's solve (a
+    jobs.ArkitJob, waited for: it takes well under a second)."""
     if path.lower().endswith(".json"):
         try:
             return read_arkit_json(path)
         except NotArkitJson:
             pass  # a curves JSON export: solve it like an .npz (an ARKit JSON with a defect is said as such)
+    if python is None:
+        raise StyleTalkError("set 'Python with styletalk' in the add-on preferences (curves are solved by the toolkit)")
     with tempfile.TemporaryDirectory(prefix="styletalk_arkit_") as tmp:
-        out = os.path.join(tmp, "weights.json")
-        from .jobs import arkit_command
-
-        proc = subprocess.run(arkit_command(python, path, out), capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise StyleTalkError((proc.stderr.strip().splitlines() or ["styletalk export failed"])[-1])
-        return read_arkit_json(out)
+        job = jobs.ArkitJob(python, path, os.path.join(tmp, "weights.json"))
+        status = job.wait()
+        if status != "ok":
+            raise StyleTalkError(status)
+        return read_arkit_json(job.output)
 
 
 class STYLETALK_OT_match_arkit(bpy.types.Operator):
@@ -139,7 +138,7 @@ def apply_to_character(context, obj, path: str, op) -> bool:
         return False
     if missing:
         op.report({"WARNING"}, f"{obj.name} has no shape key named {', '.join(map(repr, missing[:6]))}: not keyed")
-    python = toolkit_python(context) or sys.executable
+    python = toolkit_python(context)
     try:
         weights, fps = arkit_weights_of(path, python)
     except StyleTalkError as exc:

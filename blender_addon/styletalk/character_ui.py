@@ -19,6 +19,7 @@ from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
 from .formats.placed import save_placed
+from .modal import ToolkitOperator
 from .prefs import toolkit_python
 
 AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in AXES]
@@ -57,13 +58,11 @@ def _fit(obj, result: Additions) -> str:
     return text
 
 
-class _CharacterJob:
-    """Shared by Transfer and Solve: start the toolkit on the exported character, then (modal, or
-    blocking when run from a script) apply what it wrote."""
+class _CharacterJob(ToolkitOperator):
+    """Shared by Transfer and Solve: start the toolkit on the exported character (modal.ToolkitOperator),
+    then apply what it wrote."""
 
     bl_options = {"REGISTER", "UNDO"}
-    _job = None
-    _timer = None
     _tmp = ""
     _obj_name = ""
 
@@ -72,8 +71,8 @@ class _CharacterJob:
 
     @staticmethod
     def exported(context, obj, tmp: str, python: str, with_keys: bool, **options) -> tuple[jobs.RetargetRequest, list]:
-        """The character around `obj` written to `tmp` (`obj`'s shape keys too, with `with_keys`), the
-        request that runs the toolkit on it with the panel's axes, and the exported shape-key names."""
+        """The character around `obj` written to `tmp` (its meshes' shape keys too, with `with_keys`), the
+        request that runs the toolkit on it with the panel's axes, and `obj`'s exported shape-key names."""
         mesh = os.path.join(tmp, "character.npz")
         names = rig.export_character(context, obj, mesh, with_keys=with_keys)
         s = context.scene.styletalk_character
@@ -82,12 +81,12 @@ class _CharacterJob:
     def apply(self, context, obj, result: list[Additions]) -> str:
         raise NotImplementedError
 
-    def _start(self, context) -> bool:
+    def start(self, context) -> jobs.ToolkitJob | None:
         obj = context.active_object
         python = toolkit_python(context)
         if python is None:
             self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
-            return False
+            return None
         self._tmp = tempfile.mkdtemp(prefix="styletalk_character_")
         try:
             rig.require_surface(obj)
@@ -103,60 +102,28 @@ class _CharacterJob:
                 save_placed(rig.landmark_points(settings.landmarks), req.landmarks)
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            self.cleanup()
+            return None
+        self._obj_name = obj.name
+        return jobs.RetargetJob(req)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def finish(self, context, status: str) -> bool:
+        if status != "ok":  # the toolkit names the temporary export: name the object instead
+            self.report({"ERROR"}, status.replace(self._job.request.mesh, self._obj_name))
             return False
-        self._obj_name, self._job = obj.name, jobs.RetargetJob(req)
-        return True
-
-    def _end(self, context, status: str) -> set[str]:
-        shutil_tmp, self._tmp = self._tmp, ""
+        obj = bpy.data.objects.get(self._obj_name)
+        if obj is None:
+            self.report({"ERROR"}, f"{self._obj_name} was deleted while the toolkit ran")
+            return False
         try:
-            if status != "ok":  # the toolkit names the temporary export: name the object instead
-                self.report({"ERROR"}, status.replace(self._job.request.mesh, self._obj_name))
-                return {"CANCELLED"}
-            obj = bpy.data.objects.get(self._obj_name)
-            if obj is None:
-                self.report({"ERROR"}, f"{self._obj_name} was deleted while the toolkit ran")
-                return {"CANCELLED"}
-            try:
-                self.report({"INFO"}, self.apply(context, obj, load_additions(self._job.output)))
-            except StyleTalkError as exc:
-                self.report({"ERROR"}, str(exc))
-                return {"CANCELLED"}
-            return {"FINISHED"}
-        finally:
-            shutil.rmtree(shutil_tmp, ignore_errors=True)
-
-    def execute(self, context):
-        return self._end(context, self._job.wait()) if self._start(context) else {"CANCELLED"}
-
-    def invoke(self, context, event):
-        if not self._start(context):
-            return {"CANCELLED"}
-        wm = context.window_manager
-        wm.progress_begin(0, 100)
-        self._timer = wm.event_timer_add(0.1, window=context.window)
-        wm.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context, event):
-        wm = context.window_manager
-        if event.type == "ESC":
-            self._job.cancel()
-            wm.event_timer_remove(self._timer)
-            wm.progress_end()
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self.report({"WARNING"}, "cancelled: nothing was changed")
-            return {"CANCELLED"}
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        wm.progress_update(int(100 * self._job.fraction))
-        status = self._job.poll()
-        if status is None:
-            return {"RUNNING_MODAL"}
-        wm.event_timer_remove(self._timer)
-        wm.progress_end()
-        return self._end(context, status)
+            self.report({"INFO"}, self.apply(context, obj, load_additions(self._job.output)))
+        except StyleTalkError as exc:
+            self.report({"ERROR"}, str(exc))
+            return False
+        return True
 
 
 class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .formats.arkit import read_arkit_json
 from .formats.character import load_additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
@@ -180,3 +181,10 @@ def arkit_command(python: str, curves: str, output: str) -> list[str]:
     """The toolkit's ARKit solve for a curves file: `styletalk export --format arkit-json`."""
     return [python, "-m", "styletalk_core.cli", "export", "--curves", _not_an_option(curves), "--format", "arkit-json",
             "-o", _not_an_option(output)]  # fmt: skip
+
+
+class ArkitJob(ToolkitJob):
+    """The toolkit's ARKit solve of a curves file into an ARKit JSON at `output`."""
+
+    def __init__(self, python: str, curves: str, output: str):
+        super().__init__(arkit_command(python, curves, output), output, read_arkit_json, "styletalk export")

@@ -13,6 +13,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, Po
 from . import arkit_ui, batch, character_ui, jobs, keys, scene
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
+from .modal import ToolkitOperator
 from .prefs import StyleTalkPreferences, toolkit_python
 
 
@@ -164,31 +165,29 @@ class STYLETALK_OT_import_batch(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class STYLETALK_OT_generate(bpy.types.Operator):
+class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
     bl_idname = "styletalk.generate"
     bl_label = "Generate"
     bl_description = "Run styletalk generate in the background (Esc cancels), then import the curves"
 
-    _timer = None
-    _job = None
     _out = ""
     _arkit = False
 
-    def invoke(self, context, event):
+    def start(self, context) -> jobs.ToolkitJob | None:
         s = context.scene.styletalk
         # our face, or an ARKit character (its ARKit-named keys get the solved weights)
         obj = context.active_object
         is_face = obj is not None and obj.type == "MESH" and not scene.missing_shape_keys(obj)
         self._arkit = not is_face and arkit_ui.is_arkit_character(obj)
         if not self._arkit and _active_face(context, self) is None:
-            return {"CANCELLED"}
+            return None
         python = toolkit_python(context)
         if python is None:
             self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
-            return {"CANCELLED"}
+            return None
         if not s.speech_path or not s.style_path:
             self.report({"ERROR"}, "choose speech (audio or phoneme labels) and a style")
-            return {"CANCELLED"}
+            return None
         styles = [s.style_path if s.style_path.startswith("preset:") else bpy.path.abspath(s.style_path)]
         weights = []
         if s.style2_path:
@@ -204,45 +203,21 @@ class STYLETALK_OT_generate(bpy.types.Operator):
             checkpoint=bpy.path.abspath(s.checkpoint) if s.checkpoint else "",
             output=self._out,
         )
-        self._job = jobs.GenerateJob(request)
-        s.running, s.progress = True, 0.0
-        context.window_manager.progress_begin(0, 100)
-        self._timer = context.window_manager.event_timer_add(0.1, window=context.window)
-        context.window_manager.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
+        return jobs.GenerateJob(request)
 
-    def _finish(self, context):
-        context.window_manager.event_timer_remove(self._timer)
-        context.window_manager.progress_end()
-        context.scene.styletalk.running = False
+    def cleanup(self) -> None:
         shutil.rmtree(os.path.dirname(self._out), ignore_errors=True)
 
-    def modal(self, context, event):
+    def finish(self, context, status: str) -> bool:
         s = context.scene.styletalk
-        if event.type == "ESC":
-            self._job.cancel()
-            self._finish(context)
-            self.report({"WARNING"}, "generation cancelled")
-            return {"CANCELLED"}
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}
-        s.progress = self._job.fraction
-        context.window_manager.progress_update(int(100 * s.progress))
-        for area in context.screen.areas if context.screen else []:
-            area.tag_redraw()
-        status = self._job.poll()
-        if status is None:
-            return {"RUNNING_MODAL"}
-        if status == "ok" and not s.audio_path and not self._job.request.speech_is_labels:
-            s.audio_path = s.speech_path  # the speech becomes the sound strip
-        if status == "ok" and self._arkit:
-            ok = arkit_ui.apply_to_character(context, context.active_object, self._out, self)
-        else:
-            ok = status == "ok" and import_curves(context, context.active_object, self._out, s, self)
         if status != "ok":
             self.report({"ERROR"}, status)
-        self._finish(context)
-        return {"FINISHED"} if ok else {"CANCELLED"}
+            return False
+        if not s.audio_path and not self._job.request.speech_is_labels:
+            s.audio_path = s.speech_path  # the speech becomes the sound strip
+        if self._arkit:
+            return arkit_ui.apply_to_character(context, context.active_object, self._out, self)
+        return import_curves(context, context.active_object, self._out, s, self)
 
 
 class STYLETALK_OT_export(bpy.types.Operator):
