@@ -8,7 +8,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
-from . import keys
+from . import compat, keys
 from .formats.character import AXES, Additions, Character, Part, save_character
 from .formats.errors import InputError
 from .formats.placed import PLACED_POINTS
@@ -32,11 +32,9 @@ def rest_positions(obj) -> np.ndarray:
 
 
 def triangles(obj) -> np.ndarray:
-    mesh = obj.data
-    if hasattr(mesh, "calc_loop_triangles"):
-        mesh.calc_loop_triangles()  # a cache, not the mesh data (4.2; 5.0 keeps it up to date itself)
-    tris = np.empty(len(mesh.loop_triangles) * 3, np.int32)
-    mesh.loop_triangles.foreach_get("vertices", tris)
+    loop_triangles = compat.fresh_loop_triangles(obj.data)
+    tris = np.empty(len(loop_triangles) * 3, np.int32)
+    loop_triangles.foreach_get("vertices", tris)
     return tris.reshape(-1, 3)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from . import keys
+from . import compat, keys
 from .formats.curves import Curves
 from .formats.errors import StyleTalkError
 from .formats.export import export_curves
@@ -66,20 +66,6 @@ def missing_shape_keys(obj) -> list[str]:
     return [n for n in names if n not in have]
 
 
-def _new_fcurves(action, key_datablock, paths: list[str]):
-    """F-curves for `paths` in `action`: Blender 4.4+ layered actions (slot, layer, keyframe strip,
-    channelbag), or the legacy Action.fcurves of 4.2/4.3."""
-    if hasattr(action, "layers"):
-        slot = action.slots.new(id_type="KEY", name=key_datablock.name)
-        strip = action.layers.new("Layer").strips.new(type="KEYFRAME")
-        channelbag = strip.channelbag(slot, ensure=True)
-        key_datablock.animation_data.action = action
-        key_datablock.animation_data.action_slot = slot
-        return [channelbag.fcurves.new(p) for p in paths]
-    key_datablock.animation_data.action = action
-    return [action.fcurves.new(p) for p in paths]
-
-
 def write_shape_key_animation(obj, exp: np.ndarray, frames: np.ndarray, action_name: str):
     """Our exp00..exp63 keys from (T, 64) curves (see write_key_animation)."""
     return write_key_animation(obj, keys.shape_key_names(exp.shape[1]), exp, frames, action_name)
@@ -90,9 +76,7 @@ def write_key_animation(obj, names: list[str], values: np.ndarray, frames: np.nd
     (column j of `values` drives `names[j]`), written in bulk with foreach_set."""
     key_datablock = obj.data.shape_keys
     action = bpy.data.actions.new(keys.unique_name(action_name, set(bpy.data.actions.keys())))
-    if key_datablock.animation_data is None:
-        key_datablock.animation_data_create()
-    fcurves = _new_fcurves(action, key_datablock, [keys.data_path(n) for n in names])
+    fcurves = compat.new_fcurves(action, key_datablock, [keys.data_path(n) for n in names])
     linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
     interp = np.full(len(frames), linear, dtype=np.int32)
     for fc, column in zip(fcurves, np.asarray(values).T, strict=True):
@@ -139,24 +123,14 @@ def key_batch(scene, obj, takes: list, start: float, gap: int, nla: bool) -> lis
             track.strips.new(action.name, first, action)
         anim.action = None
     else:
-        _assign(anim, written[0])
+        compat.assign_action(anim, written[0])
     ranges = strips if nla else strips[:1]
     scene.frame_start, scene.frame_end = ranges[0][0], max(last for _, last in ranges)
     return [a.name for a in written]
 
 
-def _assign(anim, action) -> None:
-    anim.action = action
-    if hasattr(action, "slots") and len(action.slots):
-        anim.action_slot = action.slots[0]
-
-
 def add_sound_strip(scene, audio: str, start: int) -> None:
-    if scene.sequence_editor is None:
-        scene.sequence_editor_create()
-    editor = scene.sequence_editor
-    strips = editor.strips if hasattr(editor, "strips") else editor.sequences  # renamed in 4.4
-    strips.new_sound(Path(audio).stem, audio, channel=1, frame_start=start)
+    compat.sound_strips(scene).new_sound(Path(audio).stem, audio, channel=1, frame_start=start)
 
 
 def sampled_values(obj, frames: np.ndarray) -> np.ndarray:

@@ -65,6 +65,7 @@ exp = np.load(curves)["exp"]
 check_t = [0, 1, 7, len(exp) // 2, len(exp) - 1]
 frames = 10 + np.array(check_t) * 24 / 30
 st_scene = importlib.import_module("bl_ext.user_default.styletalk.scene")
+compat = importlib.import_module("bl_ext.user_default.styletalk.compat")
 
 got = st_scene.sampled_values(face, frames)
 res["max_err"] = float(np.abs(got - exp[check_t]).max())
@@ -142,7 +143,7 @@ class _Key:
 
 
 legacy, legacy_key = _LegacyAction(), _Key()
-paths = st_scene._new_fcurves(legacy, legacy_key, ['key_blocks["exp00"].value'])
+paths = compat.new_fcurves(legacy, legacy_key, ['key_blocks["exp00"].value'])
 res["legacy_path"] = [paths, legacy_key.animation_data.action is legacy]
 
 # bulk import speed: 10 minutes of 30 fps curves

@@ -1,4 +1,5 @@
-"""Operators, sidebar panel (3D View > StyleTalk) and preferences; thin over scene.py and jobs.py."""
+"""The face-animation operators: Add Face, Import Curves, Import Batch, Generate, Export; thin over
+scene.py and jobs.py (Any Character and ARKit keep theirs in character_ui.py and arkit_ui.py)."""
 
 from __future__ import annotations
 
@@ -8,36 +9,13 @@ import tempfile
 from pathlib import Path
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
-from . import arkit_ui, batch, character_ui, jobs, keys, scene
+from . import arkit_ui, batch, jobs, keys, scene
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .modal import ToolkitOperator
-from .prefs import StyleTalkPreferences, toolkit_python
-
-
-class StyleTalkSettings(bpy.types.PropertyGroup):
-    curves_path: StringProperty(name="Curves", subtype="FILE_PATH", description="curves file (.npz or .json)")
-    speech_path: StringProperty(
-        name="Speech", subtype="FILE_PATH", description="audio (wav/flac/mp3/...) or 30 fps *_seq.json phoneme labels"
-    )
-    style_path: StringProperty(
-        name="Style",
-        subtype="FILE_PATH",
-        description="style clip (.mat/.npz), a video of a talking face, or preset:NAME",
-    )
-    style2_path: StringProperty(name="Mix with", subtype="FILE_PATH", description="optional second style clip")
-    style_mix: FloatProperty(name="Mix", min=0.0, max=1.0, default=0.5, description="weight of the second style")
-    style_strength: FloatProperty(name="Strength", min=0.0, max=3.0, default=1.0, description="0 neutral, 1 as clip")
-    checkpoint: StringProperty(name="Checkpoint", subtype="FILE_PATH", description="empty: the bundled default")
-    audio_path: StringProperty(name="Audio", subtype="FILE_PATH", description="sound strip added on import")
-    start_frame: IntProperty(name="Start frame", default=1, min=0, max=keys.MAX_FRAME)
-    action_name: StringProperty(name="Action", default="StyleTalk")
-    add_sound: BoolProperty(name="Add sound strip", default=True)
-    subdivision: IntProperty(name="Subdivision", min=0, max=3, default=0)
-    progress: FloatProperty(name="Progress", min=0.0, max=1.0, default=0.0, subtype="FACTOR")
-    running: BoolProperty(default=False)
+from .prefs import toolkit_python
 
 
 def _active_face(context, op) -> bpy.types.Object | None:
@@ -258,68 +236,3 @@ class STYLETALK_OT_export(bpy.types.Operator):
             return {"CANCELLED"}
         self.report({"INFO"}, f"exported {n} frames to {self.filepath}")
         return {"FINISHED"}
-
-
-class STYLETALK_PT_panel(bpy.types.Panel):
-    bl_label = "StyleTalk"
-    bl_idname = "STYLETALK_PT_panel"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "StyleTalk"
-
-    def draw(self, context):
-        s = context.scene.styletalk
-        col = self.layout.column()
-        col.operator("styletalk.add_face").subdivision = s.subdivision
-        col.prop(s, "subdivision")
-        box = col.box()
-        box.label(text="Import")
-        box.prop(s, "curves_path")
-        box.prop(s, "start_frame")
-        box.prop(s, "action_name")
-        box.prop(s, "add_sound")
-        box.prop(s, "audio_path")
-        box.operator("styletalk.import_curves")
-        box.operator("styletalk.import_batch")
-        box = col.box()
-        box.label(text="Generate")
-        box.prop(s, "speech_path")
-        box.prop(s, "style_path")
-        box.prop(s, "style2_path")
-        if s.style2_path:
-            box.prop(s, "style_mix")
-        box.prop(s, "style_strength")
-        box.prop(s, "checkpoint")
-        if s.running:
-            box.progress(factor=s.progress, text="Generating (Esc cancels)")
-        else:
-            box.operator("styletalk.generate")
-        col.operator_menu_enum("styletalk.export", "format", text="Export")
-
-
-CLASSES = (
-    StyleTalkPreferences,
-    StyleTalkSettings,
-    STYLETALK_OT_add_face,
-    STYLETALK_OT_import_curves,
-    STYLETALK_OT_import_batch,
-    STYLETALK_OT_generate,
-    STYLETALK_OT_export,
-    STYLETALK_PT_panel,
-)
-
-
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-    bpy.types.Scene.styletalk = PointerProperty(type=StyleTalkSettings)
-    arkit_ui.register()
-    character_ui.register()
-
-
-def unregister() -> None:
-    character_ui.unregister()
-    arkit_ui.unregister()
-    del bpy.types.Scene.styletalk
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
