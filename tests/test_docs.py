@@ -1,0 +1,39 @@
+"""The docs kept in step with the tree: docs/architecture.md's "where things live" names every module of
+the three packages and only files that exist; the README's layout section names every part of the
+toolkit."""
+
+import re
+
+from .conftest import REPO
+
+ARCHITECTURE = REPO / "docs" / "architecture.md"
+
+
+def _modules() -> set[str]:
+    core = [p for p in (REPO / "styletalk_core").rglob("*.py") if p.name != "__init__.py"]
+    renderer = [p for p in (REPO / "renderer").glob("*.py") if p.name != "__init__.py"]
+    addon = [*(REPO / "blender_addon" / "styletalk").glob("*.py"), REPO / "blender_addon" / "build.py",
+             REPO / "blender_addon" / "build_demo_scene.py"]  # fmt: skip
+    return {p.relative_to(REPO).as_posix() for p in [*core, *renderer, *addon]}
+
+
+def _table_paths() -> set[str]:
+    table = ARCHITECTURE.read_text().split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([\w/.]+\.py)`", table))
+
+
+def test_where_things_live_names_every_module_and_only_real_files():
+    named = _table_paths()
+    assert sorted(p for p in named if not (REPO / p).is_file()) == []
+    assert sorted(_modules() - named) == []
+
+
+def test_the_readme_layout_names_every_part_of_the_toolkit():
+    readme = (REPO / "README.md").read_text()
+    layout = readme.split("## Files and layout", 1)[1].split("\n## ", 1)[0]
+    core = REPO / "styletalk_core"
+    parts = [p.name + "/" for p in core.iterdir() if p.is_dir() and (p / "__init__.py").exists()]
+    parts += [p.name for p in core.glob("*.py") if p.name != "__init__.py"]
+    parts += [p.name for p in (core / "formats").glob("*.py") if p.name != "__init__.py"]
+    words = set(re.findall(r"[\w.]+/?", layout))
+    assert sorted(p for p in parts if p not in words) == []
