@@ -109,3 +109,38 @@ def demo_out(tmp_path_factory):
     argv[argv.index("-o") + 1] = str(out)
     assert main(argv) == 0
     return out
+
+
+# what a test needs, read from its source and its fixtures' (pytest -m "not blender", "not reference")
+NEEDS = {
+    # Blender directly, or through the toolkit's character I/O (a .glb/.fbx/.obj read or written)
+    "blender": ("blender_python(", "run_checks(", "probe(", "played(", "import bpy", "importorskip(\"bpy\"",
+                "read_character(", "write_character(", "retarget_file(", "find_face(", ".glb", ".fbx", ".obj"),
+    "reference": ("shared_path(", "sample_files(", "labelled_clips(", "load_npz(", "style_video_with_coefficients(",
+                  "official_sample(", "load_ict(", "SHARED", "REF /"),
+}  # fmt: skip
+
+
+def _sources(item) -> str:
+    """The test function's source and that of every fixture it uses, directly or not."""
+    import inspect
+
+    funcs = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in info.name2fixturedefs.values() if info else ():
+        funcs += [d.func for d in defs]
+    out = []
+    for f in funcs:
+        try:
+            out.append(inspect.getsource(f))
+        except (OSError, TypeError):
+            pass
+    return "\n".join(out)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        text = _sources(item)
+        for marker, signs in NEEDS.items():
+            if any(s in text for s in signs):
+                item.add_marker(marker)

@@ -1,5 +1,5 @@
 """ICT-FaceKit identities as stand-in animators' characters: sampling, the 68-landmark reference and
-one identity's fit. Shared by tests/test_character.py and benchmarks/ict_identities.py."""
+one identity's fit. Shared by tests/retarget/test_character.py and benchmarks/ict_identities.py."""
 
 from __future__ import annotations
 

@@ -11,16 +11,17 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
+from blender_addon.styletalk import keys  # the add-on's pure module, from its source
 from styletalk_core.face.face_model import load_face_model, mouth_opening
 from styletalk_core.formats.arkit import ARKIT_NAMES
 from styletalk_core.formats.curves import load_curves
 from styletalk_core.formats.layout import EXP_NAMES
 from styletalk_core.formats.morph import unit_targets, unit_weights
 
+from .blender_scene import blender_python
 from .conftest import REPO, shared_path
 from .gltf_clients import node_reader
 from .ict_characters import identity, load_ict, transfer_fidelity
-from .test_blender_addon import blender_python, keys
 
 VERSIONS = ("5.0", "4.2")
 

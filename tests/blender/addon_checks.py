@@ -1,4 +1,4 @@
-"""Driven by tests/test_blender_addon.py in a fresh interpreter with real bpy: installs the
+"""Driven by tests/blender_addon/test_blender_addon.py in a fresh interpreter with real bpy: installs the
 extension zip headless and exercises the operators. Prints one JSON object of results."""
 
 import importlib

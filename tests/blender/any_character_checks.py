@@ -1,4 +1,4 @@
-"""Driven by tests/test_character_addon.py in real bpy: Any Character on characters as Blender's glTF
+"""Driven by tests/blender_addon/test_character_addon.py in real bpy: Any Character on characters as Blender's glTF
 importer brings them in: ICT-FaceKit's head with its eyes and teeth as objects of their own (written to
 glTF and read back), a full body (its face found head first), and a stylised robot
 whose face only placed landmarks can show (Place Landmarks, the empties moved onto its features).

@@ -1,4 +1,4 @@
-"""Driven by tests/test_blender_addon.py in real bpy: an ICT-FaceKit head built from the shared npz
+"""Driven by tests/blender_addon/test_blender_addon.py in real bpy: an ICT-FaceKit head built from the shared npz
 (26k vertices, its 53 ARKit-named shape keys), matched and keyed from ARKit weights, twice (ICT's
 `_L/_R` names, then Live Link's capitalisation); a mesh without ARKit names; duplicate names.
 Prints one JSON object of results."""

@@ -1,4 +1,4 @@
-"""Driven by tests/test_character_addon.py in real bpy: Any Character on ICT-FaceKit identities built
+"""Driven by tests/blender_addon/test_character_addon.py in real bpy: Any Character on ICT-FaceKit identities built
 in Blender's axes (looking along -Y, Z up) with no shape keys: Add StyleTalk Keys then Import Curves;
 Solve Character's Own Keys on ICT's 53 keys under names nothing can match; the hand-placed face mask;
 meshes that are not faces. Writes the arrays the test measures to WORK/*.npz; prints RESULTS."""

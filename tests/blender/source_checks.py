@@ -1,4 +1,4 @@
-"""Driven by tests/test_blender_addon.py in real bpy: the add-on as it sits in the repository (no
+"""Driven by tests/blender_addon/test_blender_addon.py in real bpy: the add-on as it sits in the repository (no
 builder run), enabled from a local extension repository that links to blender_addon/styletalk; its
 operators registered, and Add Face (the embedded face model, read through the source's link) working.
 Prints RESULTS."""

@@ -7,9 +7,9 @@ import pytest
 
 from styletalk_core.face.face_model import load_face_model, mouth_opening
 
-from .conftest import REPO, shared_path
-from .ict_characters import identity, load_ict, opening_at_points, transfer_fidelity
-from .test_blender_addon import blender_python, run_checks
+from ..blender_scene import blender_python, run_checks
+from ..conftest import REPO, shared_path
+from ..ict_characters import identity, load_ict, opening_at_points, transfer_fidelity
 
 
 def _from_blender(d):

@@ -18,7 +18,7 @@ import pytest
 from styletalk_core.batch import run_batch
 from styletalk_core.cli import main
 
-from .conftest import REPO, shared_path
+from ..conftest import REPO, shared_path
 
 HELLO = REPO / "styletalk_core" / "data" / "examples" / "hello.wav"
 
@@ -177,7 +177,7 @@ def test_a_take_that_cannot_be_written_leaves_no_folder(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("version", ["5.0", "4.2"])
 def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, version, tmp_path_factory):
-    from .test_blender_addon import run_checks
+    from ..blender_scene import run_checks
 
     folder, manifest = takes
     out = folder / "out"
@@ -205,7 +205,7 @@ def test_character_takes_share_one_face_search_and_come_out_validated(takes, mon
     import styletalk_core.retarget.character as retarget
     from styletalk_core.meshio import read_character
 
-    from .gltf_clients import node_reader
+    from ..gltf_clients import node_reader
 
     folder, manifest = takes
     head = shared_path("characters", "LeePerrySmith.glb")
@@ -344,6 +344,6 @@ def test_a_stylised_character_takes_its_placed_landmarks(takes):
     glb = folder / "out" / "r" / "character.glb"  # its own targets are animated: written by Blender's exporter
     head = next(p for p in read_character(glb).parts if p.name == "Head")
     assert {n.rsplit("_", 1)[0] for n in head.target_names} >= {f"exp{i:02d}" for i in range(64)}
-    from .gltf_clients import node_reader
+    from ..gltf_clients import node_reader
 
     assert node_reader("validate", glb)[0]["errors"] == 0

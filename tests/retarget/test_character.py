@@ -8,9 +8,9 @@ from styletalk_core.face.face_model import load_face_model, mouth_opening
 from styletalk_core.retarget.targets import character_basis, solve_onto
 from styletalk_core.style.clip import load_expression
 
-from .blender_scene import played, probe
-from .conftest import sample_files, shared_path
-from .ict_characters import fit_identity, identity, landmark_map, load_ict, opening_at_points, transfer_fidelity
+from ..blender_scene import played, probe
+from ..conftest import sample_files, shared_path
+from ..ict_characters import fit_identity, identity, landmark_map, load_ict, opening_at_points, transfer_fidelity
 
 
 @pytest.mark.slow

@@ -13,8 +13,8 @@ from styletalk_core.formats.layout import LOWER_INDICES
 from styletalk_core.style.clip import load_expression, load_pose
 from styletalk_core.style.extract import fill_lost_frames
 
-from . import hostile
-from .conftest import style_video_with_coefficients
+from .. import hostile
+from ..conftest import style_video_with_coefficients
 
 
 def test_extract_style_mat_matches_official_mouth(tmp_path):
@@ -112,7 +112,7 @@ def test_two_trackers_agree_with_one(monkeypatch):
 def test_a_corrupt_video_fails_cleanly_with_two_trackers(tmp_path, monkeypatch):
     from styletalk_core.face import tracking
 
-    from . import hostile
+    from .. import hostile
 
     video, _ = style_video_with_coefficients(seen_by_face_model=True)
     broken = hostile.corrupt_video(tmp_path / "broken.mp4", video, frames=160)

@@ -17,8 +17,9 @@ import pytest
 
 from blender_addon.build import SHARED_FORMATS, assemble
 
-from . import hostile
-from .conftest import REPO
+from .. import hostile
+from ..blender_scene import blender_python, run_checks
+from ..conftest import REPO
 
 ADDON_PARENT = assemble(Path(tempfile.mkdtemp(prefix="styletalk_addon_"))).parent
 atexit.register(shutil.rmtree, ADDON_PARENT, True)
@@ -85,7 +86,7 @@ def test_generate_request_picks_labels_or_audio():
 
 @pytest.mark.slow
 def test_generate_job_runs_the_cli(tmp_path):
-    from .conftest import shared_path
+    from ..conftest import shared_path
 
     phon = tmp_path / "p_seq.json"
     phon.write_text(json.dumps([31] * 3 + [2] * 30 + [31] * 3))
@@ -121,30 +122,6 @@ def _write_inputs(work: Path) -> None:
         w.setsampwidth(2)
         w.setframerate(16000)
         w.writeframes(np.zeros(16000 * 3, np.int16).tobytes())
-
-
-def blender_python(version: str) -> str:
-    """Blender 5.0 (this environment, layered actions) or 4.2 LTS (.venv-bpy42, legacy Action.fcurves)."""
-    if version == "5.0":
-        pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
-        return sys.executable
-    python = str(REPO / ".venv-bpy42" / "bin" / "python")
-    if not os.path.exists(python):
-        pytest.skip("no .venv-bpy42 (scripts/setup.sh creates it) for the Blender 4.2 run")
-    return python
-
-
-def run_checks(version: str, script: str, work: Path, *args) -> dict:
-    """Install the built extension in a fresh bpy process, run tests/blender/SCRIPT, return its RESULTS."""
-    from blender_addon.build import build_zip
-
-    env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
-    argv = [blender_python(version), str(REPO / "tests" / "blender" / script), str(build_zip(work / "styletalk.zip")),
-            str(work), *map(str, args)]  # fmt: skip
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
-    assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return json.loads(lines[0].removeprefix("RESULTS "))
 
 
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
@@ -228,7 +205,7 @@ def arkit_results(request, tmp_path_factory):
     """Apply to ARKit Character on ICT-FaceKit heads, in Blender 5.0 and 4.2 LTS."""
     from styletalk_core.cli import main
 
-    from .conftest import sample_files, shared_path
+    from ..conftest import sample_files, shared_path
 
     blender_python(request.param)
     ict = shared_path("ict_facekit", "ict_facekit.npz")
@@ -287,7 +264,7 @@ def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
 @pytest.mark.slow
 def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(tmp_path):
     """Esc during Generate on 400 s of speech: the toolkit and its labelling workers are gone within 2 s."""
-    from .conftest import labelled_clips
+    from ..conftest import labelled_clips
 
     with wave.open(str(labelled_clips()[0][0])) as w:
         rate, pcm = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), np.int16)

@@ -12,7 +12,7 @@ from styletalk_core.face.face_model import load_face_model
 from styletalk_core.training.dataset import style_labels
 from styletalk_core.training.evaluate import landmark_distance, shuffle_runs
 
-from .conftest import labelled_clips, shared_path
+from ..conftest import labelled_clips, shared_path
 
 
 def test_landmark_distance_and_shuffle():

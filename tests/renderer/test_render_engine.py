@@ -16,7 +16,7 @@ from renderer.video import render_frames, to_uint8
 from styletalk_core.formats.errors import InputError
 from styletalk_core.settings import AUTO_MIN_FRAMES
 
-from .conftest import CACHE, load_npz, shared_path
+from ..conftest import CACHE, load_npz, shared_path
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")
 

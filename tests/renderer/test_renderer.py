@@ -18,7 +18,7 @@ from styletalk_core.formats.curves import Curves
 from styletalk_core.formats.errors import CheckpointError, InputError
 from styletalk_core.style.clip import load_pose
 
-from .conftest import labelled_clips, load_npz, official_sample, requires_native_bf16, shared_path
+from ..conftest import labelled_clips, load_npz, official_sample, requires_native_bf16, shared_path
 
 
 @pytest.fixture(scope="module")

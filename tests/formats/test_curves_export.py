@@ -11,7 +11,7 @@ from styletalk_core.formats.curves import Curves, load_curves
 from styletalk_core.formats.errors import InputError
 from styletalk_core.style.clip import fit_pose_length, load_pose
 
-from .conftest import sample_files, shared_path
+from ..conftest import sample_files, shared_path
 
 
 @pytest.fixture(scope="module")

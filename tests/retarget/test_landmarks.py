@@ -10,7 +10,7 @@ from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.placed import PLACED_POINTS, load_placed
 from styletalk_core.retarget.landmarks import FLIP, conform
 
-from .conftest import REPO, shared_path
+from ..conftest import REPO, shared_path
 
 ROBOT_LANDMARKS = REPO / "benchmarks" / "landmarks" / "RobotExpressive.json"
 

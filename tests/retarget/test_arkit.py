@@ -24,7 +24,7 @@ from styletalk_core.retarget.fidelity import clip_scores
 from styletalk_core.retarget.solve import SolveSettings, objective, solve_weights
 from styletalk_core.style.clip import load_expression
 
-from .conftest import sample_files
+from ..conftest import sample_files
 
 
 def test_arkit_names_are_apples_52_in_live_link_order():

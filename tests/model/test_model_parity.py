@@ -11,7 +11,7 @@ from styletalk_core.formats.labels import phoneme_windows
 from styletalk_core.model.generate import crop_and_pad, generate_expression, style_codes
 from styletalk_core.style.clip import load_expression
 
-from .conftest import shared_path
+from ..conftest import shared_path
 
 TOL = 1e-5
 

@@ -11,11 +11,10 @@ import pytest
 from styletalk_core.cli import main
 from styletalk_core.meshio import read_character
 
-from . import hostile
-from .blender_scene import probe
-from .conftest import REPO, SHARED, shared_path
-from .gltf_clients import node_reader
-from .test_blender_addon import blender_python
+from .. import hostile
+from ..blender_scene import blender_python, probe
+from ..conftest import REPO, SHARED, shared_path
+from ..gltf_clients import node_reader
 
 CHARACTERS = sorted((SHARED / "characters").glob("*.glb"))
 

@@ -9,7 +9,7 @@ from styletalk_core.inference import StyleSpec, generate_curves
 from styletalk_core.model.generate import apply_strength, mix_style_codes, neutral_style_code, style_codes
 from styletalk_core.style.clip import load_expression
 
-from .conftest import sample_files, shared_path
+from ..conftest import sample_files, shared_path
 
 
 def test_mix_weights_are_normalised():

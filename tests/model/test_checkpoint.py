@@ -10,7 +10,7 @@ from styletalk_core.model.network import StyleTalk
 
 
 def _official_keys():
-    from .conftest import shared_path
+    from ..conftest import shared_path
 
     lines = shared_path("official_styletalk_state_dict.tsv").read_text().splitlines()[1:]
     return {line.split("\t")[0]: line.split("\t")[1] for line in lines}

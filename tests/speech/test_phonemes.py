@@ -20,7 +20,7 @@ from styletalk_core.speech.phonemes import (
 )
 from styletalk_core.speech.segments import merge_segments, split_long_region, split_transcript
 
-from .conftest import REPO, labelled_clips, shared_path
+from ..conftest import REPO, labelled_clips, shared_path
 
 
 def _agreement(pred, ref):
