@@ -52,17 +52,23 @@ def resources(writer: Writer, cluster: dict) -> dict:
     return {"num_gpus": 1} if writer.gpu and cluster.get("GPU", 0) >= 1 else {"num_cpus": 1}
 
 
+def init_options(address: str | None, workers: int) -> dict:
+    """ray.init's arguments: join the cluster at `address`, else start a local one of `workers` CPUs;
+    each worker runs one thread of torch (the units are the parallelism)."""
+    options = {"address": address} if address else {"num_cpus": max(1, workers), "include_dashboard": False}
+    return {**options, "log_to_driver": False, "configure_logging": False,
+            "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "1"}}}  # fmt: skip
+
+
 def run_ray(jobs: list[Job], address: str | None, workers: int, on_result: Callable[[Result], None],
             remote: Remote | None = None) -> None:  # fmt: skip
     try:
         import ray
     except ImportError:
         raise MissingDependencyError("the Ray engine needs Ray: pip install 'styletalk-toolkit[cluster]'") from None
-    started = not ray.is_initialized()
+    started = not ray.is_initialized()  # a cluster this process joined already is used as it is
     if started:
-        options = {"address": address} if address else {"num_cpus": max(1, workers), "include_dashboard": False}
-        ray.init(**options, log_to_driver=False, configure_logging=False,
-                 runtime_env={"env_vars": {"OMP_NUM_THREADS": "1"}})  # fmt: skip
+        ray.init(**init_options(address, workers))
     try:
         _run(ray, jobs, on_result, remote or {})
     finally:

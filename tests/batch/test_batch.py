@@ -107,14 +107,25 @@ def test_a_changed_style_redoes_only_its_takes(takes, capsys):
     assert all(now[f] == first[f] for f in first if not f.startswith("b/"))
 
 
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """One local Ray cluster for this module's Ray tests (run_batch joins it instead of starting its own:
+    its workers, torch imported, serve every test)."""
+    ray = pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
+    from styletalk_core.batch.cluster import init_options
+
+    ray.init(**init_options(None, 2))
+    yield
+    ray.shutdown()
+
+
 @pytest.mark.slow
-def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(takes):
+def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(takes, ray_cluster):
     folder, manifest = takes
     path = manifest(GOOD)
     run_batch(path, folder / "one", workers=1)
     run_batch(path, folder / "pool", workers=2)
     _same_curves(folder / "one", folder / "pool")
-    pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
     summary = run_batch(path, folder / "ray", workers=2, engine="ray")
     assert sorted(summary.done) == ["a", "b", "c"]
     _same_curves(folder / "one", folder / "ray")
@@ -253,7 +264,7 @@ def _video(path: Path) -> tuple[np.ndarray, list[str]]:
 
 
 @pytest.mark.slow
-def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_workers(takes):
+def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_workers(takes, ray_cluster):
     pytest.importorskip("av")
     folder, manifest = takes
     _cut(HELLO, folder / "short.wav", 1.5, 0.2)
@@ -276,7 +287,6 @@ def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_wo
         assert frames.shape == (len(z["exp"]), 256, 256, 3) and kinds == ["audio", "video"]
     assert frames.std() > 1  # a picture, not a blank
     assert main(command) == 1 and json.loads((out / "summary.json").read_text())["skipped"] == ["r"]
-    pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
     from renderer.batch import preview_writer, render_writer
 
     writers = {"preview": preview_writer(), "render": render_writer(shared_path(*RENDERER), "cpu")}
