@@ -121,9 +121,11 @@ def picture(character: Character, moved: dict, picks: dict[str, int], target: Pa
         v, f, c = np.concatenate(verts), np.concatenate(tris), np.concatenate(colours)
         mouth = v[(np.abs(v[:, 0]) < 4) & (v[:, 1] > -8) & (v[:, 1] < 1)]
         front = render_front(v, f, frame=mouth, size=size, margin=0.1, colors=c).rgb
-        half = f[(v[f][:, :, 0] < 0.05).all(1)]  # the character's right half, seen from its left
-        side = render_front(v[:, [2, 1, 0]] * [-1, 1, 1], half, frame=mouth[:, [2, 1, 0]] * [-1, 1, 1], size=size,
-                            margin=0.1, colors=c).rgb  # fmt: skip
+        # the character's right half seen from its left, the cut open (the skin's inside is not drawn): the
+        # teeth and tongue in the mouth, framed on the rest teeth
+        half = f[(v[f][:, :, 0] < 0.05).all(1)]
+        turn = lambda x: x[:, [2, 1, 0]] * [-1, 1, 1]  # noqa: E731
+        side = render_front(turn(v), half, frame=turn(character.parts[2].vertices), size=size, margin=0.6, colors=c).rgb
         sheet.paste(Image.fromarray(front), (j * size, 24))
         sheet.paste(Image.fromarray(side), (j * size, 24 + size))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +138,8 @@ def main() -> None:
     ap.add_argument("--identities", type=int, default=2, help="random ICT identities (at 1 sigma) besides the neutral")
     ap.add_argument("--pictures", type=Path, help="write the neutral head's mouth at rest, open and closed here")
     args = ap.parse_args()
-    mat = next(m for m in sorted((SAMPLES / "3DMM").glob("*.mat")) if (SAMPLES / "phoneme" / f"{m.stem}_seq.json").exists())
+    labelled = (SAMPLES / "phoneme" / f"{m.stem}_seq.json" for m in sorted((SAMPLES / "3DMM").glob("*.mat")))
+    mat = SAMPLES / "3DMM" / f"{next(p for p in labelled if p.exists()).name.removesuffix('_seq.json')}.mat"
     exp = load_expression(mat)
     labels = load_phoneme_labels(SAMPLES / "phoneme" / f"{mat.stem}_seq.json")
     with np.load(ICT) as z:
