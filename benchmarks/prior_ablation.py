@@ -59,8 +59,8 @@ def run(clips, face, settings: PriorSettings, win: int, use_style: bool) -> dict
             gain = style_gain(prior, style) if use_style else 1.0
             pred[:, list(LOWER_INDICES)] += gain * prior.predict(c.phonemes)
             s = lipsync_scores(pred, c.exp, c.phonemes, face)
-            v = [s["visemes"].get(k, np.nan) for k in ("B/M/P", "F/V", "AA/AE/AY")]
-            row = (s["lip r"], s["closure"] or 0.0, s["amplitude"], landmark_distance(pred, c.exp, face).mouth, *v)
+            v = [s.visemes.get(k, np.nan) for k in ("B/M/P", "F/V", "AA/AE/AY")]
+            row = (s.lip_r, s.closure or 0.0, s.amplitude, landmark_distance(pred, c.exp, face).mouth, *v)
             per.setdefault(sp, []).append(row)
     out = {}
     for sp, rows in per.items():  # per speaker: the means, and whether its mean openings are in order

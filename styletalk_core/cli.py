@@ -229,11 +229,11 @@ def cmd_retarget(args: argparse.Namespace) -> None:
                          landmarks=args.landmarks)  # fmt: skip
     what = "our keys added"
     if done.solved:
-        what = (f"its own keys solved, {done.solve['keys_used']} used; they reproduce our lip opening with r "
-                f"{done.solve['lip_r']:.2f}, lip residual {done.solve['lip_residual_px']:.1f} px")  # fmt: skip
-        if done.solve["lip_r"] < LIPS_REPRODUCED:
+        what = (f"its own keys solved, {done.solve.keys_used} used; they reproduce our lip opening with r "
+                f"{done.solve.lip_r:.2f}, lip residual {done.solve.lip_residual_px:.1f} px")  # fmt: skip
+        if done.solve.lip_r < LIPS_REPRODUCED:
             print(f"styletalk retarget: warning: {done.part}'s own keys cannot reproduce the lips' motion (r "
-                  f"{done.solve['lip_r']:.2f}); add our keys instead (no --solve)", file=sys.stderr)  # fmt: skip
+                  f"{done.solve.lip_r:.2f}); add our keys instead (no --solve)", file=sys.stderr)  # fmt: skip
     animated = f"{done.frames} frames animated" if done.frames else "no animation (no --curves)"
     if done.followers:
         verb = "animated alike" if done.solved else "moving with the jaw"

@@ -127,6 +127,15 @@ def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | N
 
 
 @dataclass(frozen=True)
+class SolveReport:
+    """What a solve onto a character's own keys reproduces of our motion, at our points."""
+
+    lip_r: float  # its lip opening against ours (0 when its keys move no lip)
+    lip_residual_px: float  # the lips' residual, px of our 139 px wide face
+    keys_used: int  # keys above 0.05 somewhere in the clip
+
+
+@dataclass(frozen=True)
 class Retargeted:
     """What `retarget_file` did."""
 
@@ -140,7 +149,7 @@ class Retargeted:
     written: str = ""  # "direct" (into the user's .glb), "blender" (its exporter) or "npz" (additions only)
     axes: str = ""  # the axes the face was found with ("+z, +y up")
     mouth: str = ""  # how its mouth is made (mouth.MOUTHS); "" when solved onto its own keys
-    solve: dict = dataclasses.field(default_factory=dict)  # solved: lip_r, lip_residual_px, keys_used
+    solve: SolveReport | None = None  # solved onto its own keys: what they reproduce
     followers: tuple[str, ...] = ()  # other parts keyed with the face: teeth and tongue with the jaw
 
 
@@ -370,5 +379,6 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
     face_keys = additions[0]
     return Retargeted(geo.part.name, len(found.character.parts), len(face_keys.animated if solve else face_keys.names),
                       curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written,
-                      found.axes, face_keys.extras["face_fit"].get("mouth", ""), face_keys.extras.get("solve", {}),
+                      found.axes, face_keys.extras["face_fit"].get("mouth", ""),
+                      SolveReport(**face_keys.extras["solve"]) if solve else None,
                       tuple(a.part for a in additions[1:]))  # fmt: skip

@@ -48,10 +48,11 @@ def shuffle_runs(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 def _scores(pred: np.ndarray, clip: Clip, face: FaceModel) -> dict:
     lm = landmark_distance(pred, clip.exp, face)
     sync = lipsync_scores(pred, clip.exp, clip.phonemes, face)
-    kept = ("lip r", "closure", "amplitude", "real closure")
-    visemes = {f"viseme {k}": sync["visemes"].get(k) for k in VISEMES}
-    real = {f"real viseme {k}": sync["real visemes"].get(k) for k in VISEMES}
-    return {"M-LMD": lm.mouth, "F-LMD": lm.face, "motion": lm.motion} | {k: sync[k] for k in kept} | visemes | real
+    kept = {"lip r": sync.lip_r, "closure": sync.closure, "amplitude": sync.amplitude}
+    kept["real closure"] = sync.real_closure
+    visemes = {f"viseme {k}": sync.visemes.get(k) for k in VISEMES}
+    real = {f"real viseme {k}": sync.real_visemes.get(k) for k in VISEMES}
+    return {"M-LMD": lm.mouth, "F-LMD": lm.face, "motion": lm.motion} | kept | visemes | real
 
 
 def _mean(rows: list[dict]) -> dict:

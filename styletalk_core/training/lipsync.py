@@ -4,6 +4,8 @@ lips close on bilabials, how lively it is, and the mean opening per viseme class
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..face.face_model import FaceModel, mouth_opening
@@ -71,11 +73,24 @@ def viseme_openings(open_: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     return out
 
 
-def lipsync_scores(pred_exp: np.ndarray, true_exp: np.ndarray, labels: np.ndarray, face: FaceModel) -> dict:
+@dataclass(frozen=True)
+class LipSync:
+    """How a predicted clip's lips follow the real ones (lipsync_scores)."""
+
+    lip_r: float  # the mouth opening's r against the real one, at the best lag within +-2 frames
+    lag: int
+    closure: float | None  # share of the B/M/P runs where the prediction closes; None without any
+    amplitude: float  # the opening's std, predicted / real
+    visemes: dict[str, float]  # mean opening per viseme class present (the prediction)
+    real_visemes: dict[str, float]
+    real_closure: float | None
+
+
+def lipsync_scores(pred_exp: np.ndarray, true_exp: np.ndarray, labels: np.ndarray, face: FaceModel) -> LipSync:
     """Opening r (best lag), bilabial closure of the prediction, amplitude (std of the opening,
     predicted / real) and per-viseme mean openings of both."""
     pred, true = opening(pred_exp, face), opening(true_exp, face)
     r, lag = best_lag_r(pred, true)
-    return {"lip r": r, "lag": lag, "closure": bilabial_closure(pred, labels),
-            "amplitude": float(pred.std() / max(true.std(), 1e-9)), "visemes": viseme_openings(pred, labels),
-            "real visemes": viseme_openings(true, labels), "real closure": bilabial_closure(true, labels)}  # fmt: skip
+    amplitude = float(pred.std() / max(true.std(), 1e-9))
+    return LipSync(r, lag, bilabial_closure(pred, labels), amplitude, viseme_openings(pred, labels),
+                   viseme_openings(true, labels), bilabial_closure(true, labels))  # fmt: skip

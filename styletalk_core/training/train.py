@@ -55,8 +55,9 @@ class Metrics:
 
 
 @torch.no_grad()
-def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_clips: list[Clip]) -> Metrics:
-    """Generate each paired clip with its own style (first 256 frames as the style reference)."""
+def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray) -> Metrics:
+    """Generate each paired clip with its own style (first 256 frames as the style reference); the
+    same clips' style codes say how well styles stay apart (triplet accuracy)."""
     model.eval()
     lower = list(LOWER_INDICES)
     face = load_face_model()
@@ -71,16 +72,16 @@ def validate(model: StyleTalk, clips: list[Clip], mean_exp: np.ndarray, style_cl
         level.append(np.abs(reference_level(c.exp, model.config.style_max_len)[lower] - c.exp[:, lower]).mean())
         full.append(np.abs(pred - c.exp).mean())
     acc = float("nan")
-    if style_clips:
-        labels = {s: i for i, s in enumerate(sorted({c.style for c in style_clips}))}
-        codes = model.split_code(style_codes(model, [c.exp for c in style_clips]))[0]
-        acc = triplet_accuracy(codes.cpu(), torch.tensor([labels[c.style] for c in style_clips]))
+    if clips:
+        labels = {s: i for i, s in enumerate(sorted({c.style for c in clips}))}
+        codes = model.split_code(style_codes(model, [c.exp for c in clips]))[0]
+        acc = triplet_accuracy(codes.cpu(), torch.tensor([labels[c.style] for c in clips]))
 
     def mean(values: list[float | None]) -> float:
         values = [v for v in values if v is not None]
         return float(np.mean(values)) if values else float("nan")
 
-    lip = [mean([s[k] for s in sync]) for k in ("lip r", "closure", "amplitude")]
+    lip = [mean([s.lip_r for s in sync]), mean([s.closure for s in sync]), mean([s.amplitude for s in sync])]
     return Metrics(mean(errs), mean(base), mean(full), acc, mean(level), *lip)
 
 
@@ -276,7 +277,7 @@ def validate_and_save(
     log: Callable[[str], None],
 ) -> Metrics:
     """Validate, write the latest state to NAME.last.pth and, when validation improved, to `out`."""
-    metrics = validate(run.model, val_clips, mean_exp, val_clips)
+    metrics = validate(run.model, val_clips, mean_exp)
     # on lip-sync: coefficient L1 rewards a hedging, half-open mouth; no validation: the latest
     score = -metrics.lip_r if np.isfinite(metrics.lip_r) else -float(run.step)
     improved = score < run.best
@@ -359,7 +360,7 @@ def train(
                 log(json.dumps(entry | {"seconds": round(time.perf_counter() - t0, 1)}))
             if rank == 0 and (run.step % cfg.val_every == 0 or run.step == cfg.steps):
                 metrics = validate_and_save(run, discs, val_clips, mean_exp, cfg, out, log)
-        return metrics if metrics is not None else validate(run.model, val_clips, mean_exp, val_clips)
+        return metrics if metrics is not None else validate(run.model, val_clips, mean_exp)
 
 
 def train_on_folders(
