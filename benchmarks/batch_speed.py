@@ -77,10 +77,12 @@ def main() -> None:
         results = {}
         for name, extra in runs.items():  # each in its own measuring process: peak memory is per process tree
             out = tmp / name.replace(" ", "_").replace(",", "").replace("(", "").replace(")", "")
-            code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-                    "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
-                    "print(time.perf_counter() - t, "
-                    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6)")  # fmt: skip
+            code = (
+                "import resource, subprocess, sys, time; t = time.perf_counter(); "
+                "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+                "print(time.perf_counter() - t, "
+                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6)"
+            )
             argv = CLI + ["batch", str(manifest), "-o", str(out), "--progress", "none"] + extra
             line = subprocess.run([sys.executable, "-c", code] + argv, capture_output=True, text=True, cwd=REPO)
             seconds, gb = map(float, line.stdout.split())
@@ -88,9 +90,23 @@ def main() -> None:
         if not args.skip_loop:
             out = tmp / "loop"
             rows = [r.split(",") for r in manifest.read_text().splitlines()[1:]]
-            argvs = [CLI + ["generate", "--audio", str(tmp / r[1]), "--style", r[2], "-o",
-                            str(out / r[0] / "curves.npz"), "--threads", "1", "--progress", "none"]
-                     for r in rows]  # fmt: skip
+            argvs = [
+                CLI
+                + [
+                    "generate",
+                    "--audio",
+                    str(tmp / r[1]),
+                    "--style",
+                    r[2],
+                    "-o",
+                    str(out / r[0] / "curves.npz"),
+                    "--threads",
+                    "1",
+                    "--progress",
+                    "none",
+                ]
+                for r in rows
+            ]
             for r in rows:
                 (out / r[0]).mkdir(parents=True)
             seconds, gb = timed(argvs)

@@ -40,9 +40,15 @@ def long_speech(path: Path, seconds: int = 400) -> Path:
 
 def cancel_cli(argv: list[str], ready, folder: Path, env: dict | None = None) -> tuple[float, int, list, list]:
     """Start the command, wait until `ready(line)` is true for a line on stdout or stderr, SIGTERM."""
-    proc = subprocess.Popen([sys.executable, "-m", "styletalk_core.cli", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, cwd=REPO, start_new_session=True,
-                            env={**os.environ, **(env or {})})  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "styletalk_core.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
+    )
     for line in proc.stdout:
         if ready(line):
             break
@@ -92,16 +98,38 @@ def main() -> None:
         rows = []
         out = tmp / "generate"
         out.mkdir()
-        argv = ["generate", "--audio", str(speech), "--style", "preset:happy", "-o", str(out / "o.npz"),
-                "--progress", "lines"]  # fmt: skip
+        argv = [
+            "generate",
+            "--audio",
+            str(speech),
+            "--style",
+            "preset:happy",
+            "-o",
+            str(out / "o.npz"),
+            "--progress",
+            "lines",
+        ]
         labelling = lambda line: line.startswith("progress") and int(line.split()[1]) >= 95  # noqa: E731
         rows.append(("generate --audio (400 s), labelling", *cancel_cli(argv, labelling, out)))
-        for stage, ready in (("converting", lambda line: line.startswith("renderer: compiling")),
-                             ("rendering", lambda line: line.startswith("progress"))):  # fmt: skip
+        for stage, ready in (
+            ("converting", lambda line: line.startswith("renderer: compiling")),
+            ("rendering", lambda line: line.startswith("progress")),
+        ):
             out = tmp / stage
             out.mkdir()
-            argv = ["render", "--curves", str(curves), "--image", str(inputs / "face.png"), "--renderer", str(renderer),
-                    "--progress", "lines", "-o", str(out / "o.mp4")]  # fmt: skip
+            argv = [
+                "render",
+                "--curves",
+                str(curves),
+                "--image",
+                str(inputs / "face.png"),
+                "--renderer",
+                str(renderer),
+                "--progress",
+                "lines",
+                "-o",
+                str(out / "o.mp4"),
+            ]
             env = {"STYLETALK_CACHE_DIR": str(tmp / f"cache-{stage}")}
             rows.append((f"render, {stage}", *cancel_cli(argv, ready, out, env)))
         out = tmp / "addon"

@@ -70,8 +70,10 @@ def ict_skin_only(ict: dict, sigma: float, rng: np.random.Generator, folder: Pat
     tris = triangulate(ict["faces"])
     tris = tris[(tris <= last).all(1)]
     path = folder / f"{name}.obj"
-    path.write_text("".join(f"v {a} {b} {c}\n" for a, b, c in verts[: last + 1])
-                    + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in tris))  # fmt: skip
+    path.write_text(
+        "".join(f"v {a} {b} {c}\n" for a, b, c in verts[: last + 1])
+        + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in tris)
+    )
     return path
 
 
@@ -158,8 +160,15 @@ def measure(path: Path, exp: np.ndarray, ours_range: float) -> tuple[Row, tuple 
     return row, (found, rest, frames, tris, points)
 
 
-def solved(path: Path, found: FoundFace, exp: np.ndarray, rest: np.ndarray, tris: np.ndarray, points: np.ndarray,
-           ours_range: float) -> str:  # fmt: skip
+def solved(
+    path: Path,
+    found: FoundFace,
+    exp: np.ndarray,
+    rest: np.ndarray,
+    tris: np.ndarray,
+    points: np.ndarray,
+    ours_range: float,
+) -> str:
     """The character's own shape keys solved from the clip (`retarget --solve`), measured the same way."""
     from styletalk_core.formats.curves import Curves
     from styletalk_core.retarget.character import character_solve
@@ -178,8 +187,10 @@ def solved(path: Path, found: FoundFace, exp: np.ndarray, rest: np.ndarray, tris
     pinned = int(((w >= 0.99).mean(0) > 0.5).sum())
     used = solve.extras["solve"]["keys_used"]
     lip_range, flips = np.ptp(gap) / width / ours_range, flipped_share(rest, frames, tris)
-    return (f"{path.stem:<26}{len(part.target_names):>6} keys {used:>4} used {pinned:>3} pinned at 1   lip r "
-            f"{lip_r:6.3f}  range {lip_range:5.2f}  flipped {flips:.3f}  {seconds:.2f} s")  # fmt: skip
+    return (
+        f"{path.stem:<26}{len(part.target_names):>6} keys {used:>4} used {pinned:>3} pinned at 1   lip r "
+        f"{lip_r:6.3f}  range {lip_range:5.2f}  flipped {flips:.3f}  {seconds:.2f} s"
+    )
 
 
 def pick_frames(labels: np.ndarray, opening: np.ndarray) -> dict[str, int]:

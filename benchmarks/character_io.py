@@ -72,15 +72,22 @@ def old_codec(tmp: Path) -> Path:
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     for name in ("gltf", "errors", "fileio", "morph"):
-        src = subprocess.run(["git", "-C", str(REPO), "show", f"{OLD_COMMIT}:styletalk_core/formats/{name}.py"],
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+        src = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{OLD_COMMIT}:styletalk_core/formats/{name}.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         (pkg / f"{name}.py").write_text(src)
     return tmp / "old"
 
 
 def measure(old: Path, mode: str, path: Path, out: Path, part: str = "") -> dict:
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(old), str(REPO), mode, str(path), str(out), part],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(old), str(REPO), mode, str(path), str(out), part],
+        capture_output=True,
+        text=True,
+    )
     line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
     if not line:
         return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1][:160]}
@@ -95,8 +102,9 @@ def make_files(old: Path, tmp: Path, big: bool) -> dict[str, Path]:
 
     with np.load(ICT) as z:
         head, faces = z["neutral"].astype(np.float64), z["faces"]
-    tris = np.concatenate([faces[faces[:, 3] < 0, :3], faces[faces[:, 3] >= 0][:, [0, 1, 2]],
-                           faces[faces[:, 3] >= 0][:, [0, 2, 3]]])  # fmt: skip
+    tris = np.concatenate(
+        [faces[faces[:, 3] < 0, :3], faces[faces[:, 3] >= 0][:, [0, 1, 2]], faces[faces[:, 3] >= 0][:, [0, 2, 3]]]
+    )
     files = {"head": tmp / "head.glb"}
     write_glb(files["head"], head, tris, {}, name="Head")
     if not big:
@@ -111,22 +119,41 @@ def make_files(old: Path, tmp: Path, big: bool) -> dict[str, Path]:
     write_glb(files["body"], np.concatenate([head, body]), np.concatenate([tris, body_tris + len(head)]), {})
     write_glb(tmp / "body_only.glb", body, body_tris, {}, name="Body")
     files["parts"] = tmp / "parts.glb"
-    script = ("import bpy, sys, os; bpy.ops.wm.read_factory_settings(use_empty=True); "
-              "[bpy.ops.import_scene.gltf(filepath=f) for f in sys.argv[1:3]]; "
-              "bpy.ops.export_scene.gltf(filepath=sys.argv[3], export_normals=False); os._exit(0)")  # fmt: skip
-    subprocess.run([sys.executable, "-c", script, str(files["head"]), str(tmp / "body_only.glb"), str(files["parts"])],
-                   capture_output=True, check=True)  # fmt: skip
+    script = (
+        "import bpy, sys, os; bpy.ops.wm.read_factory_settings(use_empty=True); "
+        "[bpy.ops.import_scene.gltf(filepath=f) for f in sys.argv[1:3]]; "
+        "bpy.ops.export_scene.gltf(filepath=sys.argv[3], export_normals=False); os._exit(0)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, str(files["head"]), str(tmp / "body_only.glb"), str(files["parts"])],
+        capture_output=True,
+        check=True,
+    )
     return files
 
 
 def retarget_run(mesh: Path, out: Path, curves: Path) -> dict:
     """The whole command with --progress lines: time, peak memory (self, Blender child), longest gap."""
-    code = ("import resource, runpy, sys; sys.argv = ['styletalk'] + sys.argv[1:]; "
-            "from styletalk_core.cli import main; rc = main(sys.argv[1:]); "
-            "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, "
-            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6, flush=True); sys.exit(rc)")  # fmt: skip
-    argv = [sys.executable, "-c", code, "retarget", "--mesh", str(mesh), "--curves", str(curves), "-o", str(out),
-            "--progress", "lines"]  # fmt: skip
+    code = (
+        "import resource, runpy, sys; sys.argv = ['styletalk'] + sys.argv[1:]; "
+        "from styletalk_core.cli import main; rc = main(sys.argv[1:]); "
+        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6, flush=True); sys.exit(rc)"
+    )
+    argv = [
+        sys.executable,
+        "-c",
+        code,
+        "retarget",
+        "--mesh",
+        str(mesh),
+        "--curves",
+        str(curves),
+        "-o",
+        str(out),
+        "--progress",
+        "lines",
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     stamps, peak = [t0], None
@@ -138,8 +165,14 @@ def retarget_run(mesh: Path, out: Path, curves: Path) -> dict:
     err = proc.stderr.read()
     proc.wait()
     stamps.append(time.perf_counter())
-    return {"rc": proc.returncode, "s": stamps[-1] - t0, "gap_s": float(np.diff(stamps).max()), "peak": peak,
-            "err": err.strip()[-200:], "mb": out.stat().st_size / 1e6 if out.exists() else 0}  # fmt: skip
+    return {
+        "rc": proc.returncode,
+        "s": stamps[-1] - t0,
+        "gap_s": float(np.diff(stamps).max()),
+        "peak": peak,
+        "err": err.strip()[-200:],
+        "mb": out.stat().st_size / 1e6 if out.exists() else 0,
+    }
 
 
 def main() -> None:
@@ -169,8 +202,10 @@ def main() -> None:
                 if "error" in o or "error" in n:
                     print(f"{name:<10}{step:<7} old: {o.get('error', 'ok')} | new: {n.get('error', 'ok')}")
                     continue
-                print(f"{name:<10}{step:<7}{o['s']:>8.1f}{o['self_gb']:>8.2f}{n['s']:>8.1f}"
-                      f"{n['self_gb']:>12.2f} + {n['child_gb']:.2f}{n['s'] / o['s']:>7.1f}  {n['how']}")  # fmt: skip
+                print(
+                    f"{name:<10}{step:<7}{o['s']:>8.1f}{o['self_gb']:>8.2f}{n['s']:>8.1f}"
+                    f"{n['self_gb']:>12.2f} + {n['child_gb']:.2f}{n['s'] / o['s']:>7.1f}  {n['how']}"
+                )
         if "body" in files and args.fbx:
             n = measure(old, "new-write", files["body"], tmp / "n_body.fbx", PART["body"])
             print(f"body -> .fbx (Blender's exporter): {n}")
@@ -179,9 +214,11 @@ def main() -> None:
             np.savez(curves, exp=np.random.default_rng(0).normal(0, 1, (540, 64)).astype(np.float32), fps=30.0)
             for name, what in (("parts", "Head + Body objects"), ("body", "one mesh: its face found head first")):
                 r = retarget_run(files[name], tmp / f"talking_{name}.glb", curves)
-                print(f"retarget on a 2 M-vertex character ({what}), 540 frames: exit {r['rc']}, "
-                      f"{r['s']:.1f} s, peak {r['peak']} GB (self, Blender), longest gap between progress lines "
-                      f"{r['gap_s']:.1f} s, output {r['mb']:.1f} MB {r['err']}")  # fmt: skip
+                print(
+                    f"retarget on a 2 M-vertex character ({what}), 540 frames: exit {r['rc']}, "
+                    f"{r['s']:.1f} s, peak {r['peak']} GB (self, Blender), longest gap between progress lines "
+                    f"{r['gap_s']:.1f} s, output {r['mb']:.1f} MB {r['err']}"
+                )
 
 
 if __name__ == "__main__":

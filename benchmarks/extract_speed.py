@@ -92,9 +92,11 @@ def main() -> None:
     print(f"chunks vs old: max coefficient difference {max(diffs):.3f} (the coefficients' std is ~0.5-2)")
     provenance = load_face_model().provenance
     r, seen = provenance["held_out_extraction_r"], provenance["seen_speaker_extraction_r"]
-    print(f"recorded at build, held-out speakers: mouth {r['mouth_13_dims']:.2f}, other dims {r['other_51_dims']:.2f};"
-          f" seen speakers (other half of each clip): mouth {seen['mouth_13_dims']:.2f}, "
-          f"other {seen['other_51_dims']:.2f}")  # fmt: skip
+    print(
+        f"recorded at build, held-out speakers: mouth {r['mouth_13_dims']:.2f}, other dims {r['other_51_dims']:.2f};"
+        f" seen speakers (other half of each clip): mouth {seen['mouth_13_dims']:.2f}, "
+        f"other {seen['other_51_dims']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,21 @@ ODD_NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1e308", "1e-308", "99999999999"
 
 
 def junk_values(rng: np.random.Generator) -> list:
-    return [[10**30], [-1], [41], [1.5], ["a"], [True], [], {}, "x", None, [[1, 2]], [31] * 3 + [None],
-            list(rng.integers(-5, 50, 20).tolist())]  # fmt: skip
+    return [
+        [10**30],
+        [-1],
+        [41],
+        [1.5],
+        ["a"],
+        [True],
+        [],
+        {},
+        "x",
+        None,
+        [[1, 2]],
+        [31] * 3 + [None],
+        list(rng.integers(-5, 50, 20).tolist()),
+    ]
 
 
 def curves_files(tmp: Path, rng: np.random.Generator) -> list[Path]:
@@ -47,8 +60,15 @@ def curves_files(tmp: Path, rng: np.random.Generator) -> list[Path]:
         p = tmp / f"curves{i}.npz"
         np.savez(p, exp=rng.normal(size=shape))
         files.append(p)
-    for i, extra in enumerate([{"fps": np.float64("nan")}, {"fps": np.array("x")}, {"pose": np.ones((2, 9)) * np.inf},
-                               {"phonemes": np.array([0.5, 1.5])}, {"meta": np.array("not json")}]):  # fmt: skip
+    for i, extra in enumerate(
+        [
+            {"fps": np.float64("nan")},
+            {"fps": np.array("x")},
+            {"pose": np.ones((2, 9)) * np.inf},
+            {"phonemes": np.array([0.5, 1.5])},
+            {"meta": np.array("not json")},
+        ]
+    ):
         p = tmp / f"curves_extra{i}.npz"
         np.savez(p, exp=np.zeros((2, 64)), **extra)
         files.append(p)
@@ -81,8 +101,11 @@ def cases(tmp: Path, rng: np.random.Generator) -> list[list[str]]:
         f.write_bytes(data)
         out.append([*gen[:-1], str(f), "-o", "o.npz"])
     out.append([*gen[:-1], str(hostile.nan_checkpoint(tmp / "nan.pth", CKPT)), "-o", "o.npz"])
-    audio = [hostile.write_wav(tmp / "one.wav", np.zeros(1, np.int16)), hostile.nan_wav(tmp / "nan.wav"),
-             hostile.write_wav(tmp / "silence.wav", np.zeros(16000, np.int16))]  # fmt: skip
+    audio = [
+        hostile.write_wav(tmp / "one.wav", np.zeros(1, np.int16)),
+        hostile.nan_wav(tmp / "nan.wav"),
+        hostile.write_wav(tmp / "silence.wav", np.zeros(16000, np.int16)),
+    ]
     (tmp / "noise.wav").write_bytes(rng.bytes(5000))
     (tmp / "-dash.wav").write_bytes((tmp / "silence.wav").read_bytes())
     for a in [*audio, tmp / "noise.wav"]:
@@ -112,11 +135,13 @@ def cases(tmp: Path, rng: np.random.Generator) -> list[list[str]]:
     Image.fromarray(np.full((64, 48, 3), 100, np.uint8)).save(face)
     (tmp / "notimage.png").write_bytes(rng.bytes(500))
     render = ["render", "--curves", str(ok_curves), "--renderer", str(SHARED / "parity" / "renderer_random_ckpt.pth")]
-    out += [[*render, "--image", str(face), "--still-pose", "--audio", str(tmp / "nan.wav"), "-o", "r.mp4"],
-            [*render, "--image", str(tmp / "notimage.png"), "--still-pose", "-o", "r.mp4"],
-            [*render, "--image", str(face), "-o", "r.mp4"],  # curves without pose
-            [*render, "--image", str(face), "--still-pose", "--precision", "fp16", "-o", "r.mp4"],
-            [*render[:4], str(CKPT), "--image", str(face), "--still-pose", "-o", "r.mp4"]]  # fmt: skip
+    out += [
+        [*render, "--image", str(face), "--still-pose", "--audio", str(tmp / "nan.wav"), "-o", "r.mp4"],
+        [*render, "--image", str(tmp / "notimage.png"), "--still-pose", "-o", "r.mp4"],
+        [*render, "--image", str(face), "-o", "r.mp4"],  # curves without pose
+        [*render, "--image", str(face), "--still-pose", "--precision", "fp16", "-o", "r.mp4"],
+        [*render[:4], str(CKPT), "--image", str(face), "--still-pose", "-o", "r.mp4"],
+    ]
     for opt in ("--batch", "--seq-len", "--lr", "--steps", "--level-shift"):  # training options
         out += [["train", "--data", str(tmp), opt, v, "-o", "m.pth"] for v in ("0", "nan", "-1")]
     return out + round_three(tmp, rng, gen, ok_curves, render, face) + character_rounds(tmp, rng, ok_curves)
@@ -140,16 +165,20 @@ def round_three(tmp: Path, rng: np.random.Generator, gen: list[str], ok_curves: 
     out = []
     cube = [(x, y, z) for x in (0, 1) for y in (0, 1) for z in (0, 1)]
     faces = [(1, 2, 4), (1, 4, 3), (5, 7, 8), (5, 8, 6), (1, 5, 6), (1, 6, 2), (3, 4, 8), (3, 8, 7)]
-    (tmp / "head.obj").write_text("".join(f"v {a} {b} {c}\n" for a, b, c in cube)
-                                  + "".join(f"f {a} {b} {c}\n" for a, b, c in faces))  # fmt: skip
+    (tmp / "head.obj").write_text(
+        "".join(f"v {a} {b} {c}\n" for a, b, c in cube) + "".join(f"f {a} {b} {c}\n" for a, b, c in faces)
+    )
     for i, (fps, value) in enumerate([(0.001, 0.0), (0.4, 0.0), (30, 3e38), (30, -2e3)]):
         c = tmp / f"odd_curves{i}.npz"
         np.savez(c, exp=np.full((3, 64), value, np.float32), fps=np.float64(fps))
         out += [["export", "--curves", str(c), "--format", f, "-o", f"a.{f[6:]}"] for f in ("arkit-csv", "arkit-json")]
         out.append(["retarget", "--mesh", str(tmp / "head.obj"), "--curves", str(c), "--arkit", "-o", "h.glb"])
     (tmp / "folder.csv").mkdir()
-    out += [[*gen, "-o", "c.npz", "--arkit", str(tmp / "folder.csv")], [*gen, "-o", "c.npz", "--arkit", "c.npz"],
-            [*gen, "-o", "c.json", "--arkit", "take.csv"]]  # fmt: skip
+    out += [
+        [*gen, "-o", "c.npz", "--arkit", str(tmp / "folder.csv")],
+        [*gen, "-o", "c.npz", "--arkit", "c.npz"],
+        [*gen, "-o", "c.json", "--arkit", "take.csv"],
+    ]
     for target in special_outputs(tmp):
         out.append(["export", "--curves", str(ok_curves), "--format", "csv", "-o", str(target)])
         out.append(["export", "--curves", str(ok_curves), "--format", "arkit-csv", "-o", str(target)])
@@ -162,8 +191,10 @@ def round_three(tmp: Path, rng: np.random.Generator, gen: list[str], ok_curves: 
                 f"s{rate}.npz",
             ]
         )
-    out += [["train", "--data", str(tmp), "--val-speakers", "Nobody", "--steps", "1", "-o", "m.pth"],
-            ["evaluate", "--data", str(tmp / "no_such_folder"), "--speakers", "x"]]  # fmt: skip
+    out += [
+        ["train", "--data", str(tmp), "--val-speakers", "Nobody", "--steps", "1", "-o", "m.pth"],
+        ["evaluate", "--data", str(tmp / "no_such_folder"), "--speakers", "x"],
+    ]
     (tmp / "m.txt").write_text("0 0 0")
     out.append(["retarget", "--mesh", str(tmp / "head.obj"), "--mask", str(tmp / "m.txt"), "-o", "h.glb"])
     newline = tmp / "bad\nname.png"
@@ -181,8 +212,10 @@ def character_rounds(tmp: Path, rng: np.random.Generator, ok_curves: Path) -> li
 
     folder = tmp / "characters"
     folder.mkdir()
-    code = ("import bpy, sys, os; bpy.ops.wm.read_factory_settings(use_empty=True); bpy.ops.mesh.primitive_cube_add(); "
-            "bpy.ops.export_scene.fbx(filepath=sys.argv[1]); os._exit(0)")  # fmt: skip
+    code = (
+        "import bpy, sys, os; bpy.ops.wm.read_factory_settings(use_empty=True); bpy.ops.mesh.primitive_cube_add(); "
+        "bpy.ops.export_scene.fbx(filepath=sys.argv[1]); os._exit(0)"
+    )
     subprocess.run([sys.executable, "-c", code, str(folder / "cube.fbx")], capture_output=True, check=True)
     fbx = (folder / "cube.fbx").read_bytes()
     files = [p for p, _ in hostile.character_files(folder, fbx).values()]
@@ -198,9 +231,16 @@ def character_rounds(tmp: Path, rng: np.random.Generator, ok_curves: Path) -> li
         f = folder / f"mutant{i}.{'glb' if i % 2 == 0 else 'fbx'}"
         f.write_bytes(bytes(data))
         files.append(f)
-    for i, body in enumerate(["v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 99\n", "v nan 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n",
-                              "f 1 2 3\n", "v 1e999 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "o only\n",
-                              "v 0 0 0\nv 1 0 0\nv 0 1 0\nf -1 -2 -9\nvt 0 0\nvn 0 0 1\n"]):  # fmt: skip
+    for i, body in enumerate(
+        [
+            "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 99\n",
+            "v nan 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n",
+            "f 1 2 3\n",
+            "v 1e999 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n",
+            "o only\n",
+            "v 0 0 0\nv 1 0 0\nv 0 1 0\nf -1 -2 -9\nvt 0 0\nvn 0 0 1\n",
+        ]
+    ):
         (folder / f"odd{i}.obj").write_text(body)
         files.append(folder / f"odd{i}.obj")
     return [["retarget", "--mesh", str(f), "--curves", str(ok_curves), "-o", f"c{i}.glb"] for i, f in enumerate(files)]

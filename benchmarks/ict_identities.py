@@ -77,8 +77,12 @@ def main() -> None:
     tcols = ("lip r", "amplitude", "outside", "lip travel")
     print(f"{'':<14}" + "".join(f"{c:>14}" for c in tcols) + "   (outside, travel: shares of the face width)")
     for name, f in (("mean", np.mean), ("worst", None)):
-        worst = {"lip r": np.min, "amplitude": lambda x: max(x, key=lambda a: abs(np.log(a))), "outside": np.max,
-                 "lip travel": np.min}  # fmt: skip
+        worst = {
+            "lip r": np.min,
+            "amplitude": lambda x: max(x, key=lambda a: abs(np.log(a))),
+            "outside": np.max,
+            "lip travel": np.min,
+        }
         print(f"{name:<14}" + "".join(f"{(f or worst[c])([m[c] for m in moved]):>14.4f}" for c in tcols))
     print(f"turned away from the front axis (refused above {MAX_FIT_RMS_PX:g} px):")
     for degrees in (0, 20, 35, 50, 70, 90):

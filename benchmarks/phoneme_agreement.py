@@ -96,11 +96,15 @@ def main() -> None:
             pred, rt = timed(wav, text, seconds, old=False)
             row = (wav.stem, mode, *agreement(pred, ref), rt, len(pred) - len(ref), *misses(pred, ref), rt_old)
             rows.append(row + (bool((old == pred).all()),))
-    print(f"{'clip':<16}{'mode':<12}{'exact':>8}{'+-1':>8}{'x RT':>8}{'len diff':>10}{'miss sil':>10}{'miss ph':>9}"
-          f"{'old x RT':>10}{'speed-up':>10}{'same':>6}")  # fmt: skip
+    print(
+        f"{'clip':<16}{'mode':<12}{'exact':>8}{'+-1':>8}{'x RT':>8}{'len diff':>10}{'miss sil':>10}{'miss ph':>9}"
+        f"{'old x RT':>10}{'speed-up':>10}{'same':>6}"
+    )
     for r in rows:
-        print(f"{r[0]:<16}{r[1]:<12}{r[2]:>8.3f}{r[3]:>8.3f}{r[4]:>8.3f}{r[5]:>10d}{r[6]:>10.3f}{r[7]:>9.3f}"
-              f"{r[8]:>10.3f}{r[8] / r[4]:>9.2f}x{'yes' if r[9] else 'NO':>6}")  # fmt: skip
+        print(
+            f"{r[0]:<16}{r[1]:<12}{r[2]:>8.3f}{r[3]:>8.3f}{r[4]:>8.3f}{r[5]:>10d}{r[6]:>10.3f}{r[7]:>9.3f}"
+            f"{r[8]:>10.3f}{r[8] / r[4]:>9.2f}x{'yes' if r[9] else 'NO':>6}"
+        )
     for mode in ("asr", "transcript"):
         sel = [r for r in rows if r[1] == mode]
         if sel:
@@ -118,8 +122,10 @@ def main() -> None:
             sel = [r for r in rows if r[1] == mode and keep(r)]
             if sel:
                 m = np.mean([r[2:8] for r in sel], axis=0)
-                print(f"mean {mode:<11}{m[0]:>8.3f}{m[1]:>8.3f}{m[2]:>8.3f}{'':>10}{m[4]:>10.3f}{m[5]:>9.3f}"
-                      f"   {label} ({len(sel)})")  # fmt: skip
+                print(
+                    f"mean {mode:<11}{m[0]:>8.3f}{m[1]:>8.3f}{m[2]:>8.3f}{'':>10}{m[4]:>10.3f}{m[5]:>9.3f}"
+                    f"   {label} ({len(sel)})"
+                )
     print("same length: clips whose official labels are exactly floor(duration x 30) long (for the others")
     print("the labels and the audio do not match in length, so their timing may not match either)")
     if "--long" in sys.argv:
@@ -149,10 +155,12 @@ def long_audio(rows: list) -> None:
         near.append(agreement(pred[s0 : s0 + len(ref)], ref)[1])
         start += len(pcm)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"long audio: {len(clips)} clips, {seconds:.0f} s, one transcript: +-1 {np.mean(near):.3f} "
-          f"(per clip {' '.join(f'{x:.2f}' for x in near)}), old path {rt_old:.3f} x RT, new path {rt:.3f} x RT: "
-          f"{rt_old / rt:.2f}x, same labels: {'yes' if (old == pred).all() else 'NO'}; "
-          f"peak memory {peak:.0f} MB")  # fmt: skip
+    print(
+        f"long audio: {len(clips)} clips, {seconds:.0f} s, one transcript: +-1 {np.mean(near):.3f} "
+        f"(per clip {' '.join(f'{x:.2f}' for x in near)}), old path {rt_old:.3f} x RT, new path {rt:.3f} x RT: "
+        f"{rt_old / rt:.2f}x, same labels: {'yes' if (old == pred).all() else 'NO'}; "
+        f"peak memory {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,12 @@ def _official_up(self, x):
     return self.model(F.interpolate(x, scale_factor=2, mode="nearest"))
 
 
-OFFICIAL = {FineADAINResBlock2d: _official_resblock, ADAIN: _official_adain, LayerNorm2d: _official_layer_norm,
-            UpBlock: _official_up}  # fmt: skip
+OFFICIAL = {
+    FineADAINResBlock2d: _official_resblock,
+    ADAIN: _official_adain,
+    LayerNorm2d: _official_layer_norm,
+    UpBlock: _official_up,
+}
 
 
 @contextlib.contextmanager
@@ -131,8 +135,10 @@ def openvino_profile(model, frames: int = 3) -> None:
             totals[key] = totals.get(key, 0.0) + p.real_time.total_seconds() * 1e3 / frames
     whole = sum(totals.values())
     conv_ms = sum(ms for (node, _), ms in totals.items() if node.startswith("Convolution"))
-    print(f"OpenVINO, one frame: {whole:.0f} ms of operations; convolutions {conv_macs / 1e9:.1f} G multiply-adds "
-          f"in {conv_ms:.0f} ms = {conv_macs / conv_ms / 1e6:.0f} G/s")  # fmt: skip
+    print(
+        f"OpenVINO, one frame: {whole:.0f} ms of operations; convolutions {conv_macs / 1e9:.1f} G multiply-adds "
+        f"in {conv_ms:.0f} ms = {conv_macs / conv_ms / 1e6:.0f} G/s"
+    )
     for (node, kernel), ms in sorted(totals.items(), key=lambda kv: -kv[1])[:8]:
         print(f"  {node:<26}{kernel:<22}{ms:>8.1f} ms{100 * ms / whole:>7.1f}%")
 

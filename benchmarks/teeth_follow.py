@@ -41,10 +41,18 @@ from styletalk_core.retarget.topology import components  # noqa: E402
 from styletalk_core.style.clip import load_expression  # noqa: E402
 
 ICT = ROOT.parent / "shared" / "reference" / "ict_facekit" / "ict_facekit.npz"
-PARTS = {"Skin": ("face", "head_and_neck", "mouth_socket", "eye_socket_left", "eye_socket_right"),
-         "Eyes": ("eyeball_left", "eyeball_right"), "Teeth": ("teeth",), "Tongue": ("gums_and_tongue",)}  # fmt: skip
-COLOURS = {"Skin": (0.82, 0.66, 0.56), "Eyes": (0.92, 0.92, 0.92), "Teeth": (0.96, 0.95, 0.86),
-           "Tongue": (0.72, 0.3, 0.3)}  # fmt: skip
+PARTS = {
+    "Skin": ("face", "head_and_neck", "mouth_socket", "eye_socket_left", "eye_socket_right"),
+    "Eyes": ("eyeball_left", "eyeball_right"),
+    "Teeth": ("teeth",),
+    "Tongue": ("gums_and_tongue",),
+}
+COLOURS = {
+    "Skin": (0.82, 0.66, 0.56),
+    "Eyes": (0.92, 0.92, 0.92),
+    "Teeth": (0.96, 0.95, 0.86),
+    "Tongue": (0.72, 0.3, 0.3),
+}
 
 
 def ict_in_parts(ict: dict, verts: np.ndarray, path: Path) -> Character:
@@ -74,8 +82,10 @@ def measure(character: Character, path: Path, exp: np.ndarray) -> tuple[dict, di
     adds = {a.part: a for a in character_keys(found)}
     seconds = time.perf_counter() - t0
     parts = {p.name: p for p in character.parts}
-    moved = {n: motion(adds[n], exp, len(p.vertices)) if n in adds else np.zeros((len(exp), len(p.vertices), 3))
-             for n, p in parts.items()}  # fmt: skip
+    moved = {
+        n: motion(adds[n], exp, len(p.vertices)) if n in adds else np.zeros((len(exp), len(p.vertices), 3))
+        for n, p in parts.items()
+    }
     points = found.points.positions(found.geo.view, found.geo.tris)
     centre, width = mouth_frame(points)
     teeth = parts["Teeth"]
@@ -96,11 +106,15 @@ def measure(character: Character, path: Path, exp: np.ndarray) -> tuple[dict, di
         now = rest[None] + moved["Teeth"][:, pairs[:, 0]] - moved["Teeth"][:, pairs[:, 1]]
         change = np.abs(np.linalg.norm(now, axis=-1) - np.linalg.norm(rest, axis=-1)).max()
         rigid = max(rigid, float(change / np.ptp(teeth.vertices[piece], axis=0).max()))
-    row = {"followers": ", ".join(a for a in adds if a != "Skin") or "none",
-           "lower r": float(np.corrcoef(teeth_dy, chin_dy)[0, 1]),
-           "lower amp": float(np.ptp(teeth_dy) / np.ptp(chin_dy)), "rigid": rigid,
-           "upper": float(np.abs(moved["Teeth"][:, np.concatenate(upper)]).max() / width),
-           "eyes": float(np.abs(moved["Eyes"]).max() / width), "s": seconds}  # fmt: skip
+    row = {
+        "followers": ", ".join(a for a in adds if a != "Skin") or "none",
+        "lower r": float(np.corrcoef(teeth_dy, chin_dy)[0, 1]),
+        "lower amp": float(np.ptp(teeth_dy) / np.ptp(chin_dy)),
+        "rigid": rigid,
+        "upper": float(np.abs(moved["Teeth"][:, np.concatenate(upper)]).max() / width),
+        "eyes": float(np.abs(moved["Eyes"]).max() / width),
+        "s": seconds,
+    }
     return row, moved
 
 

@@ -7,6 +7,19 @@ from .engine import choose_engine, generator_device, inference_generator
 from .preview import check_preview_size, preview_frames
 from .video import STILL_POSE, check_render_inputs, check_video_output, load_reference_image, render_video, write_video
 
-__all__ = ["STILL_POSE", "check_preview_size", "check_render_inputs", "check_video_output", "choose_engine",
-           "generator_device", "inference_generator", "load_reference_image", "load_renderer", "preview_frames",
-           "preview_writer", "render_video", "render_writer", "write_video"]  # fmt: skip
+__all__ = [
+    "STILL_POSE",
+    "check_preview_size",
+    "check_render_inputs",
+    "check_video_output",
+    "choose_engine",
+    "generator_device",
+    "inference_generator",
+    "load_reference_image",
+    "load_renderer",
+    "preview_frames",
+    "preview_writer",
+    "render_video",
+    "render_writer",
+    "write_video",
+]

@@ -39,8 +39,17 @@ def _render(weights: str, device: str | None, precision: str, curves, path, take
 
     model = _model(weights, device)
     dtype = autocast_dtype(precision, next(model.parameters()).device)
-    render_video(model, curves, take.image, path, audio=take.audio, batch=RenderSettings.batch, dtype=dtype,
-                 still_pose=curves.pose is None, source=take.id)  # fmt: skip
+    render_video(
+        model,
+        curves,
+        take.image,
+        path,
+        audio=take.audio,
+        batch=RenderSettings.batch,
+        dtype=dtype,
+        still_pose=curves.pose is None,
+        source=take.id,
+    )
 
 
 def _check_image(take) -> None:
@@ -61,8 +70,9 @@ def preview_writer() -> Writer:
     return Writer(_preview)
 
 
-def render_writer(weights: str | os.PathLike, device: str | None = None,
-                  precision: str = RenderSettings.precision) -> Writer:  # fmt: skip
+def render_writer(
+    weights: str | os.PathLike, device: str | None = None, precision: str = RenderSettings.precision
+) -> Writer:
     """A take's photoreal video from its reference image (`image`), with its audio; a take without
     head pose keeps the image's still pose. The weights are loaded here once (a bad file is refused
     before any take runs), and again once in each cluster worker that renders."""
@@ -71,5 +81,6 @@ def render_writer(weights: str | os.PathLike, device: str | None = None,
     weights = os.fspath(weights)
     autocast_dtype(precision, pick_device(device))  # an unusable precision is refused now
     _model(weights, device)
-    return Writer(functools.partial(_render, weights, device, precision), check=_check_image,
-                  key=file_sha256(weights), gpu=True)  # fmt: skip
+    return Writer(
+        functools.partial(_render, weights, device, precision), check=_check_image, key=file_sha256(weights), gpu=True
+    )

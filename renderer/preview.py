@@ -48,8 +48,11 @@ class _MeshBuffer:
         face_normals = np.zeros((len(corners), 3))
         face_normals[valid] = normals  # degenerate triangles: zero, as trimesh.Trimesh has them
         return self._trimesh.geometry.weighted_vertex_normals(
-            vertex_count=len(vertices), faces=self._tris, face_normals=face_normals,
-            face_angles=self._trimesh.triangles.angles(corners))  # fmt: skip
+            vertex_count=len(vertices),
+            faces=self._tris,
+            face_normals=face_normals,
+            face_angles=self._trimesh.triangles.angles(corners),
+        )
 
     def show(self, vertices: np.ndarray) -> None:
         """Put `vertices` on screen: the first frame builds the node, later ones rewrite its buffer

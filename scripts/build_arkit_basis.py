@@ -84,8 +84,12 @@ def main() -> None:
         "units": "pixels of our 256x256 face crop per unit weight (x right, y down, z away)",
     }
     ARKIT_BASIS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(ARKIT_BASIS_FILE, names=np.array(ARKIT_NAMES), basis=basis.astype(np.float32),
-                        provenance=np.array(json.dumps(provenance)))  # fmt: skip
+    np.savez_compressed(
+        ARKIT_BASIS_FILE,
+        names=np.array(ARKIT_NAMES),
+        basis=basis.astype(np.float32),
+        provenance=np.array(json.dumps(provenance)),
+    )
     report = REPORT.format(
         scale=scale, rms=rms, lip_rms=lip_rms, ax=axis_rms, licence=(args.ict / "LICENSE").read_text().strip()
     )

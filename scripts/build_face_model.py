@@ -178,10 +178,16 @@ def track_clips(data: list[Path], cache: Path) -> tuple[list[dict], int, float]:
         frames += len(lm)
         exp = load_expression(mat)
         off, n = pick_offset(exp, lm)
-        raw.append({
-            "name": name, "speaker": style_labels(name)[1], "exp": exp[:n], "offset": off,
-            "lm": lm[off : off + n], "refined": fine[off : off + n],
-        })  # fmt: skip
+        raw.append(
+            {
+                "name": name,
+                "speaker": style_labels(name)[1],
+                "exp": exp[:n],
+                "offset": off,
+                "lm": lm[off : off + n],
+                "refined": fine[off : off + n],
+            }
+        )
     return raw, frames, time.perf_counter() - t0
 
 
@@ -230,7 +236,7 @@ def provenance_of(clips: list[dict], frames: int, track_s: float, lam: float, re
                 "lost_frames": c["lost"],
             }
             for c in clips
-        ],  # fmt: skip
+        ],
         "frames_tracked": frames,
         "tracking_seconds": round(track_s, 1),
         "ridge_lambda": lam,
@@ -305,12 +311,23 @@ def main() -> None:
     provenance["held_out_level_mouth_l1"] = {
         str(k): {"estimated": v[0], "population_mean": v[1]} for k, v in level_results.items()
     }
-    provenance["held_out_extraction_r"] = {"mouth_13_dims": mouth_r, "other_51_dims": rest_r,
-                                           "per_dim": [round(float(r), 3) for r in corr]}  # fmt: skip
+    provenance["held_out_extraction_r"] = {
+        "mouth_13_dims": mouth_r,
+        "other_51_dims": rest_r,
+        "per_dim": [round(float(r), 3) for r in corr],
+    }
     seen_mouth, seen_rest = mouth_and_rest(split_half_correlation(fine_clips, mean))
     provenance["seen_speaker_extraction_r"] = {"mouth_13_dims": seen_mouth, "other_51_dims": seen_rest}
-    model = FaceModel(mean.astype(np.float32), basis.astype(np.float32), triangles, exp_mean, fit_inverse(fine_clips),
-                      provenance, level_shape.astype(np.float32), level_map.astype(np.float32))  # fmt: skip
+    model = FaceModel(
+        mean.astype(np.float32),
+        basis.astype(np.float32),
+        triangles,
+        exp_mean,
+        fit_inverse(fine_clips),
+        provenance,
+        level_shape.astype(np.float32),
+        level_map.astype(np.float32),
+    )
     model.save(FACE_MODEL_FILE)
     report = report_text(model, clips, speakers, results, level_results)
     FACE_MODEL_FILE.with_name("face_model.md").write_text(report)

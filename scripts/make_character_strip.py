@@ -68,8 +68,11 @@ def main() -> None:
     deltas = np.zeros((len(added.names), len(verts), 3))  # the OBJ's vertices, in order (Blender's OBJ import keeps it)
     deltas[:, added.indices] = added.offsets
     colors = np.tile([0.82, 0.66, 0.56], (len(verts), 1))  # skin; the inside of the mouth dark, as an artist would
-    for group, rgb in (("mouth_socket", (0.25, 0.08, 0.08)), ("gums_and_tongue", (0.45, 0.15, 0.15)),
-                       ("teeth", (0.85, 0.83, 0.78))):  # fmt: skip
+    for group, rgb in (
+        ("mouth_socket", (0.25, 0.08, 0.08)),
+        ("gums_and_tongue", (0.45, 0.15, 0.15)),
+        ("teeth", (0.85, 0.83, 0.78)),
+    ):
         first, last = json.loads(str(ict["vertex_groups"]))[group]
         colors[first : last + 1] = rgb
     flip = np.array([1.0, -1.0, -1.0])  # our pixels (y down, z away) -> face towards +z, y up

@@ -224,16 +224,30 @@ def cmd_retarget(args: argparse.Namespace) -> None:
     from .retarget.mouth import MOUTHS
 
     t0 = time.perf_counter()
-    done = retarget_file(args.mesh, args.curves, args.output, solve=args.solve, arkit=args.arkit, front=args.front,
-                         up=args.up, mask=args.mask, progress=_progress(args, "retarget", "step"),
-                         landmarks=args.landmarks)  # fmt: skip
+    done = retarget_file(
+        args.mesh,
+        args.curves,
+        args.output,
+        solve=args.solve,
+        arkit=args.arkit,
+        front=args.front,
+        up=args.up,
+        mask=args.mask,
+        progress=_progress(args, "retarget", "step"),
+        landmarks=args.landmarks,
+    )
     what = "our keys added"
     if done.solved:
-        what = (f"its own keys solved, {done.solve.keys_used} used; they reproduce our lip opening with r "
-                f"{done.solve.lip_r:.2f}, lip residual {done.solve.lip_residual_px:.1f} px")  # fmt: skip
+        what = (
+            f"its own keys solved, {done.solve.keys_used} used; they reproduce our lip opening with r "
+            f"{done.solve.lip_r:.2f}, lip residual {done.solve.lip_residual_px:.1f} px"
+        )
         if done.solve.lip_r < LIPS_REPRODUCED:
-            print(f"styletalk retarget: warning: {done.part}'s own keys cannot reproduce the lips' motion (r "
-                  f"{done.solve.lip_r:.2f}); add our keys instead (no --solve)", file=sys.stderr)  # fmt: skip
+            print(
+                f"styletalk retarget: warning: {done.part}'s own keys cannot reproduce the lips' motion (r "
+                f"{done.solve.lip_r:.2f}); add our keys instead (no --solve)",
+                file=sys.stderr,
+            )
     animated = f"{done.frames} frames animated" if done.frames else "no animation (no --curves)"
     if done.followers:
         verb = "animated alike" if done.solved else "moving with the jaw"
@@ -480,39 +494,63 @@ def cmd_batch(args: argparse.Namespace) -> int:
             bar[current[0]](done, total)
 
     def report(problem) -> None:
-        print(f"styletalk batch: {args.manifest}:{problem.line}: {problem.id or '(no id)'}: {one_line(problem.reason)}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"styletalk batch: {args.manifest}:{problem.line}: {problem.id or '(no id)'}: {one_line(problem.reason)}",
+            file=sys.stderr,
+        )
 
     workers = args.threads or cpu_threads()
     r = plugin(RENDERER)
     writers = {"preview": r.preview_writer()}
     if args.renderer is not None:
         writers["render"] = r.render_writer(args.renderer, args.device, args.precision)
-    done = run_batch(args.manifest, args.output, checkpoint=args.checkpoint, workers=workers, engine=args.engine,
-                     address=args.address, progress=progress, stage=stage, report=report, writers=writers)  # fmt: skip
-    print(f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "
-          f"{len(done.failed)} failed (summary.json) in {done.seconds:.2f} s")  # fmt: skip
+    done = run_batch(
+        args.manifest,
+        args.output,
+        checkpoint=args.checkpoint,
+        workers=workers,
+        engine=args.engine,
+        address=args.address,
+        progress=progress,
+        stage=stage,
+        report=report,
+        writers=writers,
+    )
+    print(
+        f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "
+        f"{len(done.failed)} failed (summary.json) in {done.seconds:.2f} s"
+    )
     return 1 if done.failed else 0
 
 
 def _add_batch(sub, common) -> None:
     from .batch import OUTPUTS
 
-    b = _add(sub, "batch", cmd_batch, "a manifest of takes (CSV/JSONL) -> an output folder, resumable",
-             "Animate many dialogue takes in one run: MANIFEST (.csv with a header, or .jsonl) has a line per take "
-             "with id, audio, transcript or transcript_file, style (clips, videos or preset:NAME, ';'-separated), "
-             "style_weights, style_strength, pose, character (glb/fbx outputs), image (render output) and outputs ("
-             + ", ".join(OUTPUTS) + "). Bad lines are reported "
-             "with their line numbers before any work; each take's outputs go to OUTDIR/ID/ with take.json, and a "
-             "take whose inputs and settings have not changed is skipped on the next run. The model loads once "
-             "per process; takes run in --threads worker processes, or on a Ray cluster with --engine ray. "
-             "OUTDIR/summary.json lists what was done, skipped and failed. Exit 1 if any take failed.",
-             [common["progress"], common["device"]])  # fmt: skip
+    b = _add(
+        sub,
+        "batch",
+        cmd_batch,
+        "a manifest of takes (CSV/JSONL) -> an output folder, resumable",
+        "Animate many dialogue takes in one run: MANIFEST (.csv with a header, or .jsonl) has a line per take "
+        "with id, audio, transcript or transcript_file, style (clips, videos or preset:NAME, ';'-separated), "
+        "style_weights, style_strength, pose, character (glb/fbx outputs), image (render output) and outputs ("
+        + ", ".join(OUTPUTS)
+        + "). Bad lines are reported "
+        "with their line numbers before any work; each take's outputs go to OUTDIR/ID/ with take.json, and a "
+        "take whose inputs and settings have not changed is skipped on the next run. The model loads once "
+        "per process; takes run in --threads worker processes, or on a Ray cluster with --engine ray. "
+        "OUTDIR/summary.json lists what was done, skipped and failed. Exit 1 if any take failed.",
+        [common["progress"], common["device"]],
+    )
     b.add_argument("manifest", type=Path, help="the takes: .csv (with a header) or .jsonl")
     b.add_argument("-o", "--output", type=Path, required=True, help="output folder (one folder per take id)")
     b.add_argument("--checkpoint", type=Path, help="generator checkpoint (default: the bundled model)")
-    b.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local worker processes, or Ray (pip install 'styletalk-toolkit[cluster]')")  # fmt: skip
+    b.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="local worker processes, or Ray (pip install 'styletalk-toolkit[cluster]')",
+    )
     b.add_argument("--address", help="with --engine ray: an existing cluster's address (default: start a local one)")
     b.add_argument("--renderer", type=Path, help="renderer weights for the render output (on a cluster: GPU workers)")
     b.add_argument("--precision", choices=PRECISIONS, default=RenderSettings.precision, help="the render's precision")
@@ -522,14 +560,19 @@ def _add_retarget(sub, common) -> None:
     from .formats.character import AXES
     from .formats.placed import PLACED_POINTS
 
-    rt = _add(sub, "retarget", cmd_retarget, "character (.glb/.gltf/.fbx/.obj) + curves -> the character, talking",
-              "Read the whole character with Blender's importers, pick its face part (eyes, teeth, brows and body "
-              "are told apart by name and content), find the face on it (a front render, MediaPipe landmarks cast "
-              "back onto the surface, or a hand-placed --mask), then add our 64 expression keys (and with --arkit "
-              "ARKit's 52) to it, animated by the curves, or with --solve animate its own shape keys to reproduce "
-              "the motion. The output is the same file with those additions (every object, material, UV, skin "
-              "kept): .glb or .fbx by -o's name. Without --curves: the keys alone.",
-              [common["progress"]])  # fmt: skip
+    rt = _add(
+        sub,
+        "retarget",
+        cmd_retarget,
+        "character (.glb/.gltf/.fbx/.obj) + curves -> the character, talking",
+        "Read the whole character with Blender's importers, pick its face part (eyes, teeth, brows and body "
+        "are told apart by name and content), find the face on it (a front render, MediaPipe landmarks cast "
+        "back onto the surface, or a hand-placed --mask), then add our 64 expression keys (and with --arkit "
+        "ARKit's 52) to it, animated by the curves, or with --solve animate its own shape keys to reproduce "
+        "the motion. The output is the same file with those additions (every object, material, UV, skin "
+        "kept): .glb or .fbx by -o's name. Without --curves: the keys alone.",
+        [common["progress"]],
+    )
     rt.add_argument("--curves", type=Path, help="curves file (.npz/.json) or official (T, 73) .npy to animate with")
     rt.add_argument(
         "--mesh", required=True, type=Path, help="the character: .glb, .gltf, .fbx or .obj (shape keys for --solve)"
@@ -568,8 +611,12 @@ def _add_loss_weights(t: argparse.ArgumentParser) -> None:
             default=getattr(TrainConfig, f"lambda_{name}"),
             help=f"weight of the {name} discriminator (0: off)",
         )
-    lip_terms = {"lip": "lip vertex positions", "lip-velocity": "lip vertex velocities", "closure": "B/M/P lips",
-                 "upper-lip": "lip motion from the upper-face dims"}  # fmt: skip
+    lip_terms = {
+        "lip": "lip vertex positions",
+        "lip-velocity": "lip vertex velocities",
+        "closure": "B/M/P lips",
+        "upper-lip": "lip motion from the upper-face dims",
+    }
     for name, what in lip_terms.items():
         t.add_argument(
             f"--lambda-{name}",

@@ -77,8 +77,9 @@ def check_style_settings(styles: Sequence[StyleSpec], strength: float) -> None:
     mix_style_codes([torch.zeros(1, 1)] * len(styles), [s.weight for s in styles])  # validates the weights
 
 
-def style_code(generator: LoadedGenerator, styles: Sequence[StyleSpec], clips: Sequence[np.ndarray | None],
-               strength: float) -> torch.Tensor:  # fmt: skip
+def style_code(
+    generator: LoadedGenerator, styles: Sequence[StyleSpec], clips: Sequence[np.ndarray | None], strength: float
+) -> torch.Tensor:
     """The (1, C) code of `styles` (clips loaded, None for a preset), mixed by their weights, at `strength`."""
     model = generator.model
     codes = [
@@ -115,12 +116,17 @@ def generate_curves(
     if code is None:
         code = style_code(generator, styles, clips, strength)
     exp = generate_expression(generator.model, phoneme_ids, code, batch_frames, progress)
-    return curves_from_expression(exp, phoneme_ids, styles, generator, pose=pose, pose_path=pose_path,
-                                  strength=strength, meta=meta)  # fmt: skip
+    return curves_from_expression(
+        exp, phoneme_ids, styles, generator, pose=pose, pose_path=pose_path, strength=strength, meta=meta
+    )
 
 
-def generate_takes(generator: LoadedGenerator, takes: Sequence[np.ndarray], code: torch.Tensor,
-                   batch_frames: int = GenerateSettings.batch_frames) -> list[np.ndarray]:  # fmt: skip
+def generate_takes(
+    generator: LoadedGenerator,
+    takes: Sequence[np.ndarray],
+    code: torch.Tensor,
+    batch_frames: int = GenerateSettings.batch_frames,
+) -> list[np.ndarray]:
     """Several takes' labels sharing one style code -> their (T, 64) expressions, in one pass (their
     phoneme windows pooled: a window common to many takes is computed once)."""
     return generate_expressions(generator.model, takes, code, batch_frames)

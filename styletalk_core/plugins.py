@@ -20,6 +20,8 @@ def plugin(name: str) -> ModuleType:
     """The module registered under `name`, imported; one line when it is not installed."""
     found = entry_points(group=GROUP, name=name)
     if not found:
-        raise MissingDependencyError(f"the toolkit's {name!r} part is not installed (no entry point {name!r} in "
-                                     f"{GROUP}): install the project (`pip install -e .` in the checkout)")  # fmt: skip
+        raise MissingDependencyError(
+            f"the toolkit's {name!r} part is not installed (no entry point {name!r} in "
+            f"{GROUP}): install the project (`pip install -e .` in the checkout)"
+        )
     return importlib.import_module(next(iter(found)).value)

@@ -61,8 +61,13 @@ def run_checks(version: str, script: str, work: Path, *args) -> dict:
     from blender_addon.build import build_zip
 
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
-    argv = [blender_python(version), str(REPO / "tests" / "blender" / script), str(build_zip(work / "styletalk.zip")),
-            str(work), *map(str, args)]  # fmt: skip
+    argv = [
+        blender_python(version),
+        str(REPO / "tests" / "blender" / script),
+        str(build_zip(work / "styletalk.zip")),
+        str(work),
+        *map(str, args),
+    ]
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
     assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -114,11 +114,33 @@ def demo_out(tmp_path_factory):
 # what a test needs, read from its source and its fixtures' (pytest -m "not blender", "not reference")
 NEEDS = {
     # Blender directly, or through the toolkit's character I/O (a .glb/.fbx/.obj read or written)
-    "blender": ("blender_python(", "run_checks(", "probe(", "played(", "import bpy", "importorskip(\"bpy\"",
-                "read_character(", "write_character(", "retarget_file(", "find_face(", ".glb", ".fbx", ".obj"),
-    "reference": ("shared_path(", "sample_files(", "labelled_clips(", "load_npz(", "style_video_with_coefficients(",
-                  "official_sample(", "load_ict(", "SHARED", "REF /"),
-}  # fmt: skip
+    "blender": (
+        "blender_python(",
+        "run_checks(",
+        "probe(",
+        "played(",
+        "import bpy",
+        'importorskip("bpy"',
+        "read_character(",
+        "write_character(",
+        "retarget_file(",
+        "find_face(",
+        ".glb",
+        ".fbx",
+        ".obj",
+    ),
+    "reference": (
+        "shared_path(",
+        "sample_files(",
+        "labelled_clips(",
+        "load_npz(",
+        "style_video_with_coefficients(",
+        "official_sample(",
+        "load_ict(",
+        "SHARED",
+        "REF /",
+    ),
+}
 
 
 def _sources(item) -> str:

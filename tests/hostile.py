@@ -48,8 +48,9 @@ def corrupt_video(path: Path, source: Path, frames: int = 40) -> Path:
     return path
 
 
-def reencoded(source: Path, path: Path, rate: int, frames: int = 40, lossless: bool = False,
-              faststart: bool = False) -> Path:  # fmt: skip
+def reencoded(
+    source: Path, path: Path, rate: int, frames: int = 40, lossless: bool = False, faststart: bool = False
+) -> Path:
     """The first `frames` frames of video `source` as a 256x256 H.264 mp4 at `rate` fps (lossless: the
     same pictures whatever the rate; faststart: the index at the front)."""
     import av
@@ -126,17 +127,35 @@ def triangle_glb(positions=None, **change) -> bytes:
     doc = {
         "asset": {"version": "2.0"},
         "buffers": [{"byteLength": change.pop("byte_length", len(binary))}],
-        "bufferViews": [{"buffer": 0, "byteOffset": start, "byteLength": length}
-                        for start, length in ((0, 36), (36, 6), (44, 24))],  # fmt: skip
-        "accessors": [{"bufferView": 0, "componentType": 5126, "count": change.pop("count", 3), "type": "VEC3",
-                       "min": [0, 0, 0], "max": [1, 1, 0]},
-                      {"bufferView": 1, "componentType": 5123, "count": 3, "type": "SCALAR"},
-                      {"bufferView": 2, "componentType": 5126, "count": 2, "type": "VEC3"}],  # fmt: skip
-        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1,
-                                    "targets": [{"POSITION": 2}] if change.pop("short_target", False) else []}]}],
+        "bufferViews": [
+            {"buffer": 0, "byteOffset": start, "byteLength": length} for start, length in ((0, 36), (36, 6), (44, 24))
+        ],
+        "accessors": [
+            {
+                "bufferView": 0,
+                "componentType": 5126,
+                "count": change.pop("count", 3),
+                "type": "VEC3",
+                "min": [0, 0, 0],
+                "max": [1, 1, 0],
+            },
+            {"bufferView": 1, "componentType": 5123, "count": 3, "type": "SCALAR"},
+            {"bufferView": 2, "componentType": 5126, "count": 2, "type": "VEC3"},
+        ],
+        "meshes": [
+            {
+                "primitives": [
+                    {
+                        "attributes": {"POSITION": 0},
+                        "indices": 1,
+                        "targets": [{"POSITION": 2}] if change.pop("short_target", False) else [],
+                    }
+                ]
+            }
+        ],
         "nodes": change.pop("nodes", [{"mesh": 0}]),
         "scenes": [{"nodes": [0]}],
-    }  # fmt: skip
+    }
     doc.update(change)
     return glb_bytes(doc, binary)
 

@@ -36,8 +36,9 @@ def landmark_map(ict: dict) -> SurfacePoints:
     barycentric weights, in the front view), calibrated once on ICT's generic neutral; on another
     identity, the same weights of the points found there say where the correspondence puts them."""
     face = load_face_model()
-    corr = find_correspondence(ict["neutral"], ict["tris"], frame=ict["neutral"][ict["landmarks_multipie68"]],
-                               skin=ict["skin"])  # fmt: skip
+    corr = find_correspondence(
+        ict["neutral"], ict["tris"], frame=ict["neutral"][ict["landmarks_multipie68"]], skin=ict["skin"]
+    )
     points = corr.points.positions(ict["neutral"], ict["tris"])
     lm = ict["neutral"][ict["landmarks_multipie68"]]
     return cast_to_surface(lm[:, :2], points, face.triangles.astype(np.int64))
@@ -59,8 +60,14 @@ def fit_identity(ict: dict, verts: np.ndarray, lm_map: SurfacePoints, exp: np.nd
     theirs = np.einsum("tk,kvc->tvc", w, keys)
     ours = np.einsum("tk,kvc->tvc", exp, face.basis)
     lip_r = float(np.corrcoef(mouth_opening(theirs), mouth_opening(ours))[0, 1])
-    return {"landmark err": float(err.mean()), "front view": float(err_2d.mean()), "jaw line": float(err[:17].mean()),
-            "inner 51": float(err[17:].mean()), "fit rms px": rms, "lip r": lip_r}  # fmt: skip
+    return {
+        "landmark err": float(err.mean()),
+        "front view": float(err_2d.mean()),
+        "jaw line": float(err[:17].mean()),
+        "inner 51": float(err[17:].mean()),
+        "fit rms px": rms,
+        "lip r": lip_r,
+    }
 
 
 def opening_at_points(ict: dict, rest: np.ndarray, frames: np.ndarray) -> np.ndarray:
@@ -86,5 +93,9 @@ def transfer_fidelity(ict: dict, rest: np.ndarray, frames: np.ndarray, exp: np.n
     width = np.linalg.norm(lm[16] - lm[0])
     first, last = json.loads(str(ict["vertex_groups"]))["head_and_neck"]
     outside = np.linalg.norm(frames[:, first : last + 1] - rest[first : last + 1], axis=-1).max()
-    return {"lip r": float(np.corrcoef(theirs, ours)[0, 1]), "amplitude": float(theirs.std() / (ours.std() * scale)),
-            "outside": float(outside / width), "lip travel": float(np.ptp(theirs) / width)}  # fmt: skip
+    return {
+        "lip r": float(np.corrcoef(theirs, ours)[0, 1]),
+        "amplitude": float(theirs.std() / (ours.std() * scale)),
+        "outside": float(outside / width),
+        "lip travel": float(np.ptp(theirs) / width),
+    }

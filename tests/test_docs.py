@@ -12,8 +12,11 @@ ARCHITECTURE = REPO / "docs" / "architecture.md"
 def _modules() -> set[str]:
     core = [p for p in (REPO / "styletalk_core").rglob("*.py") if p.name != "__init__.py"]
     renderer = [p for p in (REPO / "renderer").glob("*.py") if p.name != "__init__.py"]
-    addon = [*(REPO / "blender_addon" / "styletalk").glob("*.py"), REPO / "blender_addon" / "build.py",
-             REPO / "blender_addon" / "build_demo_scene.py"]  # fmt: skip
+    addon = [
+        *(REPO / "blender_addon" / "styletalk").glob("*.py"),
+        REPO / "blender_addon" / "build.py",
+        REPO / "blender_addon" / "build_demo_scene.py",
+    ]
     return {p.relative_to(REPO).as_posix() for p in [*core, *renderer, *addon]}
 
 

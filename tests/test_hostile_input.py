@@ -407,9 +407,22 @@ def test_sigterm_during_the_openvino_conversion_stops_cleanly(tmp_path):
     np.savez(curves, exp=np.zeros((frames, 64), np.float32), pose=np.zeros((frames, 9), np.float32))
     Image.fromarray(np.full((256, 256, 3), 128, np.uint8)).save(tmp_path / "face.png")
     cache = tmp_path / "cache"
-    argv = [sys.executable, "-m", "styletalk_core.cli", "render", "--curves", str(curves), "--image",
-            str(tmp_path / "face.png"), "--renderer", str(shared_path("parity", "renderer_random_ckpt.pth")),
-            "--engine", "openvino", "-o", str(tmp_path / "o.mp4")]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "styletalk_core.cli",
+        "render",
+        "--curves",
+        str(curves),
+        "--image",
+        str(tmp_path / "face.png"),
+        "--renderer",
+        str(shared_path("parity", "renderer_random_ckpt.pth")),
+        "--engine",
+        "openvino",
+        "-o",
+        str(tmp_path / "o.mp4"),
+    ]
     env = {**os.environ, "STYLETALK_CACHE_DIR": str(cache)}
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     assert proc.stderr.readline().startswith("renderer: compiling")
@@ -427,8 +440,19 @@ def test_sigterm_during_the_openvino_conversion_stops_cleanly(tmp_path):
 def test_render_inputs_are_checked_before_the_engine_is_set_up(inputs, capsys):
     t = inputs["tmp"]
     (t / "face.png").write_text("not an image")
-    argv = ["render", "--curves", inputs["curves"], "--image", t / "face.png", "--renderer",
-            shared_path("parity", "renderer_random_ckpt.pth"), "--engine", "torch", "-o", t / "o.mp4"]  # fmt: skip
+    argv = [
+        "render",
+        "--curves",
+        inputs["curves"],
+        "--image",
+        t / "face.png",
+        "--renderer",
+        shared_path("parity", "renderer_random_ckpt.pth"),
+        "--engine",
+        "torch",
+        "-o",
+        t / "o.mp4",
+    ]
     err = fails_cleanly(argv, capsys, t, "face.png")
     assert "compiling" not in err
     (t / "bad\nname.png").write_text("also not an image")
@@ -478,8 +502,12 @@ def test_extract_style_error_is_one_line_even_from_native_code(tmp_path):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
-    proc = subprocess.run([sys.executable, "-m", "styletalk_core.cli", "extract-style", str(video), "-o",
-                           str(tmp_path / "s.mat")], capture_output=True, text=True, cwd=REPO)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "styletalk_core.cli", "extract-style", str(video), "-o", str(tmp_path / "s.mat")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     lines = [x for x in proc.stderr.splitlines() if x.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and "no face found" in lines[0], proc.stderr
 

@@ -21,20 +21,28 @@ def installed(tmp_path_factory):
     pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed: the demo needs it")
     tmp = tmp_path_factory.mktemp("wheel")
     source = tmp / "source"  # a copy of the tracked files: the build writes build/ and *.egg-info beside them
-    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
-                             text=True, check=True).stdout.split()  # fmt: skip
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     for name in tracked:
         if (REPO / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, source / name)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"), str(source)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"), str(source)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next((tmp / "dist").glob("styletalk_toolkit-*.whl"))
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    scratch = subprocess.run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    scratch = subprocess.run(
+        [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     ours = sysconfig.get_path("purelib") if sys.prefix != sys.base_prefix else site.getsitepackages()[0]
     (tmp / "venv" / scratch.split(str(venv) + "/", 1)[1] / "reuse.pth").write_text(ours + "\n")
     subprocess.run([*pip, "--python", str(venv / "bin" / "python"), "install", "--no-deps", str(wheel)], check=True)
@@ -47,18 +55,42 @@ def test_wheel_demo_runs_outside_the_checkout(installed):
     elsewhere = tmp / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    where = subprocess.run([venv / "bin" / "python", "-c", "import styletalk_core, blender_addon; "
-                            "print(styletalk_core.__file__, blender_addon.__file__)"],
-                           cwd=elsewhere, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    where = subprocess.run(
+        [
+            venv / "bin" / "python",
+            "-c",
+            "import styletalk_core, blender_addon; print(styletalk_core.__file__, blender_addon.__file__)",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert str(REPO) not in where and str(venv) in where
-    proc = subprocess.run([venv / "bin" / "styletalk", "demo", "-o", "out"], cwd=elsewhere, env=env,
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    proc = subprocess.run(
+        [venv / "bin" / "styletalk", "demo", "-o", "out"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     made = {p.name for p in (elsewhere / "out").iterdir()}
     assert made == {"demo_curves.npz", "demo_curves.png", "demo_preview.mp4", "demo.blend", "demo.glb"}
-    meta = subprocess.run([venv / "bin" / "python", "-c", "import styletalk_core as st; "
-                           "print(st.load_curves('out/demo_curves.npz').meta['model'])"],
-                          cwd=elsewhere, env=env, capture_output=True, text=True, check=True)  # fmt: skip
+    meta = subprocess.run(
+        [
+            venv / "bin" / "python",
+            "-c",
+            "import styletalk_core as st; print(st.load_curves('out/demo_curves.npz').meta['model'])",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert meta.stdout.strip() == "default.pth"
 
 
@@ -98,7 +130,7 @@ def test_every_subcommand_help_runs_from_the_wheel(installed):
                 "{tmp}/r.mp4",
             ],
         ),
-    ],  # fmt: skip
+    ],
 )
 def test_missing_extra_is_one_line_naming_it(module, extra, argv, tmp_path, monkeypatch, capsys):
     import numpy as np

@@ -39,8 +39,10 @@ def written(demo_out, tmp_path_factory):
     ict = load_ict()
     verts = identity(ict, 1.0, np.random.default_rng(3))
     head = work / "ict_head.obj"
-    head.write_text("".join(f"v {a:.6f} {b:.6f} {c:.6f}\n" for a, b, c in verts)
-                    + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in ict["tris"]))  # fmt: skip
+    head.write_text(
+        "".join(f"v {a:.6f} {b:.6f} {c:.6f}\n" for a, b, c in verts)
+        + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in ict["tris"])
+    )
     curves = demo_out / "demo_curves.npz"
     glbs = {"demo": demo_out / "demo.glb", "ict_head": work / "ict_head.glb"}  # our keys and ARKit's
     assert main(["retarget", "--mesh", str(head), "--curves", str(curves), "-o", str(glbs["ict_head"]), "--arkit"]) == 0
@@ -51,8 +53,15 @@ def written(demo_out, tmp_path_factory):
             python = blender_python(version)
         except pytest.skip.Exception:
             continue
-        argv = [python, str(REPO / "tests" / "blender" / "export_checks.py"), str(addon), str(work), str(curves),
-                str(glbs["demo"]), str(glbs["ict_head"])]  # fmt: skip
+        argv = [
+            python,
+            str(REPO / "tests" / "blender" / "export_checks.py"),
+            str(addon),
+            str(work),
+            str(curves),
+            str(glbs["demo"]),
+            str(glbs["ict_head"]),
+        ]
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=600)
         lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
         assert proc.returncode == 0 and lines, proc.stdout[-3000:] + proc.stderr[-3000:]

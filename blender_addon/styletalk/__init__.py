@@ -10,9 +10,16 @@ Where things are: settings.py (the scene's settings), operators.py and panel.py 
 def _classes() -> tuple:
     from . import operators, panel, prefs, settings
 
-    return (prefs.StyleTalkPreferences, settings.StyleTalkSettings, operators.STYLETALK_OT_add_face,
-            operators.STYLETALK_OT_import_curves, operators.STYLETALK_OT_import_batch, operators.STYLETALK_OT_generate,
-            operators.STYLETALK_OT_export, panel.STYLETALK_PT_panel)  # fmt: skip
+    return (
+        prefs.StyleTalkPreferences,
+        settings.StyleTalkSettings,
+        operators.STYLETALK_OT_add_face,
+        operators.STYLETALK_OT_import_curves,
+        operators.STYLETALK_OT_import_batch,
+        operators.STYLETALK_OT_generate,
+        operators.STYLETALK_OT_export,
+        panel.STYLETALK_PT_panel,
+    )
 
 
 def register() -> None:

@@ -146,8 +146,9 @@ def apply_to_character(context, obj, path: str, op) -> bool:
         return False
     names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
     try:
-        frames, action = scene.key_into_scene(context.scene, obj, names, values, fps, settings.start_frame,
-                                              settings.action_name)  # fmt: skip
+        frames, action = scene.key_into_scene(
+            context.scene, obj, names, values, fps, settings.start_frame, settings.action_name
+        )
     except StyleTalkError as exc:
         op.report({"ERROR"}, f"{path}: {exc}")
         return False

@@ -171,15 +171,16 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
         if missing:
             raise StyleTalkError(f"{missing[0]} was changed or deleted while the toolkit ran: nothing was keyed")
         names, weights = list(face.animated), face.weights
-        frames, action = scene.key_into_scene(context.scene, obj, names, weights, fps, settings.start_frame,
-                                              settings.action_name)  # fmt: skip
+        frames, action = scene.key_into_scene(
+            context.scene, obj, names, weights, fps, settings.start_frame, settings.action_name
+        )
         for other, add in zip(others, alike, strict=True):  # parts with keys of the same names, keyed alike
-            scene.key_into_scene(context.scene, other, list(add.animated), add.weights, fps, settings.start_frame,
-                                 settings.action_name)  # fmt: skip
+            scene.key_into_scene(
+                context.scene, other, list(add.animated), add.weights, fps, settings.start_frame, settings.action_name
+            )
         fit = _fit(obj, face)
         also = f"; {', '.join(o.name for o in others)} keyed alike" if others else ""
-        return (f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name} ({fit})"
-                f"{also}")  # fmt: skip
+        return f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name} ({fit}){also}"
 
 
 class _PlaceOnCharacter:
@@ -226,8 +227,10 @@ class STYLETALK_OT_place_landmarks(_PlaceOnCharacter, bpy.types.Operator):
 
     def place(self, context, obj, settings) -> str:
         settings.landmarks = rig.add_landmarks(context, obj, settings.front, settings.up)
-        return (f"{settings.landmarks.name}: move each onto {obj.name}'s feature (left, right: the character's own), "
-                "then add or solve keys")  # fmt: skip
+        return (
+            f"{settings.landmarks.name}: move each onto {obj.name}'s feature (left, right: the character's own), "
+            "then add or solve keys"
+        )
 
 
 class STYLETALK_PT_character(bpy.types.Panel):
@@ -255,8 +258,14 @@ class STYLETALK_PT_character(bpy.types.Panel):
         col.operator("styletalk.place_landmarks")
 
 
-CLASSES = (StyleTalkCharacterSettings, STYLETALK_OT_transfer_keys, STYLETALK_OT_solve_keys, STYLETALK_OT_add_mask,
-           STYLETALK_OT_place_landmarks, STYLETALK_PT_character)  # fmt: skip
+CLASSES = (
+    StyleTalkCharacterSettings,
+    STYLETALK_OT_transfer_keys,
+    STYLETALK_OT_solve_keys,
+    STYLETALK_OT_add_mask,
+    STYLETALK_OT_place_landmarks,
+    STYLETALK_PT_character,
+)
 
 
 def register() -> None:

@@ -75,8 +75,9 @@ class ToolkitJob:
         self.fraction = 0.0
         self._stderr: list[str] = []
         # its own process group, so a cancel can stop the toolkit's worker processes with it
-        self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
-                                      start_new_session=True)  # fmt: skip
+        self._proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1, start_new_session=True
+        )
         self._threads = [
             threading.Thread(target=self._read_progress, daemon=True),
             threading.Thread(target=self._read_errors, daemon=True),
@@ -158,8 +159,16 @@ class RetargetRequest:
     landmarks: str = ""  # .json of hand-placed landmarks (formats.placed), instead of detection
 
     def command(self) -> list[str]:
-        cmd = [self.python, "-m", "styletalk_core.cli", "retarget", "--mesh", _not_an_option(self.mesh),
-               f"--front={self.front}", f"--up={self.up}"]  # fmt: skip
+        cmd = [
+            self.python,
+            "-m",
+            "styletalk_core.cli",
+            "retarget",
+            "--mesh",
+            _not_an_option(self.mesh),
+            f"--front={self.front}",
+            f"--up={self.up}",
+        ]
         if self.curves:
             cmd += ["--curves", _not_an_option(self.curves)]
         if self.mask:
@@ -179,8 +188,18 @@ class RetargetJob(ToolkitJob):
 
 def arkit_command(python: str, curves: str, output: str) -> list[str]:
     """The toolkit's ARKit solve for a curves file: `styletalk export --format arkit-json`."""
-    return [python, "-m", "styletalk_core.cli", "export", "--curves", _not_an_option(curves), "--format", "arkit-json",
-            "-o", _not_an_option(output)]  # fmt: skip
+    return [
+        python,
+        "-m",
+        "styletalk_core.cli",
+        "export",
+        "--curves",
+        _not_an_option(curves),
+        "--format",
+        "arkit-json",
+        "-o",
+        _not_an_option(output),
+    ]
 
 
 class ArkitJob(ToolkitJob):

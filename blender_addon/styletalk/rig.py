@@ -42,8 +42,10 @@ def require_surface(obj) -> None:
     if obj is None or obj.type != "MESH":
         raise InputError("select the character's mesh first (no active mesh)")
     if len(obj.data.vertices) < 3 or len(obj.data.polygons) == 0:
-        raise InputError(f"{obj.name}: has {len(obj.data.vertices)} vertices and {len(obj.data.polygons)} faces: "
-                         "not a surface a face can be found on")  # fmt: skip
+        raise InputError(
+            f"{obj.name}: has {len(obj.data.vertices)} vertices and {len(obj.data.polygons)} faces: "
+            "not a surface a face can be found on"
+        )
 
 
 def character_objects(context, obj) -> list:
@@ -67,9 +69,16 @@ def _part(obj, with_keys: bool) -> Part:
         co = np.empty(rest.size, np.float32)
         obj.data.shape_keys.key_blocks[name].data.foreach_get("co", co)
         targets.append(((co.reshape(-1, 3) - rest) @ matrix[:3, :3].T).astype(np.float32))
-    return Part(obj.name, rest @ matrix[:3, :3].T + matrix[:3, 3], triangles(obj).astype(np.int64), matrix,
-                tuple(names), np.stack(targets) if targets else None,
-                tuple(s.material.name for s in obj.material_slots if s.material), ())  # fmt: skip
+    return Part(
+        obj.name,
+        rest @ matrix[:3, :3].T + matrix[:3, 3],
+        triangles(obj).astype(np.int64),
+        matrix,
+        tuple(names),
+        np.stack(targets) if targets else None,
+        tuple(s.material.name for s in obj.material_slots if s.material),
+        (),
+    )
 
 
 def export_character(context, obj, path: str, with_keys: bool) -> list[str]:
@@ -182,8 +191,9 @@ def _check_additions(obj, add: Additions) -> None:
     if clash:
         raise InputError(f"{obj.name} already has a shape key {clash[0]}: remove our keys before transferring again")
     if len(add.indices) and add.indices.max() >= len(obj.data.vertices):
-        raise InputError(f"{obj.name} has {len(obj.data.vertices)} vertices, fewer than the toolkit's result was "
-                         "made for")  # fmt: skip
+        raise InputError(
+            f"{obj.name} has {len(obj.data.vertices)} vertices, fewer than the toolkit's result was made for"
+        )
 
 
 def add_shape_keys(obj, add: Additions) -> None:

@@ -92,8 +92,10 @@ def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float,
     action; the scene's frame range becomes the animation's. Returns (scene frames, action)."""
     frames = keys.retime(len(values), fps, scene.render.fps / scene.render.fps_base, start)
     if frames[0] < 0 or frames[-1] > keys.MAX_FRAME:
-        raise StyleTalkError(f"the animation would run from frame {frames[0]:.0f} to {frames[-1]:.0f}; Blender's "
-                             f"frames are 0 to {keys.MAX_FRAME} (choose another start frame)")  # fmt: skip
+        raise StyleTalkError(
+            f"the animation would run from frame {frames[0]:.0f} to {frames[-1]:.0f}; Blender's "
+            f"frames are 0 to {keys.MAX_FRAME} (choose another start frame)"
+        )
     action = write_key_animation(obj, names, values, frames, action_name)
     scene.frame_start, scene.frame_end = keys.frame_range(frames)
     return frames, action
@@ -163,13 +165,24 @@ def export_keyframes(obj, path: str, fmt: str, fps_out: float = FPS) -> int:
         return curves.frames
     if fmt == "glb":
         run = lambda tmp: bpy.ops.export_scene.gltf(  # noqa: E731
-            filepath=tmp, export_format="GLB", use_selection=True, export_animations=True,
-            export_morph=True, export_morph_animation=True, export_anim_slide_to_zero=True)  # fmt: skip
+            filepath=tmp,
+            export_format="GLB",
+            use_selection=True,
+            export_animations=True,
+            export_morph=True,
+            export_morph_animation=True,
+            export_anim_slide_to_zero=True,
+        )
     elif fmt == "fbx":
         # "all actions" mode only walks object actions and drops shape-key animation: bake the scene
         run = lambda tmp: bpy.ops.export_scene.fbx(  # noqa: E731
-            filepath=tmp, use_selection=True, bake_anim=True, object_types={"MESH"},
-            bake_anim_use_all_actions=False, bake_anim_use_nla_strips=False)  # fmt: skip
+            filepath=tmp,
+            use_selection=True,
+            bake_anim=True,
+            object_types={"MESH"},
+            bake_anim_use_all_actions=False,
+            bake_anim_use_nla_strips=False,
+        )
     else:
         raise ValueError(f"unknown export format {fmt!r}")
     with unit_range_copy(bpy.context, obj) as (copy, frames):

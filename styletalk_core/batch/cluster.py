@@ -56,12 +56,21 @@ def init_options(address: str | None, workers: int) -> dict:
     """ray.init's arguments: join the cluster at `address`, else start a local one of `workers` CPUs;
     each worker runs one thread of torch (the units are the parallelism)."""
     options = {"address": address} if address else {"num_cpus": max(1, workers), "include_dashboard": False}
-    return {**options, "log_to_driver": False, "configure_logging": False,
-            "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "1"}}}  # fmt: skip
+    return {
+        **options,
+        "log_to_driver": False,
+        "configure_logging": False,
+        "runtime_env": {"env_vars": {"OMP_NUM_THREADS": "1"}},
+    }
 
 
-def run_ray(jobs: list[Job], address: str | None, workers: int, on_result: Callable[[Result], None],
-            remote: Remote | None = None) -> None:  # fmt: skip
+def run_ray(
+    jobs: list[Job],
+    address: str | None,
+    workers: int,
+    on_result: Callable[[Result], None],
+    remote: Remote | None = None,
+) -> None:
     try:
         import ray
     except ImportError:
@@ -102,8 +111,15 @@ def _run(ray, jobs: list[Job], on_result: Callable[[Result], None], remote: Remo
         raise
 
 
-def _follow(result: Result, remote: Remote, write_task, cluster: dict, pending: dict, waiting: dict,
-            on_result: Callable[[Result], None]) -> None:  # fmt: skip
+def _follow(
+    result: Result,
+    remote: Remote,
+    write_task,
+    cluster: dict,
+    pending: dict,
+    waiting: dict,
+    on_result: Callable[[Result], None],
+) -> None:
     """A take's curves are back: its videos go to workers, or it is done."""
     take, writers = remote.get(result.id, (None, {}))
     if result.curves is None or not writers:

@@ -30,17 +30,40 @@ from ..formats.errors import InputError
 from ..inference import PRESET_PREFIX, StyleSpec, check_style_settings
 
 # output kind -> its file in the take's folder
-OUTPUTS = {"curves": "curves.npz", "arkit-csv": "arkit.csv", "arkit-json": "arkit.json", "csv": "curves.csv",
-           "json": "curves.json", "npy": "curves.npy", "glb": "character.glb", "fbx": "character.fbx",
-           "preview": "preview.mp4", "render": "render.mp4"}  # fmt: skip
+OUTPUTS = {
+    "curves": "curves.npz",
+    "arkit-csv": "arkit.csv",
+    "arkit-json": "arkit.json",
+    "csv": "curves.csv",
+    "json": "curves.json",
+    "npy": "curves.npy",
+    "glb": "character.glb",
+    "fbx": "character.fbx",
+    "preview": "preview.mp4",
+    "render": "render.mp4",
+}
 # outputs whose writer the caller hands to run_batch (the renderer's videos: the core does not import the
 # renderer), and what a take asking for one without it is told
-HANDED_OUTPUTS = {"preview": "the renderer's preview writer (the styletalk batch command has it)",
-                  "render": "renderer weights (styletalk batch --renderer WEIGHTS)"}  # fmt: skip
+HANDED_OUTPUTS = {
+    "preview": "the renderer's preview writer (the styletalk batch command has it)",
+    "render": "renderer weights (styletalk batch --renderer WEIGHTS)",
+}
 CHARACTER_OUTPUTS = ("glb", "fbx")
 CHARACTER_SUFFIXES = (".glb", ".gltf", ".fbx", ".obj")
-FIELDS = ("id", "audio", "transcript", "transcript_file", "style", "style_weights", "style_strength", "pose",
-          "character", "landmarks", "image", "outputs")  # fmt: skip
+FIELDS = (
+    "id",
+    "audio",
+    "transcript",
+    "transcript_file",
+    "style",
+    "style_weights",
+    "style_strength",
+    "pose",
+    "character",
+    "landmarks",
+    "image",
+    "outputs",
+)
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -77,8 +100,10 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
         reader = csv.DictReader(text.splitlines())
         unknown = sorted(set(reader.fieldnames or ()) - set(FIELDS))
         if not reader.fieldnames or unknown:
-            raise InputError(f"{path}: unknown manifest column {unknown[0] if unknown else '(no header)'!r}; "
-                             f"columns are {', '.join(FIELDS)}")  # fmt: skip
+            raise InputError(
+                f"{path}: unknown manifest column {unknown[0] if unknown else '(no header)'!r}; "
+                f"columns are {', '.join(FIELDS)}"
+            )
         return [(reader.line_num, row) for row in reader if any((v or "").strip() for v in row.values())]
     if path.suffix.lower() != ".jsonl":
         raise InputError(f"{path}: a manifest is a .csv (with a header) or a .jsonl file")
@@ -118,8 +143,10 @@ def _styles(base: Path, row: dict) -> tuple[StyleSpec, ...]:
         values = [float(w) for w in weights]
     except ValueError:
         raise InputError(f"style weights {weights} are not numbers") from None
-    return tuple(StyleSpec(s if s.startswith(PRESET_PREFIX) else _file(base, s, "style"), w)
-                 for s, w in zip(sources, values, strict=True))  # fmt: skip
+    return tuple(
+        StyleSpec(s if s.startswith(PRESET_PREFIX) else _file(base, s, "style"), w)
+        for s, w in zip(sources, values, strict=True)
+    )
 
 
 def _character(base: Path, row: dict, outputs: tuple[str, ...]) -> Path | None:
@@ -164,8 +191,20 @@ def _take(base: Path, line: int, row: dict) -> Take:
     landmarks = _file(base, str(row["landmarks"]), "landmarks") if row.get("landmarks") else None
     if landmarks is not None and character is None:
         raise InputError("landmarks are placed on a character: give the character field too")
-    return Take(take_id, line, audio, text, tfile, styles, strength, pose, tuple(dict.fromkeys(outputs)), character,
-                image, landmarks)  # fmt: skip
+    return Take(
+        take_id,
+        line,
+        audio,
+        text,
+        tfile,
+        styles,
+        strength,
+        pose,
+        tuple(dict.fromkeys(outputs)),
+        character,
+        image,
+        landmarks,
+    )
 
 
 def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:

@@ -118,8 +118,13 @@ def write_take(
                     writers[kind].write(curves, path, take)
                 else:
                     export_curves(curves, path, kind)
-            record = {"id": take.id, "line": take.line, "key": key, "frames": curves.frames,
-                      "outputs": [p.name for p in files]}  # fmt: skip
+            record = {
+                "id": take.id,
+                "line": take.line,
+                "key": key,
+                "frames": curves.frames,
+                "outputs": [p.name for p in files],
+            }
             staged[-1].write_text(json.dumps(record, indent=1))
     except BaseException:  # a failed or stopped take leaves no folder of its own behind
         if not existed:

@@ -116,9 +116,18 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
         transcript = read_transcript(take.transcript_file)
     # what the style code depends on: the clips' bytes (a worker lives on across batches), weights, strength
     style_key = json.dumps([[s.preset or file_hash(Path(s.path)), s.weight] for s in styles] + [take.strength])
-    return Job(take.id, str(take.audio), transcript, styles, tuple(loaded.clips.get(str(s.path)) for s in styles),
-               style_key, take.strength, loaded.poses.get(str(take.pose)) if take.pose else None,
-               str(take.pose) if take.pose else None, checkpoint)  # fmt: skip
+    return Job(
+        take.id,
+        str(take.audio),
+        transcript,
+        styles,
+        tuple(loaded.clips.get(str(s.path)) for s in styles),
+        style_key,
+        take.strength,
+        loaded.poses.get(str(take.pose)) if take.pose else None,
+        str(take.pose) if take.pose else None,
+        checkpoint,
+    )
 
 
 def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) -> None:
@@ -153,22 +162,44 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
     pool.shutdown(wait=True)
 
 
-def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpoint: str | None = None,
-              workers: int = 1, engine: str = "local", address: str | None = None,
-              progress: Progress | None = None, stage: Callable[[str], None] | None = None,
-              report: Callable[[Problem], None] | None = None,
-              writers: dict[str, Writer] | None = None) -> Summary:  # fmt: skip
+def _output_folder(outdir: str | os.PathLike, engine: str) -> Path:
+    if engine not in ENGINES:
+        raise InputError(f"--engine is one of {', '.join(ENGINES)}, not {engine!r}")
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: the output folder is a file")
+    return out
+
+
+def _failed_lines(summary: Summary, problems: list[Problem], report: Callable[[Problem], None] | None) -> Summary:
+    """The manifest's bad lines in the summary, in line order, each told to `report` as well."""
+    for p in sorted(problems, key=lambda p: p.line):
+        summary.fail(p.line, p.id, p.reason)
+        if report is not None:
+            report(p)
+    return summary
+
+
+def run_batch(
+    manifest: str | os.PathLike,
+    outdir: str | os.PathLike,
+    *,
+    checkpoint: str | None = None,
+    workers: int = 1,
+    engine: str = "local",
+    address: str | None = None,
+    progress: Progress | None = None,
+    stage: Callable[[str], None] | None = None,
+    report: Callable[[Problem], None] | None = None,
+    writers: dict[str, Writer] | None = None,
+) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
     `report` hears every bad line before any take runs; `stage` each stage's name; `writers` provides
     the outputs in HANDED_OUTPUTS (the CLI gives the preview, and the render with --renderer)."""
     from ..inference import load_model
 
     t0 = time.perf_counter()
-    if engine not in ENGINES:
-        raise InputError(f"--engine is one of {', '.join(ENGINES)}, not {engine!r}")
-    out = Path(outdir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: the output folder is a file")
+    out = _output_folder(outdir, engine)
     step = progress or (lambda done, total: None)
     say = stage or (lambda name: None)
     say("check")
@@ -177,11 +208,7 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
     takes, problems = _handed(takes, problems, writers)
     generator = load_model(checkpoint, "cpu")
     takes, more, loaded = _prepare(takes, generator.style_presets, step)
-    summary = Summary(str(manifest))
-    for p in sorted(problems + more, key=lambda p: p.line):
-        summary.fail(p.line, p.id, p.reason)
-        if report is not None:
-            report(p)
+    summary = _failed_lines(Summary(str(manifest)), problems + more, report)
     keys = {t.id: take_key(t, generator.sha256, writers) for t in takes}
     todo = [t for t in takes if not is_current(out, t, keys[t.id])]
     summary.skipped = [t.id for t in takes if t not in todo]
@@ -196,8 +223,9 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
         try:
             if result.curves is None:
                 raise InputError(result.error or "no curves")
-            write_take(out, take, keys[take.id], result.curves, loaded.characters.get(character_of(take)), writers,
-                       result.made)  # fmt: skip
+            write_take(
+                out, take, keys[take.id], result.curves, loaded.characters.get(character_of(take)), writers, result.made
+            )
             summary.done.append(take.id)
         except StyleTalkError as exc:
             summary.fail(take.line, take.id, str(exc))
@@ -212,8 +240,15 @@ def run_batch(manifest: str | os.PathLike, outdir: str | os.PathLike, *, checkpo
     return summary
 
 
-def _run_engine(engine: str, jobs: list[Job], todo: list[Take], workers: int, address: str | None,
-                writers: dict[str, Writer], on_result: Callable[[Result], None]) -> None:  # fmt: skip
+def _run_engine(
+    engine: str,
+    jobs: list[Job],
+    todo: list[Take],
+    workers: int,
+    address: str | None,
+    writers: dict[str, Writer],
+    on_result: Callable[[Result], None],
+) -> None:
     if engine == "ray":
         from .cluster import run_ray
 

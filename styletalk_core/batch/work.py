@@ -116,8 +116,16 @@ def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator) -> Result:
     from ..inference import curves_from_expression
 
     try:
-        curves = curves_from_expression(exp, ids, job.styles, generator, pose=job.pose, pose_path=job.pose_path,
-                                        strength=job.strength, meta={"take": job.id, "audio": job.audio})  # fmt: skip
+        curves = curves_from_expression(
+            exp,
+            ids,
+            job.styles,
+            generator,
+            pose=job.pose,
+            pose_path=job.pose_path,
+            strength=job.strength,
+            meta={"take": job.id, "audio": job.audio},
+        )
     except StyleTalkError as exc:
         return Result(job.id, None, str(exc))
     return Result(job.id, curves)

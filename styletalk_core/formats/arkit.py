@@ -16,24 +16,76 @@ from .timebase import resample
 
 # ARKit's ARFaceAnchor.BlendShapeLocation order, as Unreal's Live Link and the Live Link Face app use it
 ARKIT_NAMES: tuple[str, ...] = (
-    "eyeBlinkLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft", "eyeSquintLeft",
-    "eyeWideLeft", "eyeBlinkRight", "eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpRight",
-    "eyeSquintRight", "eyeWideRight", "jawForward", "jawLeft", "jawRight", "jawOpen", "mouthClose", "mouthFunnel",
-    "mouthPucker", "mouthLeft", "mouthRight", "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft",
-    "mouthFrownRight", "mouthDimpleLeft", "mouthDimpleRight", "mouthStretchLeft", "mouthStretchRight",
-    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthPressLeft", "mouthPressRight",
-    "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "browDownLeft",
-    "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff", "cheekSquintLeft",
-    "cheekSquintRight", "noseSneerLeft", "noseSneerRight", "tongueOut",
-)  # fmt: skip
+    "eyeBlinkLeft",
+    "eyeLookDownLeft",
+    "eyeLookInLeft",
+    "eyeLookOutLeft",
+    "eyeLookUpLeft",
+    "eyeSquintLeft",
+    "eyeWideLeft",
+    "eyeBlinkRight",
+    "eyeLookDownRight",
+    "eyeLookInRight",
+    "eyeLookOutRight",
+    "eyeLookUpRight",
+    "eyeSquintRight",
+    "eyeWideRight",
+    "jawForward",
+    "jawLeft",
+    "jawRight",
+    "jawOpen",
+    "mouthClose",
+    "mouthFunnel",
+    "mouthPucker",
+    "mouthLeft",
+    "mouthRight",
+    "mouthSmileLeft",
+    "mouthSmileRight",
+    "mouthFrownLeft",
+    "mouthFrownRight",
+    "mouthDimpleLeft",
+    "mouthDimpleRight",
+    "mouthStretchLeft",
+    "mouthStretchRight",
+    "mouthRollLower",
+    "mouthRollUpper",
+    "mouthShrugLower",
+    "mouthShrugUpper",
+    "mouthPressLeft",
+    "mouthPressRight",
+    "mouthLowerDownLeft",
+    "mouthLowerDownRight",
+    "mouthUpperUpLeft",
+    "mouthUpperUpRight",
+    "browDownLeft",
+    "browDownRight",
+    "browInnerUp",
+    "browOuterUpLeft",
+    "browOuterUpRight",
+    "cheekPuff",
+    "cheekSquintLeft",
+    "cheekSquintRight",
+    "noseSneerLeft",
+    "noseSneerRight",
+    "tongueOut",
+)
 NUM_ARKIT = len(ARKIT_NAMES)
 # A Live Link Face take lists the shapes in ARKit's order except for two pairs, right before left
 _TAKE_SWAPS = {"jawLeft": "jawRight", "jawRight": "jawLeft", "mouthLeft": "mouthRight", "mouthRight": "mouthLeft"}
 LIVE_LINK_ORDER: tuple[int, ...] = tuple(ARKIT_NAMES.index(_TAKE_SWAPS.get(n, n)) for n in ARKIT_NAMES)
 LIVE_LINK_NAMES: tuple[str, ...] = tuple(ARKIT_NAMES[i][0].upper() + ARKIT_NAMES[i][1:] for i in LIVE_LINK_ORDER)
 # after the 52 weights, a Live Link Face recording has the head and eye rotations (radians here)
-ROTATION_NAMES = ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll",
-                  "RightEyeYaw", "RightEyePitch", "RightEyeRoll")  # fmt: skip
+ROTATION_NAMES = (
+    "HeadYaw",
+    "HeadPitch",
+    "HeadRoll",
+    "LeftEyeYaw",
+    "LeftEyePitch",
+    "LeftEyeRoll",
+    "RightEyeYaw",
+    "RightEyePitch",
+    "RightEyeRoll",
+)
 LIVE_LINK_HEADER = ("Timecode", "BlendShapeCount", *LIVE_LINK_NAMES, *ROTATION_NAMES)
 LIVE_LINK_COUNT = NUM_ARKIT + len(ROTATION_NAMES)  # the app's BlendShapeCount: 61
 LIVE_LINK_FPS = 60  # the app records 60 rows a second and counts timecode frames at 60
@@ -95,8 +147,9 @@ def _checked(weights: np.ndarray, rotations: np.ndarray | None, source: str) -> 
     return np.clip(weights, 0.0, 1.0), rot
 
 
-def write_live_link_csv(path: str | os.PathLike, weights: np.ndarray, fps: float,
-                        rotations: np.ndarray | None = None) -> None:  # fmt: skip
+def write_live_link_csv(
+    path: str | os.PathLike, weights: np.ndarray, fps: float, rotations: np.ndarray | None = None
+) -> None:
     """A take as the Live Link Face iOS app records it: its header (Timecode, BlendShapeCount 61, the
     52 weights in the app's column order, 9 rotations), rows resampled to its 60 fps with 60 fps
     timecodes, values with its 10 decimals."""
@@ -111,12 +164,24 @@ def write_live_link_csv(path: str | os.PathLike, weights: np.ndarray, fps: float
             writer.writerow([timecode(t), LIVE_LINK_COUNT, *(f"{v:.{LIVE_LINK_DECIMALS}f}" for v in row)])
 
 
-def write_arkit_json(path: str | os.PathLike, weights: np.ndarray, fps: float, rotations: np.ndarray | None = None,
-                     meta: dict | None = None) -> None:  # fmt: skip
+def write_arkit_json(
+    path: str | os.PathLike,
+    weights: np.ndarray,
+    fps: float,
+    rotations: np.ndarray | None = None,
+    meta: dict | None = None,
+) -> None:
     path = require_suffix(path, (".json",), "an ARKit JSON")
     weights, rot = _checked(weights, rotations, str(path))
-    doc = {"names": list(ARKIT_NAMES), "fps": fps, "frames": len(weights), "weights": weights.round(6).tolist(),
-           "rotation_names": list(ROTATION_NAMES), "rotations": rot.round(6).tolist(), "meta": meta or {}}  # fmt: skip
+    doc = {
+        "names": list(ARKIT_NAMES),
+        "fps": fps,
+        "frames": len(weights),
+        "weights": weights.round(6).tolist(),
+        "rotation_names": list(ROTATION_NAMES),
+        "rotations": rot.round(6).tolist(),
+        "meta": meta or {},
+    }
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(doc), encoding="utf-8")
 

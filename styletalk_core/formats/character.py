@@ -75,8 +75,9 @@ def in_unit_range(add: Additions) -> Additions:
     offsets = np.stack([t.scale * add.offsets[t.source] for t in split]).astype(np.float32)
     names = tuple(t.name for t in split)
     rest = add.animated[len(add.names) :]
-    weights = np.concatenate([unit_weights(split, add.weights[:, : len(add.names)]),
-                              add.weights[:, len(add.names) :]], axis=1)  # fmt: skip
+    weights = np.concatenate(
+        [unit_weights(split, add.weights[:, : len(add.names)]), add.weights[:, len(add.names) :]], axis=1
+    )
     return Additions(add.part, names, add.indices, offsets, names + rest, weights, add.fps, 1.0, add.extras)
 
 
@@ -107,10 +108,22 @@ def _array(z, key: str, path, dtype, shape: tuple) -> np.ndarray:
 def save_character(character: Character, path: str | os.PathLike) -> None:
     arrays, parts = {}, []
     for i, p in enumerate(character.parts):
-        parts.append({"name": p.name, "target_names": list(p.target_names), "materials": list(p.materials),
-                      "uv_layers": list(p.uv_layers), "armature": p.armature, "role": p.role})  # fmt: skip
-        arrays |= {f"p{i}_vertices": p.vertices, f"p{i}_triangles": p.triangles, f"p{i}_matrix": p.matrix,
-                   f"p{i}_targets": p.target_array()}  # fmt: skip
+        parts.append(
+            {
+                "name": p.name,
+                "target_names": list(p.target_names),
+                "materials": list(p.materials),
+                "uv_layers": list(p.uv_layers),
+                "armature": p.armature,
+                "role": p.role,
+            }
+        )
+        arrays |= {
+            f"p{i}_vertices": p.vertices,
+            f"p{i}_triangles": p.triangles,
+            f"p{i}_matrix": p.matrix,
+            f"p{i}_targets": p.target_array(),
+        }
     meta = {"kind": "character", "source": character.source, "parts": parts, "objects": character.objects}
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
@@ -151,17 +164,34 @@ def _part_arrays(z, i: int, m: dict, path) -> Part:
         raise InputError(f"{path}: part {m['name']} has triangle indices outside its {len(v)} vertices")
     names = tuple(str(n) for n in m["target_names"])
     targets = _array(z, f"p{i}_targets", path, np.float32, (len(names), len(v), 3))
-    return Part(str(m["name"]), v, t, _array(z, f"p{i}_matrix", path, np.float64, (4, 4)), names,
-                targets if names else None, tuple(m["materials"]), tuple(m["uv_layers"]), str(m["armature"]),
-                str(m["role"]))  # fmt: skip
+    return Part(
+        str(m["name"]),
+        v,
+        t,
+        _array(z, f"p{i}_matrix", path, np.float64, (4, 4)),
+        names,
+        targets if names else None,
+        tuple(m["materials"]),
+        tuple(m["uv_layers"]),
+        str(m["armature"]),
+        str(m["role"]),
+    )
 
 
 def save_additions(adds: list[Additions], path: str | os.PathLike) -> None:
     """A retarget's additions, one per part that changes (the face part first), as one .npz."""
     meta, arrays = [], {}
     for i, add in enumerate(adds):
-        meta.append({"part": add.part, "names": list(add.names), "animated": list(add.animated), "fps": add.fps,
-                     "slider": add.slider, "extras": add.extras})  # fmt: skip
+        meta.append(
+            {
+                "part": add.part,
+                "names": list(add.names),
+                "animated": list(add.animated),
+                "fps": add.fps,
+                "slider": add.slider,
+                "extras": add.extras,
+            }
+        )
         weights = np.zeros((0, len(add.animated))) if add.weights is None else add.weights
         arrays |= {f"a{i}_indices": add.indices, f"a{i}_offsets": add.offsets, f"a{i}_weights": weights}
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
@@ -176,8 +206,17 @@ def load_additions(path: str | os.PathLike) -> list[Additions]:
         idx = _array(z, f"a{i}_indices", p, np.int64, (None,))
         offsets = _array(z, f"a{i}_offsets", p, np.float32, (len(names), len(idx), 3))
         weights = _array(z, f"a{i}_weights", p, np.float64, (None, len(animated)))
-        return Additions(str(m["part"]), names, idx, offsets, animated, weights if len(weights) else None,
-                         float(m["fps"]), float(m["slider"]), dict(m["extras"]))  # fmt: skip
+        return Additions(
+            str(m["part"]),
+            names,
+            idx,
+            offsets,
+            animated,
+            weights if len(weights) else None,
+            float(m["fps"]),
+            float(m["slider"]),
+            dict(m["extras"]),
+        )
 
     def build(z, meta, p):
         parts = meta.get("parts")

@@ -14,9 +14,18 @@ from .errors import InputError
 from .fileio import atomic_path, require_file
 
 # name -> our face's vertex; left and right are the character's own (its left is on the viewer's right)
-PLACED_POINTS = {"chin": 152, "nose_tip": 1, "mouth_right": 61, "mouth_left": 291, "upper_lip": 0,
-                 "lower_lip": 17, "eye_right_outer": 33, "eye_right_inner": 133, "eye_left_inner": 362,
-                 "eye_left_outer": 263}  # fmt: skip
+PLACED_POINTS = {
+    "chin": 152,
+    "nose_tip": 1,
+    "mouth_right": 61,
+    "mouth_left": 291,
+    "upper_lip": 0,
+    "lower_lip": 17,
+    "eye_right_outer": 33,
+    "eye_right_inner": 133,
+    "eye_left_inner": 362,
+    "eye_left_outer": 263,
+}
 NEEDED = ("mouth_right", "mouth_left")  # the mouth's corners: where the lips part
 MIN_POINTS = 6
 

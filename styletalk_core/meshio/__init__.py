@@ -38,8 +38,13 @@ def read_character(path: str | os.PathLike, progress: Progress | None = None) ->
     return character
 
 
-def write_character(source: str | os.PathLike, character: Character, additions: list[Additions],
-                    out: str | os.PathLike, progress: Progress | None = None) -> str:  # fmt: skip
+def write_character(
+    source: str | os.PathLike,
+    character: Character,
+    additions: list[Additions],
+    out: str | os.PathLike,
+    progress: Progress | None = None,
+) -> str:
     """`source` plus `additions` (each on the part of `character`, as read_character gave it, that it
     names), written to `out` (.glb or .fbx, by its name). A .glb into a .glb takes the additions
     straight into the user's file (meshio.glb_append); anything else, or a .glb that cannot be mapped,

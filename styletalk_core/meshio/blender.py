@@ -45,15 +45,28 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def run_blender(args: list[str], source: str, stages: tuple[str, ...], progress: Progress | None,
-                error: type[Exception] = InputError) -> None:  # fmt: skip
+def run_blender(
+    args: list[str],
+    source: str,
+    stages: tuple[str, ...],
+    progress: Progress | None,
+    error: type[Exception] = InputError,
+) -> None:
     """`python -m meshio.blender_side ARGS`; progress(done, total) over `stages` (the @@STAGE names it
     prints, in order), ticking within a stage while it runs; its @@ERROR line raised as `error`."""
     _require_blender()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
     cmd = [sys.executable, "-m", "styletalk_core.meshio.blender_side", *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            text=True, errors="replace", env=env, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        errors="replace",
+        env=env,
+        start_new_session=True,
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
     total, done, message, tail = 100 * len(stages), 0, None, []
@@ -98,5 +111,10 @@ def read_with_blender(path: Path, out: Path, progress: Progress | None) -> None:
 
 
 def write_with_blender(source: Path, additions: Path, out: Path, progress: Progress | None) -> None:
-    run_blender(["write", str(source), str(additions), str(out)], str(source), ("import", "keys", "export", "done"),
-                progress, OutputError)  # fmt: skip
+    run_blender(
+        ["write", str(source), str(additions), str(out)],
+        str(source),
+        ("import", "keys", "export", "done"),
+        progress,
+        OutputError,
+    )

@@ -41,8 +41,20 @@ def open_scene(path: str) -> None:
             result = bpy.ops.wm.obj_import(filepath=path)
         else:
             raise FileProblem(f"a character is a .glb, .gltf, .fbx or .obj file, not {ext!r}")
-    except (RuntimeError, ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
-            MemoryError, RecursionError, UnicodeError, AssertionError, ZeroDivisionError) as exc:  # fmt: skip
+    except (
+        RuntimeError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OverflowError,
+        MemoryError,
+        RecursionError,
+        UnicodeError,
+        AssertionError,
+        ZeroDivisionError,
+    ) as exc:
         raise FileProblem(f"Blender's {ext[1:]} importer cannot read it: {_reason(exc)}") from None
     if "FINISHED" not in result:
         raise FileProblem(f"Blender's {ext[1:]} importer cannot read it")
@@ -241,15 +253,27 @@ def keep_vertex_normals() -> None:
 def export(source: str, out: str) -> None:
     ext = Path(out).suffix.lower()
     if ext == ".glb":
-        bpy.ops.export_scene.gltf(filepath=out, export_format="GLB", export_animations=True, export_morph=True,
-                                  export_normals=_has_normals(source),
-                                  export_morph_animation=True, export_try_sparse_sk=True, export_extras=True,
-                                  export_morph_normal=False,
-                                  export_anim_slide_to_zero=True)  # fmt: skip
+        bpy.ops.export_scene.gltf(
+            filepath=out,
+            export_format="GLB",
+            export_animations=True,
+            export_morph=True,
+            export_normals=_has_normals(source),
+            export_morph_animation=True,
+            export_try_sparse_sk=True,
+            export_extras=True,
+            export_morph_normal=False,
+            export_anim_slide_to_zero=True,
+        )
     elif ext == ".fbx":
         # "all actions" and "NLA strips" walk object actions only and drop shape-key animation: bake the scene
-        bpy.ops.export_scene.fbx(filepath=out, bake_anim=True, add_leaf_bones=False, bake_anim_use_all_actions=False,
-                                 bake_anim_use_nla_strips=False)  # fmt: skip
+        bpy.ops.export_scene.fbx(
+            filepath=out,
+            bake_anim=True,
+            add_leaf_bones=False,
+            bake_anim_use_all_actions=False,
+            bake_anim_use_nla_strips=False,
+        )
     else:
         raise FileProblem(f"{out}: the character is written as .glb or .fbx")
 
@@ -265,8 +289,11 @@ def write(path: str, additions: str, out: str) -> None:
     stage("keys")
     for add, obj in zip(adds, objects, strict=True):
         add_keys(obj, add)
-    keyed = [(obj, list(add.animated), add.weights) for add, obj in zip(adds, objects, strict=True)
-             if add.weights is not None]  # fmt: skip
+    keyed = [
+        (obj, list(add.animated), add.weights)
+        for add, obj in zip(adds, objects, strict=True)
+        if add.weights is not None
+    ]
     if keyed:
         animate(keyed, adds[0].fps)
     stage("export")

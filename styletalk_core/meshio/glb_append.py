@@ -57,8 +57,11 @@ def _plain(doc: dict, buffers: list[bytes], a: int, ctype: int, width: int) -> n
 def _node_of(doc: dict, name: str) -> int:
     """The one node Blender names `name` (its own name, else its mesh's)."""
     meshes = doc.get("meshes", [])
-    found = [i for i, n in enumerate(doc.get("nodes", []))
-             if "mesh" in n and (n.get("name") or meshes[n["mesh"]].get("name")) == name]  # fmt: skip
+    found = [
+        i
+        for i, n in enumerate(doc.get("nodes", []))
+        if "mesh" in n and (n.get("name") or meshes[n["mesh"]].get("name")) == name
+    ]
     if len(found) != 1:
         raise NotDirect(f"{len(found)} mesh nodes named {name!r}")
     return found[0]
@@ -81,8 +84,9 @@ def _primitives(doc: dict, buffers: list[bytes], mesh: dict) -> list[Primitive]:
     return out
 
 
-def _to_file_space(doc, buffers, mesh, prims: list[Primitive], where: np.ndarray, part: Part,
-                   add: Additions) -> np.ndarray:  # fmt: skip
+def _to_file_space(
+    doc, buffers, mesh, prims: list[Primitive], where: np.ndarray, part: Part, add: Additions
+) -> np.ndarray:
     """The additions' offsets (object space) in the file's mesh space, once the file's positions of the
     moving vertices are shown to be the part's: fitted by one affine map (node transforms, Blender's
     axes, a rigidly posed skin) with a residual within MAP_TOLERANCE of the part's size."""
@@ -157,13 +161,17 @@ def _add_targets(w: _Writer, mesh: dict, prims: list[Primitive], where: np.ndarr
                 lo, hi = np.minimum(lo, 0), np.maximum(hi, 0)
             acc = {"componentType": FLOAT, "count": prim.count, "type": "VEC3", "min": lo.tolist(), "max": hi.tolist()}
             if len(idx):
-                acc["sparse"] = {"count": len(idx), "indices": {"bufferView": idx_view, "componentType": UINT},
-                                 "values": {"bufferView": val_view, "byteOffset": k * len(idx) * 12}}  # fmt: skip
+                acc["sparse"] = {
+                    "count": len(idx),
+                    "indices": {"bufferView": idx_view, "componentType": UINT},
+                    "values": {"bufferView": val_view, "byteOffset": k * len(idx) * 12},
+                }
             targets.append({"POSITION": w.accessor(acc)})
 
 
-def _animate(w: _Writer, doc: dict, anim: dict, node: int, names: list[str], defaults: list[float],
-             add: Additions) -> None:  # fmt: skip
+def _animate(
+    w: _Writer, doc: dict, anim: dict, node: int, names: list[str], defaults: list[float], add: Additions
+) -> None:
     """A LINEAR sampler of the node's morph weights from 0 s, a key per frame at add.fps, and its channel
     in `anim`."""
     frames = len(add.weights)
@@ -173,10 +181,19 @@ def _animate(w: _Writer, doc: dict, anim: dict, node: int, names: list[str], def
         if name not in names:
             raise NotDirect(f"no morph target named {name!r} to animate")
         values[:, names.index(name)] = add.weights[:, j]
-    t_acc = w.accessor({"bufferView": w.view(times.tobytes()), "componentType": FLOAT, "count": frames,
-                        "type": "SCALAR", "min": [float(times[0])], "max": [float(times[-1])]})  # fmt: skip
-    v_acc = w.accessor({"bufferView": w.view(values.tobytes()), "componentType": FLOAT, "count": values.size,
-                        "type": "SCALAR"})  # fmt: skip
+    t_acc = w.accessor(
+        {
+            "bufferView": w.view(times.tobytes()),
+            "componentType": FLOAT,
+            "count": frames,
+            "type": "SCALAR",
+            "min": [float(times[0])],
+            "max": [float(times[-1])],
+        }
+    )
+    v_acc = w.accessor(
+        {"bufferView": w.view(values.tobytes()), "componentType": FLOAT, "count": values.size, "type": "SCALAR"}
+    )
     anim["samplers"].append({"input": t_acc, "output": v_acc, "interpolation": "LINEAR"})
     anim["channels"].append({"sampler": len(anim["samplers"]) - 1, "target": {"node": node, "path": "weights"}})
 
@@ -184,8 +201,11 @@ def _animate(w: _Writer, doc: dict, anim: dict, node: int, names: list[str], def
 def _weights_animated(doc: dict, mesh: int) -> bool:
     """Whether an animation channel drives the morph weights of a node showing `mesh`."""
     nodes = {i for i, n in enumerate(doc.get("nodes", [])) if n.get("mesh") == mesh}
-    return any(c.get("target", {}).get("path") == "weights" and c.get("target", {}).get("node") in nodes
-               for a in doc.get("animations", []) for c in a.get("channels", []))  # fmt: skip
+    return any(
+        c.get("target", {}).get("path") == "weights" and c.get("target", {}).get("node") in nodes
+        for a in doc.get("animations", [])
+        for c in a.get("channels", [])
+    )
 
 
 def append_to_glb(source: Path, edits: list[tuple[Part, Additions]], out: Path) -> None:

@@ -18,12 +18,26 @@ COMPONENT_SIZE = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
 INDEX_DTYPE = {5121: np.uint8, 5123: np.uint16, 5125: np.uint32}
 WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 # extensions Blender's glTF importer reads; a file that requires another cannot be read right
-SUPPORTED_REQUIRED = {"KHR_draco_mesh_compression", "KHR_mesh_quantization", "KHR_texture_transform",
-                      "KHR_materials_unlit", "KHR_materials_emissive_strength", "KHR_texture_basisu",
-                      "EXT_texture_webp", "KHR_materials_variants"}  # fmt: skip
+SUPPORTED_REQUIRED = {
+    "KHR_draco_mesh_compression",
+    "KHR_mesh_quantization",
+    "KHR_texture_transform",
+    "KHR_materials_unlit",
+    "KHR_materials_emissive_strength",
+    "KHR_texture_basisu",
+    "EXT_texture_webp",
+    "KHR_materials_variants",
+}
 SUFFIXES = {".glb": "glb", ".gltf": "gltf", ".fbx": "fbx", ".obj": "obj"}
-KIND_NAMES = {"glb": "a glTF binary", "gltf": "glTF JSON", "fbx": "an FBX file", "obj": "a Wavefront OBJ",
-              "fbx-ascii": "an ASCII FBX file", "empty": "empty", "binary": "binary data"}  # fmt: skip
+KIND_NAMES = {
+    "glb": "a glTF binary",
+    "gltf": "glTF JSON",
+    "fbx": "an FBX file",
+    "obj": "a Wavefront OBJ",
+    "fbx-ascii": "an ASCII FBX file",
+    "empty": "empty",
+    "binary": "binary data",
+}
 
 
 def sniff(head: bytes) -> str:
@@ -90,8 +104,9 @@ def load_gltf(path: Path, kind: str) -> tuple[dict, list[bytes]]:
         if version != 2:
             raise InputError(f"{path}: glTF binary version {version}; only glTF 2.0 is read")
         if length > len(raw) or chunk != b"JSON" or 20 + n_json > len(raw):
-            raise InputError(f"{path}: a glTF binary cut short or damaged (its header says {length} bytes, "
-                             f"the file has {len(raw)})")  # fmt: skip
+            raise InputError(
+                f"{path}: a glTF binary cut short or damaged (its header says {length} bytes, the file has {len(raw)})"
+            )
         doc = _json(raw[20 : 20 + n_json], path)
         rest = raw[20 + n_json + (-n_json % 4) :]
         if len(rest) >= 8:
@@ -175,8 +190,10 @@ class _Gltf:
             n = sparse.get("count") if isinstance(sparse, dict) else None
             if not isinstance(n, int) or not 1 <= n <= count:
                 self.fail(f"accessor {a} has a sparse count {n!r} (at most its count {count})")
-            for part, width in (("indices", COMPONENT_SIZE.get(sparse["indices"].get("componentType"), 0)),
-                                ("values", size)):  # fmt: skip
+            for part, width in (
+                ("indices", COMPONENT_SIZE.get(sparse["indices"].get("componentType"), 0)),
+                ("values", size),
+            ):
                 sub = sparse.get(part, {})
                 _, _, length = self.view_range(sub.get("bufferView"), f"accessor {a}'s sparse {part}")
                 if width == 0 or sub.get("byteOffset", 0) + n * width > length:
@@ -191,8 +208,9 @@ class _Gltf:
         buf, start, _ = self.view_range(acc["bufferView"], f"accessor {a}")
         width = WIDTH[acc["type"]]
         stride = self.views[acc["bufferView"]].get("byteStride") or 4 * width
-        values = np.ndarray((acc["count"], width), np.float32, self.buffers[buf], start + acc.get("byteOffset", 0),
-                            (stride, 4))  # fmt: skip
+        values = np.ndarray(
+            (acc["count"], width), np.float32, self.buffers[buf], start + acc.get("byteOffset", 0), (stride, 4)
+        )
         if not np.isfinite(values).all():
             self.fail(f"{what} has NaN or infinite values")
 

@@ -37,8 +37,12 @@ def load_arkit_basis() -> ArkitBasis:
         return ArkitBasis(names, z["basis"].astype(np.float32))
 
 
-def arkit_weights(exp: np.ndarray, face: FaceModel | None = None, basis: ArkitBasis | None = None,
-                  settings: SolveSettings | None = None) -> np.ndarray:  # fmt: skip
+def arkit_weights(
+    exp: np.ndarray,
+    face: FaceModel | None = None,
+    basis: ArkitBasis | None = None,
+    settings: SolveSettings | None = None,
+) -> np.ndarray:
     """(T, 64) expression -> (T, 52) ARKit weights in [0, 1] reproducing our face's motion: the
     vertex displacement exp @ our basis is matched by weights @ the ARKit basis (bounded, L2 and
     temporally smooth; see solve.py), in coefficient space, so minutes of animation take a second.

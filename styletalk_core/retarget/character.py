@@ -57,8 +57,16 @@ def to_front_view(front: str, up: str) -> np.ndarray:
 
 # the usual (front, up) conventions, tried in this order when the given axes show no face: glTF / Maya /
 # three.js, Blender, Unreal, then the rest of the usual facings
-CONVENTIONS = (("+z", "+y"), ("-y", "+z"), ("+x", "+z"), ("-z", "+y"), ("+y", "+z"), ("-x", "+z"), ("+x", "+y"),
-               ("-x", "+y"))  # fmt: skip
+CONVENTIONS = (
+    ("+z", "+y"),
+    ("-y", "+z"),
+    ("+x", "+z"),
+    ("-z", "+y"),
+    ("+y", "+z"),
+    ("-x", "+z"),
+    ("+x", "+y"),
+    ("-x", "+y"),
+)
 
 
 @dataclass(frozen=True)
@@ -73,13 +81,22 @@ def _fit_rms(points: SurfacePoints, view: np.ndarray, tris: np.ndarray) -> float
 
 
 def _misfit(source: str, rms: float, how: str) -> InputError:
-    return InputError(f"{source}: the found points do not fit a face (residual {rms:.1f} px of our 139 px wide "
-                      f"face, at most {MAX_FIT_RMS_PX:g}): {how}")  # fmt: skip
+    return InputError(
+        f"{source}: the found points do not fit a face (residual {rms:.1f} px of our 139 px wide "
+        f"face, at most {MAX_FIT_RMS_PX:g}): {how}"
+    )
 
 
-def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, source: str, axes: str = "+z, +y up",
-                skin: np.ndarray | None = None, full: bool = True,
-                progress: Progress | None = None) -> Located:  # fmt: skip
+def locate_face(
+    view: np.ndarray,
+    tris: np.ndarray,
+    mask: np.ndarray | None,
+    source: str,
+    axes: str = "+z, +y up",
+    skin: np.ndarray | None = None,
+    full: bool = True,
+    progress: Progress | None = None,
+) -> Located:
     """Our 468 points on the mesh (face towards +z), found on its renders (the whole part, then its
     head first: retarget.framing; `full` adds the squares stepping down it) or snapped from a
     hand-placed mask; refuses a fit no face gives. `axes` says how the mesh was turned to the front,
@@ -102,8 +119,9 @@ def locate_face(view: np.ndarray, tris: np.ndarray, mask: np.ndarray | None, sou
             best = rms if best is None else min(best, rms)
     if best is not None:
         raise _misfit(source, best, f"is the face towards {axes}?")
-    raise InputError(f"{source}: no face found on the front render, viewed with the face towards {axes}: are those "
-                     "the face's axes?")  # fmt: skip
+    raise InputError(
+        f"{source}: no face found on the front render, viewed with the face towards {axes}: are those the face's axes?"
+    )
 
 
 def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | None:
@@ -200,8 +218,9 @@ def _to_part(geo: FaceGeometry, welded: np.ndarray, deltas: np.ndarray, rot: np.
     return moving, _to_object(geo.part, deltas[:, at], rot)
 
 
-def _jaw_followers(character: Character, geo: FaceGeometry, p: np.ndarray, jaw: JawMotion, rot: np.ndarray,
-                   names: tuple[str, ...]) -> list[Additions]:  # fmt: skip
+def _jaw_followers(
+    character: Character, geo: FaceGeometry, p: np.ndarray, jaw: JawMotion, rot: np.ndarray, names: tuple[str, ...]
+) -> list[Additions]:
     """The keys `names` on the parts beside the face whose pieces inside the mouth go with the jaw
     (mouth.mouth_pieces: lower teeth, a tongue), each such piece moving rigidly as the jaw does."""
     centre, width = mouth_frame(p)
@@ -215,8 +234,9 @@ def _jaw_followers(character: Character, geo: FaceGeometry, p: np.ndarray, jaw: 
     return out
 
 
-def _transferred(character: Character, geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray,
-                 arkit: bool) -> list[Additions]:  # fmt: skip
+def _transferred(
+    character: Character, geo: FaceGeometry, points: SurfacePoints, rot: np.ndarray, arkit: bool
+) -> list[Additions]:
     """Our 64 keys (and with `arkit` ARKit's 52) on the face part, and on the parts that go with the
     jaw, not yet animated."""
     face = load_face_model()
@@ -236,8 +256,15 @@ def animated(keys: list[Additions], curves: Curves) -> list[Additions]:
     """Transferred keys (ours first, on every part that has them) played by `curves`: the curves drive
     our 64 keys; ARKit's stay at 0, for an engine's own ARKit data (driving both would move the face
     twice)."""
-    return [dataclasses.replace(k, animated=k.names, fps=curves.fps, weights=np.concatenate(
-        [curves.exp, np.zeros((curves.frames, len(k.names) - len(EXP_NAMES)))], axis=1)) for k in keys]  # fmt: skip
+    return [
+        dataclasses.replace(
+            k,
+            animated=k.names,
+            fps=curves.fps,
+            weights=np.concatenate([curves.exp, np.zeros((curves.frames, len(k.names) - len(EXP_NAMES)))], axis=1),
+        )
+        for k in keys
+    ]
 
 
 @dataclass(frozen=True)
@@ -253,17 +280,29 @@ class FoundFace:
     axes: str = "+z, +y up"  # the axes the face was found with
 
     def fit_report(self) -> dict:
-        return {"face_fit": {"found_by": self.found_by, "fit_rms_px": round(self.rms, 2), "part": self.geo.part.name,
-                             "axes": self.axes}}  # fmt: skip
+        return {
+            "face_fit": {
+                "found_by": self.found_by,
+                "fit_rms_px": round(self.rms, 2),
+                "part": self.geo.part.name,
+                "axes": self.axes,
+            }
+        }
 
 
 def _axes(front: str, up: str) -> str:
     return f"{front}, {up} up"
 
 
-def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: str | os.PathLike | None = None,
-              progress: Progress | None = None, own_keys: bool = False,
-              landmarks: str | os.PathLike | None = None) -> FoundFace:  # fmt: skip
+def find_face(
+    mesh: str | os.PathLike,
+    front: str = "+z",
+    up: str = "+y",
+    mask: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+    own_keys: bool = False,
+    landmarks: str | os.PathLike | None = None,
+) -> FoundFace:
     """Read the character, pick its face part and find our face on it (progress: reading is 0.8 of it);
     with `own_keys`, a face part without shape keys is refused before the search. When the given
     axes show no face, the other usual conventions are tried (CONVENTIONS) and the one used is said.
@@ -299,8 +338,10 @@ def find_face(mesh: str | os.PathLike, front: str = "+z", up: str = "+y", mask: 
                 front, up = f, u
                 break
         else:
-            raise InputError(f"{exc}; nor with any of the other usual axes ({len(others)} tried); for a face the "
-                             "detector cannot read, place landmarks (--landmarks)") from None  # fmt: skip
+            raise InputError(
+                f"{exc}; nor with any of the other usual axes ({len(others)} tried); for a face the "
+                "detector cannot read, place landmarks (--landmarks)"
+            ) from None
     step(1000, 1000)
     how = "mask" if mask is not None else f"detection ({found.framed})"
     return FoundFace(character, geo, found.points, rot, found.rms, how, _axes(front, up))
@@ -327,10 +368,21 @@ def character_solve(found: FoundFace, curves: Curves) -> list[Additions]:
     theirs, ours = np.einsum("tk,kvc->tvc", weights, basis), np.einsum("tk,kvc->tvc", curves.exp, face.basis)
     lip_r = corr(mouth_opening(face.mean + theirs), mouth_opening(face.mean + ours))
     residual = float(np.sqrt(((theirs - ours)[:, list(LIP_VERTICES)] ** 2).sum(-1).mean()))
-    solve = {"lip_r": round(lip_r, 3) if np.isfinite(lip_r) else 0.0,  # keys that move no lip: r 0
-             "lip_residual_px": round(residual, 2), "keys_used": int((weights.max(0) > 0.05).sum())}  # fmt: skip
-    face_keys = Additions(part.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32), part.target_names,
-                          weights, curves.fps, extras={**found.fit_report(), "solve": solve})  # fmt: skip
+    solve = {
+        "lip_r": round(lip_r, 3) if np.isfinite(lip_r) else 0.0,  # keys that move no lip: r 0
+        "lip_residual_px": round(residual, 2),
+        "keys_used": int((weights.max(0) > 0.05).sum()),
+    }
+    face_keys = Additions(
+        part.name,
+        (),
+        np.zeros(0, np.int64),
+        np.zeros((0, 0, 3), np.float32),
+        part.target_names,
+        weights,
+        curves.fps,
+        extras={**found.fit_report(), "solve": solve},
+    )
     return [face_keys, *_alike(found.character, face_keys)]
 
 
@@ -341,27 +393,46 @@ def _alike(character: Character, face_keys: Additions) -> list[Additions]:
         shared = [n for n in other.target_names if n in face_keys.animated] if other.name != face_keys.part else []
         if shared:
             columns = [face_keys.animated.index(n) for n in shared]
-            out.append(Additions(other.name, (), np.zeros(0, np.int64), np.zeros((0, 0, 3), np.float32),
-                                 tuple(shared), face_keys.weights[:, columns], face_keys.fps))  # fmt: skip
+            out.append(
+                Additions(
+                    other.name,
+                    (),
+                    np.zeros(0, np.int64),
+                    np.zeros((0, 0, 3), np.float32),
+                    tuple(shared),
+                    face_keys.weights[:, columns],
+                    face_keys.fps,
+                )
+            )
     return out
 
 
-def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None, out: str | os.PathLike,
-                  solve: bool = False, arkit: bool = False, front: str = "+z", up: str = "+y",
-                  mask: str | os.PathLike | None = None, progress: Progress | None = None,
-                  landmarks: str | os.PathLike | None = None) -> Retargeted:  # fmt: skip
+def retarget_file(
+    mesh: str | os.PathLike,
+    curves_path: str | os.PathLike | None,
+    out: str | os.PathLike,
+    solve: bool = False,
+    arkit: bool = False,
+    front: str = "+z",
+    up: str = "+y",
+    mask: str | os.PathLike | None = None,
+    progress: Progress | None = None,
+    landmarks: str | os.PathLike | None = None,
+) -> Retargeted:
     """The whole path: read the character, find the face on its face part, add or solve the keys,
     write the character (or the additions) to `out`."""
     target = require_suffix(check_output_path(out), OUTPUTS, "the retargeted character")
     if Path(mesh).suffix.lower() == ".npz" and target.suffix.lower() != ".npz":
-        raise InputError(f"{mesh}: a character the add-on handed over (.npz) gets its result as .npz, not "
-                         f"{target.suffix}")  # fmt: skip
+        raise InputError(
+            f"{mesh}: a character the add-on handed over (.npz) gets its result as .npz, not {target.suffix}"
+        )
     curves = load_curves(curves_path) if curves_path is not None else None
     if solve and curves is None:
         raise InputError("--solve animates the character's own keys from curves: give --curves")
     step = progress or (lambda done, total: None)
-    found = find_face(mesh, front, up, mask, lambda d, t: step(int(550 * d / max(t, 1)), 1000), own_keys=solve,
-                      landmarks=landmarks)  # fmt: skip
+    found = find_face(
+        mesh, front, up, mask, lambda d, t: step(int(550 * d / max(t, 1)), 1000), own_keys=solve, landmarks=landmarks
+    )
     geo = found.geo
     if solve:
         additions = character_solve(found, curves)
@@ -377,8 +448,17 @@ def retarget_file(mesh: str | os.PathLike, curves_path: str | os.PathLike | None
         written = write_character(mesh, found.character, additions, target, progress_write)
     step(1000, 1000)
     face_keys = additions[0]
-    return Retargeted(geo.part.name, len(found.character.parts), len(face_keys.animated if solve else face_keys.names),
-                      curves.frames if curves else 0, solve, found.found_by, round(found.rms, 2), written,
-                      found.axes, face_keys.extras["face_fit"].get("mouth", ""),
-                      SolveReport(**face_keys.extras["solve"]) if solve else None,
-                      tuple(a.part for a in additions[1:]))  # fmt: skip
+    return Retargeted(
+        geo.part.name,
+        len(found.character.parts),
+        len(face_keys.animated if solve else face_keys.names),
+        curves.frames if curves else 0,
+        solve,
+        found.found_by,
+        round(found.rms, 2),
+        written,
+        found.axes,
+        face_keys.extras["face_fit"].get("mouth", ""),
+        SolveReport(**face_keys.extras["solve"]) if solve else None,
+        tuple(a.part for a in additions[1:]),
+    )

@@ -51,8 +51,9 @@ class FrontView:
     pixel: float  # world units per pixel
 
 
-def capped(vertices: np.ndarray, tris: np.ndarray,
-           found: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def capped(
+    vertices: np.ndarray, tris: np.ndarray, found: Callable[[], None] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The mesh with its holes closed (vertices and triangles appended) and, for each cap triangle,
     the mesh's triangle on the hole's rim beside it. Every border loop but the longest (a head's
     neck, a mask's outline) gets a fan to its centre: an eye socket or a mouth without eyeballs or
@@ -124,8 +125,14 @@ class FrontRenderer:
         self.close()
 
 
-def render_front(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
-                 margin: float = 0.15, colors: np.ndarray | None = None) -> FrontView:  # fmt: skip
+def render_front(
+    vertices: np.ndarray,
+    tris: np.ndarray,
+    frame: np.ndarray | None = None,
+    size: int = 512,
+    margin: float = 0.15,
+    colors: np.ndarray | None = None,
+) -> FrontView:
     """Render `vertices` (face towards +z, y up), shaded, framed on `frame` (the vertices to fit in
     view; default all); one skin colour, or (V, 3) `colors` in [0, 1] (pictures for people)."""
     box = np.asarray(vertices if frame is None else frame, np.float64)
@@ -194,8 +201,9 @@ def _cast_onto(xy: np.ndarray, vertices: np.ndarray, tris: np.ndarray) -> tuple[
     # a triangle seen edge-on has no area in the view: its barycentric weights are noise, and it would
     # "contain" every point near it; it can only be the nearest triangle
     edges = corners[:, 1:, :2] - corners[:, :1, :2]
-    flat = np.abs(np.cross(edges[:, 0], edges[:, 1])) <= EDGE_ON * np.linalg.norm(np.cross(
-        corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)  # fmt: skip
+    flat = np.abs(np.cross(edges[:, 0], edges[:, 1])) <= EDGE_ON * np.linalg.norm(
+        np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
+    )
     radius = np.linalg.norm(corners[:, :, :2] - centres[:, None], axis=-1).max(1)
     # the search radius covers all but the largest triangles (a cap over a body's open end would make
     # every query return thousands); those few are tried for every point
@@ -244,8 +252,14 @@ def part_the_lips(landmarks: np.ndarray) -> np.ndarray:
     return out
 
 
-def _cast(view: FrontView, landmarks: np.ndarray, vertices: np.ndarray, tris: np.ndarray,
-          skin: np.ndarray | None, rim: np.ndarray | None = None) -> SurfacePoints:  # fmt: skip
+def _cast(
+    view: FrontView,
+    landmarks: np.ndarray,
+    vertices: np.ndarray,
+    tris: np.ndarray,
+    skin: np.ndarray | None,
+    rim: np.ndarray | None = None,
+) -> SurfacePoints:
     """The landmarks cast onto the mesh (`skin` triangles only, and of those the connected piece most
     of them land on). With `rim` (capped's), the mesh has caps over its holes after its own triangles,
     and a point landing on a cap goes to the hole's rim beside it."""
@@ -289,8 +303,14 @@ def _cast(view: FrontView, landmarks: np.ndarray, vertices: np.ndarray, tris: np
     return SurfacePoints(chosen, weights)
 
 
-def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarray | None = None, size: int = 512,
-                        source: str = "mesh", skin: np.ndarray | None = None) -> Correspondence:  # fmt: skip
+def find_correspondence(
+    vertices: np.ndarray,
+    tris: np.ndarray,
+    frame: np.ndarray | None = None,
+    size: int = 512,
+    source: str = "mesh",
+    skin: np.ndarray | None = None,
+) -> Correspondence:
     """Render, detect, cast: our 468 vertices as points on the mesh (face towards +z, y up). `skin`
     (a mask over the triangles) limits where points may land: a ray through parted lips must not
     stop on the teeth or the inside of the mouth behind them."""
@@ -301,8 +321,14 @@ def find_correspondence(vertices: np.ndarray, tris: np.ndarray, frame: np.ndarra
     return Correspondence(_cast(view, landmarks, vertices, tris, skin), view, landmarks)
 
 
-def search_face(vertices: np.ndarray, tris: np.ndarray, views, size: int = 512, skin: np.ndarray | None = None,
-                progress: Progress | None = None) -> Iterator[Correspondence]:  # fmt: skip
+def search_face(
+    vertices: np.ndarray,
+    tris: np.ndarray,
+    views,
+    size: int = 512,
+    skin: np.ndarray | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Correspondence]:
     """find_correspondence over several views of one render scene (retarget.framing's windows, with
     .name, .cx, .cy, .half): a Correspondence for each view the detector finds a face in, in order.
     The render has the mesh's holes closed (capped); the points land on the mesh itself. `progress`
@@ -322,8 +348,9 @@ def search_face(vertices: np.ndarray, tris: np.ndarray, views, size: int = 512, 
                 yield Correspondence(points, view, landmarks, window.name)
 
 
-def snap_to_surface(points: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None = None,
-                    source: str = "mesh") -> SurfacePoints:  # fmt: skip
+def snap_to_surface(
+    points: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None = None, source: str = "mesh"
+) -> SurfacePoints:
     """The manual fallback for faces the detector cannot read: our face mask's 468 vertices, placed
     over the mesh by hand (face towards +z, y up), snapped along -z onto the surface."""
     points = np.asarray(points, np.float64)

@@ -27,14 +27,16 @@ def conform(placed: Placed, rot: np.ndarray) -> tuple[np.ndarray, float]:
     aligned = s * ours @ r.T + t
     at = aligned[[PLACED_POINTS[n] for n in placed.names], :2]
     # through the placed points in the view (the snap along -z sets the depth); flat beyond them
-    warp = RBFInterpolator(at, (dst - aligned[[PLACED_POINTS[n] for n in placed.names]])[:, :2],
-                           kernel="thin_plate_spline", degree=1)  # fmt: skip
+    warp = RBFInterpolator(
+        at, (dst - aligned[[PLACED_POINTS[n] for n in placed.names]])[:, :2], kernel="thin_plate_spline", degree=1
+    )
     aligned[:, :2] += warp(aligned[:, :2])
     return aligned, rms / s
 
 
-def placed_points(placed: Placed, rot: np.ndarray, vertices: np.ndarray, tris: np.ndarray,
-                  skin: np.ndarray | None) -> tuple[SurfacePoints, float]:  # fmt: skip
+def placed_points(
+    placed: Placed, rot: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None
+) -> tuple[SurfacePoints, float]:
     """Our 468 points on the character (face towards +z): conformed to the placed landmarks, then
     snapped along -z onto its skin; and the landmark fit's residual (px of our face)."""
     conformed, rms = conform(placed, rot)

@@ -56,8 +56,10 @@ def lip_distances(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints)
         below = mouth_side(p, p)
         # a lip's points that landed on the other side of the mouth line (beyond a corner, where the
         # skin is not cut) would pull that side's skin along with this lip
-        rims = [np.unique(tris[points.triangles[[i for i in lip if i not in MOUTH_CORNERS and below[i] == side]]])
-                for lip, side in ((UPPER_LIP, False), (LOWER_LIP, True))]  # fmt: skip
+        rims = [
+            np.unique(tris[points.triangles[[i for i in lip if i not in MOUTH_CORNERS and below[i] == side]]])
+            for lip, side in ((UPPER_LIP, False), (LOWER_LIP, True))
+        ]
     up, low = (dijkstra(graph, directed=False, indices=seeds, min_only=True) for seeds in rims)
     if mouth == "opening":
         return up, low, mouth
@@ -121,8 +123,9 @@ class MouthPieces:
     still: np.ndarray  # (S,)
 
 
-def mouth_pieces(vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width: float,
-                 skin: int | None = None) -> MouthPieces:  # fmt: skip
+def mouth_pieces(
+    vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width: float, skin: int | None = None
+) -> MouthPieces:
     """The mesh's connected pieces inside the mouth (with_jaw), leaving out the piece labelled `skin`
     (topology.components). A piece that reaches well above and below the lips' seam (upper gums joined
     to a tongue and lower gums in one mesh) is split at the seam: above it stays, below it goes."""
@@ -158,8 +161,10 @@ def mouth_frame(p: np.ndarray) -> tuple[np.ndarray, float]:
 def _cross_matrix(x: np.ndarray) -> np.ndarray:
     """(N, 3) -> (N, 3, 3): for each x, the matrix taking a rotation vector w to w cross x."""
     z = np.zeros(len(x))
-    return np.stack([np.stack([z, x[:, 2], -x[:, 1]], 1), np.stack([-x[:, 2], z, x[:, 0]], 1),
-                     np.stack([x[:, 1], -x[:, 0], z], 1)], 1)  # fmt: skip
+    return np.stack(
+        [np.stack([z, x[:, 2], -x[:, 1]], 1), np.stack([-x[:, 2], z, x[:, 0]], 1), np.stack([x[:, 1], -x[:, 0], z], 1)],
+        1,
+    )
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ ROLE_WORDS = (
             "skirt",
             "dress",
         ),
-    ),  # fmt: skip
+    ),
 )
 FACE_WORDS = ("head", "face")
 FACIAL_KEYS = re.compile(r"jaw|mouth|lip|smile|blink|brow|cheek|vowel|viseme|^[a-z]{1,2}$|open|angry|surprise|sad")

@@ -47,8 +47,9 @@ def mirror_laplacian(size: int, pairs: list[tuple[int, int]]) -> np.ndarray:
     return lap
 
 
-def solve_weights(gram: np.ndarray, cross: np.ndarray, settings: SolveSettings | None = None,
-                  pairs: list[tuple[int, int]] = ()) -> np.ndarray:  # fmt: skip
+def solve_weights(
+    gram: np.ndarray, cross: np.ndarray, settings: SolveSettings | None = None, pairs: list[tuple[int, int]] = ()
+) -> np.ndarray:
     """Weights (T, K) from G = A A^T (K, K) and C = B A^T (T, K) (see the module docstring); `pairs`:
     the keys that mirror each other."""
     settings = settings or SolveSettings()
@@ -71,8 +72,9 @@ def solve_weights(gram: np.ndarray, cross: np.ndarray, settings: SolveSettings |
     return w
 
 
-def objective(basis: np.ndarray, targets: np.ndarray, w: np.ndarray, settings: SolveSettings,
-              pairs: list[tuple[int, int]] = ()) -> float:  # fmt: skip
+def objective(
+    basis: np.ndarray, targets: np.ndarray, w: np.ndarray, settings: SolveSettings, pairs: list[tuple[int, int]] = ()
+) -> float:
     """The solved objective (for tests and benchmarks): basis (K, D), targets (T, D), weights (T, K)."""
     scale = float(np.linalg.eigvalsh(basis @ basis.T)[-1])
     fit = 0.5 * ((w @ basis - targets) ** 2).sum()

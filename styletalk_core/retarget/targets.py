@@ -53,15 +53,21 @@ def mirror_pairs(names) -> list[tuple[int, int]]:
     return [(pair["l"], pair["r"]) for pair in sides.values() if set(pair) == {"l", "r"}]
 
 
-def solve_onto(exp: np.ndarray, target_basis: np.ndarray, face: FaceModel, settings: SolveSettings | None = None,
-               pairs: list[tuple[int, int]] = ()) -> np.ndarray:  # fmt: skip
+def solve_onto(
+    exp: np.ndarray,
+    target_basis: np.ndarray,
+    face: FaceModel,
+    settings: SolveSettings | None = None,
+    pairs: list[tuple[int, int]] = (),
+) -> np.ndarray:
     """(T, 64) expression -> (T, K) weights in [0, 1] of the target basis that best reproduce our motion;
     `pairs` (mirror_pairs) are keys that mirror each other."""
     return solve_weights(*normal_equations(exp, target_basis, face), settings, pairs)
 
 
-def character_basis(points: SurfacePoints, tris: np.ndarray, neutral: np.ndarray, deltas: np.ndarray,
-                    face: FaceModel) -> tuple[np.ndarray, float]:  # fmt: skip
+def character_basis(
+    points: SurfacePoints, tris: np.ndarray, neutral: np.ndarray, deltas: np.ndarray, face: FaceModel
+) -> tuple[np.ndarray, float]:
     """A character's shape keys (K, V, 3) as displacements of our 468 vertices in our face model's frame
     (similarity fit of the character's neutral at the points to our mean face), and the fit's RMS (px)."""
     scale, rot, _, rms = similarity_fit(points.positions(neutral, tris), face.mean.astype(np.float64))

@@ -64,8 +64,9 @@ def border(tris: np.ndarray, n_vertices: int) -> Border:
     return Border(open_edges, owner[one], _connected(open_edges, n_vertices)[open_edges[:, 0]])
 
 
-def mouth_rims(vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray,
-               width: float) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+def mouth_rims(
+    vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width: float
+) -> tuple[np.ndarray, np.ndarray] | None:
     """The character's own mouth line where its mesh is open there (a mouth with nothing behind it):
     the border loop around `centre` (the mouth's centre, face towards +z, y up) about `width` wide,
     split at its corners into the upper and the lower rim's vertices (the corners' neighbourhoods

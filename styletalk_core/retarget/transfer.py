@@ -82,8 +82,9 @@ def _face_distance(vertices: np.ndarray, points: np.ndarray, tris: np.ndarray, w
     return cKDTree(_surface_samples(points, tris)).query(vertices)[0] / width
 
 
-def _harmonic_fade(vertices: np.ndarray, tris: np.ndarray, fixed: np.ndarray, free: np.ndarray,
-                   values: np.ndarray) -> np.ndarray:  # fmt: skip
+def _harmonic_fade(
+    vertices: np.ndarray, tris: np.ndarray, fixed: np.ndarray, free: np.ndarray, values: np.ndarray
+) -> np.ndarray:
     """Values (n_fixed, C) held at the `fixed` vertices, zero at every other vertex outside `free`;
     at the `free` ones, the harmonic blend over the mesh's edges (weights 1 / length): the motion
     spreads as evenly as the surface allows. Free vertices that touch nothing held stay still."""
@@ -95,8 +96,9 @@ def _harmonic_fade(vertices: np.ndarray, tris: np.ndarray, fixed: np.ndarray, fr
     pairs = edges(tris[is_free[tris].any(1)])
     w = 1.0 / (np.linalg.norm(vertices[pairs[:, 0]] - vertices[pairs[:, 1]], axis=1) + 1e-12)
     n = len(vertices)
-    graph = coo_matrix((np.r_[w, w], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
-                       shape=(n, n)).tocsr()  # fmt: skip
+    graph = coo_matrix(
+        (np.r_[w, w], (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])), shape=(n, n)
+    ).tocsr()
     sub = graph[free]
     degree = np.asarray(sub.sum(1)).ravel()
     a = diags(degree * (1 + 1e-9) + 1e-12) - sub[:, free]  # a free island with nothing held decays to 0
@@ -121,8 +123,14 @@ def _head_only(v: np.ndarray, tris: np.ndarray, points: SurfacePoints, p: np.nda
     return keep, index[tris[inside]], SurfacePoints(tri_index[points.triangles], points.weights)
 
 
-def transfer_basis(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, basis: np.ndarray, face: FaceModel,
-                   settings: TransferSettings | None = None) -> Transfer:  # fmt: skip
+def transfer_basis(
+    vertices: np.ndarray,
+    tris: np.ndarray,
+    points: SurfacePoints,
+    basis: np.ndarray,
+    face: FaceModel,
+    settings: TransferSettings | None = None,
+) -> Transfer:
     """(K, 468, 3) displacements on our face (e.g. face.basis, or the ARKit basis) -> (K, N, 3) at the
     N character's vertices that move (its neutral `vertices`, face towards +z, y up): memory grows
     with the face, not with the body around it."""

@@ -91,8 +91,13 @@ def extract_style(
     if abs(source_fps - FPS) > 1e-3:
         coeff, transform = (resample(a, source_fps, FPS)[1] for a in (coeff, transform))
         log.info("%s: %g fps video resampled to %d fps", video, source_fps, FPS)
-    return {"coeff": coeff, "transform_params": transform, "exp": coeff[:, EXP_SLICE].copy(),
-            "lost_frames": np.int64(lost), "source_fps": np.float64(source_fps)}  # fmt: skip
+    return {
+        "coeff": coeff,
+        "transform_params": transform,
+        "exp": coeff[:, EXP_SLICE].copy(),
+        "lost_frames": np.int64(lost),
+        "source_fps": np.float64(source_fps),
+    }
 
 
 STYLE_CLIP_SUFFIXES = (".mat", ".npz")

@@ -136,8 +136,10 @@ def format_table(table: dict, speakers: list[str]) -> list[str]:
         f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}{'motion':>8}{'lip r':>8}{'closure':>9}{'amplitude':>10}",
     ]
     for name, row in table.items():
-        lines.append(f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}{row['lip r']:>8.3f}"
-                     f"{_cell(row['closure'], '.0%'):>9}{row['amplitude']:>10.2f}")  # fmt: skip
+        lines.append(
+            f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}{row['lip r']:>8.3f}"
+            f"{_cell(row['closure'], '.0%'):>9}{row['amplitude']:>10.2f}"
+        )
     lines.append("motion: lip movement (std over time) relative to the real clip's; lip r: mouth opening vs the real")
     real = _cell(table["model"]["real closure"], ".0%")
     lines.append(f"one (best lag within 2 frames); closure: B/M/P runs where the lips close (real clips: {real});")

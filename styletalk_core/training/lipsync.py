@@ -13,8 +13,7 @@ from ..formats.labels import PHONEME_IDS, run_starts
 
 BILABIALS = ("B", "M", "P")
 CLOSED_PERCENTILE = 25  # a clip's closed mouth: this percentile of its own opening
-VISEMES = {"B/M/P": BILABIALS, "F/V": ("F", "V"), "AA/AE/AY": ("AA", "AE", "AY"), "OW/UW": ("OW", "UW"),
-           "IY": ("IY",)}  # fmt: skip
+VISEMES = {"B/M/P": BILABIALS, "F/V": ("F", "V"), "AA/AE/AY": ("AA", "AE", "AY"), "OW/UW": ("OW", "UW"), "IY": ("IY",)}
 MAX_LAG = 2  # frames either way: label timing is not exact to a frame
 STILL = 1e-3  # px: an opening whose std is below this is a mouth held still
 
@@ -92,5 +91,12 @@ def lipsync_scores(pred_exp: np.ndarray, true_exp: np.ndarray, labels: np.ndarra
     pred, true = opening(pred_exp, face), opening(true_exp, face)
     r, lag = best_lag_r(pred, true)
     amplitude = float(pred.std() / max(true.std(), 1e-9))
-    return LipSync(r, lag, bilabial_closure(pred, labels), amplitude, viseme_openings(pred, labels),
-                   viseme_openings(true, labels), bilabial_closure(true, labels))  # fmt: skip
+    return LipSync(
+        r,
+        lag,
+        bilabial_closure(pred, labels),
+        amplitude,
+        viseme_openings(pred, labels),
+        viseme_openings(true, labels),
+        bilabial_closure(true, labels),
+    )

@@ -167,5 +167,6 @@ def fit_prior(
         weights, bias = weights + share * scale * gains[-1] * w, bias + share * scale * gains[-1] * b
         shifts = shifts or fitted
     gain = float(np.mean(gains))
-    return PhonemePrior(weights.astype(np.float32), bias.astype(np.float32), tuple(lower), shifts, gain,
-                        d.astype(np.float32), scale)  # fmt: skip
+    return PhonemePrior(
+        weights.astype(np.float32), bias.astype(np.float32), tuple(lower), shifts, gain, d.astype(np.float32), scale
+    )

@@ -257,8 +257,15 @@ def training_step(
     run.optimizer.step()
     adversarial.update(discs.update_temporal(target, pred))
     run.step += 1
-    entry = {"step": run.step, "loss": loss.item(), "rec": rec.item(), "triplet": trip.item(), "lip": lip.item(),
-             "closure": closure.item(), "upper_lip": upper_lip.item()}  # fmt: skip
+    entry = {
+        "step": run.step,
+        "loss": loss.item(),
+        "rec": rec.item(),
+        "triplet": trip.item(),
+        "lip": lip.item(),
+        "closure": closure.item(),
+        "upper_lip": upper_lip.item(),
+    }
     return entry | {k: round(v.item(), 5) for k, v in adversarial.items()}
 
 

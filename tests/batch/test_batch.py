@@ -50,13 +50,19 @@ def takes(tmp_path):
     return tmp_path, manifest
 
 
-GOOD = ["a,line0.wav,hello and welcome,calm.mat,,curves;arkit-csv", "b,line1.wav,,wild.mat,,curves",
-        "c,line2.wav,,preset:happy;calm.mat,1;3,curves;arkit-json"]  # fmt: skip
+GOOD = [
+    "a,line0.wav,hello and welcome,calm.mat,,curves;arkit-csv",
+    "b,line1.wav,,wild.mat,,curves",
+    "c,line2.wav,,preset:happy;calm.mat,1;3,curves;arkit-json",
+]
 
 
 def _files(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
-            and p.name != "summary.json"}  # fmt: skip
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "summary.json"
+    }
 
 
 def _same_curves(a: Path, b: Path) -> None:
@@ -71,8 +77,15 @@ def _same_curves(a: Path, b: Path) -> None:
 def test_bad_lines_are_reported_before_work_and_the_rest_done_then_skipped(takes):
     folder, manifest = takes
     (folder / "broken.mat").write_bytes(b"not a clip")
-    path = manifest(GOOD + ['d,line3.wav,,calm.mat,"1;2",curves', "e,missing.wav,,calm.mat,,curves",
-                            "f,line3.wav,,broken.mat,,curves", "a,line3.wav,,calm.mat,,curves"])  # fmt: skip
+    path = manifest(
+        GOOD
+        + [
+            'd,line3.wav,,calm.mat,"1;2",curves',
+            "e,missing.wav,,calm.mat,,curves",
+            "f,line3.wav,,broken.mat,,curves",
+            "a,line3.wav,,calm.mat,,curves",
+        ]
+    )
     out, reported = folder / "out", []
 
     def report(problem):
@@ -150,9 +163,25 @@ def test_sigterm_mid_batch_stops_within_2_s_leaving_no_partial_file_or_process(t
     folder, manifest = takes
     rows = [f"t{i},line{i % 4}.wav,,{'calm' if i % 2 else 'wild'}.mat,,curves;arkit-csv" for i in range(12)]
     out = folder / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "styletalk_core.cli", "batch", str(manifest(rows)), "-o", str(out),
-                             "--threads", "2", "--progress", "lines"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "styletalk_core.cli",
+            "batch",
+            str(manifest(rows)),
+            "-o",
+            str(out),
+            "--threads",
+            "2",
+            "--progress",
+            "lines",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     stage = ""
     for line in proc.stdout:
         stage = line.split()[1] if line.startswith("stage ") else stage
@@ -270,13 +299,17 @@ def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_wo
     _cut(HELLO, folder / "short.wav", 1.5, 0.2)
     face = sorted(shared_path(*FACE).glob("*.png"))[0]
     (folder / "not_an_image.png").write_bytes(b"no")
-    rows = [f"r,short.wav,,calm.mat,,curves;preview;render,{face}", "n,short.wav,,calm.mat,,render,",
-            "x,short.wav,,calm.mat,,render,not_an_image.png"]  # fmt: skip
+    rows = [
+        f"r,short.wav,,calm.mat,,curves;preview;render,{face}",
+        "n,short.wav,,calm.mat,,render,",
+        "x,short.wav,,calm.mat,,render,not_an_image.png",
+    ]
     path, out = manifest(rows, ",image"), folder / "out"
     command = ["batch", str(path), "-o", str(out), "--threads", "1", "--progress", "none"]
     command += ["--renderer", str(shared_path(*RENDERER)), "--device", "cpu"]
     assert run_batch(path, folder / "lib", workers=1).failed[-1]["reason"] == (
-        "output 'render' needs renderer weights (styletalk batch --renderer WEIGHTS)")  # fmt: skip
+        "output 'render' needs renderer weights (styletalk batch --renderer WEIGHTS)"
+    )
     assert main(command) == 1
     summary = json.loads((out / "summary.json").read_text())
     assert summary["done"] == ["r"] and [f["line"] for f in summary["failed"]] == [3, 4]
@@ -345,8 +378,11 @@ def test_a_stylised_character_takes_its_placed_landmarks(takes):
     folder, manifest = takes
     robot = shared_path("characters", "RobotExpressive.glb")
     marks = REPO / "benchmarks" / "landmarks" / "RobotExpressive.json"
-    rows = [f"r,line0.wav,,calm.mat,,glb,{robot},{marks}", f"n,line1.wav,,calm.mat,,glb,{robot},",
-            f"x,line1.wav,,calm.mat,,curves,,{marks}"]  # fmt: skip
+    rows = [
+        f"r,line0.wav,,calm.mat,,glb,{robot},{marks}",
+        f"n,line1.wav,,calm.mat,,glb,{robot},",
+        f"x,line1.wav,,calm.mat,,curves,,{marks}",
+    ]
     summary = run_batch(manifest(rows, ",character,landmarks"), folder / "out", workers=1)
     assert summary.done == ["r"] and [f["id"] for f in summary.failed] == ["n", "x"]
     assert "place landmarks" in summary.failed[0]["reason"]  # the same robot without them: no face

@@ -23,8 +23,9 @@ def op_error(fn, **kw):
 
 
 bpy.ops.wm.read_factory_settings(use_empty=True)
-res["install"] = str(bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default",
-                                                                enable_on_install=True))  # fmt: skip
+res["install"] = str(
+    bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True)
+)
 res["registered"] = hasattr(bpy.ops.styletalk, "add_face") and "styletalk" in dir(bpy.types.Scene)
 
 # bad input before a face exists: no active mesh

@@ -107,8 +107,10 @@ keyed("parts", parts["Skin"])
 # the teeth follow the jaw through drivers: the Skin key that moves the teeth most, set on the Skin alone
 teeth, skin_keys = parts["Teeth"], parts["Skin"].data.shape_keys.key_blocks
 rest = world_rest(teeth)
-reach = {k.name: float(np.abs(np.array([list(d.co) for d in k.data]) - rig.rest_positions(teeth)).max())
-         for k in teeth.data.shape_keys.key_blocks[1:]}  # fmt: skip
+reach = {
+    k.name: float(np.abs(np.array([list(d.co) for d in k.data]) - rig.rest_positions(teeth)).max())
+    for k in teeth.data.shape_keys.key_blocks[1:]
+}
 res["teeth_keys"], jaw_key = len(reach), max(reach, key=reach.get)
 skin_keys[jaw_key].value = 1.0
 graph = bpy.context.evaluated_depsgraph_get()

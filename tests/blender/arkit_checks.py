@@ -49,8 +49,10 @@ def live_link(name: str) -> str:
 weights, fps = read_arkit_json(weights_json)
 scene = bpy.context.scene
 scene.render.fps, scene.styletalk.start_frame = 30, 1
-for variant, names in (("ict", [str(n) for n in ict["expression_names"]]),
-                       ("live_link", [live_link(str(n)) for n in ict["expression_names"]])):  # fmt: skip
+for variant, names in (
+    ("ict", [str(n) for n in ict["expression_names"]]),
+    ("live_link", [live_link(str(n)) for n in ict["expression_names"]]),
+):
     obj = ict_head(names)
     arkit_ui = importlib.import_module("bl_ext.user_default.styletalk.arkit_ui")
     res[f"{variant}_generate_targets_it"] = arkit_ui.is_arkit_character(obj)  # what Generate checks

@@ -54,9 +54,13 @@ def state(obj):
     """What the user owns: the mesh data and everything else in the file."""
     co = np.empty(len(obj.data.vertices) * 3)
     obj.data.vertices.foreach_get("co", co)
-    return {"co": hashlib.sha1(co.tobytes()).hexdigest(), "polys": len(obj.data.polygons),
-            "objects": len(bpy.data.objects), "actions": len(bpy.data.actions),
-            "keys": [k.name for k in obj.data.shape_keys.key_blocks] if obj.data.shape_keys else []}  # fmt: skip
+    return {
+        "co": hashlib.sha1(co.tobytes()).hexdigest(),
+        "polys": len(obj.data.polygons),
+        "objects": len(bpy.data.objects),
+        "actions": len(bpy.data.actions),
+        "keys": [k.name for k in obj.data.shape_keys.key_blocks] if obj.data.shape_keys else [],
+    }
 
 
 def run(op) -> str:
@@ -70,8 +74,11 @@ def run(op) -> str:
 def keyed(obj, names):
     """(T, K) values of the object's new action, read from Blender's own F-curve evaluation."""
     action = obj.data.shape_keys.animation_data.action
-    fcurves = action.fcurves if not hasattr(action, "layers") else action.layers[0].strips[0].channelbag(
-        obj.data.shape_keys.animation_data.action_slot).fcurves  # fmt: skip
+    fcurves = (
+        action.fcurves
+        if not hasattr(action, "layers")
+        else action.layers[0].strips[0].channelbag(obj.data.shape_keys.animation_data.action_slot).fcurves
+    )
     by_path = {fc.data_path: fc for fc in fcurves}
     frames = range(scene.frame_start, scene.frame_end + 1)
     return np.array([[by_path[f'key_blocks["{n}"].value'].evaluate(f) for n in names] for f in frames])

@@ -33,9 +33,14 @@ def export_face() -> list[Path]:
     paths = [work / f"addon_{version}.glb", work / f"addon_{version}.fbx"]
     for path in paths:
         scene.export_keyframes(face, str(path), path.suffix[1:])
-    res["user_data_kept"] = [face.name, len(face.data.shape_keys.key_blocks),
-                             sorted(a.name for a in bpy.data.actions), [sc.frame_start, sc.frame_end],
-                             len(bpy.data.objects), len(bpy.data.meshes)]  # fmt: skip
+    res["user_data_kept"] = [
+        face.name,
+        len(face.data.shape_keys.key_blocks),
+        sorted(a.name for a in bpy.data.actions),
+        [sc.frame_start, sc.frame_end],
+        len(bpy.data.objects),
+        len(bpy.data.meshes),
+    ]
     return paths
 
 
@@ -43,8 +48,9 @@ def key_frames(obj) -> tuple[float, float]:
     """First and last keyframe of the mesh's shape-key animation, whatever the action API."""
     action = obj.data.shape_keys.animation_data.action
     if hasattr(action, "layers") and action.layers:
-        fcurves = [fc for layer in action.layers for strip in layer.strips for bag in strip.channelbags
-                   for fc in bag.fcurves]  # fmt: skip
+        fcurves = [
+            fc for layer in action.layers for strip in layer.strips for bag in strip.channelbags for fc in bag.fcurves
+        ]
     else:
         fcurves = list(action.fcurves)
     xs = [kp.co[0] for fc in fcurves for kp in fc.keyframe_points]
@@ -78,8 +84,14 @@ def read_back(path: Path) -> dict:
     np.savez(work / f"import_{version}_{path.stem}{path.suffix.replace('.', '_')}.npz", rest=rest, frames=out)
     blocks = obj.data.shape_keys.key_blocks
     sliders = [(b.slider_min, b.slider_max) for b in blocks]
-    return {"objects": len(bpy.data.objects), "keys": len(blocks) - 1, "first_frame": first, "frames": len(frames),
-            "slider_min": min(lo for lo, _ in sliders), "slider_max": max(hi for _, hi in sliders)}  # fmt: skip
+    return {
+        "objects": len(bpy.data.objects),
+        "keys": len(blocks) - 1,
+        "first_frame": first,
+        "frames": len(frames),
+        "slider_min": min(lo for lo, _ in sliders),
+        "slider_max": max(hi for _, hi in sliders),
+    }
 
 
 for path in [*export_face(), *map(Path, others)]:

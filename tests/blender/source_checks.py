@@ -15,8 +15,9 @@ repo_dir = work / "dev_repo"
 repo_dir.mkdir(parents=True, exist_ok=True)
 (repo_dir / "styletalk").symlink_to(source, target_is_directory=True)
 bpy.ops.wm.read_factory_settings(use_empty=True)
-repo = bpy.context.preferences.extensions.repos.new(name="dev", module="dev", custom_directory=str(repo_dir),
-                                                    source="USER")  # fmt: skip
+repo = bpy.context.preferences.extensions.repos.new(
+    name="dev", module="dev", custom_directory=str(repo_dir), source="USER"
+)
 res_enable = str(bpy.ops.preferences.addon_enable(module="bl_ext.dev.styletalk"))
 res = {
     "blender": bpy.app.version_string,

@@ -212,8 +212,22 @@ def arkit_results(request, tmp_path_factory):
     work = tmp_path_factory.mktemp("arkit")
     phon = work / "short_seq.json"  # 3 s of real labels: enough frames, a quick glTF export
     phon.write_text(json.dumps(json.loads(sample_files("source_video/phoneme", "*_seq.json")[0].read_text())[:90]))
-    assert main(["generate", "--phonemes", str(phon), "--style", "preset:happy", "-o", str(work / "c.npz"),
-                 "--arkit", str(work / "weights.json")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "generate",
+                "--phonemes",
+                str(phon),
+                "--style",
+                "preset:happy",
+                "-o",
+                str(work / "c.npz"),
+                "--arkit",
+                str(work / "weights.json"),
+            ]
+        )
+        == 0
+    )
     return run_checks(request.param, "arkit_checks.py", work, ict, work / "weights.json")
 
 
@@ -294,8 +308,12 @@ def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_proces
 def test_the_addon_runs_from_its_source_without_the_builder(version, tmp_path):
     """Blender enables blender_addon/styletalk as it sits in the repository (its formats and face model
     are links into styletalk_core), registers every operator, and Add Face works."""
-    argv = [blender_python(version), str(REPO / "tests" / "blender" / "source_checks.py"),
-            str(REPO / "blender_addon" / "styletalk"), str(tmp_path)]  # fmt: skip
+    argv = [
+        blender_python(version),
+        str(REPO / "tests" / "blender" / "source_checks.py"),
+        str(REPO / "blender_addon" / "styletalk"),
+        str(tmp_path),
+    ]
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(tmp_path / "blender_user")}
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULTS ")]
@@ -344,8 +362,9 @@ def test_esc_during_a_toolkit_job_stops_it_and_changes_nothing(tmp_path):
             self.reports.append((kind, text))
 
     settings = SimpleNamespace(running=False, progress=0.0)
-    context = SimpleNamespace(scene=SimpleNamespace(styletalk=settings), window_manager=_WindowManager(), window=None,
-                              screen=None)  # fmt: skip
+    context = SimpleNamespace(
+        scene=SimpleNamespace(styletalk=settings), window_manager=_WindowManager(), window=None, screen=None
+    )
     probe = Probe()
     assert probe.invoke(context, None) == {"RUNNING_MODAL"} and settings.running
     deadline = time.monotonic() + 10

@@ -30,8 +30,13 @@ def character_results(request, tmp_path_factory):
     rng = np.random.default_rng(11)
     chars = {"transfer": identity(ict, 2.0, rng), "solve": identity(ict, 1.0, rng)}
     chars["turned"] = ict["neutral"] * [-1, -1, 1]  # upside down: no face along any of the usual axes
-    np.savez(work / "chars.npz", faces=ict["faces"], expression_deltas=ict["expression_deltas"],
-             landmarks=ict["landmarks_multipie68"], **chars)  # fmt: skip
+    np.savez(
+        work / "chars.npz",
+        faces=ict["faces"],
+        expression_deltas=ict["expression_deltas"],
+        landmarks=ict["landmarks_multipie68"],
+        **chars,
+    )
     curves = work / "demo.npz"  # the demo's curves: the bundled example's labels, a preset style
     labels = REPO / "styletalk_core" / "data" / "examples" / "hello_seq.json"
     assert main(["generate", "--phonemes", str(labels), "--style", "preset:happy", "-o", str(curves)]) == 0

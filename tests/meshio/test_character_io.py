@@ -48,8 +48,12 @@ def made(request, tmp_path_factory):
     python = blender_python(request.param)
     ict = shared_path("ict_facekit", "ict_facekit.npz")
     work = tmp_path_factory.mktemp(f"made_{request.param}")
-    proc = subprocess.run([python, str(REPO / "tests" / "blender" / "make_character.py"), str(ict), str(work)],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [python, str(REPO / "tests" / "blender" / "make_character.py"), str(ict), str(work)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0 and (work / "character.fbx").exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
     curves = work / "curves.npz"
     rng = np.random.default_rng(0)
@@ -134,8 +138,10 @@ def test_glb_gets_our_keys_straight_into_the_users_file(made, tmp_path, monkeypa
     assert len(new["animations"]) == len(doc.get("animations", [])) + 1  # one animation: both parts' channels
     assert {new["nodes"][c["target"]["node"]]["name"] for c in new["animations"][-1]["channels"]} == {"Head", "Teeth"}
     for name in ("Head", "Teeth"):
-        a, b = (next(p for p in read_character(f).parts if p.name.split(".")[0] == name)  # Blender may add .001
-                for f in (direct, exported))  # fmt: skip
+        a, b = (
+            next(p for p in read_character(f).parts if p.name.split(".")[0] == name)  # Blender may add .001
+            for f in (direct, exported)
+        )
         assert a.target_names == b.target_names and len(a.target_names) >= 64
         scale = np.abs(b.targets).max()
         assert scale > 0 and np.abs(a.targets - b.targets).max() < 1e-5 * scale

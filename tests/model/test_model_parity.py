@@ -57,12 +57,16 @@ def test_exp_matches_official_through_cli(tmp_path, parity_case):
     rc = main(
         [
             "generate",
-            "--phonemes", str(phon),
-            "--style", str(shared_path("parity", "styletalk_case1_style.mat")),
-            "--checkpoint", str(shared_path("parity", "styletalk_random_ckpt.pth")),
-            "-o", str(out),
+            "--phonemes",
+            str(phon),
+            "--style",
+            str(shared_path("parity", "styletalk_case1_style.mat")),
+            "--checkpoint",
+            str(shared_path("parity", "styletalk_random_ckpt.pth")),
+            "-o",
+            str(out),
         ]
-    )  # fmt: skip
+    )
     assert rc == 0
     curves = load_curves(out)
     assert np.abs(curves.exp - parity_case["exp"]).max() <= TOL

@@ -73,14 +73,20 @@ def test_render_cli_writes_mp4_with_audio(tmp_path, case):
     rc = main(
         [
             "render",
-            "--curves", str(_case_curves(tmp_path, case)),
-            "--image", str(official_sample(str(case["source_image_file"]))),
-            "--renderer", str(shared_path("parity", "renderer_random_ckpt.pth")),
-            "--audio", str(wav),
-            "--batch", "2",
-            "-o", str(out),
+            "--curves",
+            str(_case_curves(tmp_path, case)),
+            "--image",
+            str(official_sample(str(case["source_image_file"]))),
+            "--renderer",
+            str(shared_path("parity", "renderer_random_ckpt.pth")),
+            "--audio",
+            str(wav),
+            "--batch",
+            "2",
+            "-o",
+            str(out),
         ]
-    )  # fmt: skip
+    )
     assert rc == 0
     with av.open(str(out)) as c:
         v = c.streams.video[0]

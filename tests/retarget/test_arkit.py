@@ -115,8 +115,19 @@ def seconds_at_60(code: str) -> float:
 def test_live_link_csv_is_laid_out_as_the_app_records_it(tmp_path):
     mat = sample_files("source_video/3DMM", "*.mat")[0]
     out, path = tmp_path / "take.csv", tmp_path / "c.npz"
-    argv = ["generate", "--phonemes", str(sample_files("source_video/phoneme", "*_seq.json")[0]),
-            "--style", "preset:happy", "--pose", str(mat), "-o", str(path), "--arkit", str(out)]  # fmt: skip
+    argv = [
+        "generate",
+        "--phonemes",
+        str(sample_files("source_video/phoneme", "*_seq.json")[0]),
+        "--style",
+        "preset:happy",
+        "--pose",
+        str(mat),
+        "-o",
+        str(path),
+        "--arkit",
+        str(out),
+    ]
     assert main(argv) == 0
     text = out.read_bytes().decode("ascii")
     assert text.startswith(APP_HEADER) and "\r" not in text and text.endswith("\n")
@@ -151,8 +162,11 @@ def test_live_link_csv_is_laid_out_as_the_app_records_it(tmp_path):
 
 
 def test_live_link_timecodes_and_resampling():
-    assert [timecode(t) for t in (0, 7 / 60, 3601 + 1.5 / 60)] == ["00:00:00:00.000", "00:00:00:07.000",
-                                                                    "01:00:01:01.500"]  # fmt: skip
+    assert [timecode(t) for t in (0, 7 / 60, 3601 + 1.5 / 60)] == [
+        "00:00:00:00.000",
+        "00:00:00:07.000",
+        "01:00:01:01.500",
+    ]
     times, rows = resample(np.array([[0.0], [1.0], [3.0]]), 25, 60)
     np.testing.assert_allclose(times, np.arange(5) / 60)  # 0.08 s of curves at 25 fps -> 5 rows
     np.testing.assert_allclose(rows[:, 0], [0, 25 / 60, 50 / 60, 1 + 2 * (75 / 60 - 1), 1 + 2 * (100 / 60 - 1)])

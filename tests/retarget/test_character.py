@@ -63,8 +63,20 @@ def test_retarget_cli_transfers_our_keys_onto_an_obj(tmp_path):
     curves = tmp_path / "c.npz"
     np.savez(curves, exp=exp, fps=np.float32(30))
     out = tmp_path / "head_talking.glb"
-    assert main(["retarget", "--mesh", str(_obj(tmp_path / "head.obj", verts, ict["tris"])), "--curves", str(curves),
-                 "-o", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "retarget",
+                "--mesh",
+                str(_obj(tmp_path / "head.obj", verts, ict["tris"])),
+                "--curves",
+                str(curves),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     scene = probe(out, "head")  # read back by Blender's importer
     names = list(scene["names"])  # our signed keys as positive and negative targets, weights within [0, 1]
     assert {n.rsplit("_", 1)[0] for n in names} == {f"exp{i:02d}" for i in range(64)} and scene["start"] == 0
@@ -147,8 +159,13 @@ def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
     np.save(tmp_path / "words.npy", np.array(["a", "b"]))
     np.save(tmp_path / "nan.npy", np.full((468, 3), np.nan))
     (tmp_path / "mask.txt").write_text("0 0 0")
-    for mask, expected in (("short.npy", "(468, 3) finite"), ("words.npy", "holds numbers"), ("nan.npy", "finite"),
-                           ("mask.txt", "a face mask is a NumPy .npy"), ("missing.npy", "not found")):  # fmt: skip
+    for mask, expected in (
+        ("short.npy", "(468, 3) finite"),
+        ("words.npy", "holds numbers"),
+        ("nan.npy", "finite"),
+        ("mask.txt", "a face mask is a NumPy .npy"),
+        ("missing.npy", "not found"),
+    ):
         before = sorted(p.name for p in tmp_path.iterdir())
         assert (
             main(["retarget", "--mesh", str(mesh), "--mask", str(tmp_path / mask), "-o", str(tmp_path / "o.glb")]) == 2
@@ -188,8 +205,9 @@ def test_a_triangle_seen_edge_on_holds_no_point():
     from styletalk_core.retarget.correspondence import cast_to_surface
 
     # a floor facing the viewer, and in front of it a fin seen exactly edge-on along y = 0.5
-    vertices = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.3, 0.5, 1], [0.7, 0.5, 1], [0.5, 0.5, 2]],
-                        float)  # fmt: skip
+    vertices = np.array(
+        [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.3, 0.5, 1], [0.7, 0.5, 1], [0.5, 0.5, 2]], float
+    )
     tris = np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6]])
     xy = np.array([[0.5, 0.52], [0.45, 0.48], [0.6, 0.55]])
     points = cast_to_surface(xy, vertices, tris)
@@ -268,8 +286,12 @@ def test_points_land_alike_on_a_head_at_any_scale():
     x, y = np.meshgrid(g, g)
     vertices = np.stack([x.ravel(), y.ravel(), 0.1 * rng.normal(size=64)], 1)
     grid = np.arange(64).reshape(8, 8)
-    tris = np.concatenate([np.stack([grid[:-1, :-1], grid[:-1, 1:], grid[1:, 1:]], -1).reshape(-1, 3),
-                           np.stack([grid[:-1, :-1], grid[1:, 1:], grid[1:, :-1]], -1).reshape(-1, 3)])  # fmt: skip
+    tris = np.concatenate(
+        [
+            np.stack([grid[:-1, :-1], grid[:-1, 1:], grid[1:, 1:]], -1).reshape(-1, 3),
+            np.stack([grid[:-1, :-1], grid[1:, 1:], grid[1:, :-1]], -1).reshape(-1, 3),
+        ]
+    )
     xy = rng.uniform(0.05, 0.95, (50, 2))
     unit = cast_to_surface(xy, vertices, tris)
     for scale in (1e-5, 1e4):  # a file in metres at 1e-4 of its size, or in millimetres
@@ -288,8 +310,12 @@ def _ict_in_parts(tmp_path, with_keys: bool = False):
     groups = __import__("json").loads(str(ict["vertex_groups"]))
     names = tuple(str(n) for n in ict["expression_names"])
     parts = []
-    wanted = {"Skin": ("face", "head_and_neck"), "Eyes": ("eyeball_left", "eyeball_right"), "Teeth": ("teeth",),
-              "Tongue": ("gums_and_tongue",)}  # fmt: skip
+    wanted = {
+        "Skin": ("face", "head_and_neck"),
+        "Eyes": ("eyeball_left", "eyeball_right"),
+        "Teeth": ("teeth",),
+        "Tongue": ("gums_and_tongue",),
+    }
     for i, (name, groups_of) in enumerate(wanted.items()):
         ids = np.concatenate([np.arange(groups[g][0], groups[g][1] + 1) for g in groups_of])
         index = np.full(len(ict["neutral"]), -1)

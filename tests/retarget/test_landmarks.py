@@ -71,8 +71,22 @@ def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_p
     out = tmp_path / "robot.npz"
     assert main(["retarget", "--mesh", str(robot), "--curves", str(curves), "-o", str(out)]) == 2
     assert "place landmarks (--landmarks)" in capsys.readouterr().err
-    assert main(["retarget", "--mesh", str(robot), "--curves", str(curves), "--landmarks", str(ROBOT_LANDMARKS),
-                 "-o", str(out)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "retarget",
+                "--mesh",
+                str(robot),
+                "--curves",
+                str(curves),
+                "--landmarks",
+                str(ROBOT_LANDMARKS),
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     said = capsys.readouterr().out
     assert "on Head" in said and "found by landmarks" in said and "the lips move but cannot part" in said
     added, *others = load_additions(out)
@@ -81,7 +95,22 @@ def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_p
     assert np.abs(added.offsets).max() > 0
     # its own three keys (Angry, Surprised, Sad) cannot open a mouth it does not have: said, not hidden
     solved = tmp_path / "solved.npz"
-    assert main(["retarget", "--mesh", str(robot), "--curves", str(curves), "--landmarks", str(ROBOT_LANDMARKS),
-                 "--solve", "-o", str(solved)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "retarget",
+                "--mesh",
+                str(robot),
+                "--curves",
+                str(curves),
+                "--landmarks",
+                str(ROBOT_LANDMARKS),
+                "--solve",
+                "-o",
+                str(solved),
+            ]
+        )
+        == 0
+    )
     said = capsys.readouterr()
     assert "its own keys solved" in said.out and "cannot reproduce the lips' motion" in said.err

@@ -132,11 +132,15 @@ def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(monkey
 def test_transcript_shared_across_segments():
     # matched words stay with their segment; an unmatched run is shared by the recognised words on each side
     assert split_transcript("a b c d e f".split(), [["a", "b"], ["x", "d", "e"], ["f"]], [1, 1, 1]) == [
-        ["a", "b"], ["c", "d", "e"], ["f"]
-    ]  # fmt: skip
+        ["a", "b"],
+        ["c", "d", "e"],
+        ["f"],
+    ]
     assert split_transcript("a b c d e f".split(), [["a", "b", "x"], ["d", "e"], ["f"]], [1, 1, 1]) == [
-        ["a", "b", "c"], ["d", "e"], ["f"]
-    ]  # fmt: skip
+        ["a", "b", "c"],
+        ["d", "e"],
+        ["f"],
+    ]
     assert split_transcript("q a b".split(), [[], ["a", "b"]], [1, 1]) == [[], ["q", "a", "b"]]
     # nothing recognised matches: spread by duration
     assert split_transcript("q r s t".split(), [["x"], ["y"]], [3, 1]) == [["q", "r", "s"], ["t"]]

@@ -93,9 +93,32 @@ def test_torchrun_two_processes(tmp_path):
         scipy.io.savemat(tmp_path / f"{name}.mat", {"coeff": coeff})
         (tmp_path / f"{name}_seq.json").write_text(json.dumps(rng.integers(0, 41, 80).tolist()))
     out = tmp_path / "ddp.pth"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
-           "-m", "styletalk_core.cli", "train", "--data", str(tmp_path), "--steps", "2", "--batch", "2",
-           "--val-every", "2", "--pretrain-steps", "3", "--device", "cpu", "-o", str(out)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        str(free_port()),
+        "-m",
+        "styletalk_core.cli",
+        "train",
+        "--data",
+        str(tmp_path),
+        "--steps",
+        "2",
+        "--batch",
+        "2",
+        "--val-every",
+        "2",
+        "--pretrain-steps",
+        "3",
+        "--device",
+        "cpu",
+        "-o",
+        str(out),
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]

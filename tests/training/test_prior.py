@@ -57,9 +57,15 @@ def test_network_prior_matches_the_fit_and_official_has_none():
     face = load_face_model()
     prior = fit_prior(_speaker_clips(np.random.default_rng(1), face, {"a": 0, "b": 1}), face, 5, LOWER_INDICES)
     cfg = StyleTalkConfig(
-        d_model=32, nhead=4, dim_feedforward=64, content_layers=1, style_layers=1, decoder_layers=1,
-        style_level=True, phoneme_prior=True,
-    )  # fmt: skip
+        d_model=32,
+        nhead=4,
+        dim_feedforward=64,
+        content_layers=1,
+        style_layers=1,
+        decoder_layers=1,
+        style_level=True,
+        phoneme_prior=True,
+    )
     model = StyleTalk(cfg).eval()
     assert not any(k.startswith("phoneme_prior") for k in StyleTalk(StyleTalkConfig.official()).state_dict())
     with torch.no_grad():

@@ -65,9 +65,17 @@ def _clips(rng):
 def test_tiny_model_overfits_and_resumes(tmp_path):
     clips = _clips(np.random.default_rng(0))
     cfg = TrainConfig(
-        steps=200, batch_size=8, seq_len=16, style_frames=(16, 32), lr=3e-3, val_every=200, log_every=100,
-        lambda_sync=0, lambda_temporal=0, lambda_style=0,
-    )  # fmt: skip
+        steps=200,
+        batch_size=8,
+        seq_len=16,
+        style_frames=(16, 32),
+        lr=3e-3,
+        val_every=200,
+        log_every=100,
+        lambda_sync=0,
+        lambda_temporal=0,
+        lambda_style=0,
+    )
     logs = []
     out = tmp_path / "tiny.pth"
     metrics = train(clips, clips, out, TINY, cfg, log=logs.append)
@@ -138,8 +146,19 @@ def test_train_cli_defaults_are_the_train_config(capsys):
 
     args = build_parser().parse_args(["train", "--data", "d", "-o", "m.pth"])
     names = {"batch": "batch_size"}
-    for option in ("steps", "batch", "seq_len", "lr", "seed", "val_every", "pretrain_steps", "lambda_sync",
-                   "lambda_temporal", "lambda_style", "level_shift"):  # fmt: skip
+    for option in (
+        "steps",
+        "batch",
+        "seq_len",
+        "lr",
+        "seed",
+        "val_every",
+        "pretrain_steps",
+        "lambda_sync",
+        "lambda_temporal",
+        "lambda_style",
+        "level_shift",
+    ):
         assert getattr(args, option) == getattr(TrainConfig, names.get(option, option)), option
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--help"])
@@ -147,8 +166,9 @@ def test_train_cli_defaults_are_the_train_config(capsys):
     assert f"(default: {TrainConfig.level_shift})" in help_text and f"(default: {TrainConfig.val_every})" in help_text
 
 
-@pytest.mark.parametrize("bad", [{"batch_size": 0}, {"seq_len": 0}, {"lr": float("nan")}, {"steps": 0},
-                                 {"level_shift": 2.0}])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad", [{"batch_size": 0}, {"seq_len": 0}, {"lr": float("nan")}, {"steps": 0}, {"level_shift": 2.0}]
+)
 def test_train_config_refuses_bad_settings(bad):
     from styletalk_core.formats.errors import InputError
 
