@@ -33,11 +33,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from styletalk_core.face.face_model import load_face_model, mouth_opening  # noqa: E402
+from styletalk_core.face.landmarks import mouth_frame  # noqa: E402
 from styletalk_core.formats.errors import InputError  # noqa: E402
 from styletalk_core.formats.labels import PHONEME_IDS, load_phoneme_labels  # noqa: E402
 from styletalk_core.retarget.character import FoundFace, character_keys, find_face  # noqa: E402
 from styletalk_core.retarget.correspondence import render_front, triangulate  # noqa: E402
-from styletalk_core.retarget.mouth import mouth_frame  # noqa: E402
 from styletalk_core.retarget.topology import components  # noqa: E402
 from styletalk_core.style.clip import load_expression  # noqa: E402
 
@@ -175,7 +175,7 @@ def solved(
 
     part = found.geo.part
     t0 = time.perf_counter()
-    solve = character_solve(found, Curves(exp=exp))
+    solve = character_solve(found, Curves(exp=exp))[0]  # the face part's keys
     seconds = time.perf_counter() - t0
     w = solve.weights
     frames = rest + np.einsum("tk,kvc->tvc", w, part.target_array()[:, found.geo.index] @ found.rot.T)
@@ -185,11 +185,12 @@ def solved(
     opening = mouth_opening(face.mean + np.einsum("tk,kvc->tvc", exp, face.basis))
     lip_r = float(np.corrcoef(gap, opening)[0, 1]) if np.ptp(gap) > 0 else float("nan")
     pinned = int(((w >= 0.99).mean(0) > 0.5).sum())
-    used = solve.extras["solve"]["keys_used"]
+    used, elsewhere = solve.extras["solve"]["keys_used"], solve.extras["solve"]["outside_residual_px"]
     lip_range, flips = np.ptp(gap) / width / ours_range, flipped_share(rest, frames, tris)
     return (
         f"{path.stem:<26}{len(part.target_names):>6} keys {used:>4} used {pinned:>3} pinned at 1   lip r "
-        f"{lip_r:6.3f}  range {lip_range:5.2f}  flipped {flips:.3f}  {seconds:.2f} s"
+        f"{lip_r:6.3f}  range {lip_range:5.2f}  flipped {flips:.3f}  outside the mouth {elsewhere:.2f} px  "
+        f"{seconds:.2f} s"
     )
 
 

@@ -240,7 +240,8 @@ def cmd_retarget(args: argparse.Namespace) -> None:
     if done.solved:
         what = (
             f"its own keys solved, {done.solve.keys_used} used; they reproduce our lip opening with r "
-            f"{done.solve.lip_r:.2f}, lip residual {done.solve.lip_residual_px:.1f} px"
+            f"{done.solve.lip_r:.2f}, lip residual {done.solve.lip_residual_px:.1f} px, elsewhere "
+            f"{done.solve.outside_residual_px:.1f} px"
         )
         if done.solve.lip_r < LIPS_REPRODUCED:
             print(

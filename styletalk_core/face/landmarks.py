@@ -26,6 +26,12 @@ LIP_MIDDLES = (13, 14)  # the inner upper and lower lip on the midline
 INNER_LIP_PAIRS = ((13, 14), (82, 87), (312, 317))
 
 
+def mouth_frame(p: np.ndarray) -> tuple[np.ndarray, float]:
+    """(the lips' middle, the mouth's width) of 468 points `p` (our face, or our points on a character)."""
+    right, left = MOUTH_CORNERS[:2]
+    return p[list(LIP_MIDDLES)].mean(0), float(np.linalg.norm(p[left] - p[right]))
+
+
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Umeyama: scale s, rotation R, translation t minimising |s R src + t - dst| over points (N, D)."""
     mu_s, mu_d = src.mean(0), dst.mean(0)

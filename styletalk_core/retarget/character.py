@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..face.face_model import load_face_model, mouth_opening
-from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS
+from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS, mouth_frame
 from ..formats.arkit import ARKIT_NAMES
 from ..formats.character import AXES, Additions, Character, Part, save_additions
 from ..formats.curves import Curves, load_curves
@@ -31,9 +31,9 @@ from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_
 from .fidelity import corr
 from .framing import windows
 from .landmarks import placed_points
-from .mouth import JawMotion, mouth_frame, mouth_pieces
+from .mouth import JawMotion, mouth_pieces
 from .parts import JAW_ROLES, classify, helpers_near
-from .targets import CHARACTER_SOLVE, character_basis, mirror_pairs, solve_onto
+from .targets import CHARACTER_SOLVE, character_basis, mirror_pairs, mouth_region, solve_onto
 from .transfer import transfer_basis
 
 LIPS_REPRODUCED = 0.8  # a solve whose lip opening follows ours with a lower r is said not to reproduce the lips
@@ -150,6 +150,7 @@ class SolveReport:
 
     lip_r: float  # its lip opening against ours (0 when its keys move no lip)
     lip_residual_px: float  # the lips' residual, px of our 139 px wide face
+    outside_residual_px: float  # the residual at our points outside the mouth (brows, eyes, cheeks), px
     keys_used: int  # keys above 0.05 somewhere in the clip
 
 
@@ -367,10 +368,11 @@ def character_solve(found: FoundFace, curves: Curves) -> list[Additions]:
     weights = solve_onto(curves.exp, basis, face, CHARACTER_SOLVE, mirror_pairs(part.target_names))
     theirs, ours = np.einsum("tk,kvc->tvc", weights, basis), np.einsum("tk,kvc->tvc", curves.exp, face.basis)
     lip_r = corr(mouth_opening(face.mean + theirs), mouth_opening(face.mean + ours))
-    residual = float(np.sqrt(((theirs - ours)[:, list(LIP_VERTICES)] ** 2).sum(-1).mean()))
+    residual = np.sqrt(((theirs - ours) ** 2).sum(-1))  # (T, 468) px
     solve = {
         "lip_r": round(lip_r, 3) if np.isfinite(lip_r) else 0.0,  # keys that move no lip: r 0
-        "lip_residual_px": round(residual, 2),
+        "lip_residual_px": round(float(np.sqrt((residual[:, list(LIP_VERTICES)] ** 2).mean())), 2),
+        "outside_residual_px": round(float(np.sqrt((residual[:, ~mouth_region(face)] ** 2).mean())), 2),
         "keys_used": int((weights.max(0) > 0.05).sum()),
     }
     face_keys = Additions(

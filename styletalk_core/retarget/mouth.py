@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..face.landmarks import INNER_LOWER, INNER_UPPER, JAW_POINTS, LIP_MIDDLES, LOWER_LIP, MOUTH_CORNERS, UPPER_LIP
+from ..face.landmarks import INNER_LOWER, INNER_UPPER, JAW_POINTS, LOWER_LIP, MOUTH_CORNERS, UPPER_LIP, mouth_frame
 from .correspondence import SurfacePoints
 from .topology import components, edges, mouth_rims
 
@@ -150,12 +150,6 @@ def mouth_parts(vertices: np.ndarray, tris: np.ndarray, points: SurfacePoints, p
     same mesh): mouth_pieces."""
     skin = int(np.bincount(components(tris, len(vertices))[tris[points.triangles, 0]]).argmax())
     return mouth_pieces(vertices, tris, *mouth_frame(p), skin=skin)
-
-
-def mouth_frame(p: np.ndarray) -> tuple[np.ndarray, float]:
-    """(the lips' middle, the mouth's width) of our points `p` placed on a character."""
-    right, left = MOUTH_CORNERS[:2]
-    return p[list(LIP_MIDDLES)].mean(0), float(np.linalg.norm(p[left] - p[right]))
 
 
 def _cross_matrix(x: np.ndarray) -> np.ndarray:

@@ -8,12 +8,31 @@ import re
 import numpy as np
 
 from ..face.face_model import FaceModel
-from ..face.landmarks import LIP_VERTICES
+from ..face.landmarks import JAW_POINTS, LIP_VERTICES, mouth_frame
 from .correspondence import SurfacePoints, similarity_fit
 from .solve import SolveSettings, solve_weights
 
 LIP_WEIGHT = 10.0  # the lips matter most to a viewer: their error counts ten times a vertex elsewhere
 DEPTH_WEIGHT = 0.1  # our face model's depth comes from MediaPipe's rough z: it counts a tenth
+MOUTH_REACH = 0.9  # "the mouth": our points within this many mouth widths of its centre, and the jaw's
+OUTSIDE_COST = 1e-2  # a key moving only outside the mouth costs this much more than sparse (relative to G)
+
+
+def mouth_region(face: FaceModel) -> np.ndarray:
+    """(468,) bool: our points of the mouth (within MOUTH_REACH mouth widths of its centre) and the jaw."""
+    centre, width = mouth_frame(face.mean)
+    mouth = np.linalg.norm(face.mean - centre, axis=1) < MOUTH_REACH * width
+    mouth[list(JAW_POINTS)] = True
+    return mouth
+
+
+def outside_mouth_share(target_basis: np.ndarray, face: FaceModel) -> np.ndarray:
+    """(K,) each key's share of its squared motion at our points outside the mouth (0 for a key that
+    does not move)."""
+    mouth = mouth_region(face)
+    energy = (np.asarray(target_basis, np.float64) ** 2).sum(-1)  # (K, 468)
+    total = energy.sum(1)
+    return np.where(total > 0, energy[:, ~mouth].sum(1) / np.maximum(total, 1e-30), 0.0)
 
 
 def fit_weights(face: FaceModel) -> np.ndarray:
@@ -33,8 +52,9 @@ def normal_equations(exp: np.ndarray, target_basis: np.ndarray, face: FaceModel)
     return a @ a.T, np.asarray(exp, np.float64) @ (ours @ a.T)
 
 
-# a key of a character's own set: those that do not help stay at 0, mirror twins move alike
-CHARACTER_SOLVE = SolveSettings(sparse=1e-3, mirror=1e-3)
+# a key of a character's own set: those that do not help stay at 0, the more so the more they move
+# outside the mouth; mirror twins move alike
+CHARACTER_SOLVE = SolveSettings(sparse=1e-3, mirror=1e-3, outside=OUTSIDE_COST)
 _SIDE = re.compile(r"(?i)(left|right)|(?<![a-z])([lr])(?![a-z])")
 
 
@@ -62,7 +82,8 @@ def solve_onto(
 ) -> np.ndarray:
     """(T, 64) expression -> (T, K) weights in [0, 1] of the target basis that best reproduce our motion;
     `pairs` (mirror_pairs) are keys that mirror each other."""
-    return solve_weights(*normal_equations(exp, target_basis, face), settings, pairs)
+    share = outside_mouth_share(target_basis, face) if settings is not None and settings.outside else None
+    return solve_weights(*normal_equations(exp, target_basis, face), settings, pairs, share)
 
 
 def character_basis(

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..face.face_model import FaceModel
-from ..face.landmarks import MOUTH_CORNERS
+from ..face.landmarks import MOUTH_CORNERS, mouth_frame
 from .correspondence import SurfacePoints, similarity_fit
 from .mouth import (
     JawMotion,
     fit_jaw,
     lip_distances,
     lower_share,
-    mouth_frame,
     mouth_parts,
     mouth_side,
     smooth_step_down,

@@ -213,3 +213,27 @@ def test_keys_that_do_not_help_stay_at_zero_and_mirror_twins_move_alike():
     assert np.abs(w2[:, 0] - w2[:, 1]).mean() < 0.8 * np.abs(w0[:, 0] - w0[:, 1]).mean()  # the twins together
     for w, s in ((w1, sparse), (w2, mirror)):  # each the minimum of its own objective
         assert objective(basis, targets, w, s, pairs) <= objective(basis, targets, w0, s, pairs) + 1e-6
+
+
+def test_of_two_keys_that_fit_alike_the_one_moving_less_outside_the_mouth_is_used():
+    """A key's cost grows with its share of motion outside the mouth (targets.outside_mouth_share): of
+    two keys that reproduce the mouth alike, the solve uses the one that leaves the rest of the face alone."""
+    from styletalk_core.retarget.solve import SolveSettings, objective, solve_weights
+    from styletalk_core.retarget.targets import outside_mouth_share
+
+    face = load_face_model()
+    jaw = face.basis[0]
+    brows = np.zeros_like(jaw)
+    brows[[70, 63, 105, 66, 107, 336, 296, 334, 293, 300], 1] = 20.0  # the brows only
+    share = outside_mouth_share(np.stack([jaw, jaw + brows, brows]), face)
+    assert share[0] < 0.1 and share[1] > 2 * share[0] and share[2] == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    basis = rng.normal(size=(2, 30))
+    basis[1] = basis[0]  # two keys that fit alike
+    targets = np.clip(rng.normal(0.5, 0.2, (40, 1)), 0, 1) * basis[0]
+    settings = SolveSettings(iterations=400, sparse=1e-4, outside=1e-2)
+    w = solve_weights(basis @ basis.T, targets @ basis.T, settings, (), np.array([0.0, 0.6]))
+    assert w[:, 1].max() < 0.01 and np.abs(w @ basis - targets).max() < 0.05 * np.abs(targets).max()
+    swapped = w[:, ::-1]
+    cost = np.array([0.0, 0.6])
+    assert objective(basis, targets, w, settings, (), cost) < objective(basis, targets, swapped, settings, (), cost)
