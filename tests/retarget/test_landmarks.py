@@ -68,25 +68,14 @@ def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_p
     exp = np.zeros((4, 64), np.float32)
     exp[1:, :8] = 2.0
     np.savez(curves, exp=exp)
-    out = tmp_path / "robot.npz"
-    assert main(["retarget", "--mesh", str(robot), "--curves", str(curves), "-o", str(out)]) == 2
+    out, solved = tmp_path / "robot.npz", tmp_path / "solved.npz"
+
+    def retarget(*extra: str) -> int:
+        return main(["retarget", "--mesh", str(robot), "--curves", str(curves), *extra])
+
+    assert retarget("-o", str(out)) == 2
     assert "place landmarks (--landmarks)" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "retarget",
-                "--mesh",
-                str(robot),
-                "--curves",
-                str(curves),
-                "--landmarks",
-                str(ROBOT_LANDMARKS),
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert retarget("--landmarks", str(ROBOT_LANDMARKS), "-o", str(out)) == 0
     said = capsys.readouterr().out
     assert "on Head" in said and "found by landmarks" in said and "the lips move but cannot part" in said
     added, *others = load_additions(out)
@@ -94,23 +83,6 @@ def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_p
     assert added.part == "Head" and len(added.names) == 64 and np.isfinite(added.offsets).all()
     assert np.abs(added.offsets).max() > 0
     # its own three keys (Angry, Surprised, Sad) cannot open a mouth it does not have: said, not hidden
-    solved = tmp_path / "solved.npz"
-    assert (
-        main(
-            [
-                "retarget",
-                "--mesh",
-                str(robot),
-                "--curves",
-                str(curves),
-                "--landmarks",
-                str(ROBOT_LANDMARKS),
-                "--solve",
-                "-o",
-                str(solved),
-            ]
-        )
-        == 0
-    )
+    assert retarget("--landmarks", str(ROBOT_LANDMARKS), "--solve", "-o", str(solved)) == 0
     said = capsys.readouterr()
     assert "its own keys solved" in said.out and "cannot reproduce the lips' motion" in said.err
