@@ -16,6 +16,7 @@ identities cut to the skin alone (no eyeballs, teeth or mouth socket, as many he
   s           time to find the face and transfer the keys (reading the file included)
 
 Usage: .venv/bin/python benchmarks/character_fit.py [--identities 4] [--pictures docs/character_fit.png]
+       [--low-poly 4000 2000]
 """
 
 from __future__ import annotations
@@ -75,6 +76,31 @@ def ict_skin_only(ict: dict, sigma: float, rng: np.random.Generator, folder: Pat
         + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in tris)
     )
     return path
+
+
+DECIMATE = """
+import sys
+import bpy
+src, out, faces = sys.argv[1], sys.argv[2], int(sys.argv[3])
+bpy.ops.wm.read_factory_settings(use_empty=True)
+bpy.ops.wm.obj_import(filepath=src, forward_axis="NEGATIVE_Z", up_axis="Y")
+obj = bpy.context.selected_objects[0]
+mod = obj.modifiers.new("decimate", "DECIMATE")
+mod.ratio = faces / len(obj.data.polygons)
+bpy.context.view_layer.objects.active = obj
+bpy.ops.object.modifier_apply(modifier="decimate")
+bpy.ops.wm.obj_export(filepath=out, forward_axis="NEGATIVE_Z", up_axis="Y", export_materials=False,
+                      export_normals=False, export_uv=False)
+"""
+
+
+def decimated(path: Path, faces: int) -> Path:
+    """`path` (an OBJ) cut down to about `faces` triangles by Blender's Decimate modifier (collapse)."""
+    import subprocess
+
+    out = path.with_name(f"{path.stem.removesuffix('_skin_only')}_{faces}_faces.obj")  # a short label
+    subprocess.run([sys.executable, "-c", DECIMATE, str(path), str(out), str(faces)], check=True, capture_output=True)
+    return out
 
 
 def own_lips(rest: np.ndarray, tris: np.ndarray, points: np.ndarray) -> tuple[int, int, float]:
@@ -235,6 +261,14 @@ def main() -> None:
         "--identities", type=int, default=4, help="ICT identities cut to the skin (half at 1, half at 2 sigma)"
     )
     ap.add_argument("--pictures", type=Path, help="write the found characters speaking here (.png)")
+    ap.add_argument(
+        "--low-poly",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="FACES",
+        help="also ICT's neutral skin decimated to about FACES triangles (Blender's Decimate)",
+    )
     args = ap.parse_args()
     mat = next(
         m for m in sorted((SAMPLES / "3DMM").glob("*.mat")) if (SAMPLES / "phoneme" / f"{m.stem}_seq.json").exists()
@@ -257,6 +291,7 @@ def main() -> None:
         for i, sigma in enumerate(sigmas):
             name = "ict_neutral_skin_only" if sigma == 0 else f"ict_{i}_{sigma:g}sigma_skin_only"
             chars.append(ict_skin_only(ict, sigma, rng, Path(tmp), name))
+        chars += [decimated(chars[-len(sigmas)], faces) for faces in args.low_poly]
         for path in chars:
             row, result = measure(path, exp, ours_range)
             rows.append(row)
@@ -270,7 +305,7 @@ def main() -> None:
         if face_found.geo.part.target_names:
             print("  " + solved(Path(name), face_found, exp, rest, tris, points, ours_range))
     if args.pictures is not None and found:  # the development characters and ICT's neutral head
-        shown = [f for f in found if not f[0].startswith("ict_") or f[0] == "ict_neutral_skin_only"]
+        shown = [f for f in found if not f[0].startswith("ict_") or f[0].startswith("ict_neutral_skin_only")]
         picture(shown, pick_frames(labels, ours), args.pictures)
 
 
