@@ -305,7 +305,7 @@ def main() -> None:
         if face_found.geo.part.target_names:
             print("  " + solved(Path(name), face_found, exp, rest, tris, points, ours_range))
     if args.pictures is not None and found:  # the development characters and ICT's neutral head
-        shown = [f for f in found if not f[0].startswith("ict_") or f[0].startswith("ict_neutral_skin_only")]
+        shown = [f for f in found if not f[0].startswith("ict_") or f[0].startswith("ict_neutral")]
         picture(shown, pick_frames(labels, ours), args.pictures)
 
 

@@ -64,6 +64,9 @@ def border(tris: np.ndarray, n_vertices: int) -> Border:
     return Border(open_edges, owner[one], _connected(open_edges, n_vertices)[open_edges[:, 0]])
 
 
+RIM_VERTICES = 6  # a lip rim with fewer vertices between its corners' neighbourhoods keeps all but the corners
+
+
 def mouth_rims(
     vertices: np.ndarray, tris: np.ndarray, centre: np.ndarray, width: float
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -98,8 +101,11 @@ def mouth_rims(
     upper, lower = sorted(arcs, key=lambda name: -height[name])
     span = x[right] - x[left]
     rims = []
-    for vs in (arcs[upper][0], arcs[lower][0]):  # the corners' neighbourhoods left out
-        rims.append(vs[(x[vs] > x[left] + 0.1 * span) & (x[vs] < x[right] - 0.1 * span)])
+    for vs in (arcs[upper][0], arcs[lower][0]):  # the corners' neighbourhoods left out...
+        inner = vs[(x[vs] > x[left] + 0.1 * span) & (x[vs] < x[right] - 0.1 * span)]
+        # ...but on a low-poly mouth, whose rim has a few vertices, only the corners themselves: a rim
+        # of two vertices leaves the rest of its lip nearer the other lip along the surface
+        rims.append(inner if len(inner) >= RIM_VERTICES else vs[(vs != left) & (vs != right)])
     return (rims[0], rims[1]) if len(rims[0]) and len(rims[1]) else None
 
 

@@ -77,3 +77,17 @@ def test_teeth_follow_a_jaw_that_moves_rigidly():
     got = fit_jaw(moved, p).at(teeth)
     np.testing.assert_allclose(got[0], t + np.cross(w, teeth - c), atol=1e-9)
     np.testing.assert_allclose(got[1], 0, atol=1e-12)  # key 1 does not move the jaw
+
+
+def test_a_low_poly_mouths_rims_keep_all_but_their_corners():
+    """A coarse slit (a rim of three vertices between its corners) keeps every rim vertex but the two
+    corners: leaving out the corners' neighbourhoods, as on a dense mouth, would leave a lip a vertex
+    or none, and the rest of that lip nearer the other lip along the surface."""
+    verts, tris = _sheet_with_slit(n=9, slit=(2, 6), row=4)  # slit from x -0.5 to 0.5: 3 inner vertices
+    # two of them close to the corners, as a decimated mouth has them
+    verts[:, 0] = np.interp(verts[:, 0], [-1, -0.5, -0.25, 0, 0.25, 0.5, 1], [-1, -0.5, -0.46, 0, 0.46, 0.5, 1])
+    upper, lower = mouth_rims(verts, tris, np.array([0.0, 0.0, 0.0]), 1.0)
+    assert len(upper) == len(lower) == 3 and not set(upper) & set(lower)
+    assert np.allclose(np.sort(verts[upper, 0]), [-0.46, 0.0, 0.46])
+    dense_upper, _ = mouth_rims(*_sheet_with_slit(n=41, slit=(12, 28), row=20), np.array([0.0, 0.0, 0.0]), 0.8)
+    assert len(dense_upper) < 15  # a dense rim still leaves its corners' neighbourhoods out (15 between corners)
