@@ -70,7 +70,7 @@ def arkit_weights_of(path: str, python: str | None) -> tuple:
         status = job.wait()
         if status != "ok":
             raise StyleTalkError(status)
-        return read_arkit_json(job.output)
+        return job.result  # read_arkit_json's, as the job checked the file
 
 
 class STYLETALK_OT_match_arkit(bpy.types.Operator):

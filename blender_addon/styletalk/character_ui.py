@@ -14,7 +14,7 @@ import numpy as np
 from bpy.props import BoolProperty, EnumProperty, PointerProperty
 
 from . import jobs, rig, scene
-from .formats.character import AXES, Additions, load_additions
+from .formats.character import AXES, Additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
@@ -119,7 +119,7 @@ class _CharacterJob(ToolkitOperator):
             self.report({"ERROR"}, f"{self._obj_name} was deleted while the toolkit ran")
             return False
         try:
-            self.report({"INFO"}, self.apply(context, obj, load_additions(self._job.output)))
+            self.report({"INFO"}, self.apply(context, obj, self._job.result))
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
             return False

@@ -73,6 +73,7 @@ class ToolkitJob:
     def __init__(self, command: list[str], output: str, verify: Callable[[str], object], what: str):
         self.output, self._verify, self.what = output, verify, what
         self.fraction = 0.0
+        self.result = None  # what `verify` read from the output, once the job is "ok"
         self._stderr: list[str] = []
         # its own process group, so a cancel can stop the toolkit's worker processes with it
         self._proc = subprocess.Popen(
@@ -105,7 +106,7 @@ class ToolkitJob:
             t.join(timeout=1)
         if code == 0:
             try:
-                self._verify(self.output)
+                self.result = self._verify(self.output)
             except StyleTalkError as exc:
                 return f"{self.what} finished but its output is unusable: {exc}"
             self.fraction = 1.0

@@ -66,6 +66,13 @@ class Additions:
     extras: dict = field(default_factory=dict)  # JSON: how the face was found
 
 
+def animation_only(part: str, animated: tuple[str, ...], weights: np.ndarray, fps: float,
+                   extras: dict | None = None) -> Additions:  # fmt: skip
+    """Additions that add no key, only an animation of the part's own keys `animated`."""
+    empty = np.zeros((0, 0, 3), np.float32)
+    return Additions(part, (), np.zeros(0, np.int64), empty, tuple(animated), weights, fps, extras=extras or {})
+
+
 def in_unit_range(add: Additions) -> Additions:
     """Keys animated beyond [0, 1] split into positive and negative keys (formats.morph), for files
     whose readers clamp morph weights."""

@@ -218,13 +218,13 @@ def append_to_glb(source: Path, edits: list[tuple[Part, Additions]], out: Path) 
         raise NotDirect("its buffers are not all inside the file")
     if doc.get("extensionsRequired"):
         raise NotDirect(f"it requires {', '.join(doc['extensionsRequired'])}")
-    meshes = [doc["nodes"][_node_of(doc, add.part)]["mesh"] for _, add in edits]
-    if len(set(meshes)) < len(meshes):
+    nodes = [_node_of(doc, add.part) for _, add in edits]
+    if len({doc["nodes"][n]["mesh"] for n in nodes}) < len(nodes):
         raise NotDirect("two of the parts show one mesh")
     w = _Writer(doc, buffers[0])
     anim = {"name": "StyleTalk", "samplers": [], "channels": []}
-    for part, add in edits:
-        _append_part(doc, buffers, w, anim, part, add)
+    for node, (part, add) in zip(nodes, edits, strict=True):
+        _append_part(doc, buffers, w, anim, node, part, add)
     if anim["channels"]:
         if edits[0][1].extras:
             anim["extras"] = {"styletalk": edits[0][1].extras}
@@ -232,9 +232,11 @@ def append_to_glb(source: Path, edits: list[tuple[Part, Additions]], out: Path) 
     _write_glb(out, doc, w.binary())
 
 
-def _append_part(doc: dict, buffers: list[bytes], w: _Writer, anim: dict, part: Part, add: Additions) -> None:
-    """One part's new morph targets (and its channel in `anim`) into the document and `w`'s binary."""
-    node = _node_of(doc, add.part)
+def _append_part(
+    doc: dict, buffers: list[bytes], w: _Writer, anim: dict, node: int, part: Part, add: Additions
+) -> None:
+    """One part's new morph targets on `node`'s mesh (and its channel in `anim`) into the document and
+    `w`'s binary."""
     mesh = doc["meshes"][doc["nodes"][node]["mesh"]]
     prims = _primitives(doc, buffers, mesh)
     if sum(len(p.used) for p in prims) != len(part.vertices):

@@ -18,7 +18,7 @@ import numpy as np
 from ..face.face_model import load_face_model, mouth_opening
 from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS, mouth_frame
 from ..formats.arkit import ARKIT_NAMES
-from ..formats.character import AXES, Additions, Character, Part, save_additions
+from ..formats.character import AXES, Additions, Character, Part, animation_only, save_additions
 from ..formats.curves import Curves, load_curves
 from ..formats.errors import InputError
 from ..formats.fileio import check_output_path, require_file, require_suffix
@@ -369,22 +369,14 @@ def character_solve(found: FoundFace, curves: Curves) -> list[Additions]:
     theirs, ours = np.einsum("tk,kvc->tvc", weights, basis), np.einsum("tk,kvc->tvc", curves.exp, face.basis)
     lip_r = corr(mouth_opening(face.mean + theirs), mouth_opening(face.mean + ours))
     residual = np.sqrt(((theirs - ours) ** 2).sum(-1))  # (T, 468) px
-    solve = {
-        "lip_r": round(lip_r, 3) if np.isfinite(lip_r) else 0.0,  # keys that move no lip: r 0
-        "lip_residual_px": round(float(np.sqrt((residual[:, list(LIP_VERTICES)] ** 2).mean())), 2),
-        "outside_residual_px": round(float(np.sqrt((residual[:, ~mouth_region(face)] ** 2).mean())), 2),
-        "keys_used": int((weights.max(0) > 0.05).sum()),
-    }
-    face_keys = Additions(
-        part.name,
-        (),
-        np.zeros(0, np.int64),
-        np.zeros((0, 0, 3), np.float32),
-        part.target_names,
-        weights,
-        curves.fps,
-        extras={**found.fit_report(), "solve": solve},
+    report = SolveReport(
+        lip_r=round(lip_r, 3) if np.isfinite(lip_r) else 0.0,  # keys that move no lip: r 0
+        lip_residual_px=round(float(np.sqrt((residual[:, list(LIP_VERTICES)] ** 2).mean())), 2),
+        outside_residual_px=round(float(np.sqrt((residual[:, ~mouth_region(face)] ** 2).mean())), 2),
+        keys_used=int((weights.max(0) > 0.05).sum()),
     )
+    extras = {**found.fit_report(), "solve": dataclasses.asdict(report)}
+    face_keys = animation_only(part.name, part.target_names, weights, curves.fps, extras)
     return [face_keys, *_alike(found.character, face_keys)]
 
 
@@ -395,17 +387,7 @@ def _alike(character: Character, face_keys: Additions) -> list[Additions]:
         shared = [n for n in other.target_names if n in face_keys.animated] if other.name != face_keys.part else []
         if shared:
             columns = [face_keys.animated.index(n) for n in shared]
-            out.append(
-                Additions(
-                    other.name,
-                    (),
-                    np.zeros(0, np.int64),
-                    np.zeros((0, 0, 3), np.float32),
-                    tuple(shared),
-                    face_keys.weights[:, columns],
-                    face_keys.fps,
-                )
-            )
+            out.append(animation_only(other.name, tuple(shared), face_keys.weights[:, columns], face_keys.fps))
     return out
 
 
