@@ -31,7 +31,8 @@ from styletalk_core.model.checkpoint import load_generator  # noqa: E402
 from styletalk_core.training.config import TrainConfig  # noqa: E402
 from styletalk_core.training.dataset import find_clips  # noqa: E402
 from styletalk_core.training.evaluate import evaluate, phoneme_baseline  # noqa: E402
-from styletalk_core.training.train import last_checkpoint, train_on_folders  # noqa: E402
+from styletalk_core.training.state import last_checkpoint  # noqa: E402
+from styletalk_core.training.train import train_on_folders  # noqa: E402
 
 ROWS = ("model", "phoneme ridge", "style-clip mean")
 

@@ -34,7 +34,7 @@ from styletalk_core.model.generate import generate_expression, style_codes  # no
 from styletalk_core.training.dataset import find_clips  # noqa: E402
 from styletalk_core.training.evaluate import phoneme_baseline  # noqa: E402
 from styletalk_core.training.lipsync import VISEMES, opening  # noqa: E402
-from styletalk_core.training.train import last_checkpoint  # noqa: E402
+from styletalk_core.training.state import last_checkpoint  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "reference"

@@ -1,16 +1,22 @@
 """The paper's discriminators: lip-sync (mouth vertices vs phoneme windows), temporal PatchGAN,
-style PatchGAN; and their losses. Mouth vertices come from the embedded face model."""
+style PatchGAN; their losses; and the set of them one training run uses (`Discriminators`). Mouth
+vertices come from the embedded face model."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..face.face_model import FaceModel
+from ..face.face_model import FaceModel, load_face_model
 from ..face.landmarks import LIP_VERTICES
 from ..formats.labels import NUM_PHONEMES, WINDOW_RADIUS
+from .config import TrainConfig
+from .dataset import Batch, SequenceSampler
 
 MOUTH_SCALE = 30.0  # lip vertices (pixels of a 256 crop, centred) / MOUTH_SCALE: about unit size
 
@@ -114,3 +120,79 @@ def style_loss(d: StyleDiscriminator, exp: torch.Tensor, style_ids: torch.Tensor
     and the generator's loss on generated ones with D frozen)."""
     logits = d(exp)
     return F.cross_entropy(logits, style_ids[:, None].expand(-1, logits.shape[-1]))
+
+
+class Discriminators(torch.nn.Module):
+    """The three discriminators with the optimizers and losses of one training run."""
+
+    def __init__(self, cfg: TrainConfig, num_styles: int, device):
+        super().__init__()
+        face = load_face_model()
+        self.cfg = cfg
+        self.sync = LipSyncDiscriminator(face).to(device) if cfg.lambda_sync else None
+        self.style = StyleDiscriminator(num_styles).to(device) if cfg.lambda_style else None
+        self.temporal = TemporalDiscriminator().to(device) if cfg.lambda_temporal else None
+        self.temporal_opt = (
+            torch.optim.Adam(self.temporal.parameters(), lr=cfg.d_lr, betas=(0.5, 0.999)) if self.temporal else None
+        )
+
+    def pretrain(self, sample: Callable[[], Batch], device, log: Callable[[str], None]) -> None:
+        """Fit the lip-sync and style discriminators on real sequences, then freeze them."""
+        frozen = [d for d in (self.sync, self.style) if d is not None]
+        if not frozen:
+            return
+        opt = torch.optim.Adam([p for d in frozen for p in d.parameters()], lr=self.cfg.d_lr * 10)
+        for step in range(self.cfg.pretrain_steps):
+            b = sample()
+            exp, win = torch.from_numpy(b.target).to(device), torch.from_numpy(b.windows).to(device)
+            losses = {}
+            if self.sync is not None:
+                losses["sync_d"] = sync_discriminator_loss(self.sync, exp, win)
+            if self.style is not None:
+                losses["style_d"] = style_loss(self.style, exp, torch.from_numpy(b.style_ids).to(device))
+            opt.zero_grad(set_to_none=True)
+            sum(losses.values()).backward()
+            opt.step()
+            if step + 1 == self.cfg.pretrain_steps:
+                log(json.dumps({"pretrain_step": step + 1, **{k: v.item() for k, v in losses.items()}}))
+        self.freeze_pretrained()
+
+    def freeze_pretrained(self) -> None:
+        """The lip-sync and style discriminators stay fixed once pre-trained (or restored)."""
+        for d in (self.sync, self.style):
+            if d is not None:
+                d.eval().requires_grad_(False)
+
+    def generator_losses(self, fake: torch.Tensor, windows: torch.Tensor, style_ids: torch.Tensor) -> dict:
+        out = {}
+        if self.sync is not None:
+            out["sync"] = self.cfg.lambda_sync * sync_generator_loss(self.sync, fake, windows)
+        if self.style is not None:
+            out["style"] = self.cfg.lambda_style * style_loss(self.style, fake, style_ids)
+        if self.temporal is not None:
+            out["temporal"] = self.cfg.lambda_temporal * hinge_g_loss(self.temporal(fake))
+        return out
+
+    def update_temporal(self, real: torch.Tensor, fake: torch.Tensor) -> dict:
+        if self.temporal is None:
+            return {}
+        loss = hinge_d_loss(self.temporal(real), self.temporal(fake.detach()))
+        self.temporal_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.temporal_opt.step()
+        return {"temporal_d": loss}
+
+
+def prepare_discriminators(
+    cfg: TrainConfig, sampler: SequenceSampler, saved: dict | None, device, log: Callable[[str], None]
+) -> Discriminators:
+    """Restored from a resumed run's checkpoint entries (`saved`), or pre-trained (with the same seed on
+    every rank, so the frozen discriminators are identical)."""
+    discs = Discriminators(cfg, len(sampler.styles), device)
+    if saved is not None and "discriminators" in saved:
+        discs.load_state_dict(saved["discriminators"])
+        discs.freeze_pretrained()
+    else:
+        pretrain_rng = np.random.default_rng(cfg.seed)
+        discs.pretrain(lambda: sampler.sample(cfg.batch_size, pretrain_rng), device, log)
+    return discs

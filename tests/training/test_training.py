@@ -11,7 +11,8 @@ from styletalk_core.model.config import StyleTalkConfig
 from styletalk_core.training.config import TrainConfig
 from styletalk_core.training.dataset import Clip, SequenceSampler, style_labels
 from styletalk_core.training.losses import reconstruction_loss, ssim_1d, triplet_accuracy, triplet_loss
-from styletalk_core.training.train import last_checkpoint, train
+from styletalk_core.training.state import last_checkpoint
+from styletalk_core.training.train import train
 
 TINY = StyleTalkConfig(
     d_model=32, nhead=4, dim_feedforward=64, content_layers=1, style_layers=1, decoder_layers=1, dropout=0.0
@@ -181,7 +182,8 @@ def test_labels_pair_within_their_clip_set_and_unknown_speakers_are_refused(tmp_
 
     from styletalk_core.formats.errors import InputError
     from styletalk_core.training.dataset import find_clips
-    from styletalk_core.training.train import finite_or_none, train_on_folders
+    from styletalk_core.training.train import train_on_folders
+    from styletalk_core.training.validation import finite_or_none
 
     for folder, frames in (("a/3DMM", 600), ("b", 30)):
         (tmp_path / folder).mkdir(parents=True)
