@@ -1,0 +1,97 @@
+"""What the commands share: the help formatter, parent parsers for common options, progress (a tqdm
+bar, or `progress DONE TOTAL` lines for front ends), and the one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each default once, as `(default: X)`, and nothing for options without one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False) or "default:" in (action.help or ""):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+def common_parents() -> dict[str, argparse.ArgumentParser]:
+    """Parent parsers for the options that several commands share."""
+    device = argparse.ArgumentParser(add_help=False)
+    device.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    progress = argparse.ArgumentParser(add_help=False)
+    progress.add_argument(
+        "--progress",
+        choices=("bar", "lines", "none"),
+        default="bar",
+        help="progress display (lines: `progress DONE TOTAL` for front ends)",
+    )
+    curves_in = argparse.ArgumentParser(add_help=False)
+    curves_in.add_argument(
+        "--curves", required=True, type=Path, help="curves file (.npz/.json) or official (T, 73) .npy"
+    )
+    audio_mux = argparse.ArgumentParser(add_help=False)
+    audio_mux.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
+    return {"device": device, "progress": progress, "curves": curves_in, "audio": audio_mux}
+
+
+def add_command(sub, name: str, func, help: str, description: str, parents=()) -> argparse.ArgumentParser:
+    """A subcommand whose handler is `func` (args.func)."""
+    p = sub.add_parser(name, help=help, description=description, parents=list(parents), formatter_class=HelpFormatter)
+    p.set_defaults(func=func)
+    return p
+
+
+def progress_bar(desc: str, unit: str = "frame", min_total: int = 2048):
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            # disable=None: no bar when stderr is not a terminal (logs, pipes), so errors stay one line
+            bar = tqdm(total=total, desc=desc, unit=unit, leave=False, disable=True if total < min_total else None)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def progress_lines():
+    """Machine-readable progress for front ends (the Blender add-on): `progress DONE TOTAL`, a line
+    each time the value changes."""
+    last = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal last
+        if (done, total) != last:
+            last = (done, total)
+            print(f"progress {done} {total}", flush=True)
+
+    return update
+
+
+def progress_for(args: argparse.Namespace, desc: str, unit: str = "frame", min_total: int = 1):
+    mode = getattr(args, "progress", "bar")
+    if mode == "none":
+        return None
+    return progress_lines() if mode == "lines" else progress_bar(desc, unit, min_total)
+
+
+def share(progress, start: float, share: float):
+    """A stage's (done, total) mapped onto one bar of 1000 steps: [start, start + share)."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(int(1000 * (start + share * done / max(total, 1))), 1000)
+
+
+def wrote(output: Path, what: str, seconds: float) -> None:
+    print(f"wrote {output}: {what} in {seconds:.2f} s")
+
+
+def one_line(text: str) -> str:
+    """A message on one line whatever the file names in it hold (newlines written as \\n)."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
