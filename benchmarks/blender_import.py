@@ -11,8 +11,7 @@ from pathlib import Path
 
 import bpy
 import numpy as np
-
-from blender_addon.build import assemble
+from styletalk_addon.build import assemble
 
 sys.path.insert(0, str(assemble(Path(tempfile.mkdtemp(prefix="styletalk_addon_"))).parent))
 import styletalk.scene as st_scene  # noqa: E402  (the assembled add-on's bpy layer)

@@ -61,7 +61,7 @@ def cancel_cli(argv: list[str], ready, folder: Path, env: dict | None = None) ->
 
 
 def cancel_addon_job(speech: Path, folder: Path) -> tuple[float, int, list, list]:
-    from blender_addon.build import assemble
+    from styletalk_addon.build import assemble
 
     parent = assemble(Path(tempfile.mkdtemp()))
     sys.path.insert(0, str(parent.parent))

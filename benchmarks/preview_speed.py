@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from styletalk_renderer import preview
+from styletalk_renderer.preview import preview_frames
+from styletalk_renderer.video import write_video
 
-from renderer import preview
-from renderer.preview import preview_frames
-from renderer.video import write_video
 from styletalk_core.formats.curves import Curves
 
 

@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from styletalk_renderer.checkpoint import load_renderer
+from styletalk_renderer.engine import inference_generator, openvino_available
+from styletalk_renderer.model import ADAIN, FaceGenerator, FineADAINResBlock2d, LayerNorm2d, RendererConfig, UpBlock
+from styletalk_renderer.video import STILL_POSE, render_frames, write_video
 
-from renderer.checkpoint import load_renderer
-from renderer.engine import inference_generator, openvino_available
-from renderer.model import ADAIN, FaceGenerator, FineADAINResBlock2d, LayerNorm2d, RendererConfig, UpBlock
-from renderer.video import STILL_POSE, render_frames, write_video
 from styletalk_core.device import autocast_dtype
 
 CKPT = Path(__file__).resolve().parents[1].parent / "shared/reference/parity/renderer_random_ckpt.pth"
@@ -112,9 +112,8 @@ def ours(model, image, seq, out: Path, batch: int, dtype) -> tuple[float, np.nda
 def openvino_profile(model, frames: int = 3) -> None:
     """Where an OpenVINO frame's time goes, by operation and kernel (its own performance counters)."""
     import openvino as ov
+    from styletalk_renderer.engine import _convert
     from torch.utils.flop_counter import FlopCounterMode
-
-    from renderer.engine import _convert
 
     model = copy.deepcopy(model).float().eval()
     config = {"INFERENCE_PRECISION_HINT": "f32", "INFERENCE_NUM_THREADS": torch.get_num_threads(), "PERF_COUNT": True}

@@ -1,7 +1,7 @@
 """Build a .blend (face mesh, keyed action, sound strip) and a .glb from a curves file with the
 add-on's own code, headless:
 python build_demo_scene.py ADDON_PARENT CURVES AUDIO OUT.blend OUT.glb
-where ADDON_PARENT holds the assembled extension (blender_addon.build.assemble) and an empty OUT.glb
+where ADDON_PARENT holds the assembled extension (styletalk_addon.build.assemble) and an empty OUT.glb
 writes none. Prints `BLENDER <version>`. A Blender module built without audio (PyPI's 4.2) adds no
 sound strip."""
 

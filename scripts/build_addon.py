@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from blender_addon.build import build_zip
+from styletalk_addon.build import build_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -58,7 +58,7 @@ def blender_python(version: str) -> str:
 
 def run_checks(version: str, script: str, work: Path, *args) -> dict:
     """Install the built extension in a fresh bpy process, run tests/blender/SCRIPT, return its RESULTS."""
-    from blender_addon.build import build_zip
+    from styletalk_addon.build import build_zip
 
     env = {**os.environ, "BLENDER_USER_RESOURCES": str(work / "blender_user")}
     argv = [

@@ -62,11 +62,15 @@ def test_only_the_cli_imports_training():
         for p in sources
         if "training" in package_imports(p) and not p.is_relative_to(PACKAGE / "training")
     }
-    assert users == {"styletalk_core/cli.py"}
+    assert users == {"styletalk_core/cli/train.py", "styletalk_core/cli/evaluate.py"}
+
+
+# the installed names of the parts built on the toolkit, and the bare folder names they must not be imported by
+BUILT_ON = {"styletalk_renderer", "styletalk_addon", "renderer", "blender_addon"}
 
 
 def top_level_imports(path: Path) -> set[str]:
-    """The top-level packages a module imports absolutely (`renderer`, `styletalk_core`, `numpy`, ...)."""
+    """The top-level packages a module imports absolutely (`styletalk_renderer`, `numpy`, ...)."""
     tree = ast.parse(path.read_text())
     top = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     return top | {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
@@ -75,9 +79,7 @@ def top_level_imports(path: Path) -> set[str]:
 def test_the_toolkit_imports_neither_the_renderer_nor_the_addon():
     """Dependencies run one way: the CLI and the demo reach the renderer and the add-on's builder by
     name through styletalk_core.plugins, and no module of the toolkit imports theirs."""
-    users = {
-        str(p.relative_to(REPO)) for p in PACKAGE.rglob("*.py") if top_level_imports(p) & {"renderer", "blender_addon"}
-    }
+    users = {str(p.relative_to(REPO)) for p in PACKAGE.rglob("*.py") if top_level_imports(p) & BUILT_ON}
     assert not users, users
 
 
@@ -90,14 +92,26 @@ def test_the_renderer_uses_only_the_toolkits_library():
     for path in (REPO / "renderer").rglob("*.py"):
         extra = package_imports(path) - RENDERER_USES
         assert not extra, f"{path.relative_to(REPO)} imports styletalk_core's {sorted(extra)}"
-        assert "blender_addon" not in top_level_imports(path), path
+        assert not top_level_imports(path) & {"styletalk_addon", "blender_addon"}, path
 
 
 def test_the_addon_imports_nothing_of_the_toolkit_but_its_formats():
     """The extension's modules import their own package only (`.formats` is styletalk_core/formats, linked
     in the repository and copied by the builder); the builder itself sits outside the extension."""
     for path in (REPO / "blender_addon" / "styletalk").glob("*.py"):
-        assert not top_level_imports(path) & {"styletalk_core", "renderer", "blender_addon"}, path
+        assert not top_level_imports(path) & {"styletalk_core", *BUILT_ON}, path
+
+
+def test_the_renderer_and_the_addon_are_imported_by_their_installed_names():
+    """`renderer/` and `blender_addon/` install as `styletalk_renderer` and `styletalk_addon` (pyproject's
+    package-dir): nothing imports the bare folder names, which would not exist in site-packages."""
+    sources = [
+        p
+        for d in ("styletalk_core", "renderer", "blender_addon", "tests", "benchmarks", "scripts", "examples")
+        for p in (REPO / d).rglob("*.py")
+    ]
+    users = {str(p.relative_to(REPO)) for p in sources if top_level_imports(p) & {"renderer", "blender_addon"}}
+    assert not users, users
 
 
 def test_formats_import_nothing_but_each_other_and_numpy():

@@ -6,6 +6,7 @@ import site
 import subprocess
 import sys
 import sysconfig
+from pathlib import Path
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_wheel_demo_runs_outside_the_checkout(installed):
         [
             venv / "bin" / "python",
             "-c",
-            "import styletalk_core, blender_addon; print(styletalk_core.__file__, blender_addon.__file__)",
+            "import styletalk_core, styletalk_addon; print(styletalk_core.__file__, styletalk_addon.__file__)",
         ],
         cwd=elsewhere,
         env=env,
@@ -152,6 +153,24 @@ def test_missing_extra_is_one_line_naming_it(module, extra, argv, tmp_path, monk
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"styletalk-toolkit[{extra}]" in err[0], err
     assert not [p for p in tmp_path.iterdir() if p.name not in ("c.npz", "face.png")]
+
+
+def test_the_package_list_is_the_tree():
+    """pyproject lists its packages (the renderer and the add-on install under the toolkit's name through
+    package-dir): every folder with an __init__.py is listed, but the add-on's link to formats/."""
+    import tomllib
+
+    setup = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {name: Path(folder) for name, folder in setup["package-dir"].items()} | {
+        "styletalk_core": Path("styletalk_core")
+    }
+    tree = set()
+    for name, folder in folders.items():
+        for init in (REPO / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(REPO / folder)
+            if not any(p.is_symlink() for p in [init.parent, *init.parent.parents] if p.is_relative_to(REPO)):
+                tree.add(".".join([name, *rel.parts]))
+    assert set(setup["packages"]) == tree
 
 
 def test_metadata_declares_ranges_and_extras():

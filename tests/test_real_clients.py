@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.spatial import cKDTree
+from styletalk_addon.styletalk import keys  # the add-on's pure module, from its source
 
-from blender_addon.styletalk import keys  # the add-on's pure module, from its source
 from styletalk_core.face.face_model import load_face_model, mouth_opening
 from styletalk_core.formats.arkit import ARKIT_NAMES
 from styletalk_core.formats.curves import load_curves
@@ -31,7 +31,8 @@ def written(demo_out, tmp_path_factory):
     """The glb files we write: the demo's, a retargeted ICT head (our keys and ARKit's),
     and the add-on's .glb and FBX exports from Blender 5.0 and 4.2 (made by tests/blender/export_checks.py,
     which also reads each back with Blender's importers)."""
-    from blender_addon.build import assemble
+    from styletalk_addon.build import assemble
+
     from styletalk_core.cli import main
 
     shared_path("ict_facekit", "ict_facekit.npz")

@@ -320,7 +320,7 @@ def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_wo
         assert frames.shape == (len(z["exp"]), 256, 256, 3) and kinds == ["audio", "video"]
     assert frames.std() > 1  # a picture, not a blank
     assert main(command) == 1 and json.loads((out / "summary.json").read_text())["skipped"] == ["r"]
-    from renderer.batch import preview_writer, render_writer
+    from styletalk_renderer.batch import preview_writer, render_writer
 
     writers = {"preview": preview_writer(), "render": render_writer(shared_path(*RENDERER), "cpu")}
     summary = run_batch(manifest(rows[:1], ",image"), folder / "ray", workers=2, engine="ray", writers=writers)

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from blender_addon.build import SHARED_FORMATS, assemble
+from styletalk_addon.build import SHARED_FORMATS, assemble
 
 from .. import hostile
 from ..blender_scene import blender_python, run_checks

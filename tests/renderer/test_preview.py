@@ -4,8 +4,8 @@ import wave
 
 import av
 import numpy as np
+from styletalk_renderer.preview import preview_frames
 
-from renderer.preview import preview_frames
 from styletalk_core.cli import main
 from styletalk_core.formats.curves import Curves
 
@@ -40,7 +40,7 @@ def test_preview_frames_shape():
 
 
 def test_colour_only_read_back_gives_pyrender_s_own_frames(monkeypatch):
-    from renderer import preview
+    from styletalk_renderer import preview
 
     exp = np.zeros((3, 64), np.float32)
     exp[1:, 0] = -2.5

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from styletalk_renderer.checkpoint import load_renderer
+from styletalk_renderer.engine import choose_engine
+from styletalk_renderer.video import render_frames, to_uint8
 
-from renderer.checkpoint import load_renderer
-from renderer.engine import choose_engine
-from renderer.video import render_frames, to_uint8
 from styletalk_core.formats.errors import InputError
 from styletalk_core.settings import AUTO_MIN_FRAMES
 
@@ -29,7 +29,7 @@ def case():
 @pytest.fixture(scope="module")
 def compiled():
     ov = pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
-    from renderer.engine import OpenVinoGenerator
+    from styletalk_renderer.engine import OpenVinoGenerator
 
     def openvino_version():
         return ov.__version__
@@ -65,8 +65,7 @@ def test_a_damaged_cache_entry_is_named_and_rebuilt(compiled, case, damage, tmp_
     renders right and leaves a good entry. (The conversion is the cached graph here: converting for real
     is what the other tests do; this one is about the cache.)"""
     import openvino as ov
-
-    from renderer import engine
+    from styletalk_renderer import engine
 
     net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
     good = Path(CACHE) / "openvino" / engine.model_key(net, ov.__version__)
@@ -88,8 +87,7 @@ def test_a_damaged_cache_entry_is_named_and_rebuilt(compiled, case, damage, tmp_
 @pytest.mark.slow
 def test_a_cache_that_cannot_be_written_still_renders(compiled, case, tmp_path, monkeypatch, caplog):
     import openvino as ov
-
-    from renderer import engine
+    from styletalk_renderer import engine
 
     net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
     good = Path(CACHE) / "openvino" / engine.model_key(net, ov.__version__)
@@ -107,8 +105,7 @@ def test_a_cache_that_cannot_be_written_still_renders(compiled, case, tmp_path, 
 def test_conversion_is_cached_per_weights(compiled, case):
     """The fixture's conversion went to this run's cache (or came from it): the next one loads it."""
     import openvino as ov
-
-    from renderer.engine import OpenVinoGenerator, cache_dir, model_key
+    from styletalk_renderer.engine import OpenVinoGenerator, cache_dir, model_key
 
     def checkpoint():
         return load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
@@ -157,7 +154,7 @@ def test_openvino_refuses_what_it_cannot_do(device, dtype, compile, needle):
 
 
 def test_auto_falls_back_to_torch_when_openvino_cannot_compile(monkeypatch, caplog):
-    import renderer.engine as engine
+    import styletalk_renderer.engine as engine
 
     def broken(model):
         raise RuntimeError("Exception from src/inference: unsupported\nmore detail")

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
-from renderer.checkpoint import load_renderer
-from renderer.video import (
+from styletalk_renderer.checkpoint import load_renderer
+from styletalk_renderer.video import (
     driving_sequence,
     driving_windows,
     image_tensor,
@@ -13,6 +12,7 @@ from renderer.video import (
     to_uint8,
     window_indices,
 )
+
 from styletalk_core.cli import main
 from styletalk_core.formats.curves import Curves
 from styletalk_core.formats.errors import CheckpointError, InputError
@@ -159,7 +159,7 @@ def test_wrong_renderer_checkpoint_names_keys(tmp_path):
 @pytest.mark.slow
 @requires_native_bf16
 def test_bf16_autocast_close_to_fp32(net, case):
-    from renderer.video import render_frames
+    from styletalk_renderer.video import render_frames
 
     seq = case["coeff_seq"][:4]
     exact = np.concatenate(list(render_frames(net, case["source_image_uint8"], seq, 4)))
