@@ -1,8 +1,9 @@
 """Assemble the Blender extension: blender_addon/styletalk + the toolkit's format modules (copied,
-so the add-on and the toolkit read and write curves in one layout) + the embedded face model and
-its ARKit basis. In the repository these three are symbolic links into styletalk_core, so the add-on
-also runs from its source as it sits (Blender's "link" of a development folder); the builder
-copies what they point at."""
+so the add-on and the toolkit read and write curves in one layout) + its Blender-version shims
+(meshio/compat.py, which the toolkit's Blender process uses too) + the embedded face model and its
+ARKit basis. In the repository these are symbolic links into styletalk_core, so the add-on also runs
+from its source as it sits (Blender's "link" of a development folder); the builder copies what they
+point at."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def addon_files() -> dict[str, Path]:
     }
     shared = Path(formats.__file__).parent
     files |= {f"formats/{name}": shared / name for name in SHARED_FORMATS}
+    files["compat.py"] = shared.parent / "meshio" / "compat.py"
     files["face_model.npz"] = FACE_MODEL_FILE
     files["arkit_basis.npz"] = ARKIT_BASIS_FILE
     return files

@@ -159,3 +159,12 @@ def test_no_long_functions():
                 if n > MAX_FUNCTION_LINES:
                     long.append(f"{rel}:{node.lineno} {node.name} ({n} lines)")
     assert not long, long
+
+
+def test_the_blender_shims_import_nothing():
+    """meshio/compat.py runs in the toolkit's Blender process and, linked, in the add-on: it works on the
+    objects it is given and imports nothing, so it fits both."""
+    path = PACKAGE / "meshio" / "compat.py"
+    assert top_level_imports(path) <= {"__future__"} and not package_imports(path)
+    link = REPO / "blender_addon" / "styletalk" / "compat.py"
+    assert link.is_symlink() and link.resolve() == path.resolve()

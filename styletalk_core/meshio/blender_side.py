@@ -14,6 +14,7 @@ import numpy as np
 
 from ..formats.character import Additions, Character, Part, load_additions, save_character
 from ..formats.errors import StyleTalkError
+from .compat import fresh_loop_triangles, has_layers, new_fcurves
 from .precheck import load_gltf
 
 # Blender's world (z up, faces look along -y) -> the character frame (glTF's: y up, faces along +z)
@@ -66,10 +67,9 @@ def _reason(exc: Exception) -> str:
 
 
 def _triangles(mesh) -> np.ndarray:
-    if hasattr(mesh, "calc_loop_triangles"):
-        mesh.calc_loop_triangles()
-    tris = np.empty(len(mesh.loop_triangles) * 3, np.int32)
-    mesh.loop_triangles.foreach_get("vertices", tris)
+    loop_triangles = fresh_loop_triangles(mesh)
+    tris = np.empty(len(loop_triangles) * 3, np.int32)
+    loop_triangles.foreach_get("vertices", tris)
     return tris.reshape(-1, 3).astype(np.int64)
 
 
@@ -155,21 +155,6 @@ def read(path: str, out: str) -> None:
     save_character(Character(path, parts, objects), out)
 
 
-def _new_fcurves(action, key_datablock, paths: list[str]) -> list:
-    """Blender 4.4+ layered actions (a slot of its own in the action's one layer and strip), or 4.2's
-    Action.fcurves."""
-    if key_datablock.animation_data is None:
-        key_datablock.animation_data_create()
-    key_datablock.animation_data.action = action
-    if hasattr(action, "layers"):
-        slot = action.slots.new(id_type="KEY", name=key_datablock.name)
-        layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
-        strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
-        key_datablock.animation_data.action_slot = slot
-        return [strip.channelbag(slot, ensure=True).fcurves.new(p) for p in paths]
-    return [action.fcurves.new(p) for p in paths]
-
-
 def animate(keyed: list[tuple[object, list[str], np.ndarray]], fps: float) -> None:
     """A linear key per frame from frame 0 at `fps` on each (object, shape key names, weights), in one
     new action "StyleTalk" (one glTF animation: a slot per object; Blender 4.2, an action each)."""
@@ -180,11 +165,11 @@ def animate(keyed: list[tuple[object, list[str], np.ndarray]], fps: float) -> No
     linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
     action = None
     for obj, names, weights in keyed:
-        if action is None or not hasattr(action, "layers"):
+        if action is None or not has_layers(action):
             action = bpy.data.actions.new("StyleTalk")
         paths = [f'key_blocks["{n}"].value' for n in names]
         frames = np.arange(len(weights), dtype=np.float32)
-        for fc, column in zip(_new_fcurves(action, obj.data.shape_keys, paths), weights.T, strict=True):
+        for fc, column in zip(new_fcurves(action, obj.data.shape_keys, paths), weights.T, strict=True):
             fc.keyframe_points.add(len(frames))
             fc.keyframe_points.foreach_set("co", np.stack([frames, column.astype(np.float32)], 1).ravel())
             fc.keyframe_points.foreach_set("interpolation", np.full(len(frames), linear, np.int32))
