@@ -18,7 +18,7 @@ import importlib
 _API = {
     "load_model": "inference",
     "generate_curves": "inference",
-    "StyleSpec": "inference",
+    "StyleSpec": "formats.style",
     "phonemes_from_audio": "speech.phonemes",
     "load_phoneme_labels": "formats.labels",
     "extract_style": "style.extract",

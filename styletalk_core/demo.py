@@ -82,7 +82,8 @@ def step_phonemes(run: DemoRun) -> str:
 
 
 def step_generate(run: DemoRun) -> str:
-    from .inference import StyleSpec, generate_curves
+    from .formats.style import StyleSpec
+    from .inference import generate_curves
     from .plugins import RENDERER, plugin
 
     curves = generate_curves(run.ids, [StyleSpec(run.style)], meta={"audio": str(run.audio)})

@@ -3,10 +3,8 @@ style presets, mixing and strength."""
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ from .device import pick_device
 from .formats.curves import Curves
 from .formats.errors import CheckpointError, InputError
 from .formats.layout import FPS
+from .formats.style import StyleSpec, check_style_settings
 from .model.checkpoint import LoadedGenerator, load_generator
 from .model.generate import (
     Progress,
@@ -29,22 +28,6 @@ from .model.generate import (
 from .resources import DEFAULT_CHECKPOINT
 from .settings import GenerateSettings
 from .style.clip import fit_pose_length, load_expression, load_pose
-
-PRESET_PREFIX = "preset:"
-MAX_STRENGTH = 100.0  # beyond this the style code leaves any range the decoders have seen
-
-
-@dataclass(frozen=True)
-class StyleSpec:
-    """One style source and its mixing weight: a clip file, or `preset:NAME` stored in the checkpoint."""
-
-    path: Path | str
-    weight: float = 1.0
-
-    @property
-    def preset(self) -> str | None:
-        text = str(self.path)
-        return text.removeprefix(PRESET_PREFIX) if text.startswith(PRESET_PREFIX) else None
 
 
 def preset_code(generator: LoadedGenerator, name: str) -> torch.Tensor:
@@ -66,15 +49,6 @@ def resolve_checkpoint(path: str | os.PathLike | None) -> Path:
 def load_model(checkpoint: str | os.PathLike | None = None, device: str | None = None) -> LoadedGenerator:
     """An official or project generator checkpoint (default: the bundled model) on `device`."""
     return load_generator(resolve_checkpoint(checkpoint), pick_device(device))
-
-
-def check_style_settings(styles: Sequence[StyleSpec], strength: float) -> None:
-    """Refuse settings that would make non-finite curves, before anything slow runs."""
-    if not styles:
-        raise InputError("at least one style clip is needed")
-    if not math.isfinite(strength) or abs(strength) > MAX_STRENGTH:
-        raise InputError(f"--style-strength must be a finite number within ±{MAX_STRENGTH:g}, got {strength}")
-    mix_style_codes([torch.zeros(1, 1)] * len(styles), [s.weight for s in styles])  # validates the weights
 
 
 def style_code(

@@ -136,6 +136,7 @@ def test_formats_import_nothing_but_each_other_and_numpy():
             "struct",
             "pathlib",
             "hashlib",
+            "math",
             "pickle",
         } | ({"torch"} if path.name == "checkpoints.py" else set())
         assert top <= allowed, f"{path.name} imports {sorted(top - allowed)}"
@@ -168,3 +169,15 @@ def test_the_blender_shims_import_nothing():
     assert top_level_imports(path) <= {"__future__"} and not package_imports(path)
     link = REPO / "blender_addon" / "styletalk" / "compat.py"
     assert link.is_symlink() and link.resolve() == path.resolve()
+
+
+def test_the_command_line_is_built_without_torch():
+    """`styletalk --help`, and every command's checks before its work, do not pay for importing torch
+    (over a second on each start): the parser and the style request are torch-free."""
+    import subprocess
+    import sys
+
+    heavy = "{'torch', 'mediapipe'}"
+    code = f"import sys, styletalk_core.cli as c; c.build_parser(); print(sorted({heavy} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats.errors import InputError
-from ..inference import PRESET_PREFIX, StyleSpec, check_style_settings
+from ..formats.style import PRESET_PREFIX, StyleSpec, check_style_settings
 
 # output kind -> its file in the take's folder
 OUTPUTS = {

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import atomic_path
 from ..formats.progress import Progress
-from ..inference import StyleSpec
+from ..formats.style import StyleSpec
 from ..native import raise_if_stopped
 from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
 from .outputs import Writer, file_hash, is_current, take_key, write_take

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..formats.curves import Curves
 from ..formats.errors import StyleTalkError
-from ..inference import StyleSpec
+from ..formats.style import StyleSpec
 
 _generators: dict = {}  # checkpoint -> LoadedGenerator, per process
 _codes: dict = {}  # (checkpoint, style key) -> style code, per process

@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> None:
     from ..formats.curves import Curves
     from ..formats.fileio import atomic_paths, check_output_path, require_suffix
     from ..formats.labels import load_phoneme_labels
-    from ..inference import StyleSpec, check_style_settings, generate_curves
+    from ..formats.style import StyleSpec, check_style_settings
+    from ..inference import generate_curves
 
     require_suffix(check_output_path(args.output), (".npz",), "a curves file")
     if args.arkit is not None:

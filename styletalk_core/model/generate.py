@@ -11,6 +11,7 @@ import torch
 from ..formats.errors import InputError
 from ..formats.labels import phoneme_windows
 from ..formats.progress import Progress
+from ..formats.style import check_style_weights
 from .network import StyleTalk
 
 
@@ -48,12 +49,7 @@ def neutral_style_code(model: StyleTalk) -> torch.Tensor:
 
 def mix_style_codes(codes: Sequence[torch.Tensor], weights: Sequence[float]) -> torch.Tensor:
     """Weighted mean of style codes (weights are normalised to sum to 1)."""
-    if len(codes) != len(weights):
-        raise InputError(f"{len(codes)} style clips but {len(weights)} style weights")
-    w = torch.tensor(weights, dtype=torch.float64)
-    if not torch.isfinite(w).all() or (w < 0).any() or float(w.sum()) <= 0 or not np.isfinite(float(w.sum())):
-        raise InputError(f"style weights must be finite, >= 0 and with a positive sum, got {list(weights)}")
-    w = (w / w.sum()).to(dtype=codes[0].dtype, device=codes[0].device)
+    w = torch.tensor(check_style_weights(weights, len(codes)), dtype=codes[0].dtype, device=codes[0].device)
     return torch.einsum("n,nbc->bc", w, torch.stack(codes))
 
 

@@ -204,7 +204,7 @@ def test_a_take_that_cannot_be_written_leaves_no_folder(tmp_path):
     from styletalk_core.batch.outputs import write_take
     from styletalk_core.formats.curves import Curves
     from styletalk_core.formats.errors import InputError
-    from styletalk_core.inference import StyleSpec
+    from styletalk_core.formats.style import StyleSpec
 
     take = Take("t", 2, HELLO, None, None, (StyleSpec("preset:happy"),), 1.0, None, ("curves", "arkit-csv"))
     exp = np.zeros((10, 64), np.float32)
@@ -358,7 +358,8 @@ def test_takes_of_one_style_are_generated_together_in_units_any_engine_splits_al
 
 @pytest.mark.slow
 def test_takes_generated_together_match_them_one_by_one():
-    from styletalk_core.inference import StyleSpec, load_model, style_code
+    from styletalk_core.formats.style import StyleSpec
+    from styletalk_core.inference import load_model, style_code
     from styletalk_core.model.generate import generate_expression, generate_expressions
 
     generator = load_model()

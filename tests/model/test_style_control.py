@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from styletalk_core.formats.errors import InputError
-from styletalk_core.inference import StyleSpec, generate_curves
+from styletalk_core.formats.style import StyleSpec
+from styletalk_core.inference import generate_curves
 from styletalk_core.model.generate import apply_strength, mix_style_codes, neutral_style_code, style_codes
 from styletalk_core.style.clip import load_expression
 
