@@ -12,6 +12,7 @@ from bpy.props import CollectionProperty, StringProperty
 from . import jobs, keys, scene
 from .formats.arkit import ARKIT_NAMES, NotArkitJson, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
+from .panel import SubPanel
 from .prefs import toolkit_python
 
 
@@ -157,14 +158,9 @@ def apply_to_character(context, obj, path: str, op) -> bool:
     return True
 
 
-class STYLETALK_PT_arkit(bpy.types.Panel):
+class STYLETALK_PT_arkit(SubPanel, bpy.types.Panel):
     bl_label = "ARKit character"
     bl_idname = "STYLETALK_PT_arkit"
-    bl_parent_id = "STYLETALK_PT_panel"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "StyleTalk"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         col = self.layout.column()

@@ -20,6 +20,7 @@ from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
 from .formats.placed import save_placed
 from .modal import ToolkitOperator
+from .panel import SubPanel
 from .prefs import toolkit_python
 
 AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in AXES]
@@ -233,14 +234,9 @@ class STYLETALK_OT_place_landmarks(_PlaceOnCharacter, bpy.types.Operator):
         )
 
 
-class STYLETALK_PT_character(bpy.types.Panel):
+class STYLETALK_PT_character(SubPanel, bpy.types.Panel):
     bl_label = "Any character"
     bl_idname = "STYLETALK_PT_character"
-    bl_parent_id = "STYLETALK_PT_panel"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "StyleTalk"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         s = context.scene.styletalk_character

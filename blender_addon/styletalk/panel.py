@@ -5,12 +5,24 @@ from __future__ import annotations
 import bpy
 
 
-class STYLETALK_PT_panel(bpy.types.Panel):
-    bl_label = "StyleTalk"
-    bl_idname = "STYLETALK_PT_panel"
+class InSidebar:
+    """Where every StyleTalk panel sits: the 3D View's sidebar, tab StyleTalk."""
+
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "StyleTalk"
+
+
+class SubPanel(InSidebar):
+    """A closed section under the StyleTalk panel (Any character, ARKit character)."""
+
+    bl_parent_id = "STYLETALK_PT_panel"
+    bl_options = {"DEFAULT_CLOSED"}
+
+
+class STYLETALK_PT_panel(InSidebar, bpy.types.Panel):
+    bl_label = "StyleTalk"
+    bl_idname = "STYLETALK_PT_panel"
 
     def draw(self, context):
         s = context.scene.styletalk
