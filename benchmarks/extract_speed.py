@@ -46,7 +46,7 @@ def one_tracker(decode_ahead: bool):
 
 def run(videos: list[Path]) -> tuple[float, list[np.ndarray]]:
     t0 = time.perf_counter()
-    out = [extract_style(v)["exp"] for v in videos]
+    out = [extract_style(v).exp for v in videos]
     return time.perf_counter() - t0, out
 
 

@@ -29,9 +29,9 @@ def run(args: argparse.Namespace) -> None:
 
     check_style_clip_output(check_output_path(args.output))
     t0 = time.perf_counter()
-    result = extract_style(args.video)
-    write_style_clip(result, args.output)
-    n, dt, rate = len(result["exp"]), time.perf_counter() - t0, float(result["source_fps"])
+    clip = extract_style(args.video)
+    write_style_clip(clip, args.output)
+    n, dt, rate = len(clip.coeff), time.perf_counter() - t0, clip.source_fps
     resampled = f"; resampled from the video's {rate:g} fps" if abs(rate - FPS) > 1e-3 else ""
-    lost = int(result["lost_frames"])
+    lost = clip.lost_frames
     wrote(args.output, f"{n} frames at {FPS} fps ({lost} interpolated: face lost{resampled}; {n / dt:.0f} fps)", dt)

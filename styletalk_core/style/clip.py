@@ -65,7 +65,7 @@ def load_expression(path: str | os.PathLike) -> np.ndarray:
     from .extract import extract_style, is_video
 
     if is_video(p):  # extracted on the fly
-        return extract_style(p)["exp"]
+        return extract_style(p).exp
     arrays = _read_arrays(p)
     if "coeff" in arrays:
         exp = _coeff(arrays, str(p))[:, EXP_SLICE]

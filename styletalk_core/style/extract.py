@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,12 +66,36 @@ def euler_angles(rot: np.ndarray) -> np.ndarray:
     return np.stack([ax, -ay, -az], axis=1)
 
 
+@dataclass(frozen=True)
+class Extraction:
+    """A style clip read from a video, at the toolkit's 30 fps (a video at another rate is resampled
+    over its duration), in the official layout."""
+
+    coeff: np.ndarray  # (T, 257) float32: the expression filled in, with the head angles; translation 0
+    transform_params: np.ndarray  # (T, 5): image width, height, and the crop (scale, centre x, y)
+    lost_frames: int  # frames where the face was not found (interpolated)
+    source_fps: float  # the video's own frame rate
+
+    @property
+    def exp(self) -> np.ndarray:
+        """(T, 64): the expression coefficients, what a style clip is."""
+        return np.ascontiguousarray(self.coeff[:, EXP_SLICE])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What a .npz style clip holds (a .mat, the official file, holds the first two and source_fps)."""
+        return {
+            "coeff": self.coeff,
+            "transform_params": self.transform_params,
+            "exp": self.exp,
+            "lost_frames": np.int64(self.lost_frames),
+            "source_fps": np.float64(self.source_fps),
+        }
+
+
 def extract_style(
     video: str | os.PathLike, model: FaceModel | None = None, progress: Callable[[int], None] | None = None
-) -> dict[str, np.ndarray]:
-    """Track, align and fit: returns official-layout `coeff` (T, 257) and `transform_params` (T, 5)
-    at the toolkit's 30 fps (a video at another rate is resampled over its duration), plus `exp`
-    (T, 64), `lost_frames` and `source_fps`, the video's own rate."""
+) -> Extraction:
+    """Track, align and fit the face in `video`: the clip in the official layout at 30 fps."""
     model = model or load_face_model()
     source_fps = frame_rate(video)
     points, (w, h) = track_landmarks(video, progress)
@@ -91,13 +116,7 @@ def extract_style(
     if abs(source_fps - FPS) > 1e-3:
         coeff, transform = (resample(a, source_fps, FPS)[1] for a in (coeff, transform))
         log.info("%s: %g fps video resampled to %d fps", video, source_fps, FPS)
-    return {
-        "coeff": coeff,
-        "transform_params": transform,
-        "exp": coeff[:, EXP_SLICE].copy(),
-        "lost_frames": np.int64(lost),
-        "source_fps": np.float64(source_fps),
-    }
+    return Extraction(coeff, transform, int(lost), float(source_fps))
 
 
 STYLE_CLIP_SUFFIXES = (".mat", ".npz")
@@ -108,15 +127,15 @@ def check_style_clip_output(out: str | os.PathLike) -> Path:
     return require_suffix(out, STYLE_CLIP_SUFFIXES, "a style clip")
 
 
-def write_style_clip(result: dict[str, np.ndarray], out: str | os.PathLike) -> None:
-    """`.mat` (official layout) or `.npz` (same arrays), written through a file object."""
+def write_style_clip(clip: Extraction, out: str | os.PathLike) -> None:
+    """`.mat` (official layout) or `.npz` (the same arrays and the expression), written through a file object."""
     p = check_style_clip_output(out)
+    arrays = clip.arrays()
     with atomic_path(p) as tmp, open(tmp, "wb") as f:
         if p.suffix.lower() == ".mat":
-            arrays = ("coeff", "transform_params", "source_fps")
-            scipy.io.savemat(f, {k: result[k] for k in arrays if k in result})
+            scipy.io.savemat(f, {k: arrays[k] for k in ("coeff", "transform_params", "source_fps")})
         else:
-            np.savez(f, **result)
+            np.savez(f, **arrays)
 
 
 def is_video(path: str | os.PathLike) -> bool:
