@@ -26,7 +26,7 @@ SAMPLES = Path(__file__).resolve().parents[1].parent / "shared/reference/officia
 def main() -> None:
     face, basis = load_face_model(), load_arkit_basis()
     clips = sorted(SAMPLES.rglob("3DMM/*.mat"))
-    rows = {c.stem: clip_scores(load_expression(c), face, basis) for c in clips}
+    rows = {c.stem: clip_scores(load_expression(c), face, basis).row() for c in clips}
     keys = list(next(iter(rows.values())))
     print(f"{'clip':<28}" + "".join(f"{k:>10}" for k in keys))
     for name, r in rows.items():

@@ -63,7 +63,7 @@ def fold_scores(clips: list, speaker: str, folds: Path) -> dict:
     baseline = phoneme_baseline([c for c in clips if c.speaker != speaker], load_face_model())
     table = evaluate(load_generator(last_checkpoint(folds / f"{speaker}.pth")), held, raw["mean_exp"].numpy(),
                      baseline=baseline)  # fmt: skip
-    return {name: table[name] for name in ROWS} | {"real": table["model"]}
+    return {name: table[name].row() for name in ROWS} | {"real": table["model"].row()}
 
 
 def setting(text: str) -> tuple[str, object]:

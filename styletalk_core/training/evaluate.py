@@ -45,21 +45,55 @@ def shuffle_runs(ids: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([runs[i] for i in rng.permutation(len(runs))])
 
 
-def _scores(pred: np.ndarray, clip: Clip, face: FaceModel) -> dict:
+@dataclass
+class Scores:
+    """One method's scores on a clip, or their means over clips (each over the clips that have it: a
+    clip without bilabials has no closure)."""
+
+    mouth_lmd: float  # M-LMD: lip landmark distance, px at 256x256
+    face_lmd: float  # F-LMD: the same over all 468 vertices
+    motion: float  # lip movement, generated / real
+    lip_r: float  # mouth opening vs the real one, best lag within 2 frames (lipsync.LipSync)
+    closure: float | None  # B/M/P runs where the lips close
+    amplitude: float  # std of the mouth opening, generated / real
+    real_closure: float | None  # the same for the real clip
+    visemes: dict[str, float | None]  # mean mouth opening per viseme class (px)
+    real_visemes: dict[str, float | None]
+    clips: int = 1
+
+    def row(self) -> dict[str, float | None]:
+        """The scores under the names the tables and the benchmark's JSON use (`lip r`, `M-LMD`, ...)."""
+        named = {"M-LMD": self.mouth_lmd, "F-LMD": self.face_lmd, "motion": self.motion, "lip r": self.lip_r}
+        named |= {"closure": self.closure, "amplitude": self.amplitude, "real closure": self.real_closure}
+        named |= {f"viseme {k}": v for k, v in self.visemes.items()}
+        return named | {f"real viseme {k}": v for k, v in self.real_visemes.items()} | {"clips": self.clips}
+
+
+def clip_scores(pred: np.ndarray, clip: Clip, face: FaceModel) -> Scores:
     lm = landmark_distance(pred, clip.exp, face)
     sync = lipsync_scores(pred, clip.exp, clip.phonemes, face)
-    kept = {"lip r": sync.lip_r, "closure": sync.closure, "amplitude": sync.amplitude}
-    kept["real closure"] = sync.real_closure
-    visemes = {f"viseme {k}": sync.visemes.get(k) for k in VISEMES}
-    real = {f"real viseme {k}": sync.real_visemes.get(k) for k in VISEMES}
-    return {"M-LMD": lm.mouth, "F-LMD": lm.face, "motion": lm.motion} | kept | visemes | real
+    visemes = {k: sync.visemes.get(k) for k in VISEMES}
+    real = {k: sync.real_visemes.get(k) for k in VISEMES}
+    return Scores(
+        lm.mouth, lm.face, lm.motion, sync.lip_r, sync.closure, sync.amplitude, sync.real_closure, visemes, real
+    )
 
 
-def _mean(rows: list[dict]) -> dict:
-    """Per measure, the mean over the clips that have it (a clip without bilabials has no closure)."""
-    keys = rows[0].keys()
-    out = {k: float(np.mean(vals)) if (vals := [r[k] for r in rows if r[k] is not None]) else None for k in keys}
-    return out | {"clips": len(rows)}
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(np.mean(present)) if present else None
+
+
+def mean_scores(rows: list[Scores]) -> Scores:
+    """Per measure, the mean over the clips that have it."""
+
+    def mean_of(name: str) -> float | None:
+        return _mean([getattr(r, name) for r in rows])
+
+    measures = ("mouth_lmd", "face_lmd", "motion", "lip_r", "closure", "amplitude", "real_closure")
+    visemes = {k: _mean([r.visemes[k] for r in rows]) for k in VISEMES}
+    real = {k: _mean([r.real_visemes[k] for r in rows]) for k in VISEMES}
+    return Scores(*(mean_of(m) for m in measures), visemes, real, clips=len(rows))
 
 
 def phoneme_baseline(clips: list[Clip], face: FaceModel) -> PhonemePrior | None:
@@ -74,7 +108,7 @@ def evaluate(
     mean_exp: np.ndarray,
     seed: int = 0,
     baseline: PhonemePrior | None = None,
-) -> dict:
+) -> dict[str, Scores]:
     """Per method: the mean over clips of the landmark distances and the lip-sync measures
     (`lipsync.lipsync_scores`); each clip is generated with its own first 256 frames as the style
     reference. Baselines: the training mean expression; the mean of the style reference frames held
@@ -83,7 +117,7 @@ def evaluate(
     on top of the style reference's mean (what the model has to beat)."""
     model, face = generator.model, load_face_model()
     rng = np.random.default_rng(seed)
-    rows: dict[str, list[dict]] = {"model": [], "mean expression": [], "style-clip mean": [], "shuffled phonemes": []}
+    rows: dict[str, list[Scores]] = {"model": [], "mean expression": [], "style-clip mean": [], "shuffled phonemes": []}
     if baseline is not None:
         rows["phoneme ridge"] = []
     for clip in clips:
@@ -101,13 +135,13 @@ def evaluate(
             preds["phoneme ridge"] = preds["style-clip mean"].copy()
             preds["phoneme ridge"][:, list(baseline.lower)] += baseline.predict(clip.phonemes)
         for name, pred in preds.items():
-            rows[name].append(_scores(pred, clip, face))
-    return {k: _mean(v) for k, v in rows.items() if v}
+            rows[name].append(clip_scores(pred, clip, face))
+    return {k: mean_scores(v) for k, v in rows.items() if v}
 
 
 def evaluate_speakers(
     data: list[Path], speakers: list[str], checkpoint: Path | None = None, device: str | None = None
-) -> dict:
+) -> dict[str, Scores]:
     """`styletalk evaluate`: the labelled clips of `speakers` under `data`, against the checkpoint's
     training mean expression (or, for a checkpoint without one, the evaluated clips' mean) and the
     phoneme ridge fitted on the other speakers' labelled clips under `data`."""
@@ -129,33 +163,32 @@ def _cell(value: float | None, fmt: str) -> str:
     return format(value, fmt) if value is not None else "-"
 
 
-def format_table(table: dict, speakers: list[str]) -> list[str]:
-    clips = next(iter(table.values()))["clips"]
+def format_table(table: dict[str, Scores], speakers: list[str]) -> list[str]:
+    clips = next(iter(table.values())).clips
     lines = [
         f"{clips} clips of {', '.join(speakers)}; landmark distance in px at 256x256 (embedded face model)",
         f"{'method':<20}{'M-LMD':>8}{'F-LMD':>8}{'motion':>8}{'lip r':>8}{'closure':>9}{'amplitude':>10}",
     ]
-    for name, row in table.items():
+    for name, s in table.items():
         lines.append(
-            f"{name:<20}{row['M-LMD']:>8.3f}{row['F-LMD']:>8.3f}{row['motion']:>8.2f}{row['lip r']:>8.3f}"
-            f"{_cell(row['closure'], '.0%'):>9}{row['amplitude']:>10.2f}"
+            f"{name:<20}{s.mouth_lmd:>8.3f}{s.face_lmd:>8.3f}{s.motion:>8.2f}{s.lip_r:>8.3f}"
+            f"{_cell(s.closure, '.0%'):>9}{s.amplitude:>10.2f}"
         )
     lines.append("motion: lip movement (std over time) relative to the real clip's; lip r: mouth opening vs the real")
-    real = _cell(table["model"]["real closure"], ".0%")
+    real = _cell(table["model"].real_closure, ".0%")
     lines.append(f"one (best lag within 2 frames); closure: B/M/P runs where the lips close (real clips: {real});")
     lines.append("amplitude: std of the mouth opening, generated / real")
-    lines.append(f"model / mean-expression M-LMD: {table['model']['M-LMD'] / table['mean expression']['M-LMD']:.2f}")
+    lines.append(f"model / mean-expression M-LMD: {table['model'].mouth_lmd / table['mean expression'].mouth_lmd:.2f}")
     if "phoneme ridge" in table:
         lines.append("phoneme ridge: a linear map from +-7 frames of phonemes, fitted on the other speakers' clips")
     return lines + viseme_lines(table)
 
 
-def viseme_lines(table: dict) -> list[str]:
+def viseme_lines(table: dict[str, Scores]) -> list[str]:
     """Mean mouth opening (px) per viseme class: each method's and the real clips'."""
-    names = [k for k in VISEMES if table["model"].get(f"viseme {k}") is not None]
+    names = [k for k in VISEMES if table["model"].visemes[k] is not None]
     lines = ["", "mean mouth opening (px) per viseme", f"{'method':<20}" + "".join(f"{n:>10}" for n in names)]
-    for name, row in [("real", {f"viseme {k}": table["model"][f"real viseme {k}"] for k in names})] + list(
-        table.items()
-    ):
-        lines.append(f"{name:<20}" + "".join(f"{_cell(row[f'viseme {k}'], '.2f'):>10}" for k in names))
+    rows = [("real", table["model"].real_visemes)] + [(name, s.visemes) for name, s in table.items()]
+    for name, visemes in rows:
+        lines.append(f"{name:<20}" + "".join(f"{_cell(visemes[k], '.2f'):>10}" for k in names))
     return lines

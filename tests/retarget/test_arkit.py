@@ -85,9 +85,9 @@ def test_fidelity_on_real_clips():
     """The official coefficients of the sample source clips survive the trip through ARKit."""
     face, basis = load_face_model(), load_arkit_basis()
     scores = [clip_scores(load_expression(m), face, basis) for m in sample_files("source_video/3DMM", "*.mat")]
-    assert np.mean([s["open r"] for s in scores]) >= 0.95
-    assert np.mean([s["lip err"] for s in scores]) <= 0.30
-    assert np.mean([s["blink r"] for s in scores]) > 0.5
+    assert np.mean([s.open_r for s in scores]) >= 0.95
+    assert np.mean([s.lip_err for s in scores]) <= 0.30
+    assert np.mean([s.blink_r for s in scores]) > 0.5
 
 
 # The header row of a take recorded by the Live Link Face iOS app (as found in public repositories'
