@@ -34,7 +34,7 @@ def check_style_weights(weights: Sequence[float], sources: int) -> list[float]:
     if len(weights) != sources:
         raise InputError(f"{sources} style clips but {len(weights)} style weights")
     values = [float(w) for w in weights]
-    total = math.fsum(values)
+    total = sum(values)  # inf when the weights overflow their sum: refused below
     if not all(math.isfinite(w) and w >= 0 for w in values) or not math.isfinite(total) or total <= 0:
         raise InputError(f"style weights must be finite, >= 0 and with a positive sum, got {list(weights)}")
     return [w / total for w in values]
