@@ -396,6 +396,7 @@ def test_sigterm_leaves_no_temporary_file(command, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_sigterm_during_the_openvino_conversion_stops_cleanly(tmp_path):
     """OpenVINO's converter runs Python callbacks and used to swallow the interrupt (exit 0) or wrap it
     in its own error (a traceback): now the render stops within 2 s, leaves no file and no cache entry."""

@@ -159,6 +159,7 @@ def _running_in_group(pgid: int) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_sigterm_mid_batch_stops_within_2_s_leaving_no_partial_file_or_process(takes):
     folder, manifest = takes
     rows = [f"t{i},line{i % 4}.wav,,{'calm' if i % 2 else 'wild'}.mat,,curves;arkit-csv" for i in range(12)]

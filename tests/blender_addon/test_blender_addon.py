@@ -275,6 +275,7 @@ def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(tmp_path):
     """Esc during Generate on 400 s of speech: the toolkit and its labelling workers are gone within 2 s."""
     from ..conftest import labelled_clips
@@ -333,6 +334,7 @@ class _WindowManager:
         return lambda *args, **kwargs: self.calls.append(name)
 
 
+@pytest.mark.timing
 def test_esc_during_a_toolkit_job_stops_it_and_changes_nothing(tmp_path):
     """modal.ToolkitOperator, the base of Generate, Add StyleTalk Keys and Solve: a timer tick shows the
     job's progress, other events pass through, and Esc stops the toolkit's process at once, cleans up
