@@ -17,7 +17,7 @@ from styletalk_core.formats.fileio import atomic_path, check_output_path, requir
 from styletalk_core.formats.layout import FPS, driving_array
 from styletalk_core.formats.progress import Progress
 from styletalk_core.native import raise_if_stopped
-from styletalk_core.speech.audio import check_audio
+from styletalk_core.speech.audio import check_audio, open_audio
 from styletalk_core.threads import prefetch
 
 from .engine import OpenVinoGenerator, generator_device
@@ -135,13 +135,7 @@ def write_video(
             vstream.options = {"crf": str(crf), "preset": "veryfast"}
             astream = audio_in = None
             if audio is not None:
-                try:
-                    audio_in = av.open(str(audio))
-                except av.error.FFmpegError as exc:
-                    raise InputError(f"{audio}: cannot read audio: {exc}") from None
-                if not audio_in.streams.audio:
-                    audio_in.close()
-                    raise InputError(f"{audio}: has no audio stream")
+                audio_in = open_audio(audio)
                 src = audio_in.streams.audio[0]
                 astream = container.add_stream("aac", rate=src.rate or 16000)
                 astream.layout = "mono" if (src.channels or 1) == 1 else "stereo"
