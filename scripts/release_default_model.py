@@ -34,7 +34,7 @@ from styletalk_core.training.style_measures import level_carried, preset_differe
 ROWS = ("model", "phoneme ridge", "style-clip mean")
 LOWER = {
     True: "learns a refinement of it (`--refine-lower`)",
-    False: "stays at zero, untrained: refining the prior lowered held-out lip r (see the note on #14)",
+    False: "stays at zero, untrained: refining the prior lowered held-out lip r (measured at release)",
 }
 
 
@@ -73,7 +73,7 @@ def _closure(row: dict) -> str:
 
 
 def loso_section(loso: dict) -> str:
-    """The leave-one-speaker-out tables and what they say against #14's goals."""
+    """The leave-one-speaker-out tables and what they say against the default model's lip-sync goals."""
     res = loso["speakers"]
     lines = [
         f"\n## Leave-one-speaker-out lip-sync ({len(res)} paired speakers, {loso['steps']} steps per fold)\n",
@@ -122,7 +122,7 @@ def loso_section(loso: dict) -> str:
         (f"B/M/P and F/V more closed than AA/AE/AY: {vis['B/M/P']:.2f}, {vis['F/V']:.2f} vs {vis['AA/AE/AY']:.2f}",
          max(vis["B/M/P"], vis["F/V"]) < vis["AA/AE/AY"]),
     ]  # fmt: skip
-    lines += ["", "Against #14's goals (mean over the held-out speakers):", ""]
+    lines += ["", "Against the default model's lip-sync goals (mean over the held-out speakers):", ""]
     lines += [f"- {'met' if ok else '**not met**'}: {text}" for text, ok in goals]
     lines.append(f"- the ridge for comparison: lip r {ridge['lip r']:.3f}, closure {_closure(ridge)}, "
                  f"amplitude {ridge['amplitude']:.2f}, M-LMD {ridge['M-LMD']:.3f}")  # fmt: skip
