@@ -16,8 +16,9 @@ from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.fileio import atomic_path, check_output_path, require_file, require_suffix
 from styletalk_core.formats.layout import FPS, driving_array
 from styletalk_core.formats.progress import Progress
+from styletalk_core.media import open_media
 from styletalk_core.native import raise_if_stopped
-from styletalk_core.speech.audio import check_audio, open_audio
+from styletalk_core.speech.audio import check_audio
 from styletalk_core.threads import prefetch
 
 from .engine import OpenVinoGenerator, generator_device
@@ -135,7 +136,7 @@ def write_video(
             vstream.options = {"crf": str(crf), "preset": "veryfast"}
             astream = audio_in = None
             if audio is not None:
-                audio_in = open_audio(audio)
+                audio_in = open_media(audio, "audio", "video")
                 src = audio_in.streams.audio[0]
                 astream = container.add_stream("aac", rate=src.rate or 16000)
                 astream.layout = "mono" if (src.channels or 1) == 1 else "stereo"

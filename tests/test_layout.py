@@ -12,8 +12,8 @@ PACKAGE = REPO / "styletalk_core"
 ALLOWED = {
     "formats": set(),
     "model": {"formats"},
-    "speech": {"formats", "extras", "threads"},  # threads: the CPU budget for its worker processes
-    "face": {"formats", "extras", "native", "resources", "threads"},  # native: MediaPipe's log lines
+    "speech": {"formats", "extras", "media", "threads"},  # threads: the CPU budget for its worker processes
+    "face": {"formats", "extras", "media", "native", "resources", "threads"},  # native: MediaPipe's log lines
     "style": {"formats", "face", "extras", "threads"},
     "meshio": {"formats", "native"},  # native: a stop asked for while Blender works
     "retarget": {"formats", "face", "extras", "native", "resources", "meshio"},
@@ -85,7 +85,19 @@ def test_the_toolkit_imports_neither_the_renderer_nor_the_addon():
 
 # what the renderer uses of the toolkit: the library below the commands (never the CLI, the demo,
 # training, retargeting or the meshio layer)
-RENDERER_USES = {"formats", "extras", "native", "threads", "settings", "device", "resources", "face", "speech", "batch"}
+RENDERER_USES = {
+    "formats",
+    "extras",
+    "media",
+    "native",
+    "threads",
+    "settings",
+    "device",
+    "resources",
+    "face",
+    "speech",
+    "batch",
+}
 
 
 def test_the_renderer_uses_only_the_toolkits_library():

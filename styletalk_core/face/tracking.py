@@ -13,12 +13,13 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..extras import optional
 from ..formats.errors import InputError
-from ..formats.fileio import require_file
+from ..media import open_media
 from ..native import native_logs_silenced
 from ..threads import cpu_threads, prefetch
 from .landmarks import NUM_LANDMARKS
@@ -28,16 +29,8 @@ MIN_CHUNK_FRAMES = 60  # shorter chunks spend too much of their time warming up
 
 
 def _open_video(path: str | os.PathLike):
-    av = optional("av", "video")
-    p = require_file(path, "video", InputError)
-    try:
-        container = av.open(str(p))
-    except av.error.FFmpegError as exc:
-        raise InputError(f"{p}: cannot read video: {exc}") from None
-    if not container.streams.video:
-        container.close()
-        raise InputError(f"{p}: has no video stream")
-    return p, container
+    container = open_media(path, "video", "video")
+    return Path(path), container
 
 
 def read_video_frames(path: str | os.PathLike, first: int = 0) -> Iterator[np.ndarray]:

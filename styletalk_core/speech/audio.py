@@ -10,8 +10,8 @@ import numpy as np
 
 from ..extras import optional
 from ..formats.errors import InputError
-from ..formats.fileio import require_file
 from ..formats.progress import Progress
+from ..media import open_media
 
 SAMPLE_RATE = 16000  # what pocketsphinx's en-us model expects
 
@@ -23,28 +23,13 @@ def _finite(frame, source: str) -> None:
         raise InputError(f"{source}: the audio has NaN or inf samples (at {float(frame.time or 0):.2f} s)")
 
 
-def open_audio(path: str | os.PathLike):
-    """An audio file opened with PyAV (the caller closes it), refused in one line when it is missing,
-    cannot be read or has no audio stream."""
-    av = optional("av", "audio")
-    p = require_file(path, "audio file", InputError)
-    try:
-        container = av.open(str(p))
-    except av.error.FFmpegError as exc:
-        raise InputError(f"{p}: cannot read audio: {exc}") from None
-    if not container.streams.audio:
-        container.close()
-        raise InputError(f"{p}: has no audio stream")
-    return container
-
-
 def load_audio(path: str | os.PathLike, progress: Progress | None = None) -> np.ndarray:
     """Any common audio file (wav/flac/mp3/ogg/m4a, any rate, any channels) -> 16 kHz mono int16.
     `progress(done, total)` in decoded milliseconds, when the file states its duration."""
     av = optional("av", "audio")
     p = Path(path)
     try:
-        with open_audio(p) as container:
+        with open_media(p, "audio", "audio") as container:
             total = int(container.duration / 1000) if container.duration else 0
             resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
             chunks = []
