@@ -53,6 +53,7 @@ def write_character(
     if target.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"{target}: a character is written as .glb or .fbx (OBJ holds no shape keys or animation)")
     src = Path(source).resolve()
+    check_character_file(src)  # Blender's importer reads it again: under the same rule as when it was read
     additions = [in_unit_range(a) for a in additions]  # both writers: keys animated beyond [0, 1] split
     with tempfile.TemporaryDirectory(prefix="styletalk_write_") as tmp, atomic_path(target) as part_file:
         how = "blender"

@@ -9,11 +9,11 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
+from ..children import child_environment, python_module
 from ..formats.errors import InputError, MissingDependencyError, OutputError
 from ..formats.progress import Progress
 from ..native import raise_if_stopped
@@ -55,16 +55,14 @@ def run_blender(
     """`python -m meshio.blender_side ARGS`; progress(done, total) over `stages` (the @@STAGE names it
     prints, in order), ticking within a stage while it runs; its @@ERROR line raised as `error`."""
     _require_blender()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_ROOT, os.environ.get("PYTHONPATH")])))
-    cmd = [sys.executable, "-m", "styletalk_core.meshio.blender_side", *args]
     proc = subprocess.Popen(
-        cmd,
+        python_module("styletalk_core.meshio.blender_side", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
         errors="replace",
-        env=env,
+        env=child_environment([PACKAGE_ROOT]),
         start_new_session=True,
     )
     lines: queue.Queue = queue.Queue()

@@ -6,6 +6,8 @@ user's file back with a retarget's Additions. It prints `@@STAGE name` lines for
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -13,9 +15,10 @@ import bpy
 import numpy as np
 
 from ..formats.character import Additions, Character, Part, load_additions, save_character
-from ..formats.errors import StyleTalkError
+from ..formats.errors import InputError, StyleTalkError
 from .compat import fresh_loop_triangles, has_layers, new_fcurves
 from .precheck import load_gltf
+from .references import resolve
 
 # Blender's world (z up, faces look along -y) -> the character frame (glTF's: y up, faces along +z)
 TO_CHARACTER = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]], np.float64)
@@ -37,7 +40,8 @@ def open_scene(path: str) -> None:
         if ext in (".glb", ".gltf"):
             result = bpy.ops.import_scene.gltf(filepath=path)
         elif ext == ".fbx":
-            result = bpy.ops.import_scene.fbx(filepath=path)
+            with textures_under_the_rule(Path(path)):
+                result = bpy.ops.import_scene.fbx(filepath=path, use_image_search=False)
         elif ext == ".obj":
             result = bpy.ops.wm.obj_import(filepath=path)
         else:
@@ -59,6 +63,36 @@ def open_scene(path: str) -> None:
         raise FileProblem(f"Blender's {ext[1:]} importer cannot read it: {_reason(exc)}") from None
     if "FINISHED" not in result:
         raise FileProblem(f"Blender's {ext[1:]} importer cannot read it")
+
+
+@contextlib.contextmanager
+def textures_under_the_rule(character: Path):
+    """Blender's FBX importer loads each texture through bpy_extras.image_utils.load_image: every path
+    it is about to load passes meshio.references' rule first (the precheck cannot list an FBX's
+    references), and the importer's search through other folders is off. A refused texture is not
+    loaded (the importer's operator would turn an exception into a traceback): it is raised after."""
+    from bpy_extras import image_utils
+
+    original, refused = image_utils.load_image, []
+
+    def guard(candidate: str) -> str:
+        try:
+            resolve(candidate, character.parent, character, "texture")
+        except InputError as exc:
+            refused.append(str(exc).removeprefix(f"{character}: "))
+            return os.path.join(os.devnull, "refused")  # never a file: a placeholder, nothing read
+        return candidate
+
+    def load_image(imagepath, dirname="", **options):
+        return original(imagepath, dirname, **{**options, "recursive": False, "convert_callback": guard})
+
+    image_utils.load_image = load_image
+    try:
+        yield
+    finally:
+        image_utils.load_image = original
+    if refused:
+        raise FileProblem(refused[0])
 
 
 def _reason(exc: Exception) -> str:
@@ -301,8 +335,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    import os
-
     code = main(sys.argv[1:])
     sys.stdout.flush()
     os._exit(code)  # bpy 4.2 can crash at interpreter exit after an export; the work is done and flushed

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..formats.errors import InputError
+from .references import check_obj_references, gltf_uri, read_reference
 
 FBX_MAGIC = b"Kaydara FBX Binary  \x00"
 COMPONENT_SIZE = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
@@ -81,6 +82,8 @@ def check_character_file(path: Path) -> str:
             _check_gltf(doc, buffers, path)
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise InputError(f"{path}: malformed glTF ({type(exc).__name__}: {exc})") from None
+    if kind == "obj":
+        check_obj_references(path)
     return kind
 
 
@@ -120,25 +123,33 @@ def load_gltf(path: Path, kind: str) -> tuple[dict, list[bytes]]:
 
 
 def _buffers(doc: dict, binary: bytes, path: Path) -> list[bytes]:
-    out = []
+    """Each buffer's bytes (the GLB's own chunk, a data URI, or a file beside it under the references
+    rule), and every image file checked under that rule too."""
+    out, folder = [], path.resolve().parent
     for i, b in enumerate(_list(doc, "buffers", path)):
         uri = b.get("uri") if isinstance(b, dict) else None
+        data = b""
         if uri is None:
             data = binary
-        elif uri.startswith("data:"):
+        elif isinstance(uri, str) and uri.startswith("data:"):
             try:
                 data = base64.b64decode(uri.split(",", 1)[1], validate=False)
             except (ValueError, IndexError):
                 raise InputError(f"{path}: buffer {i} has a data URI that does not decode") from None
-        else:
-            ext = (path.parent / uri).resolve()
-            if not ext.is_file():
-                raise InputError(f"{path}: its buffer {uri!r} is not beside it")
-            data = ext.read_bytes()
         length = b.get("byteLength") if isinstance(b, dict) else None
-        if not isinstance(length, int) or length < 0 or length > len(data):
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise InputError(f"{path}: buffer {i} says {length!r} bytes; a byteLength is a count")
+        if uri is not None and not (isinstance(uri, str) and uri.startswith("data:")):
+            found = gltf_uri(uri, folder, path, f"buffer {i}")
+            if found is None:
+                raise InputError(f"{path}: its buffer {i} ({uri!r}) is not beside it")
+            data = read_reference(found, length, path, f"buffer {i}")
+        if length > len(data):
             raise InputError(f"{path}: buffer {i} says {length} bytes; the data holds {len(data)}")
         out.append(data)
+    for i, image in enumerate(_list(doc, "images", path)):
+        if isinstance(image, dict) and "uri" in image and not str(image["uri"]).startswith("data:"):
+            gltf_uri(image["uri"], folder, path, f"image {i}")
     return out
 
 
