@@ -189,3 +189,17 @@ def character_files(tmp: Path, made_fbx: bytes | None) -> dict[str, tuple[Path, 
         (tmp / name).write_bytes(data)
         out[name] = (tmp / name, says)
     return out
+
+
+# modules a child process imports after it starts (stdlib, numpy, torch, bpy, multiprocessing's own)
+PLANTED = ("bisect", "random", "tempfile", "json", "argparse", "numpy", "torch", "bpy", "queue", "multiprocessing")
+
+
+def plant_modules(folder: Path) -> Path:
+    """A working folder holding modules named like ones the toolkit's children import; each one that
+    runs writes its name to the returned file (and breaks the process that imported it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ran = folder / "RAN.txt"
+    for name in PLANTED:
+        (folder / f"{name}.py").write_text(f"open({str(ran)!r}, 'a').write({name!r} + '\\n')\n")
+    return ran

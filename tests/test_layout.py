@@ -12,13 +12,13 @@ PACKAGE = REPO / "styletalk_core"
 ALLOWED = {
     "formats": set(),
     "model": {"formats"},
-    "speech": {"formats", "extras", "media", "threads"},  # threads: the CPU budget for its worker processes
+    "speech": {"formats", "children", "extras", "media", "threads"},  # threads: the CPU budget for its worker processes
     "face": {"formats", "extras", "media", "native", "resources", "threads"},  # native: MediaPipe's log lines
     "style": {"formats", "face", "extras", "threads"},
-    "meshio": {"formats", "native"},  # native: a stop asked for while Blender works
+    "meshio": {"formats", "children", "native"},  # native: a stop asked for while Blender works
     "retarget": {"formats", "face", "extras", "native", "resources", "meshio"},
     # batch sits on the library (inference, speech, style, retarget's exports and keys, meshio's writer)
-    "batch": {"formats", "inference", "speech", "style", "retarget", "meshio", "native", "threads"},
+    "batch": {"formats", "children", "inference", "speech", "style", "retarget", "meshio", "native", "threads"},
     "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long

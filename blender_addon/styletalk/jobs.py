@@ -38,9 +38,7 @@ class GenerateRequest:
         source = "--phonemes" if self.speech_is_labels else "--audio"
         styles = [_not_an_option(s) for s in self.styles]
         cmd = [
-            self.python,
-            "-m",
-            "styletalk_core.cli",
+            *toolkit(self.python),
             "generate",
             source,
             _not_an_option(self.speech),
@@ -56,6 +54,12 @@ class GenerateRequest:
         if self.pose:
             cmd += ["--pose", _not_an_option(self.pose)]
         return cmd + ["--progress", "lines", "-o", _not_an_option(self.output)]
+
+
+def toolkit(python: str) -> list[str]:
+    """The toolkit's command line under `python`: -P keeps the working folder (Blender's, or the
+    .blend's) off sys.path, where a module named like one the toolkit imports would run inside it."""
+    return [python, "-P", "-m", "styletalk_core.cli"]
 
 
 def _not_an_option(path: str) -> str:
@@ -77,7 +81,13 @@ class ToolkitJob:
         self._stderr: list[str] = []
         # its own process group, so a cancel can stop the toolkit's worker processes with it
         self._proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1, start_new_session=True
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+            env=dict(os.environ, PYTHONSAFEPATH="1"),  # and nothing the toolkit starts in turn imports it
         )
         self._threads = [
             threading.Thread(target=self._read_progress, daemon=True),
@@ -161,9 +171,7 @@ class RetargetRequest:
 
     def command(self) -> list[str]:
         cmd = [
-            self.python,
-            "-m",
-            "styletalk_core.cli",
+            *toolkit(self.python),
             "retarget",
             "--mesh",
             _not_an_option(self.mesh),
@@ -190,9 +198,7 @@ class RetargetJob(ToolkitJob):
 def arkit_command(python: str, curves: str, output: str) -> list[str]:
     """The toolkit's ARKit solve for a curves file: `styletalk export --format arkit-json`."""
     return [
-        python,
-        "-m",
-        "styletalk_core.cli",
+        *toolkit(python),
         "export",
         "--curves",
         _not_an_option(curves),

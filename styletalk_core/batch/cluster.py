@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..children import ray_driver_folder
 from ..formats.errors import MissingDependencyError, StyleTalkError
 from ..native import raise_if_stopped
 from .manifest import Take
@@ -77,7 +78,8 @@ def run_ray(
         raise MissingDependencyError("the Ray engine needs Ray: pip install 'styletalk-toolkit[cluster]'") from None
     started = not ray.is_initialized()  # a cluster this process joined already is used as it is
     if started:
-        ray.init(**init_options(address, workers))
+        with ray_driver_folder():
+            ray.init(**init_options(address, workers))
     try:
         _run(ray, jobs, on_result, remote or {})
     finally:

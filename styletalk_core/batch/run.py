@@ -145,8 +145,10 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    from ..children import isolate_spawned_workers
     from ..threads import end_pool
 
+    isolate_spawned_workers()
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread)
     try:
         pending = {pool.submit(run_unit, unit) for unit in todo}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..children import isolate_spawned_workers
 from ..extras import optional
 from ..formats.errors import InputError
 from ..formats.labels import PHONEME_IDS, SIL
@@ -159,6 +160,7 @@ def _segment_map(count: int) -> Iterator[Callable]:
     if workers < 2 or count < POOL_MIN_SEGMENTS:
         yield map
         return
+    isolate_spawned_workers()
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_setup)
     try:
         yield pool.map

@@ -5,9 +5,11 @@ no process; one process, worker processes and a local Ray cluster give the same 
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import wave
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 from styletalk_core.batch import run_batch
 from styletalk_core.cli import main
 
+from .. import hostile
 from ..conftest import REPO, shared_path
 
 HELLO = REPO / "styletalk_core" / "data" / "examples" / "hello.wav"
@@ -126,17 +129,30 @@ def ray_cluster():
     its workers, torch imported, serve every test)."""
     ray = pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
     from styletalk_core.batch.cluster import init_options
+    from styletalk_core.children import ray_driver_folder
 
-    ray.init(**init_options(None, 2))
-    yield
+    # started as run_ray starts one, from a working folder of modules named like the ones workers import
+    work = Path(tempfile.mkdtemp(prefix="styletalk_planted_"))
+    ran = hostile.plant_modules(work)
+    here = os.getcwd()
+    os.chdir(work)
+    try:
+        with ray_driver_folder():
+            ray.init(**init_options(None, 2))
+    finally:
+        os.chdir(here)
+    yield ran
     ray.shutdown()
+    shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.mark.slow
-def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(takes, ray_cluster):
+def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(takes, ray_cluster, monkeypatch):
+    """Worker processes and Ray's workers run nothing from the working folder."""
     folder, manifest = takes
     path = manifest(GOOD)
     run_batch(path, folder / "one", workers=1)
+    monkeypatch.chdir(ray_cluster.parent)
     run_batch(path, folder / "pool", workers=2)
     _same_curves(folder / "one", folder / "pool")
     summary = run_batch(path, folder / "ray", workers=2, engine="ray")
@@ -145,6 +161,7 @@ def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(take
     one, ray_files = _files(folder / "one"), _files(folder / "ray")
     assert one.keys() == ray_files.keys()
     assert all(one[f] == ray_files[f] for f in one if not f.endswith(".npz"))  # exports byte for byte
+    assert not ray_cluster.exists(), ray_cluster.read_text()
 
 
 def _running_in_group(pgid: int) -> list[str]:

@@ -75,7 +75,8 @@ def test_read_curves_errors(tmp_path):
 def test_generate_request_picks_labels_or_audio():
     labels = jobs.GenerateRequest("py", "a_seq.json", ["s.mat"], "o.npz").command()
     audio = jobs.GenerateRequest("py", "voice.WAV", ["preset:sad"], "o.npz", strength=2.0).command()
-    assert labels[4:6] == ["--phonemes", "a_seq.json"] and audio[4:6] == ["--audio", "voice.WAV"]
+    assert labels[:4] == ["py", "-P", "-m", "styletalk_core.cli"]  # -P: nothing from the working folder
+    assert labels[5:7] == ["--phonemes", "a_seq.json"] and audio[5:7] == ["--audio", "voice.WAV"]
     assert audio[audio.index("--style-strength") + 1] == "2.0" and audio[-2:] == ["-o", "o.npz"]
     assert jobs.GenerateRequest("py", "A_SEQ.JSON", [], "o").speech_is_labels
     assert not jobs.GenerateRequest("py", "voice.json.wav", [], "o").speech_is_labels
@@ -84,8 +85,12 @@ def test_generate_request_picks_labels_or_audio():
 
 
 @pytest.mark.slow
-def test_generate_job_runs_the_cli(tmp_path):
+def test_generate_job_runs_the_cli(tmp_path, monkeypatch):
+    """Also from a working folder holding modules named like the ones the toolkit imports: none runs."""
     from ..conftest import shared_path
+
+    ran = hostile.plant_modules(tmp_path / "work")
+    monkeypatch.chdir(tmp_path / "work")  # Blender's working folder, or the .blend's
 
     phon = tmp_path / "p_seq.json"
     phon.write_text(json.dumps([31] * 3 + [2] * 30 + [31] * 3))
@@ -106,6 +111,7 @@ def test_generate_job_runs_the_cli(tmp_path):
     while (status := bad.poll()) is None:
         time.sleep(0.05)
     assert "nope.json" in status and "not found" in status
+    assert not ran.exists(), ran.read_text()
 
 
 def _write_inputs(work: Path) -> None:

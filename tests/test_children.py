@@ -1,0 +1,45 @@
+"""The toolkit's child processes never import from the working folder: Blender's process and the
+labeller's worker processes, started from a folder full of modules named like the ones they import,
+do their work and run none of them (the batch's pool and Ray's workers: tests/batch; the add-on's
+jobs: tests/blender_addon)."""
+
+import os
+import sys
+
+import pytest
+
+from styletalk_core.children import child_environment, python_module, safe_pythonpath
+from styletalk_core.meshio import read_character
+from styletalk_core.speech.phonemes import _segment_map, normalise_transcript
+from styletalk_core.threads import thread_budget
+
+from . import hostile
+
+
+def test_child_commands_and_environment_keep_the_working_folder_out(monkeypatch):
+    assert python_module("m", "a") == [sys.executable, "-P", "-m", "m", "a"]
+    assert safe_pythonpath(f"{os.pathsep}rel{os.pathsep}/abs{os.pathsep}", ["/first"]) == f"/first{os.pathsep}/abs"
+    monkeypatch.setenv("PYTHONPATH", os.pathsep)  # an empty entry: the working folder
+    env = child_environment()
+    assert env["PYTHONSAFEPATH"] == "1" and "PYTHONPATH" not in env
+
+
+@pytest.mark.slow
+def test_blenders_process_imports_nothing_from_the_working_folder(tmp_path, monkeypatch):
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+    mesh = tmp_path / "triangle.glb"
+    mesh.write_bytes(hostile.triangle_glb())
+    ran = hostile.plant_modules(tmp_path / "work")
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep)
+    assert len(read_character(mesh).parts) == 1
+    assert not ran.exists(), ran.read_text()
+
+
+def test_the_labellers_worker_processes_import_nothing_from_the_working_folder(tmp_path, monkeypatch):
+    ran = hostile.plant_modules(tmp_path / "work")
+    monkeypatch.chdir(tmp_path / "work")
+    with thread_budget(2), _segment_map(3) as run:
+        assert run is not map  # worker processes, as for a long recording's segments
+        assert list(run(normalise_transcript, ["A b", "c", "D"])) == [["a", "b"], ["c"], ["d"]]
+    assert not ran.exists(), ran.read_text()
