@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from styletalk_core.formats.labelling import LabelOptions
 from styletalk_core.formats.labels import SIL
 from styletalk_core.formats.layout import FPS
-from styletalk_core.speech import phonemes as P
+from styletalk_core.speech import sphinx as P
 from styletalk_core.speech.audio import load_audio
 from styletalk_core.speech.phonemes import phonemes_from_audio
 from styletalk_core.speech.segments import SAMPLE_RATE
@@ -76,7 +77,7 @@ def timed(wav: Path, text: str | None, seconds: float, old: bool) -> tuple[np.nd
     P._aligner.cache_clear()
     with fresh_decoders() if old else contextlib.nullcontext():
         t0 = time.perf_counter()
-        pred = phonemes_from_audio(wav, text)
+        pred = phonemes_from_audio(wav, LabelOptions.of(text))
         return pred, (time.perf_counter() - t0) / seconds
 
 

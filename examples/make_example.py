@@ -13,6 +13,7 @@ import tempfile
 import wave
 from pathlib import Path
 
+from styletalk_core.formats.labelling import LabelOptions
 from styletalk_core.formats.labels import save_phoneme_labels
 from styletalk_core.resources import EXAMPLES
 from styletalk_core.speech.audio import load_audio
@@ -41,7 +42,7 @@ def main() -> None:
     text = HERE / "hello.txt"
     wav = HERE / "hello.wav"
     synthesise(text, wav)
-    ids = phonemes_from_audio(wav, text.read_text())
+    ids = phonemes_from_audio(wav, LabelOptions(text.read_text()))
     save_phoneme_labels(HERE / "hello_seq.json", ids)
     print(f"wrote {wav} and {HERE / 'hello_seq.json'} ({len(ids)} frames, {len(ids) / 30:.2f} s)")
 

@@ -12,6 +12,15 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
   rm -f .venv/.installed-* && touch "$stamp"
 fi
+# espeak-ng reads transcripts in every language but English: a program (GPL), run as its own process
+if ! command -v espeak-ng >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng) >/dev/null \
+      || echo "setup: could not install espeak-ng (transcripts in languages other than English will be refused)"
+  else
+    echo "setup: espeak-ng is not installed and apt-get needs root: apt install espeak-ng for other languages"
+  fi
+fi
 # A second, small environment with Blender 4.2 LTS for the add-on's legacy-API tests.
 [ -x .venv-bpy42/bin/python ] || "$PYTHON" -m venv .venv-bpy42
 stamp42=.venv-bpy42/.installed-$(sha256sum requirements/bpy42.txt | cut -c1-16)

@@ -5,7 +5,7 @@ The user-level API (imported on first use, so `import styletalk_core` stays ligh
     import styletalk_core as st
 
     model = st.load_model()                                # the bundled model, or load_model("ckpt.pth")
-    ids = st.phonemes_from_audio("voice.wav", "what is said")
+    ids = st.phonemes_from_audio("voice.wav", st.LabelOptions.of("lo que se dice", "es"))
     curves = st.generate_curves(ids, [st.StyleSpec("preset:happy")], generator=model)
     curves.save("voice_curves.npz")
     st.export_curves(curves, "voice.csv", "csv")
@@ -20,6 +20,7 @@ _API = {
     "generate_curves": "inference",
     "StyleSpec": "formats.style",
     "phonemes_from_audio": "speech.phonemes",
+    "LabelOptions": "formats.labelling",
     "load_phoneme_labels": "formats.labels",
     "extract_style": "style.extract",
     "Curves": "formats.curves",

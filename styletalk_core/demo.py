@@ -75,9 +75,10 @@ class DemoRun:
 
 
 def step_phonemes(run: DemoRun) -> str:
+    from .formats.labelling import LabelOptions
     from .speech.phonemes import phonemes_from_audio
 
-    run.ids = phonemes_from_audio(run.audio, run.transcript.read_text(encoding="utf-8"))
+    run.ids = phonemes_from_audio(run.audio, LabelOptions(run.transcript.read_text(encoding="utf-8")))
     return "(in the curves file)"
 
 

@@ -21,6 +21,7 @@ PACKAGES = {
     "bpy": "bpy",
     "cv2": "opencv",
     "openvino": "openvino",
+    "fugashi": "fugashi and unidic-lite",
 }
 
 

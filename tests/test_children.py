@@ -10,7 +10,7 @@ import pytest
 
 from styletalk_core.children import child_environment, python_module, safe_pythonpath
 from styletalk_core.meshio import read_character
-from styletalk_core.speech.phonemes import _segment_map, normalise_transcript
+from styletalk_core.speech.sphinx import normalise_transcript, segment_map
 from styletalk_core.threads import thread_budget
 
 from . import hostile
@@ -39,7 +39,7 @@ def test_blenders_process_imports_nothing_from_the_working_folder(tmp_path, monk
 def test_the_labellers_worker_processes_import_nothing_from_the_working_folder(tmp_path, monkeypatch):
     ran = hostile.plant_modules(tmp_path / "work")
     monkeypatch.chdir(tmp_path / "work")
-    with thread_budget(2), _segment_map(3) as run:
+    with thread_budget(2), segment_map(3) as run:
         assert run is not map  # worker processes, as for a long recording's segments
         assert list(run(normalise_transcript, ["A b", "c", "D"])) == [["a", "b"], ["c"], ["d"]]
     assert not ran.exists(), ran.read_text()

@@ -526,8 +526,9 @@ def test_validation_speakers_covering_every_clip(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_empty_transcript_warns_and_labels_by_recognition(inputs, tmp_path, caplog):
+    from styletalk_core.formats.labelling import LabelOptions
     from styletalk_core.formats.labels import SIL
     from styletalk_core.speech.phonemes import phonemes_from_audio
 
-    ids = phonemes_from_audio(inputs["wav"], "  ?! ")
+    ids = phonemes_from_audio(inputs["wav"], LabelOptions("  ?! "))
     assert "no words" in caplog.text and (ids != SIL).mean() > 0.3

@@ -150,6 +150,7 @@ def test_formats_import_nothing_but_each_other_and_numpy():
             "hashlib",
             "math",
             "pickle",
+            "unicodedata",
         } | ({"torch"} if path.name == "checkpoints.py" else set())
         assert top <= allowed, f"{path.name} imports {sorted(top - allowed)}"
 

@@ -5,6 +5,7 @@ Fields (paths are relative to the manifest's folder):
   id               the take's name: its folder under the output folder (letters, digits, . _ -)
   audio            the line's recording (wav, mp3, flac, ... anything `styletalk phonemes` reads)
   transcript       the line's script, optional (forced alignment); or transcript_file, a text file
+  language         the language it is spoken in, a BCP-47 / ISO 639 code (es, pt-BR, ja, zh; default en)
   style            one or more style sources separated by ';': a clip (.mat/.npz), a video, or preset:NAME
   style_weights    their mixing weights, ';'-separated (default: equal)
   style_strength   0 neutral, 1 the clip's style, >1 exaggerated (default 1)
@@ -23,10 +24,11 @@ import csv
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..formats.errors import InputError
+from ..formats.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 from ..formats.style import PRESET_PREFIX, StyleSpec, check_style_settings
 
 # output kind -> its file in the take's folder
@@ -55,6 +57,7 @@ FIELDS = (
     "audio",
     "transcript",
     "transcript_file",
+    "language",
     "style",
     "style_weights",
     "style_strength",
@@ -81,6 +84,7 @@ class Take:
     character: Path | None = None
     image: Path | None = None
     landmarks: Path | None = None
+    language: Language = field(default_factory=lambda: LANGUAGES[DEFAULT_LANGUAGE])
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,7 @@ def _take(base: Path, line: int, row: dict) -> Take:
     except ValueError:
         raise InputError(f"style_strength {row.get('style_strength')!r} is not a number") from None
     text = str(row.get("transcript") or "").strip() or None
+    spoken = language(row.get("language") or DEFAULT_LANGUAGE, "language")
     tfile = _file(base, str(row["transcript_file"]), "transcript_file") if row.get("transcript_file") else None
     pose = _file(base, str(row["pose"]), "pose") if row.get("pose") else None
     audio = _file(base, str(row.get("audio") or ""), "audio")
@@ -204,6 +209,7 @@ def _take(base: Path, line: int, row: dict) -> Take:
         character,
         image,
         landmarks,
+        spoken,
     )
 
 

@@ -59,6 +59,7 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
         "audio": file_hash(take.audio),
         "transcript": take.transcript,
         "transcript_file": file_hash(take.transcript_file) if take.transcript_file else None,
+        "language": [take.language.code, take.language.voice],
         "styles": [[s.preset or file_hash(Path(s.path)), s.weight] for s in take.styles],
         "strength": take.strength,
         "pose": file_hash(take.pose) if take.pose else None,

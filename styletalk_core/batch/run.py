@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import atomic_path
+from ..formats.labelling import LabelOptions
 from ..formats.progress import Progress
 from ..formats.style import StyleSpec
 from ..native import raise_if_stopped
@@ -119,7 +120,7 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
     return Job(
         take.id,
         str(take.audio),
-        transcript,
+        LabelOptions(transcript, take.language),
         styles,
         tuple(loaded.clips.get(str(s.path)) for s in styles),
         style_key,

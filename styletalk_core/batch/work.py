@@ -14,6 +14,7 @@ import numpy as np
 
 from ..formats.curves import Curves
 from ..formats.errors import StyleTalkError
+from ..formats.labelling import LabelOptions
 from ..formats.style import StyleSpec
 
 _generators: dict = {}  # checkpoint -> LoadedGenerator, per process
@@ -28,7 +29,7 @@ class Job:
 
     id: str
     audio: str  # the path, as the manifest gave it
-    transcript: str | None
+    labelling: LabelOptions
     styles: tuple[StyleSpec, ...]
     clips: tuple[np.ndarray | None, ...]  # loaded clips (None for a preset)
     style_key: str  # the same for the same styles, weights and strength
@@ -80,7 +81,7 @@ def _labels(job: Job) -> np.ndarray:
 
     with _audio_path(job) as audio:
         try:
-            return phonemes_from_audio(audio, job.transcript)
+            return phonemes_from_audio(audio, job.labelling)
         except StyleTalkError as exc:
             raise type(exc)(str(exc).replace(audio, job.audio)) from None
 
@@ -124,7 +125,7 @@ def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator) -> Result:
             pose=job.pose,
             pose_path=job.pose_path,
             strength=job.strength,
-            meta={"take": job.id, "audio": job.audio},
+            meta={"take": job.id, "audio": job.audio, "language": job.labelling.language.code},
         )
     except StyleTalkError as exc:
         return Result(job.id, None, str(exc))

@@ -33,7 +33,36 @@ def common_parents() -> dict[str, argparse.ArgumentParser]:
     )
     audio_mux = argparse.ArgumentParser(add_help=False)
     audio_mux.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
-    return {"device": device, "progress": progress, "curves": curves_in, "audio": audio_mux}
+    return {"device": device, "progress": progress, "curves": curves_in, "audio": audio_mux, "speech": speech_options()}
+
+
+def speech_options() -> argparse.ArgumentParser:
+    """How audio is labelled: what is said and the language it is said in (formats.labelling)."""
+    from ..formats.languages import DEFAULT_LANGUAGE
+
+    speech = argparse.ArgumentParser(add_help=False)
+    said = speech.add_mutually_exclusive_group()
+    said.add_argument("--transcript", help="what is said, as plain text (forced alignment)")
+    said.add_argument("--transcript-file", type=Path, help="UTF-8 text file with what is said")
+    speech.add_argument(
+        "--language",
+        default=DEFAULT_LANGUAGE,
+        help="the language spoken, a BCP-47 / ISO 639 code: es, pt-BR, de, fr, ja, zh (Mandarin), hi, ko, ...",
+    )
+    return speech
+
+
+def label_options(args: argparse.Namespace):
+    """The command's formats.labelling.LabelOptions: its transcript (or transcript file) and language."""
+    from ..formats.errors import StyleTalkError
+    from ..formats.fileio import require_file
+    from ..formats.labelling import LabelOptions
+    from ..speech.phonemes import read_transcript
+
+    text = args.transcript
+    if args.transcript_file is not None:
+        text = read_transcript(require_file(args.transcript_file, "transcript file", StyleTalkError))
+    return LabelOptions.of(text, args.language)
 
 
 def add_command(sub, name: str, func, help: str, description: str, parents=()) -> argparse.ArgumentParser:

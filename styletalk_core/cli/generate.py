@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..formats.errors import StyleTalkError
 from ..settings import GenerateSettings
-from .common import add_command, progress_for, share, wrote
+from .common import add_command, label_options, progress_for, share, wrote
 
 
 def add(sub, common) -> None:
@@ -18,12 +18,11 @@ def add(sub, common) -> None:
         run,
         "phoneme labels + style clip(s) -> curves file (.npz)",
         "Generate 30 fps expression curves from phoneme labels (or audio) and one or more style clips.",
-        [common["device"], common["progress"]],
+        [common["device"], common["progress"], common["speech"]],
     )
     src = g.add_mutually_exclusive_group(required=True)
     src.add_argument("--phonemes", type=Path, help="official *_seq.json phoneme labels (30 fps)")
     src.add_argument("--audio", type=Path, help="speech audio; labelled on the fly (see `styletalk phonemes`)")
-    g.add_argument("--transcript", help="with --audio: what is said, for forced alignment")
     g.add_argument(
         "--style",
         required=True,
@@ -67,6 +66,7 @@ def run(args: argparse.Namespace) -> None:
         raise StyleTalkError(f"--style-weights has {len(weights)} values for {len(args.style)} --style clips")
     styles = [StyleSpec(p, w) for p, w in zip(args.style, weights, strict=True)]
     check_style_settings(styles, args.style_strength)
+    options = label_options(args)
     t0 = time.perf_counter()
     # one bar over every stage: labelling the audio (when given) takes most of the time
     progress = progress_for(args, "generate", "‰")
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> None:
     if args.audio is not None:
         from ..speech.phonemes import phonemes_from_audio
 
-        ids = phonemes_from_audio(args.audio, args.transcript, progress=share(progress, 0.0, labelling))
+        ids = phonemes_from_audio(args.audio, options, progress=share(progress, 0.0, labelling))
     else:
         ids = load_phoneme_labels(args.phonemes)
     curves: Curves = generate_curves(
@@ -86,7 +86,11 @@ def run(args: argparse.Namespace) -> None:
         device=args.device,
         batch_frames=args.batch,
         progress=share(progress, labelling, 1 - labelling),
-        meta={"phonemes": str(args.phonemes or ""), "audio": str(args.audio.resolve()) if args.audio else None},
+        meta={
+            "phonemes": str(args.phonemes or ""),
+            "audio": str(args.audio.resolve()) if args.audio else None,
+            "language": options.language.code if args.audio else None,
+        },
     )
     outputs = [args.output] + ([args.arkit] if args.arkit is not None else [])
     with atomic_paths(*outputs) as staged:  # both files or neither

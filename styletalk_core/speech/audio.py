@@ -50,3 +50,23 @@ def load_audio(path: str | os.PathLike, progress: Progress | None = None) -> np.
 def check_audio(path: str | os.PathLike) -> float:
     """Decode the whole file once (fast) so that a bad audio file fails before slow work; returns seconds."""
     return len(load_audio(path)) / SAMPLE_RATE
+
+
+TARGET_PEAK = 0.5  # of full scale: where the recogniser's front end gets the speech's loudest peaks
+MAX_GAIN = 100.0  # +40 dB: speech at -50 dBFS comes up to the level of a normal take, noise stays noise
+DITHER_LSB = 1
+
+
+def condition(pcm: np.ndarray) -> np.ndarray:
+    """The audio as the recogniser hears it best, whatever the recording did to it: its DC offset
+    removed, its level brought to TARGET_PEAK (a robust peak, the 99.9th percentile, so clipped or
+    single loud samples do not set it), and a +-1 LSB dither added. pocketsphinx's front end takes the
+    log of each frame's energy and tracks a noise floor: runs of exact digital zeros (TTS temp dialogue,
+    noise gates, padding) give it -inf frames and a floor of nothing, and half the speech comes out
+    as silence. The dither is seeded by the audio's length: the same file gives the same labels."""
+    x = pcm.astype(np.float64)
+    x -= x.mean()
+    peak = float(np.percentile(np.abs(x), 99.9)) if len(x) else 0.0
+    gain = min(MAX_GAIN, TARGET_PEAK * 32767 / peak) if peak > 0 else 1.0
+    noise = np.random.default_rng(len(pcm)).integers(-DITHER_LSB, DITHER_LSB + 1, len(pcm))
+    return np.clip(np.round(x * gain) + noise, -32768, 32767).astype(np.int16)

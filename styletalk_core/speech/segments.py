@@ -64,6 +64,14 @@ def merge_segments(pcm: np.ndarray, segments: list[tuple[int, bytes]], max_len: 
 
 
 def split_transcript(words: list[str], segment_words: list[list[str]], weights: list[float]) -> list[list[str]]:
+    """Each segment's share of the transcript's words (`word_owners`), in order."""
+    out: list[list[str]] = [[] for _ in segment_words]
+    for word, o in zip(words, word_owners(words, segment_words, weights), strict=True):
+        out[o].append(word)
+    return out
+
+
+def word_owners(words: list[str], segment_words: list[list[str]], weights: list[float]) -> list[int]:
     """Give each transcript word to a speech segment: words matched (difflib) to a segment's
     recognised words go to that segment; a run of unmatched words between two matched ones is
     shared between their segments in proportion to the unmatched recognised words on each side
@@ -80,9 +88,8 @@ def split_transcript(words: list[str], segment_words: list[list[str]], weights: 
         edges = np.cumsum(weights) / max(sum(weights), 1e-9)
         owner = [min(int(np.searchsorted(edges, (k + 0.5) / len(words))), len(weights) - 1) for k in range(len(words))]
     matched = [k for k, o in enumerate(owner) if o is not None]
-    out: list[list[str]] = [[] for _ in segment_words]
     if not matched:
-        return out
+        return []
     shares: dict[int, float] = {}  # per run (keyed by the matched word before it)
     for k in range(len(words)):
         if owner[k] is not None:
@@ -99,6 +106,4 @@ def split_transcript(words: list[str], segment_words: list[list[str]], weights: 
             left = sum(1 for b in gap if hyp[b][1] == owner[before])
             shares[before] = (left + 0.5) / (len(gap) + 1.0)
         owner[k] = owner[before] if (k - before) / (after - before) <= shares[before] else owner[after]
-    for word, o in zip(words, owner, strict=True):
-        out[o].append(word)
-    return out
+    return owner

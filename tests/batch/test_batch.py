@@ -361,9 +361,10 @@ def test_a_render_goes_to_a_gpu_worker_when_the_cluster_has_one():
 
 def test_takes_of_one_style_are_generated_together_in_units_any_engine_splits_alike():
     from styletalk_core.batch.work import UNIT_TAKES, Job, units
+    from styletalk_core.formats.labelling import LabelOptions
 
     def job(i: int, style: str) -> Job:
-        return Job(f"t{i}", f"{i}.wav", None, (), (), style, 1.0, None, None, None)
+        return Job(f"t{i}", f"{i}.wav", LabelOptions(), (), (), style, 1.0, None, None, None)
 
     jobs = [job(i, "calm" if i % 3 else "wild") for i in range(200)]
     split = units(jobs)

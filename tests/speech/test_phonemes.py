@@ -9,16 +9,12 @@ import pytest
 
 from styletalk_core.cli import main
 from styletalk_core.formats.errors import InputError
+from styletalk_core.formats.labelling import LabelOptions
 from styletalk_core.formats.labels import SIL, load_phoneme_labels
 from styletalk_core.speech.audio import SAMPLE_RATE, load_audio
-from styletalk_core.speech.phonemes import (
-    _align,
-    _recognise,
-    compound_pronunciation,
-    frames_from_timeline,
-    phonemes_from_audio,
-)
+from styletalk_core.speech.phonemes import frames_from_timeline, phonemes_from_audio
 from styletalk_core.speech.segments import merge_segments, split_long_region, split_transcript
+from styletalk_core.speech.sphinx import align, compound_pronunciation, recognise_words
 
 from ..conftest import REPO, labelled_clips, shared_path
 
@@ -59,11 +55,11 @@ def test_cli_labels_match_official_without_transcript(clip, tmp_path):
 def test_forced_alignment_with_transcript_and_unknown_word(clip, caplog):
     wav, ref = clip
     pcm = load_audio(wav)
-    words = _recognise(pcm.tobytes())
+    words = recognise_words(pcm.tobytes())
     assert len(words) > 10
     transcript = " ".join(words[:5] + ["qwxzvb"] + words[5:])
     with caplog.at_level(logging.WARNING, logger="styletalk.phonemes"):
-        pred = phonemes_from_audio(wav, transcript)
+        pred = phonemes_from_audio(wav, LabelOptions(transcript))
     assert "qwxzvb" in caplog.text
     assert _agreement(pred, ref) >= 0.6
 
@@ -91,7 +87,7 @@ def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
     seen = []
     text = (texts / f"{wav.stem}.txt").read_text()
     pred = phonemes_from_audio(
-        wav, text, progress=lambda done, total: seen.append(done / total), long_audio_s=long_audio_s
+        wav, LabelOptions(text), progress=lambda done, total: seen.append(done / total), long_audio_s=long_audio_s
     )
     assert len(pred) == len(load_audio(wav)) * 30 // SAMPLE_RATE and _agreement(pred, ref) >= 0.9
     assert seen == sorted(seen) and seen[-1] == 1.0
@@ -102,6 +98,7 @@ def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(monkey
     """Both passes of segment-by-segment alignment (recognition, then each segment's share) on two
     worker processes give the labels of one process."""
     from styletalk_core.speech import phonemes as P
+    from styletalk_core.speech import sphinx
 
     texts = REPO / "tests" / "data" / "transcripts"
     pairs = [(w, lab) for w, lab in labelled_clips() if (texts / f"{w.stem}.txt").exists()]
@@ -114,18 +111,18 @@ def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(monkey
     for module in (P, segments):  # several segments from one short clip
         monkeypatch.setattr(module, "MAX_SEGMENT", 5 * SAMPLE_RATE)
     calls = []
-    real = P._segment_map
+    real = sphinx.segment_map
 
     def counted(count):
         calls.append(count)
         return real(count)
 
-    monkeypatch.setattr(P, "_segment_map", counted)
+    monkeypatch.setattr(P, "segment_map", counted)
     labels = {}
     for threads in (1, 2):
-        monkeypatch.setattr(P, "cpu_threads", lambda n=threads: n)
-        labels[threads] = phonemes_from_audio(wav, text, long_audio_s=0.0)
-    assert calls[0] >= P.POOL_MIN_SEGMENTS and (labels[1] == labels[2]).all()
+        monkeypatch.setattr(sphinx, "cpu_threads", lambda n=threads: n)
+        labels[threads] = phonemes_from_audio(wav, LabelOptions(text), long_audio_s=0.0)
+    assert calls[0] >= sphinx.POOL_MIN_SEGMENTS and (labels[1] == labels[2]).all()
     assert (labels[1] != SIL).mean() > 0.5
 
 
@@ -208,7 +205,7 @@ def test_timeline_sampling_delay():
     frames = frames_from_timeline(timeline, 9, delay_s=0.02)
     # frame i samples i/30 s - 20 ms: frames 4 (113 ms) .. 6 (180 ms) are inside
     assert frames.tolist() == [SIL, SIL, SIL, SIL, 5, 5, 5, SIL, SIL]
-    assert _align(b"", []) == []
+    assert align(b"", []) == []
 
 
 @pytest.mark.slow
@@ -229,7 +226,7 @@ def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(mo
     """The speed-ups change no label: one decoder per process (front end reset per utterance) and
     segments labelled by two worker processes give what a new decoder per call gives."""
     from styletalk_core.resources import EXAMPLES
-    from styletalk_core.speech import phonemes as P
+    from styletalk_core.speech import sphinx as P
     from styletalk_core.speech.audio import load_audio
 
     pcm = load_audio(EXAMPLES / "hello.wav")
@@ -238,12 +235,12 @@ def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(mo
     with monkeypatch.context() as m:
         m.setattr(P, "_recogniser", P._recogniser.__wrapped__)
         m.setattr(P, "_aligner", P._aligner.__wrapped__)
-        fresh = [P._recognise_and_align(seg) for _, seg in segments]
+        fresh = [P.recognise_and_align(seg) for _, seg in segments]
     assert any(fresh)
     monkeypatch.setattr(P, "cpu_threads", lambda: 1)
-    assert [phones for _, _, phones in P._label_segments(segments)] == fresh
+    assert [phones for _, _, phones in P.label_segments(segments, P.recognise_and_align)] == fresh
     monkeypatch.setattr(P, "cpu_threads", lambda: 2)
-    assert [phones for _, _, phones in P._label_segments(segments)] == fresh
+    assert [phones for _, _, phones in P.label_segments(segments, P.recognise_and_align)] == fresh
 
 
 @pytest.mark.slow
@@ -251,16 +248,16 @@ def test_aligner_without_the_language_model_aligns_as_with_it(monkeypatch):
     """Alignment searches the transcript only: the decoder built without the language model (and
     used for the dictionary lookups) gives the phones the one with it gives."""
     from styletalk_core.resources import EXAMPLES
-    from styletalk_core.speech import phonemes as P
+    from styletalk_core.speech import sphinx as P
     from styletalk_core.speech.audio import load_audio
 
     pcm = load_audio(EXAMPLES / "hello.wav").tobytes()
-    words, extra = P._pronounce(P.normalise_transcript((EXAMPLES / "hello.txt").read_text()), "hello.txt")
-    without = P._align(pcm, words, extra)
+    words, extra = P.english_pronunciations(P.normalise_transcript((EXAMPLES / "hello.txt").read_text()), "hello.txt")
+    without = P.align(pcm, words, extra)
     build = P._decoder
     monkeypatch.setattr(P, "_decoder", lambda **kw: build(**{k: v for k, v in kw.items() if k != "lm"}))
     monkeypatch.setattr(P, "_aligner", P._aligner.__wrapped__)
-    assert len(without) > 10 and P._align(pcm, words, extra) == without
+    assert len(without) > 10 and P.align(pcm, words, extra) == without
 
 
 def test_thread_budget_follows_threads_option_and_environment(monkeypatch):

@@ -1,0 +1,199 @@
+"""The pocketsphinx backend: the bundled English (en-US) acoustic model as a word recogniser, a phone
+recogniser (allphone search over its phone language model: no words, so any language) and a forced
+aligner (the transcript's pronunciations, from its English dictionary or given); one decoder of each
+per process, and segments spread over worker processes."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import multiprocessing
+import re
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..children import isolate_spawned_workers
+from ..extras import optional
+from ..threads import cpu_threads, end_pool
+from .audio import SAMPLE_RATE
+
+log = logging.getLogger("styletalk.phonemes")
+Phones = list[tuple[str, int, int]]  # (phone, start, duration) in 10 ms frames
+
+
+def _decoder(**kwargs):
+    Decoder = optional("pocketsphinx", "audio").Decoder
+    return Decoder(samprate=SAMPLE_RATE, loglevel="FATAL", **kwargs)
+
+
+# wide beams: the default ones lose the forced path on unusual voices (e.g. synthetic speech)
+ALIGN_BEAMS = {"bestpath": False, "beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}
+PHONE_SEARCH = {"beam": 1e-20, "pbeam": 1e-20, "lw": 2.0}
+
+
+@functools.lru_cache(maxsize=1)
+def _recogniser():
+    """One recognition decoder per process (building one loads the models and the language model:
+    ~0.45 s)."""
+    return _decoder()
+
+
+@functools.lru_cache(maxsize=1)
+def _aligner(extra: tuple[tuple[str, str], ...] = ()):
+    """One alignment decoder per process and set of added pronunciations; also the dictionary the
+    transcript's words are looked up in. Alignment searches the transcript alone, so no language
+    model is loaded (0.15 s to build instead of 0.37; the same labels: benchmarks/phoneme_agreement.py)."""
+    dec = _decoder(lm=None, **ALIGN_BEAMS)
+    for i, (word, phones) in enumerate(extra):
+        dec.add_word(word, phones, update=i == len(extra) - 1)
+    return dec
+
+
+@functools.lru_cache(maxsize=1)
+def _phone_recogniser():
+    """One allphone decoder per process: phones straight from the audio, under the English phone
+    language model (pocketsphinx's en-us-phone.lm.bin), with no words to recognise."""
+    model = Path(optional("pocketsphinx", "audio").get_model_path()) / "en-us" / "en-us-phone.lm.bin"
+    return _decoder(allphone=str(model), lm=None, **PHONE_SEARCH)
+
+
+def recognise_phones(pcm: bytes) -> Phones:
+    """Phones recognised without words: any language, no transcript."""
+    dec = _phone_recogniser()
+    dec.reinit_feat()
+    _utterance(dec, pcm)
+    return [(seg.word, seg.start_frame, seg.end_frame - seg.start_frame + 1) for seg in dec.seg()]
+
+
+def recognised_phone_names(pcm: bytes) -> list[str]:
+    """The speech phones recognised (silence and noise left out): what a transcript's phones are
+    matched against when long audio is shared out."""
+    return [name for name, _, _ in recognise_phones(pcm) if name != "SIL" and not name.startswith("+")]
+
+
+def _utterance(dec, pcm: bytes) -> None:
+    """One utterance (the caller resets the front end first with reinit_feat: its noise estimate and
+    cepstral mean carry over otherwise, and a reused decoder then labels differently)."""
+    dec.start_utt()
+    dec.process_raw(pcm, full_utt=True)
+    dec.end_utt()
+
+
+def normalise_transcript(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def compound_pronunciation(word: str, lookup: Callable[[str], str | None]) -> str | None:
+    """Letter-to-sound fallback for a word missing from the dictionary: the pronunciation of its
+    split into the fewest dictionary words of two or more letters (`hairstyles` -> hair + styles,
+    `renderer` -> render + er); None when no such split exists."""
+    n = len(word)
+    best: list[tuple[int, list[str]] | None] = [None] * (n + 1)
+    best[0] = (0, [])
+    for end in range(2, n + 1):
+        for start in range(0, end - 1):
+            prev = best[start]
+            phones = lookup(word[start:end]) if prev is not None else None
+            if phones and (best[end] is None or prev[0] + 1 < best[end][0]):
+                best[end] = (prev[0] + 1, prev[1] + [phones])
+    return " ".join(best[n][1]) if best[n] is not None and best[n][0] > 1 else None
+
+
+def english_pronunciations(words: list[str], source: str) -> tuple[list[str], dict[str, str]]:
+    """The words that can be aligned, and pronunciations to add for the ones the dictionary lacks
+    (compound fallback); the rest are skipped with a warning."""
+    dec = _aligner()  # the dictionary alone: no recognition decoder is built to look words up
+    extra = {}
+    for w in sorted(set(words)):
+        if dec.lookup_word(w) is None:
+            phones = compound_pronunciation(w, dec.lookup_word)
+            if phones:
+                extra[w] = phones
+    if extra:
+        log.info("%s: pronounced as compounds: %s", source, ", ".join(f"{w} [{p}]" for w, p in extra.items()))
+    known = [w for w in words if w in extra or dec.lookup_word(w) is not None]
+    missing = sorted(set(words) - set(known))
+    if missing:
+        log.warning("%s: %d word(s) not in the dictionary, skipped: %s", source, len(missing), " ".join(missing[:10]))
+    return known, extra
+
+
+def recognise_words(pcm: bytes) -> list[str]:
+    dec = _recogniser()
+    dec.reinit_feat()
+    _utterance(dec, pcm)
+    hyp = dec.hyp()
+    return normalise_transcript(hyp.hypstr) if hyp is not None else []
+
+
+def align(pcm: bytes, words: list[str], extra: dict[str, str] | None = None) -> Phones:
+    """(phone, start, duration) in 10 ms frames; [] when alignment fails. `extra`: pronunciations
+    of words the dictionary lacks."""
+    if not words:
+        return []
+    dec = _aligner(tuple(sorted((extra or {}).items())))
+    dec.reinit_feat()  # before the first pass only: a new decoder's second pass starts from the first's
+    dec.set_align_text(" ".join(words))
+    try:
+        for first_pass in (True, False):  # first pass: word alignment; second: phones and states
+            _utterance(dec, pcm)
+            if first_pass:
+                dec.set_alignment()
+    except RuntimeError:
+        return []
+    alignment = dec.get_alignment()
+    return [(ph.name, ph.start, ph.duration) for word in alignment for ph in word] if alignment else []
+
+
+def recognise_and_align(pcm: bytes) -> Phones:
+    """English without a transcript: words recognised, then aligned."""
+    return align(pcm, recognise_words(pcm))
+
+
+POOL_MIN_SEGMENTS = 3  # fewer: starting the worker processes (~1 s) costs more than it saves
+
+
+@contextlib.contextmanager
+def segment_map(count: int) -> Iterator[Callable]:
+    """A `map` for `count` segments. Segments are independent (each decoded from a reset front end),
+    so with two or more CPUs in the thread budget they go to that many worker processes (pocketsphinx
+    holds the GIL), giving the same results, in order, as one process."""
+    workers = min(cpu_threads(), count)
+    if workers < 2 or count < POOL_MIN_SEGMENTS:
+        yield map
+        return
+    isolate_spawned_workers()
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_setup)
+    try:
+        yield pool.map
+    except BaseException:
+        end_pool(pool)  # Ctrl-C, SIGTERM or an error: nothing left running
+        raise
+    pool.shutdown(wait=True)
+
+
+def _worker_setup() -> None:
+    """Workers leave Ctrl-C (sent to the whole terminal's process group) to the parent, which stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def label_segments(
+    segments: list[tuple[int, bytes]], label: Callable[[bytes], Phones]
+) -> Iterator[tuple[int, bytes, Phones]]:
+    """(start, segment, phones) in order, each segment labelled by `label` (recognise_and_align,
+    recognise_phones), on worker processes when there are enough segments and CPUs."""
+    with segment_map(len(segments)) as run:
+        for (start, seg), phones in zip(segments, run(label, [s for _, s in segments]), strict=True):
+            yield start, seg, phones
+
+
+def align_share(
+    pcm: bytes, share: list[str], extra: dict[str, str], fallback: Callable[[bytes], Phones]
+) -> tuple[Phones, bool]:
+    """(phones, whether the transcript's share failed to align): a failed share is recognised
+    instead (`fallback`)."""
+    phones = align(pcm, share, extra)
+    return phones or fallback(pcm), bool(share and not phones)
