@@ -15,6 +15,7 @@ from .formats.curves import Curves
 from .formats.errors import CheckpointError, InputError
 from .formats.layout import FPS
 from .formats.style import StyleSpec, check_style_settings
+from .formats.timebase import check_sync_offset, shifted
 from .model.checkpoint import LoadedGenerator, load_generator
 from .model.generate import (
     Progress,
@@ -26,7 +27,7 @@ from .model.generate import (
     style_codes,
 )
 from .resources import DEFAULT_CHECKPOINT
-from .settings import GenerateSettings
+from .settings import MODEL_SYNC_MS, GenerateSettings
 from .style.clip import fit_pose_length, load_expression, load_pose
 
 
@@ -78,9 +79,11 @@ def generate_curves(
     meta: dict | None = None,
     code: torch.Tensor | None = None,
     pose: np.ndarray | None = None,
+    sync_offset_ms: float = GenerateSettings.sync_offset_ms,
 ) -> Curves:
     """The user-level call: labels + styles (+ pose) -> Curves ready to save. `code` (style_code's,
-    for `styles`) and `pose` (load_pose's, of `pose_path`) skip reading them again."""
+    for `styles`) and `pose` (load_pose's, of `pose_path`) skip reading them again; `sync_offset_ms`
+    moves the mouth later (earlier when negative) on top of the model's own calibration."""
     check_style_settings(styles, strength)
     # Read every input before the (slow) model load so bad files fail fast.
     clips = [None if s.preset or code is not None else load_expression(s.path) for s in styles]
@@ -91,7 +94,15 @@ def generate_curves(
         code = style_code(generator, styles, clips, strength)
     exp = generate_expression(generator.model, phoneme_ids, code, batch_frames, progress)
     return curves_from_expression(
-        exp, phoneme_ids, styles, generator, pose=pose, pose_path=pose_path, strength=strength, meta=meta
+        exp,
+        phoneme_ids,
+        styles,
+        generator,
+        pose=pose,
+        pose_path=pose_path,
+        strength=strength,
+        meta=meta,
+        sync_offset_ms=sync_offset_ms,
     )
 
 
@@ -116,13 +127,17 @@ def curves_from_expression(
     pose_path: str | os.PathLike | None = None,
     strength: float = GenerateSettings.style_strength,
     meta: dict | None = None,
+    sync_offset_ms: float = GenerateSettings.sync_offset_ms,
 ) -> Curves:
-    """The generator's (T, 64) output for `phoneme_ids` as Curves, refused when not finite."""
+    """The generator's (T, 64) output for `phoneme_ids` as Curves, refused when not finite, moved in
+    time to the sound: MODEL_SYNC_MS (the model's own lead, calibrated) plus the user's offset. Every
+    output (keys, exports, previews, renders) is made from these curves, so all of them agree."""
     if not np.isfinite(exp).all():
         sources = ", ".join(str(s.path) for s in styles)
         raise InputError(f"the model produced NaN/inf for style {sources} (out-of-range style values or weights?)")
+    check_sync_offset(sync_offset_ms)
     return Curves(
-        exp=exp,
+        exp=shifted(exp, (MODEL_SYNC_MS + sync_offset_ms) * FPS / 1000),
         pose=fit_pose_length(pose, len(exp)) if pose is not None else None,
         fps=FPS,
         phonemes=np.asarray(phoneme_ids, dtype=np.int64),
@@ -132,6 +147,7 @@ def curves_from_expression(
             "styles": [{"path": str(s.path), "weight": s.weight} for s in styles],
             "style_strength": strength,
             "pose": str(pose_path) if pose_path is not None else None,
+            "sync": {"model_ms": round(MODEL_SYNC_MS, 3), "offset_ms": sync_offset_ms},
             **(meta or {}),
         },
     )

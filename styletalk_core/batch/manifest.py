@@ -6,6 +6,8 @@ Fields (paths are relative to the manifest's folder):
   audio            the line's recording (wav, mp3, flac, ... anything `styletalk phonemes` reads)
   transcript       the line's script, optional (forced alignment); or transcript_file, a text file
   language         the language it is spoken in, a BCP-47 / ISO 639 code (es, pt-BR, ja, zh; default en)
+  sync_offset      milliseconds the mouth is moved later (negative: earlier) against the sound (default:
+                   the batch's --sync-offset, else 0)
   style            one or more style sources separated by ';': a clip (.mat/.npz), a video, or preset:NAME
   style_weights    their mixing weights, ';'-separated (default: equal)
   style_strength   0 neutral, 1 the clip's style, >1 exaggerated (default 1)
@@ -30,6 +32,7 @@ from pathlib import Path
 from ..formats.errors import InputError
 from ..formats.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 from ..formats.style import PRESET_PREFIX, StyleSpec, check_style_settings
+from ..formats.timebase import check_sync_offset
 
 # output kind -> its file in the take's folder
 OUTPUTS = {
@@ -58,6 +61,7 @@ FIELDS = (
     "transcript",
     "transcript_file",
     "language",
+    "sync_offset",
     "style",
     "style_weights",
     "style_strength",
@@ -85,6 +89,7 @@ class Take:
     image: Path | None = None
     landmarks: Path | None = None
     language: Language = field(default_factory=lambda: LANGUAGES[DEFAULT_LANGUAGE])
+    sync_offset_ms: float | None = None  # None: the batch's
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,7 @@ def _take(base: Path, line: int, row: dict) -> Take:
         raise InputError(f"style_strength {row.get('style_strength')!r} is not a number") from None
     text = str(row.get("transcript") or "").strip() or None
     spoken = language(row.get("language") or DEFAULT_LANGUAGE, "language")
+    offset = _sync_offset(row.get("sync_offset"))
     tfile = _file(base, str(row["transcript_file"]), "transcript_file") if row.get("transcript_file") else None
     pose = _file(base, str(row["pose"]), "pose") if row.get("pose") else None
     audio = _file(base, str(row.get("audio") or ""), "audio")
@@ -210,7 +216,18 @@ def _take(base: Path, line: int, row: dict) -> Take:
         image,
         landmarks,
         spoken,
+        offset,
     )
+
+
+def _sync_offset(value) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value) if isinstance(value, str) else value
+    except ValueError:
+        number = value
+    return check_sync_offset(number, "sync_offset")
 
 
 def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..formats.curves import Curves
 from ..formats.fileio import atomic_paths
+from ..settings import MODEL_SYNC_MS
 from .manifest import CHARACTER_OUTPUTS, OUTPUTS, Take
 
 RECORD = "take.json"
@@ -60,6 +61,7 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
         "transcript": take.transcript,
         "transcript_file": file_hash(take.transcript_file) if take.transcript_file else None,
         "language": [take.language.code, take.language.voice],
+        "sync": [round(MODEL_SYNC_MS, 3), take.sync_offset_ms],
         "styles": [[s.preset or file_hash(Path(s.path)), s.weight] for s in take.styles],
         "strength": take.strength,
         "pose": file_hash(take.pose) if take.pose else None,

@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..formats.errors import InputError, StyleTalkError
@@ -17,6 +17,7 @@ from ..formats.fileio import atomic_path
 from ..formats.labelling import LabelOptions
 from ..formats.progress import Progress
 from ..formats.style import StyleSpec
+from ..formats.timebase import check_sync_offset
 from ..native import raise_if_stopped
 from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
 from .outputs import Writer, file_hash, is_current, take_key, write_take
@@ -128,6 +129,7 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
         loaded.poses.get(str(take.pose)) if take.pose else None,
         str(take.pose) if take.pose else None,
         checkpoint,
+        sync_offset_ms=take.sync_offset_ms or 0.0,
     )
 
 
@@ -195,10 +197,12 @@ def run_batch(
     stage: Callable[[str], None] | None = None,
     report: Callable[[Problem], None] | None = None,
     writers: dict[str, Writer] | None = None,
+    sync_offset_ms: float = 0.0,
 ) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
     `report` hears every bad line before any take runs; `stage` each stage's name; `writers` provides
-    the outputs in HANDED_OUTPUTS (the CLI gives the preview, and the render with --renderer)."""
+    the outputs in HANDED_OUTPUTS (the CLI gives the preview, and the render with --renderer);
+    `sync_offset_ms` is the takes' sync offset where their line gives none."""
     from ..inference import load_model
 
     t0 = time.perf_counter()
@@ -207,6 +211,8 @@ def run_batch(
     say = stage or (lambda name: None)
     say("check")
     takes, problems = read_manifest(manifest)
+    default = check_sync_offset(sync_offset_ms)
+    takes = [t if t.sync_offset_ms is not None else replace(t, sync_offset_ms=default) for t in takes]
     writers = writers or {}
     takes, problems = _handed(takes, problems, writers)
     generator = load_model(checkpoint, "cpu")

@@ -38,6 +38,7 @@ class Job:
     pose_path: str | None
     checkpoint: str | None
     audio_bytes: bytes | None = None  # for a worker that cannot see the driver's files
+    sync_offset_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator) -> Result:
             pose_path=job.pose_path,
             strength=job.strength,
             meta={"take": job.id, "audio": job.audio, "language": job.labelling.language.code},
+            sync_offset_ms=job.sync_offset_ms,
         )
     except StyleTalkError as exc:
         return Result(job.id, None, str(exc))

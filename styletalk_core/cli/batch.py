@@ -27,7 +27,7 @@ def add(sub, common) -> None:
         "take whose inputs and settings have not changed is skipped on the next run. The model loads once "
         "per process; takes run in --threads worker processes, or on a Ray cluster with --engine ray. "
         "OUTDIR/summary.json lists what was done, skipped and failed. Exit 1 if any take failed.",
-        [common["progress"], common["device"]],
+        [common["progress"], common["device"], common["sync"]],
     )
     b.add_argument("manifest", type=Path, help="the takes: .csv (with a header) or .jsonl")
     b.add_argument("-o", "--output", type=Path, required=True, help="output folder (one folder per take id)")
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         stage=stage,
         report=report,
         writers=writers,
+        sync_offset_ms=args.sync_offset,
     )
     print(
         f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "

@@ -33,7 +33,14 @@ def common_parents() -> dict[str, argparse.ArgumentParser]:
     )
     audio_mux = argparse.ArgumentParser(add_help=False)
     audio_mux.add_argument("--audio", type=Path, help="audio to mux (trimmed to the video length)")
-    return {"device": device, "progress": progress, "curves": curves_in, "audio": audio_mux, "speech": speech_options()}
+    return {
+        "device": device,
+        "progress": progress,
+        "curves": curves_in,
+        "audio": audio_mux,
+        "speech": speech_options(),
+        "sync": sync_option(),
+    }
 
 
 def speech_options() -> argparse.ArgumentParser:
@@ -50,6 +57,22 @@ def speech_options() -> argparse.ArgumentParser:
         help="the language spoken, a BCP-47 / ISO 639 code: es, pt-BR, de, fr, ja, zh (Mandarin), hi, ko, ...",
     )
     return speech
+
+
+def sync_option() -> argparse.ArgumentParser:
+    """--sync-offset: the user's own shift of the mouth against the sound."""
+    from ..settings import GenerateSettings
+
+    sync = argparse.ArgumentParser(add_help=False)
+    sync.add_argument(
+        "--sync-offset",
+        type=float,
+        default=GenerateSettings.sync_offset_ms,
+        metavar="MS",
+        help="move the mouth this many milliseconds later against the sound (negative: earlier), on top of "
+        "the model's calibrated timing",
+    )
+    return sync
 
 
 def label_options(args: argparse.Namespace):

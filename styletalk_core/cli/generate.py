@@ -18,7 +18,7 @@ def add(sub, common) -> None:
         run,
         "phoneme labels + style clip(s) -> curves file (.npz)",
         "Generate 30 fps expression curves from phoneme labels (or audio) and one or more style clips.",
-        [common["device"], common["progress"], common["speech"]],
+        [common["device"], common["progress"], common["speech"], common["sync"]],
     )
     src = g.add_mutually_exclusive_group(required=True)
     src.add_argument("--phonemes", type=Path, help="official *_seq.json phoneme labels (30 fps)")
@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> None:
     from ..formats.fileio import atomic_paths, check_output_path, require_suffix
     from ..formats.labels import load_phoneme_labels
     from ..formats.style import StyleSpec, check_style_settings
+    from ..formats.timebase import check_sync_offset
     from ..inference import generate_curves
 
     require_suffix(check_output_path(args.output), (".npz",), "a curves file")
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> None:
     styles = [StyleSpec(p, w) for p, w in zip(args.style, weights, strict=True)]
     check_style_settings(styles, args.style_strength)
     options = label_options(args)
+    check_sync_offset(args.sync_offset)
     t0 = time.perf_counter()
     # one bar over every stage: labelling the audio (when given) takes most of the time
     progress = progress_for(args, "generate", "‰")
@@ -86,6 +88,7 @@ def run(args: argparse.Namespace) -> None:
         device=args.device,
         batch_frames=args.batch,
         progress=share(progress, labelling, 1 - labelling),
+        sync_offset_ms=args.sync_offset,
         meta={
             "phonemes": str(args.phonemes or ""),
             "audio": str(args.audio.resolve()) if args.audio else None,

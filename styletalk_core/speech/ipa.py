@@ -164,7 +164,7 @@ LONGEST = max(map(len, TABLE))
 SILENT_MARKS = set("ˈˌːˑ.‿͜͡-|‖↗↘˥˦˧˨˩0123456789")
 
 
-def _bare(text: str) -> str:
+def bare_letters(text: str) -> str:
     """Combining diacritics (nasal, voiceless, syllabic ...) and modifier letters (ʲ ʰ ʷ) removed."""
     out = []
     for c in unicodedata.normalize("NFD", text):
@@ -184,13 +184,13 @@ def phones_from_ipa(ipa: str) -> tuple[list[str], str]:
         while i < len(text):
             for size in range(min(LONGEST + 2, len(text) - i), 0, -1):
                 piece = text[i : i + size]
-                found = TABLE.get(piece) or (TABLE.get(_bare(piece)) if _bare(piece) else None)
+                found = TABLE.get(piece) or (TABLE.get(bare_letters(piece)) if bare_letters(piece) else None)
                 if found:
                     phones.extend(found)
                     i += size
                     break
             else:
-                if _bare(text[i]):
+                if bare_letters(text[i]):
                     unknown.append(text[i])
                 i += 1
     return phones, "".join(unknown)

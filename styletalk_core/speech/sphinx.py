@@ -31,6 +31,8 @@ def _decoder(**kwargs):
 
 # wide beams: the default ones lose the forced path on unusual voices (e.g. synthetic speech)
 ALIGN_BEAMS = {"bestpath": False, "beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}
+# a second try when those lose the path (one synthetic sentence in twelve did, in Spanish and German)
+WIDE_BEAMS = {"bestpath": False, "beam": 1e-150, "wbeam": 1e-150, "pbeam": 1e-150}
 PHONE_SEARCH = {"beam": 1e-20, "pbeam": 1e-20, "lw": 2.0}
 
 
@@ -41,12 +43,13 @@ def _recogniser():
     return _decoder()
 
 
-@functools.lru_cache(maxsize=1)
-def _aligner(extra: tuple[tuple[str, str], ...] = ()):
-    """One alignment decoder per process and set of added pronunciations; also the dictionary the
-    transcript's words are looked up in. Alignment searches the transcript alone, so no language
-    model is loaded (0.15 s to build instead of 0.37; the same labels: benchmarks/phoneme_agreement.py)."""
-    dec = _decoder(lm=None, **ALIGN_BEAMS)
+@functools.lru_cache(maxsize=2)
+def _aligner(extra: tuple[tuple[str, str], ...] = (), wide: bool = False):
+    """One alignment decoder per process, set of added pronunciations and beam width; also the
+    dictionary the transcript's words are looked up in. Alignment searches the transcript alone, so no
+    language model is loaded (0.15 s to build instead of 0.37; the same labels:
+    benchmarks/phoneme_agreement.py)."""
+    dec = _decoder(lm=None, **(WIDE_BEAMS if wide else ALIGN_BEAMS))
     for i, (word, phones) in enumerate(extra):
         dec.add_word(word, phones, update=i == len(extra) - 1)
     return dec
@@ -130,22 +133,26 @@ def recognise_words(pcm: bytes) -> list[str]:
 
 
 def align(pcm: bytes, words: list[str], extra: dict[str, str] | None = None) -> Phones:
-    """(phone, start, duration) in 10 ms frames; [] when alignment fails. `extra`: pronunciations
-    of words the dictionary lacks."""
+    """(phone, start, duration) in 10 ms frames; [] when alignment fails, with the usual beams and
+    then with wide ones. `extra`: pronunciations of words the dictionary lacks."""
     if not words:
         return []
-    dec = _aligner(tuple(sorted((extra or {}).items())))
-    dec.reinit_feat()  # before the first pass only: a new decoder's second pass starts from the first's
-    dec.set_align_text(" ".join(words))
-    try:
-        for first_pass in (True, False):  # first pass: word alignment; second: phones and states
-            _utterance(dec, pcm)
-            if first_pass:
-                dec.set_alignment()
-    except RuntimeError:
-        return []
-    alignment = dec.get_alignment()
-    return [(ph.name, ph.start, ph.duration) for word in alignment for ph in word] if alignment else []
+    key = tuple(sorted((extra or {}).items()))
+    for wide in (False, True):
+        dec = _aligner(key, wide)
+        dec.reinit_feat()  # before the first pass only: a new decoder's second pass starts from the first's
+        dec.set_align_text(" ".join(words))
+        try:
+            for first_pass in (True, False):  # first pass: word alignment; second: phones and states
+                _utterance(dec, pcm)
+                if first_pass:
+                    dec.set_alignment()
+        except RuntimeError:
+            continue
+        alignment = dec.get_alignment()
+        if alignment:
+            return [(ph.name, ph.start, ph.duration) for word in alignment for ph in word]
+    return []
 
 
 def recognise_and_align(pcm: bytes) -> Phones:
