@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from styletalk_core.settings import MODEL_SYNC_MS
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "reference"
 PARITY = SHARED / "parity"
 SAMPLES = SHARED / "official_samples" / "samples"
+# --sync-offset that takes the model's sync calibration back: the network's own timing, official outputs
+UNSYNC = repr(-MODEL_SYNC_MS)
 
 # the toolkit's cache (converted renderers) goes to a folder of this run, never the user's ~/.cache
 os.environ["STYLETALK_CACHE_DIR"] = CACHE = tempfile.mkdtemp(prefix="styletalk-test-cache-")

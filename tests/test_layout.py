@@ -18,7 +18,18 @@ ALLOWED = {
     "meshio": {"formats", "children", "native"},  # native: a stop asked for while Blender works
     "retarget": {"formats", "face", "extras", "native", "resources", "meshio"},
     # batch sits on the library (inference, speech, style, retarget's exports and keys, meshio's writer)
-    "batch": {"formats", "children", "inference", "settings", "speech", "style", "retarget", "meshio", "native", "threads"},
+    "batch": {
+        "formats",
+        "children",
+        "inference",
+        "settings",
+        "speech",
+        "style",
+        "retarget",
+        "meshio",
+        "native",
+        "threads",
+    },
     "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long

@@ -26,7 +26,7 @@ import csv
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..formats.errors import InputError
@@ -89,7 +89,7 @@ class Take:
     image: Path | None = None
     landmarks: Path | None = None
     language: Language = field(default_factory=lambda: LANGUAGES[DEFAULT_LANGUAGE])
-    sync_offset_ms: float | None = None  # None: the batch's
+    sync_offset_ms: float | None = None  # None on its line: the batch's
 
 
 @dataclass(frozen=True)
@@ -230,9 +230,9 @@ def _sync_offset(value) -> float | None:
     return check_sync_offset(number, "sync_offset")
 
 
-def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:
+def read_manifest(path: str | os.PathLike, sync_offset_ms: float = 0.0) -> tuple[list[Take], list[Problem]]:
     """The manifest's takes, and a Problem for every line that cannot be a take (a missing file, an
-    unknown field or output, a bad weight, a repeated id)."""
+    unknown field or output, a bad weight, a repeated id); `sync_offset_ms` for takes without one."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: the manifest is not a file")
@@ -243,6 +243,8 @@ def read_manifest(path: str | os.PathLike) -> tuple[list[Take], list[Problem]]:
         except InputError as exc:
             problems.append(Problem(line, str(row.get("id") or ""), str(exc)))
             continue
+        if take.sync_offset_ms is None:
+            take = replace(take, sync_offset_ms=sync_offset_ms)
         if take.id in seen:
             problems.append(Problem(line, take.id, f"id {take.id!r} is used by an earlier line"))
             continue

@@ -9,7 +9,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..formats.errors import InputError, StyleTalkError
@@ -210,9 +210,7 @@ def run_batch(
     step = progress or (lambda done, total: None)
     say = stage or (lambda name: None)
     say("check")
-    takes, problems = read_manifest(manifest)
-    default = check_sync_offset(sync_offset_ms)
-    takes = [t if t.sync_offset_ms is not None else replace(t, sync_offset_ms=default) for t in takes]
+    takes, problems = read_manifest(manifest, check_sync_offset(sync_offset_ms))
     writers = writers or {}
     takes, problems = _handed(takes, problems, writers)
     generator = load_model(checkpoint, "cpu")

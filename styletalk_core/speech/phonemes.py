@@ -21,13 +21,13 @@ from .audio import SAMPLE_RATE, condition, load_audio
 from .g2p import pronounce
 from .segments import MAX_SEGMENT, merge_segments, speech_segments, word_owners
 from .sphinx import (
+    PHONES,
+    WORDS,
     align,
     align_share,
     english_pronunciations,
     label_segments,
     normalise_transcript,
-    recognise_and_align,
-    recognise_phones,
     recognise_words,
     recognised_phone_names,
     segment_map,
@@ -130,7 +130,7 @@ def _label_long_with_transcript(timeline, pcm, words, extra, options, path, prog
             hyps.append(hyp)
             progress(min(start + len(seg) // 2, total) // 2, total)
         shares = _share(words, extra, hyps, pieces, english)
-        fallback = recognise_and_align if english else recognise_phones
+        fallback = WORDS if english else PHONES
         aligned = run(align_share, pieces, shares, [extra] * len(pieces), [fallback] * len(pieces))
         for (start, seg), (phones, failed) in zip(segments, aligned, strict=True):
             if failed:
@@ -186,8 +186,10 @@ def phonemes_from_audio(
     elif words:
         _label_long_with_transcript(timeline, pcm, words, extra, options, path, on_label)
     if not words:
-        label = recognise_and_align if options.language.english else recognise_phones
-        for start, seg, phones in label_segments(list(speech_segments(pcm)), label):
+        recognition = WORDS if options.language.english else PHONES
+        # a segment heard is half its work; labelled, all of it (len(seg) is bytes: 2 per sample)
+        half = lambda start, seg: on_label(min(start + len(seg) // 4, len(pcm)), len(pcm))  # noqa: E731
+        for start, seg, phones in label_segments(list(speech_segments(pcm)), recognition, half):
             _paint(timeline, phones, start * CENTI // SAMPLE_RATE)
             on_label(min(start + len(seg) // 2, len(pcm)), len(pcm))
     on_label(len(pcm), len(pcm))

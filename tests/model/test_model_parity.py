@@ -11,7 +11,7 @@ from styletalk_core.formats.labels import phoneme_windows
 from styletalk_core.model.generate import crop_and_pad, generate_expression, style_codes
 from styletalk_core.style.clip import load_expression
 
-from ..conftest import shared_path
+from ..conftest import UNSYNC, shared_path
 
 TOL = 1e-5
 
@@ -63,6 +63,8 @@ def test_exp_matches_official_through_cli(tmp_path, parity_case):
             str(shared_path("parity", "styletalk_case1_style.mat")),
             "--checkpoint",
             str(shared_path("parity", "styletalk_random_ckpt.pth")),
+            "--sync-offset",
+            UNSYNC,  # the network's own timing
             "-o",
             str(out),
         ]

@@ -7,6 +7,7 @@ import torch
 from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.style import StyleSpec
 from styletalk_core.inference import generate_curves
+from styletalk_core.settings import MODEL_SYNC_MS
 from styletalk_core.model.generate import apply_strength, mix_style_codes, neutral_style_code, style_codes
 from styletalk_core.style.clip import load_expression
 
@@ -36,7 +37,9 @@ def test_strength_and_mixing_change_the_curves(random_generator, parity_case):
     style_b = sample_files("style_clips/3DMM", "*.mat")[0]
 
     def run(styles, strength=1.0):
-        return generate_curves(ids, styles, strength=strength, generator=random_generator).exp
+        return generate_curves(
+            ids, styles, strength=strength, generator=random_generator, sync_offset_ms=-MODEL_SYNC_MS
+        ).exp
 
     base = run([StyleSpec(style_a)])
     np.testing.assert_allclose(base, parity_case["exp"], atol=1e-5)
@@ -52,3 +55,28 @@ def test_strength_and_mixing_change_the_curves(random_generator, parity_case):
     torch.testing.assert_close(apply_strength(code_a, code0, 0.0), code0)
     # an equal mix lies between the two styles
     assert np.abs(half - base).mean() > 1e-3 and np.abs(half - other).mean() > 1e-3
+
+
+def test_curves_follow_the_sound_by_the_calibration_plus_the_users_offset(random_generator, parity_case):
+    """The network's output moved MODEL_SYNC_MS (2 frames) later by default, a user's offset on top
+    (positive later, fractions of a frame between frames), recorded in the meta; out of range refused."""
+    from styletalk_core.formats.layout import FPS
+    from styletalk_core.formats.timebase import shifted
+
+    ids, style = parity_case["phoneme_ids"], [StyleSpec(shared_path("parity", "styletalk_case1_style.mat"))]
+
+    def run(offset):
+        return generate_curves(ids, style, generator=random_generator, sync_offset_ms=offset)
+
+    raw = run(-MODEL_SYNC_MS).exp
+    default = run(0.0)
+    assert MODEL_SYNC_MS * FPS / 1000 == pytest.approx(2.0)
+    np.testing.assert_array_equal(default.exp[2:], raw[:-2])
+    np.testing.assert_array_equal(default.exp[:2], raw[[0, 0]])  # the first frame held
+    assert default.meta["sync"] == {"model_ms": round(MODEL_SYNC_MS, 3), "offset_ms": 0.0}
+    half = run(1000 / FPS / 2).exp  # half a frame more: between frames
+    np.testing.assert_allclose(half, shifted(raw, 2.5), atol=1e-6)
+    np.testing.assert_allclose(run(-1000 / FPS * 3).exp[:-1], raw[1:], atol=1e-6)  # earlier than the network
+    for bad in (float("nan"), 1e6, -2500.0):
+        with pytest.raises(InputError, match="sync offset"):
+            run(bad)

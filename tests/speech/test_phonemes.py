@@ -235,12 +235,12 @@ def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(mo
     with monkeypatch.context() as m:
         m.setattr(P, "_recogniser", P._recogniser.__wrapped__)
         m.setattr(P, "_aligner", P._aligner.__wrapped__)
-        fresh = [P.recognise_and_align(seg) for _, seg in segments]
+        fresh = [P.WORDS(seg) for _, seg in segments]
     assert any(fresh)
     monkeypatch.setattr(P, "cpu_threads", lambda: 1)
-    assert [phones for _, _, phones in P.label_segments(segments, P.recognise_and_align)] == fresh
+    assert [phones for _, _, phones in P.label_segments(segments, P.WORDS)] == fresh
     monkeypatch.setattr(P, "cpu_threads", lambda: 2)
-    assert [phones for _, _, phones in P.label_segments(segments, P.recognise_and_align)] == fresh
+    assert [phones for _, _, phones in P.label_segments(segments, P.WORDS)] == fresh
 
 
 @pytest.mark.slow
