@@ -174,9 +174,15 @@ def run(codes: list[str], sentences: int, work: Path, judge: Judge) -> list[Row]
             per_mode["true phones"].append((None, closure, r, None))
         for mode, values in per_mode.items():
             cols = list(zip(*values, strict=True))
-            mean = [None if all(v is None for v in c) else float(np.mean([v for v in c if v is not None])) for c in cols]
+            mean = [
+                None if all(v is None for v in c) else float(np.mean([v for v in c if v is not None])) for c in cols
+            ]
             rows.append(Row(code, mode, *mean))
     return rows
+
+
+def _mean(values: list) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
 def table(rows: list[Row]) -> str:

@@ -39,7 +39,15 @@ LABEL_CLASS = {
     **dict.fromkeys(("SIL", "NSN"), "silence"),
 }
 # how open the mouth is for each class (0 closed .. 1 wide), the phones' openness
-OPENNESS = {"bilabial": 0.0, "labiodental": 0.15, "rounded": 0.45, "open": 1.0, "vowel": 0.6, "consonant": 0.25, "silence": 0.0}
+OPENNESS = {
+    "bilabial": 0.0,
+    "labiodental": 0.15,
+    "rounded": 0.45,
+    "open": 1.0,
+    "vowel": 0.6,
+    "consonant": 0.25,
+    "silence": 0.0,
+}
 
 
 def ipa_class(phone: str) -> str:
@@ -139,7 +147,9 @@ def speak(text: str, voice: str, rate_wpm: int = 160) -> Spoken:
         i = 0
         while ev[i].type != 0:
             if ev[i].type == PHONEME_EVENT:
-                events.append((ev[i].audio_position / 1000.0, bytes(ev[i].id).split(b"\0")[0].decode("utf-8", "replace")))
+                events.append(
+                    (ev[i].audio_position / 1000.0, bytes(ev[i].id).split(b"\0")[0].decode("utf-8", "replace"))
+                )
             i += 1
         return 0
 

@@ -7,8 +7,8 @@ import torch
 from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.style import StyleSpec
 from styletalk_core.inference import generate_curves
-from styletalk_core.settings import MODEL_SYNC_MS
 from styletalk_core.model.generate import apply_strength, mix_style_codes, neutral_style_code, style_codes
+from styletalk_core.settings import MODEL_SYNC_MS
 from styletalk_core.style.clip import load_expression
 
 from ..conftest import sample_files, shared_path
