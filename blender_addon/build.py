@@ -30,6 +30,7 @@ SHARED_FORMATS = (
     "morph.py",
     "timebase.py",
     "placed.py",
+    "languages.py",
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -170,3 +171,13 @@ def pytest_collection_modifyitems(config, items):
         for marker, signs in NEEDS.items():
             if any(s in text for s in signs):
                 item.add_marker(marker)
+
+
+def spoken(path: Path, text: str, voice: str = "en-us") -> Path:
+    """`text` spoken by Debian's espeak-ng into a wav (22.05 kHz, exact digital silence around and
+    between phrases, as TTS temp dialogue has); the test skips when espeak-ng is not installed."""
+    program = shutil.which("espeak-ng")
+    if program is None:
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh installs it)")
+    subprocess.run([program, "-v", voice, "-b", "1", "-w", str(path), "--stdin"], input=text.encode(), check=True)
+    return path

@@ -28,6 +28,9 @@ class GenerateRequest:
     strength: float = 1.0
     checkpoint: str = ""
     pose: str = ""
+    transcript: str = ""  # what is said (audio only): forced alignment
+    language: str = "en"
+    sync_offset_ms: float = 0.0
 
     @property
     def speech_is_labels(self) -> bool:
@@ -53,6 +56,12 @@ class GenerateRequest:
             cmd += ["--checkpoint", _not_an_option(self.checkpoint)]
         if self.pose:
             cmd += ["--pose", _not_an_option(self.pose)]
+        if self.transcript.strip() and not self.speech_is_labels:
+            cmd += [f"--transcript={self.transcript}"]  # one argument, even when it starts with '-'
+        if not self.speech_is_labels:
+            cmd += [f"--language={self.language}"]
+        if self.sync_offset_ms:
+            cmd += [f"--sync-offset={self.sync_offset_ms!r}"]
         return cmd + ["--progress", "lines", "-o", _not_an_option(self.output)]
 
 

@@ -180,6 +180,9 @@ class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
             strength=s.style_strength,
             checkpoint=bpy.path.abspath(s.checkpoint) if s.checkpoint else "",
             output=self._out,
+            transcript=s.transcript,
+            language=s.language,
+            sync_offset_ms=s.sync_offset,
         )
         return jobs.GenerateJob(request)
 

@@ -41,11 +41,14 @@ class STYLETALK_PT_panel(InSidebar, bpy.types.Panel):
         box = col.box()
         box.label(text="Generate")
         box.prop(s, "speech_path")
+        box.prop(s, "transcript")
+        box.prop(s, "language")
         box.prop(s, "style_path")
         box.prop(s, "style2_path")
         if s.style2_path:
             box.prop(s, "style_mix")
         box.prop(s, "style_strength")
+        box.prop(s, "sync_offset")
         box.prop(s, "checkpoint")
         if s.running:
             box.progress(factor=s.progress, text="Generating (Esc cancels)")

@@ -4,15 +4,35 @@ the progress of a running job, as the panel shows and the operators read them.""
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from . import keys
+from .formats.languages import DEFAULT_LANGUAGE, LANGUAGES
+from .formats.timebase import MAX_SYNC_OFFSET_MS
+
+# the languages speech is labelled in, English first, then by name
+LANGUAGE_ITEMS = [
+    (code, f"{lang.name} ({code})", f"speech in {lang.name}")
+    for code, lang in sorted(LANGUAGES.items(), key=lambda kv: (kv[0] != DEFAULT_LANGUAGE, kv[1].name))
+]
 
 
 class StyleTalkSettings(bpy.types.PropertyGroup):
     curves_path: StringProperty(name="Curves", subtype="FILE_PATH", description="curves file (.npz or .json)")
     speech_path: StringProperty(
         name="Speech", subtype="FILE_PATH", description="audio (wav/flac/mp3/...) or 30 fps *_seq.json phoneme labels"
+    )
+    transcript: StringProperty(
+        name="Transcript",
+        description="what is said, optional: the labels follow it exactly (forced alignment) in the language below",
+    )
+    language: EnumProperty(name="Language", items=LANGUAGE_ITEMS, default=DEFAULT_LANGUAGE)
+    sync_offset: FloatProperty(
+        name="Sync offset (ms)",
+        default=0.0,
+        min=-MAX_SYNC_OFFSET_MS,
+        max=MAX_SYNC_OFFSET_MS,
+        description="move the mouth this many milliseconds later against the sound (negative: earlier)",
     )
     style_path: StringProperty(
         name="Style",

@@ -147,6 +147,32 @@ legacy, legacy_key = _LegacyAction(), _Key()
 paths = compat.new_fcurves(legacy, legacy_key, ['key_blocks["exp00"].value'])
 res["legacy_path"] = [paths, legacy_key.animation_data.action is legacy]
 
+# Generate from Spanish speech with its transcript and language, in the background job (run from a script
+# it waits), then again 100 ms later: the keys move 3 frames, the sound strip stays at the start frame
+toolkit = sys.argv[3] if len(sys.argv) > 3 else ""
+if toolkit and (work / "hola.wav").exists():
+    addon = next(name for name in bpy.context.preferences.addons.keys() if name.endswith("styletalk"))
+    bpy.context.preferences.addons[addon].preferences.python = toolkit
+    settings = scene.styletalk
+    settings.speech_path, settings.style_path = str(work / "hola.wav"), "preset:neutral"
+    settings.transcript, settings.language = (work / "hola.txt").read_text(encoding="utf-8"), "es"
+    settings.audio_path, settings.start_frame, settings.add_sound = "", 1, True
+    scene.render.fps = 30
+    bpy.context.view_layer.objects.active = face
+    keyed = {}
+    for offset in (0.0, 100.0):
+        settings.sync_offset, settings.action_name, settings.audio_path = offset, f"Hola{offset:.0f}", ""
+        res[f"generate_{offset:.0f}"] = op_error(bpy.ops.styletalk.generate)
+        keyed[offset] = st_scene.sampled_values(face, np.arange(1, 60, dtype=np.float64))
+    sounds = [s for s in strips if s.type == "SOUND"]  # none where this bpy has no audio (audaspace)
+    res["generate_sound"] = [[bpy.path.basename(s.sound.filepath), s.frame_start] for s in sounds[-1:]]
+    res["generate_moved"] = float(np.abs(keyed[100.0][3:] - keyed[0.0][:-3]).max())
+    res["generate_unmoved"] = float(np.abs(keyed[100.0] - keyed[0.0]).max())
+    settings.transcript, settings.language = "مرحبا، اسمي محمد", "ja"
+    n_actions = len(bpy.data.actions)
+    res["generate_wrong_script"] = op_error(bpy.ops.styletalk.generate)
+    res["generate_wrong_script_actions"] = len(bpy.data.actions) - n_actions
+
 # bulk import speed: 10 minutes of 30 fps curves
 big = np.random.default_rng(0).normal(size=(18000, 64)).astype(np.float32)
 t0 = time.perf_counter()

@@ -18,7 +18,7 @@ from styletalk_addon.build import SHARED_FORMATS, assemble
 
 from .. import hostile
 from ..blender_scene import blender_python, run_checks
-from ..conftest import REPO
+from ..conftest import REPO, spoken
 
 ADDON_PARENT = assemble(Path(tempfile.mkdtemp(prefix="styletalk_addon_"))).parent
 atexit.register(shutil.rmtree, ADDON_PARENT, True)
@@ -82,6 +82,12 @@ def test_generate_request_picks_labels_or_audio():
     assert not jobs.GenerateRequest("py", "voice.json.wav", [], "o").speech_is_labels
     dashed = jobs.GenerateRequest("py", "-take2.wav", ["-style.mat"], "-out.npz").command()
     assert "./-take2.wav" in dashed and "./-style.mat" in dashed and dashed[-1] == "./-out.npz"
+    said = jobs.GenerateRequest(
+        "py", "hola.wav", ["s.mat"], "o.npz", transcript="-Hola", language="es", sync_offset_ms=40.0
+    )
+    assert {"--transcript=-Hola", "--language=es", "--sync-offset=40.0"} <= set(said.command())
+    labelled = jobs.GenerateRequest("py", "a_seq.json", ["s.mat"], "o.npz", transcript="hola", language="es").command()
+    assert not [a for a in labelled if a.startswith(("--transcript", "--language"))]  # labels are labelled already
 
 
 @pytest.mark.slow
@@ -127,6 +133,9 @@ def _write_inputs(work: Path) -> None:
         w.setsampwidth(2)
         w.setframerate(16000)
         w.writeframes(np.zeros(16000 * 3, np.int16).tobytes())
+    text = "Hola, me llamo Pablo y bebo mucho vino blanco."
+    (work / "hola.txt").write_text(text, encoding="utf-8")
+    spoken(work / "hola.wav", text, "es")
 
 
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
@@ -135,7 +144,7 @@ def blender_results(request, tmp_path_factory):
     blender_python(request.param)
     work = tmp_path_factory.mktemp("blender")
     _write_inputs(work)
-    return run_checks(request.param, "addon_checks.py", work), work
+    return run_checks(request.param, "addon_checks.py", work, sys.executable), work
 
 
 @pytest.mark.slow
@@ -147,6 +156,18 @@ def test_install_and_face(blender_results):
     assert r["shape_keys"] == ["Basis", "exp00", "exp01", "exp63", 65]
     assert r["slider"] == [-10.0, 10.0] and r["vertices"] == 468
     assert 0.1 < r["dims_m"][0] < 0.25  # a human-sized face, in metres
+
+
+@pytest.mark.slow
+def test_generate_with_a_transcript_and_a_language_keys_in_sync_with_the_sound(blender_results):
+    """Generate on Spanish speech with its transcript (Blender 5.0 and 4.2): keys and a sound strip at
+    the start frame; a sync offset of 100 ms moves the keys 3 frames later; Arabic text for Japanese is
+    one line and no action."""
+    r, _ = blender_results
+    assert r["generate_0"] == "{'FINISHED'}" and r["generate_100"] == "{'FINISHED'}", r
+    assert r["generate_sound"] == ([["hola.wav", 1]] if r["audio_support"] else [])
+    assert r["generate_moved"] < 1e-4 < r["generate_unmoved"]
+    assert "Arabic script" in r["generate_wrong_script"] and r["generate_wrong_script_actions"] == 0
 
 
 @pytest.mark.slow
