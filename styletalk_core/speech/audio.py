@@ -53,28 +53,35 @@ def check_audio(path: str | os.PathLike) -> float:
 
 
 TARGET_PEAK = 0.5  # of full scale: where the recogniser's front end gets the speech's loudest peaks
-MAX_GAIN = 100.0  # +40 dB: speech at -50 dBFS comes up to the level of a normal take, noise stays noise
+MAX_GAIN = 1000.0  # +60 dB: speech at -50 dBFS comes up to the level of a normal take
 NOISE_FLOOR_DBFS = -60.0  # a quiet room's floor under a close microphone
 FLOOR_HOP = SAMPLE_RATE // 100  # the recogniser's 10 ms frames
+
+
+def audible_frames(x: np.ndarray, above_db: float = 0.0) -> np.ndarray:
+    """Which 10 ms frames of audio at full level rise `above_db` over the noise floor."""
+    floor = 32767 * 10 ** ((NOISE_FLOOR_DBFS + above_db) / 20)
+    frames = np.arange(len(x)) // FLOOR_HOP
+    power = np.bincount(frames, np.asarray(x, np.float64) ** 2) / np.bincount(frames)
+    return power >= floor**2
 
 
 def condition(pcm: np.ndarray) -> np.ndarray:
     """The audio as the recogniser hears it best, whatever the recording did to it: its DC offset
     removed, its level brought to TARGET_PEAK (a robust peak, the 99.9th percentile, so clipped or
-    single loud samples do not set it), and every 10 ms quieter than a natural noise floor
-    (NOISE_FLOOR_DBFS) given one. pocketsphinx's front end takes the log of each frame's energy and
-    tracks the noise floor: runs of exact digital zeros (TTS temp dialogue, noise gates, padding) give
-    it -inf frames and a floor of nothing, and about half the speech came out as silence. Frames
-    above the floor are left as they are: noise laid over a real recording's speech cost it 2-3 points
-    of label agreement (benchmarks/phoneme_agreement.py). The noise is seeded by the audio's length:
-    the same file gives the same labels."""
+    single loud samples do not set it), and a natural noise floor (NOISE_FLOOR_DBFS) where it has none.
+    pocketsphinx's front end takes the log of each frame's energy and tracks the noise floor: runs of
+    exact digital zeros (TTS temp dialogue, noise gates, padding) give it -inf frames and a floor of
+    nothing, and about half the speech came out as silence. So every 10 ms quieter than the floor gets
+    the floor added: a pause of zeros sounds like a pause of room tone. Louder frames are left as they
+    are: noise laid over a recording's speech cost it 2-3 points of label agreement, and replacing
+    (not adding to) frames up to 6 dB above the floor cost 6 (benchmarks/phoneme_agreement.py). The
+    noise is seeded by the audio's length: the same file gives the same labels."""
     x = pcm.astype(np.float64)
     x -= x.mean()
     peak = float(np.percentile(np.abs(x), 99.9)) if len(x) else 0.0
     x *= min(MAX_GAIN, TARGET_PEAK * 32767 / peak) if peak > 0 else 1.0
     floor = 32767 * 10 ** (NOISE_FLOOR_DBFS / 20)
-    frames = np.arange(len(x)) // FLOOR_HOP
-    power = np.bincount(frames, x**2) / np.bincount(frames)
-    quiet = (power < floor**2)[frames]
     noise = np.random.default_rng(len(pcm)).normal(0.0, floor, len(x))
-    return np.clip(np.round(np.where(quiet, x + noise, x)), -32768, 32767).astype(np.int16)
+    x = np.where(np.repeat(~audible_frames(x), FLOOR_HOP)[: len(x)], x + noise, x)
+    return np.clip(np.round(x), -32768, 32767).astype(np.int16)

@@ -19,7 +19,7 @@ from ..formats.layout import FPS
 from ..formats.progress import Progress
 from .audio import SAMPLE_RATE, condition, load_audio
 from .g2p import pronounce
-from .segments import MAX_SEGMENT, merge_segments, speech_segments, word_owners
+from .segments import MAX_SEGMENT, merge_segments, speech_segments, split_transcript
 from .sphinx import (
     PHONES,
     WORDS,
@@ -93,28 +93,25 @@ def pronunciations(options: LabelOptions, source: str) -> tuple[list[str], dict[
     return words, extra
 
 
-def _tokens(word: str, extra: dict[str, str], english: bool) -> list[str]:
-    """What a transcript word is matched on against a recognition pass: itself, or its phones."""
-    return [word] if english else extra[word].split()
+def _share(words, extra, hyps, pieces, english: bool) -> list[list[str]]:
+    """The transcript's words shared out among the segments. English: matched word by word against
+    what each segment's recognition pass heard (`split_transcript`). Any other language: in order, in
+    proportion to the phones each segment was heard to hold (the transcript's phones against the
+    heard ones; matching phones one by one pairs repeats across the whole recording), a word going
+    where its first phone falls."""
+    if english:
+        return split_transcript(words, hyps, [len(seg) for seg in pieces])
+    phones = np.cumsum([len(extra[w].split()) for w in words])
+    edges = np.cumsum([len(h) for h in hyps]) / max(sum(len(h) for h in hyps), 1)
+    starts = (phones - phones[0]) / max(phones[-1], 1)
+    out: list[list[str]] = [[] for _ in pieces]
+    for w, at in zip(words, starts, strict=True):
+        out[min(int(np.searchsorted(edges, at, side="right")), len(pieces) - 1)].append(w)
+    return out
 
 
 def _recognised_tokens(english: bool) -> Callable[[bytes], list[str]]:
     return recognise_words if english else recognised_phone_names
-
-
-def _share(words, extra, hyps, pieces, english: bool) -> list[list[str]]:
-    """The transcript's words shared out among the segments, matched word by word (English) or
-    phone by phone (any language) against what each segment's recognition pass heard; a word goes
-    where its first phone went."""
-    tokens = [(t, k) for k, w in enumerate(words) for t in _tokens(w, extra, english)]
-    owners = word_owners([t for t, _ in tokens], hyps, [len(seg) for seg in pieces])
-    home: dict[int, int] = {}
-    for (_, k), owner in zip(tokens, owners, strict=False):  # no owners: no match, no weights
-        home.setdefault(k, owner)
-    out: list[list[str]] = [[] for _ in pieces]
-    for k, w in enumerate(words):
-        out[home.get(k, 0)].append(w)
-    return out
 
 
 def _label_long_with_transcript(timeline, pcm, words, extra, options, path, progress) -> None:

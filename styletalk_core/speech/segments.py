@@ -10,7 +10,7 @@ import io
 import numpy as np
 
 from ..extras import optional
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, audible_frames
 
 MAX_SEGMENT = 60 * SAMPLE_RATE  # longest piece decoded at once, in samples (~0.3 GB in pocketsphinx)
 END_PAD = int(1.5 * SAMPLE_RATE)  # silence after the audio: 3 of the VAD's 0.5 s windows (0.6 s did not always close)
@@ -32,7 +32,7 @@ def split_long_region(start: int, pcm: np.ndarray, max_len: int) -> list[tuple[i
 
 def speech_segments(pcm: np.ndarray):
     """Speech regions (start sample, pcm bytes) found by VAD and cut to at most MAX_SEGMENT samples, so
-    long audio is decoded piece by piece at bounded memory."""
+    long audio is decoded piece by piece at bounded memory; `pcm` as speech.audio.condition gives it."""
     Segmenter = optional("pocketsphinx.segmenter", "audio").Segmenter
 
     # 0.5 s windows keep short pauses inside a segment: more context for the language model
@@ -41,12 +41,18 @@ def speech_segments(pcm: np.ndarray):
     # the segmenter drops a region still open when the stream ends (a take cut tight, ending in speech):
     # trailing silence longer than its window closes it, and the region is cut back to the audio
     padded = np.concatenate([pcm, np.zeros(END_PAD, np.int16)])
+    found = False
     for s in seg.segment(io.BytesIO(padded.tobytes())):
+        found = True
         first = int(round(s.start_time * SAMPLE_RATE))
         region = np.frombuffer(s.pcm, dtype=np.int16)[: max(0, len(pcm) - first)]
         if not len(region):
             continue
         for start, piece in split_long_region(first, region, MAX_SEGMENT):
+            yield start, piece.tobytes()
+    if not found and audible_frames(pcm, above_db=20).any():
+        # an utterance shorter than the VAD's window (a one-word line: "Hola."): the whole audio
+        for start, piece in split_long_region(0, pcm, MAX_SEGMENT):
             yield start, piece.tobytes()
 
 
@@ -64,14 +70,6 @@ def merge_segments(pcm: np.ndarray, segments: list[tuple[int, bytes]], max_len: 
 
 
 def split_transcript(words: list[str], segment_words: list[list[str]], weights: list[float]) -> list[list[str]]:
-    """Each segment's share of the transcript's words (`word_owners`), in order."""
-    out: list[list[str]] = [[] for _ in segment_words]
-    for word, o in zip(words, word_owners(words, segment_words, weights), strict=True):
-        out[o].append(word)
-    return out
-
-
-def word_owners(words: list[str], segment_words: list[list[str]], weights: list[float]) -> list[int]:
     """Give each transcript word to a speech segment: words matched (difflib) to a segment's
     recognised words go to that segment; a run of unmatched words between two matched ones is
     shared between their segments in proportion to the unmatched recognised words on each side
@@ -88,8 +86,9 @@ def word_owners(words: list[str], segment_words: list[list[str]], weights: list[
         edges = np.cumsum(weights) / max(sum(weights), 1e-9)
         owner = [min(int(np.searchsorted(edges, (k + 0.5) / len(words))), len(weights) - 1) for k in range(len(words))]
     matched = [k for k, o in enumerate(owner) if o is not None]
+    out: list[list[str]] = [[] for _ in segment_words]
     if not matched:
-        return []
+        return out
     shares: dict[int, float] = {}  # per run (keyed by the matched word before it)
     for k in range(len(words)):
         if owner[k] is not None:
@@ -106,4 +105,6 @@ def word_owners(words: list[str], segment_words: list[list[str]], weights: list[
             left = sum(1 for b in gap if hyp[b][1] == owner[before])
             shares[before] = (left + 0.5) / (len(gap) + 1.0)
         owner[k] = owner[before] if (k - before) / (after - before) <= shares[before] else owner[after]
-    return owner
+    for word, o in zip(words, owner, strict=True):
+        out[o].append(word)
+    return out

@@ -1,0 +1,190 @@
+"""Speech in any language: the language table and its codes, the IPA -> phones table's choices, a
+transcript read by espeak-ng, labels on real espeak-ng speech in Spanish and Japanese (the language
+benchmark's subset), the hostile transcripts, and speech with exact digital silence, DC, clipping and
+a low level labelled as the same speech with a natural noise floor."""
+
+import logging
+import wave
+
+import numpy as np
+import pytest
+
+from styletalk_core.cli import main
+from styletalk_core.formats.errors import InputError
+from styletalk_core.formats.labelling import LabelOptions
+from styletalk_core.formats.labels import PHONEME_IDS, SIL, load_phoneme_labels
+from styletalk_core.formats.languages import LANGUAGES, check_script, language
+from styletalk_core.speech.ipa import TABLE, phones_from_ipa
+from styletalk_core.speech.phonemes import phonemes_from_audio
+
+from ..conftest import spoken
+
+
+def test_codes_name_a_row_and_an_unknown_code_is_one_line():
+    assert len(LANGUAGES) >= 30
+    assert language("es").voice == "es" and language("pt-BR").voice == "pt-br" and language("pt").voice == "pt"
+    assert language("zh").code == language("cmn").code == language("zh-Hans-CN").code == "cmn"
+    assert language("DEU").code == "de" and language("en_GB").voice == "en-gb" and language("jpn").code == "ja"
+    for bad in ("xx", "", "klingon", 5, "e" * 100):
+        with pytest.raises(InputError, match="--language") as caught:
+            language(bad)
+        assert "\n" not in str(caught.value)
+
+
+def test_a_transcript_in_another_script_is_refused_latin_names_pass():
+    check_script("私の名前はMikeです", language("ja"), "t")
+    check_script("Hola, me llamo José", language("es"), "t")
+    check_script("iPhone", language("ru"), "t")  # Latin alone: a brand, a name
+    with pytest.raises(InputError, match="Arabic script, which Japanese"):
+        check_script("مرحبا، اسمي محمد", language("ja"), "t")
+    with pytest.raises(InputError, match="Cyrillic script, which Spanish"):
+        check_script("Привет", language("es"), "t")
+
+
+def test_the_ipa_table_keeps_what_the_mouth_does():
+    def first(ipa):
+        return phones_from_ipa(ipa)[0]
+
+    for bilabial in "pbmβɸɓ":  # the lips close
+        assert TABLE[bilabial][0] in ("P", "B", "M"), bilabial
+    assert first("ɱ") == ["M"] and first("f") == ["F"] and first("ʋ") == ["V"]
+    for rounded in ("u", "y", "o", "ø", "ɔ", "œ", "ʊ", "w", "ɥ"):  # rounded stays rounded
+        assert first(rounded)[0] in ("UW", "UH", "OW", "AO", "W"), rounded
+    for open_ in ("a", "ä", "ɑ", "æ"):  # open stays open
+        assert first(open_)[0] in ("AA", "AE"), open_
+    assert first("ɯᵝ") == ["UH"] and first("ɯ") == ["IH"]  # Japanese u compressed, Korean eu spread
+    assert first("ɔ̃") == ["AO"] and first("ˈaːɪ") == ["AY"] and first("aɪ") == ["AY"]
+    assert first("t͡ʃ") == ["CH"] and first("tʃ") == ["CH"] and first("ts") == ["T", "S"] and first("ɲ") == ["N", "Y"]
+    assert first("rʲ") == ["R"] and first("kʰ") == ["K"]  # palatalised, aspirated: the same mouth
+    assert phones_from_ipa("p☃a") == (["P", "AA"], "☃")  # what it cannot read, said
+    assert all(p in PHONEME_IDS and p not in ("SIL", "NSN") for phones in TABLE.values() for p in phones)
+
+
+def test_transcripts_are_read_in_their_language():
+    pytest.importorskip("pypinyin", reason="the [languages] extra is not installed")
+    from styletalk_core.speech.g2p import espeak_program, pronounce
+
+    try:
+        espeak_program()
+    except Exception:
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh installs it)")
+    es = pronounce("Pablo bebe vino 🍷.", language("es"), "t")
+    assert es.phones == [["P", "AA", "B", "L", "OW"], ["B", "EY", "B", "EY"], ["B", "IY", "N", "OW"]]
+    ja = pronounce("私の名前は田中です。", language("ja"), "t")
+    assert ["T", "AA", "N", "AA", "K", "AA"] in ja.phones and ["W", "AA"] in ja.phones  # は as a particle
+    cmn = pronounce("爸爸喝牛奶。", language("zh"), "t")
+    assert cmn.phones[:2] == [["P", "AA"], ["P", "AA"]] and len(cmn.phones) == 5
+    assert pronounce("🍷 ?!", language("es"), "t").words == []
+
+
+def _labels_agree(a: np.ndarray, b: np.ndarray) -> float:
+    padded = np.pad(a, 1, mode="edge")
+    return float(((padded[:-2] == b) | (padded[1:-1] == b) | (padded[2:] == b)).mean())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "code,text",
+    [
+        ("es", "Pablo bebe mucho vino blanco en la playa con su madre."),
+        ("ja", "私の母は毎朝パンを食べます。"),
+    ],
+)
+def test_generate_labels_speech_in_its_language_with_and_without_a_transcript(tmp_path, code, text, caplog):
+    """`styletalk generate --audio --transcript --language` on espeak-ng speech: the lips close on the
+    sentence's bilabials (p/b/m in the labels where espeak-ng said them); without the transcript the
+    phones are recognised, and still give a mouth that moves."""
+    pytest.importorskip("pypinyin", reason="the [languages] extra is not installed")
+    from styletalk_core.formats.curves import load_curves
+    from styletalk_core.speech.g2p import _japanese, transcript_tokens
+
+    said = " ".join(_japanese(transcript_tokens(text), "t")) if code == "ja" else text
+    wav = spoken(tmp_path / f"{code}.wav", said, code)
+    out = tmp_path / "with.npz"
+    argv = ["generate", "--audio", str(wav), "--style", "preset:neutral", "--language", code, "--progress", "none"]
+    assert main(argv + ["--transcript", text, "-o", str(out)]) == 0
+    curves = load_curves(out)
+    bilabials = np.isin(curves.phonemes, [PHONEME_IDS[p] for p in ("P", "B", "M")])
+    assert bilabials.sum() >= 6 and (curves.phonemes != SIL).mean() > 0.6
+    assert curves.meta["language"] == code and "alignment" not in caplog.text
+    assert main(argv + ["-o", str(tmp_path / "without.npz")]) == 0
+    without = load_curves(tmp_path / "without.npz")
+    assert (without.phonemes != SIL).mean() > 0.5 and without.exp.std(0).max() > 0.1
+
+
+def test_hostile_transcripts_are_one_line_or_a_warning(tmp_path, capsys, caplog):
+    wav = spoken(tmp_path / "hola.wav", "Hola.", "es")
+    out = tmp_path / "p_seq.json"
+    cases = {
+        "unknown code": (["--language", "xx-YY"], "unknown or unsupported language 'xx-YY'"),
+        "Arabic for Japanese": (["--language", "ja", "--transcript", "مرحبا، اسمي محمد"], "Arabic script"),
+    }
+    for name, (extra, says) in cases.items():
+        assert main(["phonemes", str(wav), "-o", str(out), *extra]) == 2, name
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], (name, err)
+        assert not out.exists()
+    with caplog.at_level(logging.WARNING, logger="styletalk.phonemes"):
+        for transcript in ("", "🍷🎉 !!", "  "):  # nothing to say: recognised instead, with a warning
+            caplog.clear()
+            assert main(["phonemes", str(wav), "-o", str(out), "--language", "es", "--transcript", transcript]) == 0
+            assert "no words" in caplog.text and (load_phoneme_labels(out) != SIL).any()
+
+
+@pytest.mark.slow
+def test_ten_thousand_words_are_aligned_in_pieces(tmp_path):
+    """A long Spanish recording with its 10,000-word-scale transcript goes through segment by segment
+    (bounded memory): here 40 repeats of a sentence with the long-audio path forced."""
+    pytest.importorskip("pypinyin", reason="the [languages] extra is not installed")
+    sentence = "Pablo bebe mucho vino blanco en la playa con su madre. "
+    wav = spoken(tmp_path / "long.wav", sentence * 40, "es")
+    labels = phonemes_from_audio(wav, LabelOptions.of(sentence * 40, "es"), long_audio_s=0.0)
+    bilabials = np.isin(labels, [PHONEME_IDS[p] for p in ("P", "B", "M")])
+    assert (labels != SIL).mean() > 0.6 and bilabials.sum() > 40 * 8
+
+
+def _read(path):
+    with wave.open(str(path)) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float64), w.getframerate()
+
+
+def _write(path, samples, rate):
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.clip(np.round(samples), -32768, 32767).astype(np.int16).tobytes())
+    return path
+
+
+@pytest.mark.slow
+def test_digital_silence_dc_clipping_and_quiet_speech_label_as_with_a_noise_floor(tmp_path):
+    """TTS speech (espeak-ng: exact zeros around and between phrases) against the same speech with a
+    -60 dBFS floor. Aligned with its transcript: within +-1 frame on >= 98% of frames on average, and
+    on >= 95% in every case (digital silence, 1 s of zeros padded on, a DC offset, peaks clipped 6 dB,
+    the speech at -50 dBFS). Recognised, English word by word, labels of such speech change with any
+    noise (two -60 dBFS floors agree on ~80%, clipping changes the words): there the speech with digital
+    silence is labelled as speech, at least 2/3 of what the floor's version has (before the floor it
+    had 0.27 of speech against 0.72). (The words have one pronunciation each in the dictionary: which of
+    two a word gets may change with any noise, "bought" B AA T or B AO T.)"""
+    text = "Peter put big maps in my bag, mother made bread. Bob keeps plum jam."
+    samples, rate = _read(spoken(tmp_path / "tts.wav", text))
+    assert (samples == 0).mean() > 0.05  # it has digital silence
+    floor = np.random.default_rng(7).normal(0, 32767 * 10 ** (-60 / 20), len(samples))
+    reference = _write(tmp_path / "floor.wav", samples + floor, rate)
+    pad = np.zeros(rate)
+    variants = {
+        "digital silence": samples,
+        "padded with zeros": np.concatenate([pad, samples, pad]),
+        "DC offset": samples + 3000,
+        "clipped": np.clip(samples * 2, -32767, 32767),
+        "-50 dBFS": samples * (32767 * 10 ** (-50 / 20) / np.abs(samples).max()),
+    }
+    want = phonemes_from_audio(reference, LabelOptions(text))
+    agree = {}
+    for name, audio in variants.items():
+        got = phonemes_from_audio(_write(tmp_path / "v.wav", audio, rate), LabelOptions(text))
+        agree[name] = _labels_agree(got[30 : 30 + len(want)] if name == "padded with zeros" else got, want)
+    assert np.mean(list(agree.values())) >= 0.98 and min(agree.values()) >= 0.95, agree
+    heard = phonemes_from_audio(_write(tmp_path / "v.wav", samples, rate), LabelOptions())
+    assert (heard != SIL).mean() >= 2 / 3 * (phonemes_from_audio(reference, LabelOptions()) != SIL).mean()
