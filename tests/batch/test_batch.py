@@ -21,7 +21,7 @@ from styletalk_core.batch import run_batch
 from styletalk_core.cli import main
 
 from .. import hostile
-from ..conftest import REPO, shared_path
+from ..conftest import REPO, shared_path, spoken
 
 HELLO = REPO / "styletalk_core" / "data" / "examples" / "hello.wav"
 
@@ -121,6 +121,38 @@ def test_a_changed_style_redoes_only_its_takes(takes, capsys):
     now = _files(out)
     assert now["b/curves.npz"] != first["b/curves.npz"]
     assert all(now[f] == first[f] for f in first if not f.startswith("b/"))
+
+
+@pytest.mark.slow
+def test_a_manifest_mixes_languages_each_in_the_takes_hash(takes):
+    """English and Spanish lines in one batch, each labelled in its language (the curves say which);
+    a line's language and sync offset are part of its hash: changing one redoes that take only; an
+    unknown language or a sync offset out of range is its line's problem, before any work."""
+    from styletalk_core.formats.curves import load_curves
+
+    folder, manifest = takes
+    spoken(folder / "hola.wav", "Hola, me llamo Pablo y bebo mucho vino.", "es")
+    rows = [
+        "en,line0.wav,hello and welcome,calm.mat,,curves,en,",
+        'es,hola.wav,"Hola, me llamo Pablo y bebo mucho vino.",calm.mat,,curves,es,',
+        "es2,hola.wav,,calm.mat,,curves,es-419,40",
+    ]
+    path, out = manifest(rows, ",language,sync_offset"), folder / "out"
+    summary = run_batch(path, out, workers=1)
+    assert sorted(summary.done) == ["en", "es", "es2"]
+    spanish, english = load_curves(out / "es" / "curves.npz"), load_curves(out / "en" / "curves.npz")
+    assert spanish.meta["language"] == "es" and english.meta["language"] == "en"
+    assert load_curves(out / "es2" / "curves.npz").meta["sync"]["offset_ms"] == 40.0
+    bilabials = np.isin(spanish.phonemes, [6, 21, 27])  # B, M, P: Pablo, bebo, me llamo
+    assert bilabials.sum() >= 6
+    rows[2] = rows[2].replace(",40", ",0")
+    assert run_batch(manifest(rows, ",language,sync_offset"), out, workers=1).done == ["es2"]
+    rows[0] = rows[0].replace(",en,", ",de,")
+    assert run_batch(manifest(rows, ",language,sync_offset"), out, workers=1).done == ["en"]
+    broken = [rows[0].replace(",de,", ",xx,"), rows[1].replace(",es,", ",es,9999")]
+    bad = run_batch(manifest(broken, ",language,sync_offset"), out, workers=1)
+    reasons = sorted(f["reason"] for f in bad.failed)
+    assert "unknown or unsupported language 'xx'" in reasons[0] and "sync_offset" in reasons[1], reasons
 
 
 @pytest.fixture(scope="module")
