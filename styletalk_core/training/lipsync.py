@@ -78,6 +78,7 @@ class LipSync:
 
     lip_r: float  # the mouth opening's r against the real one, at the best lag within +-2 frames
     lag: int
+    lip_r0: float  # the same at lag 0: the timing exactly as the real clip's
     closure: float | None  # share of the B/M/P runs where the prediction closes; None without any
     amplitude: float  # the opening's std, predicted / real
     visemes: dict[str, float]  # mean opening per viseme class present (the prediction)
@@ -94,6 +95,7 @@ def lipsync_scores(pred_exp: np.ndarray, true_exp: np.ndarray, labels: np.ndarra
     return LipSync(
         r,
         lag,
+        best_lag_r(pred, true, 0)[0],
         bilabial_closure(pred, labels),
         amplitude,
         viseme_openings(pred, labels),

@@ -41,7 +41,7 @@ def test_evaluate_prints_table(capsys):
     for row in ("model", "mean expression", "style-clip mean", "shuffled phonemes", "phoneme ridge"):
         assert row in out
     header = next(line for line in out.splitlines() if line.startswith("method")).split()
-    assert header[-3:] == ["lip", "r", "closure", "amplitude"][-3:] and "closure" in header
+    assert header[-4:] == ["r", "r0", "closure", "amplitude"]  # r: best lag within 2 frames; r0: lag 0
     still = next(line for line in out.splitlines() if line.startswith("mean expression")).split()
     assert float(still[-1]) == 0.0  # a mouth held still has no amplitude
     ridge = next(line for line in out.splitlines() if line.startswith("phoneme ridge")).split()
