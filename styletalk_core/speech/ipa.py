@@ -101,9 +101,10 @@ LIQUIDS = {
 GLIDES = {"j": ("Y",), "ʝ": ("Y",), "w": ("W",), "ʍ": ("W",), "ɥ": ("W",), "ɰ": ("W",)}
 
 # --- vowels -----------------------------------------------------------------------------------------
-# Open: the jaw drops. Front and central open vowels are AA (the widest English opening); the
-# near-open front vowel is AE; the open rounded back vowel is AO.
-OPEN = {"a": ("AA",), "ä": ("AA",), "ɑ": ("AA",), "æ": ("AE",), "ɶ": ("AO",), "ɒ": ("AO",), "ɐ": ("AH",)}
+# Open: the jaw drops. Front and central open vowels are AA (the widest English opening), the
+# near-open central one too (espeak-ng writes Korean and Portuguese a as ɐ); the near-open front vowel
+# is AE; the open rounded back vowel is AO.
+OPEN = {"a": ("AA",), "ä": ("AA",), "ɑ": ("AA",), "ɐ": ("AA",), "æ": ("AE",), "ɶ": ("AO",), "ɒ": ("AO",)}
 # Rounded: the lips push forward. Close rounded vowels (front or back) are UW, their lax ones UH,
 # mid rounded ones OW, open-mid rounded ones AO.
 ROUNDED = {
