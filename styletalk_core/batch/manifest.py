@@ -23,6 +23,7 @@ In JSONL, style, style_weights and outputs may also be lists."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -99,6 +100,12 @@ class Problem:
     reason: str
 
 
+def _lines(text: str) -> list[str]:
+    """JSONL lines, split on \\n (and \\r\\n) only: str.splitlines also splits on U+2028, form feeds
+    and NEL, which a JSON string may hold."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _rows(path: Path) -> list[tuple[int, dict]]:
     """(line number, fields) of every non-empty line."""
     try:
@@ -106,7 +113,7 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the manifest: {exc}") from None
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
+        reader = csv.DictReader(io.StringIO(text, newline=""))  # a quoted field keeps its newlines
         unknown = sorted(set(reader.fieldnames or ()) - set(FIELDS))
         if not reader.fieldnames or unknown:
             raise InputError(
@@ -117,7 +124,7 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
     if path.suffix.lower() != ".jsonl":
         raise InputError(f"{path}: a manifest is a .csv (with a header) or a .jsonl file")
     rows = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(_lines(text), 1):
         if line.strip():
             try:
                 row = json.loads(line)

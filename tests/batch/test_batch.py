@@ -445,3 +445,24 @@ def test_a_stylised_character_takes_its_placed_landmarks(takes):
     from ..gltf_clients import node_reader
 
     assert node_reader("validate", glb)[0]["errors"] == 0
+
+
+def test_manifest_text_is_kept_as_written(tmp_path):
+    """A quoted CSV field keeps its newline; a JSONL line holding U+2028, a form feed or NEL in a string
+    is one line, as JSON allows (str.splitlines split them)."""
+    from styletalk_core.batch.manifest import read_manifest
+
+    (tmp_path / "a.wav").write_bytes(b"")
+    csv_path = tmp_path / "takes.csv"
+    csv_path.write_text('id,audio,transcript,style\r\nt1,a.wav,"hello\nworld",preset:happy\r\n', newline="")
+    (take,), problems = read_manifest(csv_path)
+    assert take.transcript == "hello\nworld" and not problems
+    jsonl = tmp_path / "takes.jsonl"
+    lines = [
+        {"id": "u2028", "audio": "a.wav", "transcript": "one\u2028two", "style": "preset:happy"},
+        {"id": "ff", "audio": "a.wav", "transcript": "one\x0ctwo\x85three", "style": "preset:happy"},
+    ]
+    jsonl.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\r\n", encoding="utf-8")
+    takes, problems = read_manifest(jsonl)
+    assert [t.transcript for t in takes] == ["one\u2028two", "one\x0ctwo\x85three"] and not problems
+    assert [t.line for t in takes] == [1, 2]
