@@ -42,6 +42,9 @@ def _number(x) -> bool:
     return abs(x) < 1e300 if isinstance(x, int) else bool(np.isfinite(x))  # an int of 400 digits is no float
 
 
+MIN_GAP = 0.01  # of the points' span: two placed points closer than this are one point placed twice
+
+
 def check_placed(data: object, source: str) -> Placed:
     """Named points as a Placed, or one line naming `source` and what is wrong."""
     if not isinstance(data, dict):
@@ -59,9 +62,13 @@ def check_placed(data: object, source: str) -> Placed:
     names = tuple(n for n in PLACED_POINTS if n in data)
     positions = np.array([data[n] for n in names], np.float64)
     span = float(np.ptp(positions, axis=0).max())
-    corners = np.linalg.norm(positions[names.index("mouth_left")] - positions[names.index("mouth_right")])
-    if not span > 0 or corners <= 1e-6 * span:
-        raise InputError(f"{source}: the landmarks must not coincide (the mouth corners are at one point)")
+    gaps = np.linalg.norm(positions[:, None] - positions[None], axis=-1) + np.eye(len(names)) * max(span, 1.0)
+    i, j = np.unravel_index(int(np.argmin(gaps)), gaps.shape)
+    if not span > 0 or gaps[i, j] <= MIN_GAP * span:
+        raise InputError(f"{source}: the landmarks must not coincide ({names[i]!r} and {names[j]!r} are at one point)")
+    spread = np.linalg.svd(positions - positions.mean(0), compute_uv=False)
+    if spread[1] <= MIN_GAP * spread[0]:
+        raise InputError(f"{source}: the landmarks lie on one line; a face's points span its front")
     return Placed(names, positions)
 
 

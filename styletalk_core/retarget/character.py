@@ -319,7 +319,7 @@ def find_face(
     if own_keys and not geo.part.target_names:
         raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
     if placed is not None:
-        points, rms = placed_points(placed, rot, geo.view, geo.tris, geo.skin)
+        points, rms = placed_points(placed, rot, geo.view, geo.tris, geo.skin, str(landmarks))
         step(1000, 1000)
         return FoundFace(character, geo, points, rot, rms, "landmarks", _axes(front, up))
     step(820, 1000)

@@ -2,16 +2,21 @@
 character (formats.placed: chin, nose tip, mouth corners, lip middles, eye corners, from a small JSON
 file of named 3-D positions). Our face is fitted to them (a similarity, then a smooth
 warp through the points) and its 468 points snapped onto the character's surface; the fit's residual
-says how far the character's proportions are from ours, for the report, not to refuse it."""
+says how far the character's proportions are from ours, for the report, and refuses only points no
+face's proportions give (MAX_PLACED_RMS_PX)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..face.face_model import load_face_model
+from ..formats.errors import InputError
 from ..formats.placed import PLACED_POINTS, Placed
 from .correspondence import SurfacePoints, similarity_fit, snap_to_surface
 
+# a stylised face is far from ours (the robot of benchmarks/landmarks: 35 px), points placed anywhere
+# but on a face are farther still (nine of ten at one spot: 139-185 px); detection refuses over 18
+MAX_PLACED_RMS_PX = 100.0
 FLIP = np.array([1.0, -1.0, -1.0])  # our face's pixels (y down, z away) -> face towards +z, y up
 
 
@@ -35,9 +40,14 @@ def conform(placed: Placed, rot: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def placed_points(
-    placed: Placed, rot: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None
+    placed: Placed, rot: np.ndarray, vertices: np.ndarray, tris: np.ndarray, skin: np.ndarray | None, source: str
 ) -> tuple[SurfacePoints, float]:
     """Our 468 points on the character (face towards +z): conformed to the placed landmarks, then
     snapped along -z onto its skin; and the landmark fit's residual (px of our face)."""
     conformed, rms = conform(placed, rot)
+    if not rms <= MAX_PLACED_RMS_PX:
+        raise InputError(
+            f"{source}: the placed landmarks do not fit a face's proportions (residual {rms:.0f} px of our "
+            f"139 px wide face, at most {MAX_PLACED_RMS_PX:g}): is each point on its part of the face?"
+        )
     return snap_to_surface(conformed, vertices, tris, skin=skin), rms

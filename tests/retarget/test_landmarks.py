@@ -36,6 +36,8 @@ def _ours(names=tuple(PLACED_POINTS)) -> dict:
         ),
         (json.dumps(_ours(("chin", "mouth_right", "mouth_left"))), "at least 6 landmarks"),
         (json.dumps({**_ours(), "mouth_left": _ours()["mouth_right"]}), "must not coincide"),
+        (json.dumps({**_ours(), "upper_lip": _ours()["lower_lip"]}), "'upper_lip' and 'lower_lip' are at one point"),
+        (json.dumps({n: [i * 0.01, i * 0.02, 0.0] for i, n in enumerate(PLACED_POINTS)}), "lie on one line"),
     ],
 )
 def test_bad_landmarks_are_one_line_naming_the_file(tmp_path, content, message):
@@ -86,3 +88,23 @@ def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_p
     assert retarget("--landmarks", str(ROBOT_LANDMARKS), "--solve", "-o", str(solved)) == 0
     said = capsys.readouterr()
     assert "its own keys solved" in said.out and "cannot reproduce the lips' motion" in said.err
+
+
+def test_points_no_face_gives_are_refused_a_stylised_face_is_not(tmp_path):
+    """Nine of ten points bunched at the chin (each a little apart) fit no face: one line with the
+    residual; the robot's hand-placed points (a stylised face, 35 px from ours) pass."""
+    from styletalk_core.retarget.landmarks import MAX_PLACED_RMS_PX, placed_points
+
+    robot = load_placed(ROBOT_LANDMARKS)
+    assert conform(robot, np.eye(3))[1] < MAX_PLACED_RMS_PX / 2
+    ours = _ours()
+    chin = np.array(ours["chin"])
+    bunched = {n: (chin + [2.0 * i, 1.5 * (i % 3), 0.0]).tolist() for i, n in enumerate(ours)}
+    bunched["mouth_left"] = ours["mouth_left"]
+    path = tmp_path / "bunched.json"
+    path.write_text(json.dumps(bunched))
+    tris = np.array([[0, 1, 2]])
+    vertices = np.array([[-1.0, -1.0, 0.0], [1.0, -1.0, 0.0], [0.0, 1.0, 0.0]])
+    with pytest.raises(InputError, match=r"do not fit a face's proportions \(residual \d+ px") as err:
+        placed_points(load_placed(path), np.eye(3), vertices, tris, None, str(path))
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
