@@ -99,7 +99,7 @@ def test_points_no_face_gives_are_refused_a_stylised_face_is_not(tmp_path):
     assert conform(robot, np.eye(3))[1] < MAX_PLACED_RMS_PX / 2
     ours = _ours()
     chin = np.array(ours["chin"])
-    bunched = {n: (chin + [2.0 * i, 1.5 * (i % 3), 0.0]).tolist() for i, n in enumerate(ours)}
+    bunched = {n: (chin + [0.5 * i, 0.4 * (i % 3), 0.0]).tolist() for i, n in enumerate(ours)}
     bunched["mouth_left"] = ours["mouth_left"]
     path = tmp_path / "bunched.json"
     path.write_text(json.dumps(bunched))
