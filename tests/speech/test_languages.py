@@ -132,15 +132,19 @@ def test_hostile_transcripts_are_one_line_or_a_warning(tmp_path, capsys, caplog)
 
 
 @pytest.mark.slow
-def test_ten_thousand_words_are_aligned_in_pieces(tmp_path):
-    """A long Spanish recording with its 10,000-word-scale transcript goes through segment by segment
-    (bounded memory): here 24 repeats of a sentence (70 s) with the long-audio path forced."""
+def test_a_long_recording_is_aligned_in_pieces_and_ten_thousand_words_are_read(tmp_path):
+    """A long Spanish recording with its transcript goes through segment by segment (bounded memory):
+    24 repeats of a sentence (70 s) with the long-audio path forced; a 10,200-word transcript is read
+    whole, word for word."""
     pytest.importorskip("pypinyin", reason="the [languages] extra is not installed")
     sentence = "Pablo bebe mucho vino blanco en la playa con su madre. "
     wav = spoken(tmp_path / "long.wav", sentence * 24, "es")
     labels = phonemes_from_audio(wav, LabelOptions.of(sentence * 24, "es"), long_audio_s=0.0)
     bilabials = np.isin(labels, [PHONEME_IDS[p] for p in ("P", "B", "M")])
     assert (labels != SIL).mean() > 0.6 and bilabials.sum() > 24 * 8
+    from styletalk_core.speech.g2p import pronounce
+
+    assert len(pronounce("Pablo bebe vino. " * 3400, language("es"), "t").phones) == 10_200
 
 
 def _read(path):
