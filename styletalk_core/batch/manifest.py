@@ -72,6 +72,7 @@ FIELDS = (
     "image",
     "outputs",
 )
+MAX_TRANSCRIPT_BYTES = 4_000_000  # the labeller reads at most 1,000,000 characters
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -148,6 +149,16 @@ def _file(base: Path, value: str, what: str) -> Path:
     return p
 
 
+def _transcript_text(path: Path) -> str:
+    """A transcript file's text, or its line's problem: too large, or not UTF-8."""
+    if path.stat().st_size > MAX_TRANSCRIPT_BYTES:
+        raise InputError(f"transcript_file {path.name!r} is over {MAX_TRANSCRIPT_BYTES:,} bytes")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"transcript_file {path.name!r} is not UTF-8 text (byte {exc.start})") from None
+
+
 def _styles(base: Path, row: dict) -> tuple[StyleSpec, ...]:
     sources = _items(row.get("style"))
     if not sources:
@@ -198,7 +209,11 @@ def _take(base: Path, line: int, row: dict) -> Take:
     spoken = language(row.get("language") or DEFAULT_LANGUAGE, "language")
     offset = _sync_offset(row.get("sync_offset"))
     tfile = _file(base, str(row["transcript_file"]), "transcript_file") if row.get("transcript_file") else None
+    if tfile is not None:
+        text = _transcript_text(tfile)  # read once: the text labelled and hashed is this one
     pose = _file(base, str(row["pose"]), "pose") if row.get("pose") else None
+    if "npy" in outputs and pose is None:
+        raise InputError("output 'npy' (the official (T, 73) layout) holds a head pose: give the pose field")
     audio = _file(base, str(row.get("audio") or ""), "audio")
     styles = _styles(base, row)
     check_style_settings(styles, strength)  # weights and strength as `generate` takes them

@@ -59,7 +59,6 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
         "model": model_sha,
         "audio": file_hash(take.audio),
         "transcript": take.transcript,
-        "transcript_file": file_hash(take.transcript_file) if take.transcript_file else None,
         "language": [take.language.code, take.language.voice],
         "sync": [round(MODEL_SYNC_MS, 3), take.sync_offset_ms],
         "styles": [[s.preset or file_hash(Path(s.path)), s.weight] for s in take.styles],

@@ -111,17 +111,12 @@ def _handed(takes: list[Take], problems: list[Problem], writers: dict[str, Write
 
 def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
     styles = tuple(StyleSpec(str(s.path), s.weight) for s in take.styles)
-    transcript = take.transcript
-    if take.transcript_file is not None:
-        from ..speech.phonemes import read_transcript
-
-        transcript = read_transcript(take.transcript_file)
     # what the style code depends on: the clips' bytes (a worker lives on across batches), weights, strength
     style_key = json.dumps([[s.preset or file_hash(Path(s.path)), s.weight] for s in styles] + [take.strength])
     return Job(
         take.id,
         str(take.audio),
-        LabelOptions(transcript, take.language),
+        LabelOptions(take.transcript, take.language),  # a transcript_file's text is read by the check
         styles,
         tuple(loaded.clips.get(str(s.path)) for s in styles),
         style_key,

@@ -466,3 +466,25 @@ def test_manifest_text_is_kept_as_written(tmp_path):
     takes, problems = read_manifest(jsonl)
     assert [t.transcript for t in takes] == ["one\u2028two", "one\x0ctwo\x85three"] and not problems
     assert [t.line for t in takes] == [1, 2]
+
+
+def test_a_take_that_cannot_work_is_its_lines_problem_before_any_work(tmp_path):
+    """A transcript file that is not UTF-8, or the official .npy output without a pose, is that line's
+    problem when the manifest is checked; the other lines are takes (#39: they had stopped the batch,
+    or failed after their take was generated). A transcript file's text is read once, there."""
+    from styletalk_core.batch.manifest import read_manifest
+
+    (tmp_path / "a.wav").write_bytes(b"")
+    (tmp_path / "latin1.txt").write_bytes("señor".encode("latin-1"))
+    (tmp_path / "good.txt").write_text("buenos días", encoding="utf-8")
+    path = tmp_path / "takes.csv"
+    rows = [
+        "bad,a.wav,latin1.txt,preset:happy,curves",
+        "npy,a.wav,,preset:happy,curves;npy",
+        "good,a.wav,good.txt,preset:happy,curves",
+    ]
+    path.write_text("id,audio,transcript_file,style,outputs\n" + "\n".join(rows) + "\n")
+    takes, problems = read_manifest(path)
+    assert [t.id for t in takes] == ["good"] and takes[0].transcript == "buenos días"
+    assert [p.id for p in problems] == ["bad", "npy"]
+    assert "not UTF-8 text (byte 2)" in problems[0].reason and "pose" in problems[1].reason
