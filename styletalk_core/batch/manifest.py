@@ -72,6 +72,7 @@ FIELDS = (
     "image",
     "outputs",
 )
+MAX_PATH_CHARS = 4096
 MAX_TRANSCRIPT_BYTES = 4_000_000  # the labeller reads at most 1,000,000 characters
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -121,7 +122,7 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
                 f"{path}: unknown manifest column {unknown[0] if unknown else '(no header)'!r}; "
                 f"columns are {', '.join(FIELDS)}"
             )
-        return [(reader.line_num, row) for row in reader if any((v or "").strip() for v in row.values())]
+        return _csv_rows(reader, path)
     if path.suffix.lower() != ".jsonl":
         raise InputError(f"{path}: a manifest is a .csv (with a header) or a .jsonl file")
     rows = []
@@ -131,7 +132,24 @@ def _rows(path: Path) -> list[tuple[int, dict]]:
                 row = json.loads(line)
             except ValueError as exc:
                 row = {"_error": f"not JSON: {exc}"}
+            except RecursionError:
+                row = {"_error": "not a manifest line: JSON nested too deeply"}
             rows.append((n, row if isinstance(row, dict) else {"_error": "not a JSON object"}))
+    return rows
+
+
+def _csv_rows(reader: csv.DictReader, path: Path) -> list[tuple[int, dict]]:
+    """(line number, fields) of every non-empty CSV row; a row with more fields than the header is its
+    line's problem, a field past the csv module's limit (128 KB) the manifest's."""
+    rows = []
+    try:
+        for row in reader:
+            if None in row:
+                row = {"id": row.get("id"), "_error": f"{len(row[None])} more fields than the header has"}
+            if any(str(v or "").strip() for v in row.values()):
+                rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
     return rows
 
 
@@ -142,10 +160,17 @@ def _items(value) -> list[str]:
 
 
 def _file(base: Path, value: str, what: str) -> Path:
+    shown = repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    if len(value) > MAX_PATH_CHARS or "\0" in value:
+        raise InputError(f"{what} {shown} is not a file name (over {MAX_PATH_CHARS} characters, or a NUL)")
     p = Path(os.path.expanduser(value))
     p = p if p.is_absolute() else base / p
-    if not p.is_file():
-        raise InputError(f"{what} {value!r} is not a file")
+    try:
+        found = p.is_file()
+    except OSError as exc:  # a name too long for the file system, a loop of links
+        raise InputError(f"{what} {shown} cannot be read: {exc.strerror}") from None
+    if not found:
+        raise InputError(f"{what} {shown} is not a file")
     return p
 
 
@@ -203,8 +228,8 @@ def _take(base: Path, line: int, row: dict) -> Take:
         raise InputError(f"unknown output {bad[0]!r}; outputs are {', '.join(OUTPUTS)}")
     try:
         strength = float(row.get("style_strength") or 1.0)
-    except ValueError:
-        raise InputError(f"style_strength {row.get('style_strength')!r} is not a number") from None
+    except (TypeError, ValueError):
+        raise InputError(f"style_strength {str(row.get('style_strength'))[:40]!r} is not a number") from None
     text = str(row.get("transcript") or "").strip() or None
     spoken = language(row.get("language") or DEFAULT_LANGUAGE, "language")
     offset = _sync_offset(row.get("sync_offset"))

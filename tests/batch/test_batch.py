@@ -488,3 +488,36 @@ def test_a_take_that_cannot_work_is_its_lines_problem_before_any_work(tmp_path):
     assert [t.id for t in takes] == ["good"] and takes[0].transcript == "buenos días"
     assert [p.id for p in problems] == ["bad", "npy"]
     assert "not UTF-8 text (byte 2)" in problems[0].reason and "pose" in problems[1].reason
+
+
+def test_manifest_values_of_the_wrong_kind_are_their_lines_problem(tmp_path):
+    """JSON of the wrong type, nesting 100,000 deep, a 5,000-character path, more CSV fields than the
+    header, a field over the csv module's 128 KB: one problem each, or one line for the manifest, never
+    a traceback (#39 class 7)."""
+    from styletalk_core.batch.manifest import read_manifest
+    from styletalk_core.formats.errors import InputError
+
+    (tmp_path / "a.wav").write_bytes(b"")
+    good = {"audio": "a.wav", "style": "preset:happy"}
+    lines = [
+        json.dumps({"id": "strength", **good, "style_strength": [1]}),
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps({"id": "long", **good, "audio": "x" * 5000}),
+        json.dumps({"id": "deep_name", **good, "audio": "d" * 300}),  # a name past the file system's 255
+        json.dumps({"id": "ok", **good}),
+    ]
+    path = tmp_path / "takes.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    takes, problems = read_manifest(path)
+    assert [t.id for t in takes] == ["ok"] and len(problems) == 4
+    reasons = " | ".join(p.reason for p in problems)
+    assert "style_strength '[1]' is not a number" in reasons and "nested too deeply" in reasons
+    assert "over 4096 characters" in reasons and "cannot be read" in reasons
+    extra = tmp_path / "extra.csv"
+    extra.write_text("id,audio,style\nx,a.wav,preset:happy,surplus\ny,a.wav,preset:happy\n")
+    takes, problems = read_manifest(extra)
+    assert [t.id for t in takes] == ["y"] and "1 more fields than the header" in problems[0].reason
+    huge = tmp_path / "huge.csv"
+    huge.write_text(f'id,audio,transcript,style\nz,a.wav,"{"w " * 100_000}",preset:happy\n')
+    with pytest.raises(InputError, match="huge.csv: line .*field larger than field limit"):
+        read_manifest(huge)
