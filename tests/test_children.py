@@ -43,3 +43,20 @@ def test_the_labellers_worker_processes_import_nothing_from_the_working_folder(t
         assert run is not map  # worker processes, as for a long recording's segments
         assert list(run(normalise_transcript, ["A b", "c", "D"])) == [["a", "b"], ["c"], ["d"]]
     assert not ran.exists(), ran.read_text()
+
+
+@pytest.mark.slow
+def test_blenders_process_leaves_nothing_in_the_temporary_directory(tmp_path, monkeypatch):
+    """Blender's own blender_* folder (never removed by a process ended with os._exit) is made inside
+    a folder of the run's, removed with it."""
+    import tempfile
+
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+    mesh = tmp_path / "triangle.glb"
+    mesh.write_bytes(hostile.triangle_glb())
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert len(read_character(mesh).parts) == 1
+    assert list(scratch.iterdir()) == []

@@ -9,6 +9,7 @@ import os
 import queue
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -45,6 +46,38 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def _follow(proc: subprocess.Popen, stages: tuple[str, ...], progress: Progress | None) -> tuple[int, str | None, list]:
+    """Relay the child's @@STAGE lines as progress until it ends: (exit code, its @@ERROR message,
+    the last lines it printed)."""
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
+    total, done, message, tail = 100 * len(stages), 0, None, []
+    step = progress or (lambda d, t: None)
+    last = time.monotonic()
+    while True:
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            line = ""
+        raise_if_stopped()
+        if line is None:
+            break
+        if line.startswith("@@STAGE "):
+            name = line.split(" ", 1)[1]
+            done = 100 * stages.index(name) if name in stages else total
+            step(done, total)
+            last = time.monotonic()
+        elif line.startswith("@@ERROR "):
+            message = line.split(" ", 1)[1]
+        elif line:
+            tail = (tail + [line])[-20:]
+        if time.monotonic() - last >= TICK_S and done % 100 < 99:
+            done += 1  # still in the same stage: a line for the front end, creeping, never reaching it
+            step(done, total)
+            last = time.monotonic()
+    return proc.wait(), message, tail
+
+
 def run_blender(
     args: list[str],
     source: str,
@@ -55,53 +88,31 @@ def run_blender(
     """`python -m meshio.blender_side ARGS`; progress(done, total) over `stages` (the @@STAGE names it
     prints, in order), ticking within a stage while it runs; its @@ERROR line raised as `error`."""
     _require_blender()
-    proc = subprocess.Popen(
-        python_module("styletalk_core.meshio.blender_side", *args),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        errors="replace",
-        env=child_environment([PACKAGE_ROOT]),
-        start_new_session=True,
-    )
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
-    total, done, message, tail = 100 * len(stages), 0, None, []
-    step = progress or (lambda d, t: None)
-    last = time.monotonic()
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=0.2)
-            except queue.Empty:
-                line = ""
-            raise_if_stopped()
-            if line is None:
-                break
-            if line.startswith("@@STAGE "):
-                name = line.split(" ", 1)[1]
-                done = 100 * stages.index(name) if name in stages else total
-                step(done, total)
-                last = time.monotonic()
-            elif line.startswith("@@ERROR "):
-                message = line.split(" ", 1)[1]
-            elif line:
-                tail = (tail + [line])[-20:]
-            if time.monotonic() - last >= TICK_S and done % 100 < 99:
-                done += 1  # still in the same stage: a line for the front end, creeping, never reaching it
-                step(done, total)
-                last = time.monotonic()
-        code = proc.wait()
-    except BaseException:
-        _stop(proc)
-        raise
+    # Blender makes a blender_* folder in the temporary directory and, ended with os._exit (bpy 4.2
+    # can crash in its own exit), never removes it: it gets a folder of its own, removed here
+    with tempfile.TemporaryDirectory(prefix="styletalk_blender_") as scratch:
+        proc = subprocess.Popen(
+            python_module("styletalk_core.meshio.blender_side", *args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            env={**child_environment([PACKAGE_ROOT]), "TMPDIR": scratch, "TMP": scratch, "TEMP": scratch},
+            start_new_session=True,
+        )
+        try:
+            code, message, tail = _follow(proc, stages, progress)
+        except BaseException:
+            _stop(proc)
+            raise
     if message is not None:
         raise error(f"{source}: {message}")
     if code != 0:
         what = f"signal {-code}" if code < 0 else f"exit status {code}"
         raise error(f"{source}: Blender stopped with {what} while working on it ({' | '.join(tail[-2:])[:300]})")
-    step(total, total)
+    if progress is not None:
+        progress(100 * len(stages), 100 * len(stages))
 
 
 def read_with_blender(path: Path, out: Path, progress: Progress | None) -> None:
