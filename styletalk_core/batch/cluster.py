@@ -9,12 +9,13 @@ a local cluster of `workers` CPUs is started for the batch and stopped after it.
 from __future__ import annotations
 
 import dataclasses
+import socket
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from ..children import ray_driver_folder
-from ..formats.errors import MissingDependencyError, StyleTalkError
+from ..formats.errors import InputError, MissingDependencyError, StyleTalkError
 from ..native import raise_if_stopped
 from .manifest import Take
 from .outputs import Writer
@@ -53,6 +54,25 @@ def resources(writer: Writer, cluster: dict) -> dict:
     return {"num_gpus": 1} if writer.gpu and cluster.get("GPU", 0) >= 1 else {"num_cpus": 1}
 
 
+CONNECT_TIMEOUT_S = 5.0
+
+
+def check_address(address: str) -> None:
+    """A cluster address that answers, before Ray is asked to join it (Ray itself waits minutes on a
+    dead one, and a malformed one is a traceback): `auto`, or [ray://]HOST:PORT open to a connection
+    within CONNECT_TIMEOUT_S; else one InputError line."""
+    if address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError(f"--address {address[:80]!r}: a Ray cluster's address is HOST:PORT (or auto)")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise InputError(f"--address {address[:80]!r}: no Ray cluster answers there ({reason})") from None
+
+
 def init_options(address: str | None, workers: int) -> dict:
     """ray.init's arguments: join the cluster at `address`, else start a local one of `workers` CPUs;
     each worker runs one thread of torch (the units are the parallelism)."""
@@ -77,6 +97,8 @@ def run_ray(
     except ImportError:
         raise MissingDependencyError("the Ray engine needs Ray: pip install 'styletalk-toolkit[cluster]'") from None
     started = not ray.is_initialized()  # a cluster this process joined already is used as it is
+    if started and address:
+        check_address(address)
     if started:
         with ray_driver_folder():
             ray.init(**init_options(address, workers))

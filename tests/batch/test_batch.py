@@ -521,3 +521,17 @@ def test_manifest_values_of_the_wrong_kind_are_their_lines_problem(tmp_path):
     huge.write_text(f'id,audio,transcript,style\nz,a.wav,"{"w " * 100_000}",preset:happy\n')
     with pytest.raises(InputError, match="huge.csv: line .*field larger than field limit"):
         read_manifest(huge)
+
+
+@pytest.mark.slow
+def test_a_ray_address_that_does_not_answer_is_one_line_at_once(takes, capsys):
+    """`--address nonsense` was a traceback and a dead address waited ten minutes (#39 classes 4, 7)."""
+    pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
+    folder, manifest = takes
+    path = manifest(GOOD[:1])
+    for address, says in (("nonsense", "is HOST:PORT"), ("127.0.0.1:1", "no Ray cluster answers there")):
+        t0 = time.monotonic()
+        argv = ["batch", str(path), "-o", str(folder / "out"), "--engine", "ray", "--address", address]
+        assert main([*argv, "--progress", "none"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0] and time.monotonic() - t0 < 30, err
