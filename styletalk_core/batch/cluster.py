@@ -96,9 +96,9 @@ def run_ray(
         import ray
     except ImportError:
         raise MissingDependencyError("the Ray engine needs Ray: pip install 'styletalk-toolkit[cluster]'") from None
-    started = not ray.is_initialized()  # a cluster this process joined already is used as it is
-    if started and address:
+    if address:
         check_address(address)
+    started = not ray.is_initialized()  # a cluster this process joined already is used as it is
     if started:
         with ray_driver_folder():
             ray.init(**init_options(address, workers))
