@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..formats.errors import InputError
+from ..formats.labelling import read_transcript
 from ..formats.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 from ..formats.style import PRESET_PREFIX, StyleSpec, check_style_settings
 from ..formats.timebase import check_sync_offset
@@ -178,10 +179,7 @@ def _transcript_text(path: Path) -> str:
     """A transcript file's text, or its line's problem: too large, or not UTF-8."""
     if path.stat().st_size > MAX_TRANSCRIPT_BYTES:
         raise InputError(f"transcript_file {path.name!r} is over {MAX_TRANSCRIPT_BYTES:,} bytes")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"transcript_file {path.name!r} is not UTF-8 text (byte {exc.start})") from None
+    return read_transcript(path)
 
 
 def _styles(base: Path, row: dict) -> tuple[StyleSpec, ...]:

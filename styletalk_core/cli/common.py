@@ -79,8 +79,7 @@ def label_options(args: argparse.Namespace):
     """The command's formats.labelling.LabelOptions: its transcript (or transcript file) and language."""
     from ..formats.errors import StyleTalkError
     from ..formats.fileio import require_file
-    from ..formats.labelling import LabelOptions
-    from ..speech.phonemes import read_transcript
+    from ..formats.labelling import LabelOptions, read_transcript
 
     text = args.transcript
     if args.transcript_file is not None:

@@ -5,7 +5,9 @@ what is said (its transcript: forced alignment; without one, phones are recognis
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from .errors import InputError
 from .languages import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 
 
@@ -20,6 +22,10 @@ class LabelOptions:
         code is one InputError line naming `source`."""
         return cls(transcript, language(code if code is not None else DEFAULT_LANGUAGE, source))
 
-    def record(self) -> dict:
-        """What a take's hash and a curves file's meta keep of it."""
-        return {"language": self.language.code, "voice": self.language.voice, "transcript": self.transcript}
+
+def read_transcript(path: Path) -> str:
+    """A transcript file's text (UTF-8), or one InputError line for a binary or mis-encoded file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}): a transcript is plain text") from None

@@ -128,7 +128,9 @@ def _buffers(doc: dict, binary: bytes, path: Path) -> list[bytes]:
     out, folder = [], path.resolve().parent
     for i, b in enumerate(_list(doc, "buffers", path)):
         uri = b.get("uri") if isinstance(b, dict) else None
-        data = b""
+        length = b.get("byteLength") if isinstance(b, dict) else None
+        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+            raise InputError(f"{path}: buffer {i} says {length!r} bytes; a byteLength is a count")
         if uri is None:
             data = binary
         elif isinstance(uri, str) and uri.startswith("data:"):
@@ -136,10 +138,7 @@ def _buffers(doc: dict, binary: bytes, path: Path) -> list[bytes]:
                 data = base64.b64decode(uri.split(",", 1)[1], validate=False)
             except (ValueError, IndexError):
                 raise InputError(f"{path}: buffer {i} has a data URI that does not decode") from None
-        length = b.get("byteLength") if isinstance(b, dict) else None
-        if not isinstance(length, int) or isinstance(length, bool) or length < 0:
-            raise InputError(f"{path}: buffer {i} says {length!r} bytes; a byteLength is a count")
-        if uri is not None and not (isinstance(uri, str) and uri.startswith("data:")):
+        else:
             found = gltf_uri(uri, folder, path, f"buffer {i}")
             if found is None:
                 raise InputError(f"{path}: its buffer {i} ({uri!r}) is not beside it")

@@ -58,9 +58,13 @@ NOISE_FLOOR_DBFS = -60.0  # a quiet room's floor under a close microphone
 FLOOR_HOP = SAMPLE_RATE // 100  # the recogniser's 10 ms frames
 
 
+def _amplitude(dbfs: float) -> float:
+    return 32767 * 10 ** (dbfs / 20)
+
+
 def audible_frames(x: np.ndarray, above_db: float = 0.0) -> np.ndarray:
     """Which 10 ms frames of audio at full level rise `above_db` over the noise floor."""
-    floor = 32767 * 10 ** ((NOISE_FLOOR_DBFS + above_db) / 20)
+    floor = _amplitude(NOISE_FLOOR_DBFS + above_db)
     frames = np.arange(len(x)) // FLOOR_HOP
     power = np.bincount(frames, np.asarray(x, np.float64) ** 2) / np.bincount(frames)
     return power >= floor**2
@@ -81,7 +85,6 @@ def condition(pcm: np.ndarray) -> np.ndarray:
     x -= x.mean()
     peak = float(np.percentile(np.abs(x), 99.9)) if len(x) else 0.0
     x *= min(MAX_GAIN, TARGET_PEAK * 32767 / peak) if peak > 0 else 1.0
-    floor = 32767 * 10 ** (NOISE_FLOOR_DBFS / 20)
-    noise = np.random.default_rng(len(pcm)).normal(0.0, floor, len(x))
+    noise = np.random.default_rng(len(pcm)).normal(0.0, _amplitude(NOISE_FLOOR_DBFS), len(x))
     x = np.where(np.repeat(~audible_frames(x), FLOOR_HOP)[: len(x)], x + noise, x)
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)

@@ -114,8 +114,9 @@ def _readable(tokens: list[str], lang: Language, source: str) -> list[str]:
     """The tokens with letters of the language's scripts (or Latin, or digits); the others are named in
     a warning and left out: no reading of them would be the language's."""
     known = set(lang.scripts) | {"LATIN"}
-    kept = [t for t in tokens if any(not c.isalpha() or script_of(c) in known for c in t)]
-    dropped = [t for t in tokens if t not in kept]
+    kept, dropped = [], []
+    for t in tokens:
+        (kept if any(not c.isalpha() or script_of(c) in known for c in t) else dropped).append(t)
     if dropped:
         log.warning(
             "%s: %d word(s) not in %s's letters, skipped: %s", source, len(dropped), lang.name, " ".join(dropped[:10])

@@ -185,7 +185,7 @@ def phones_from_ipa(ipa: str) -> tuple[list[str], str]:
         while i < len(text):
             for size in range(min(LONGEST + 2, len(text) - i), 0, -1):
                 piece = text[i : i + size]
-                found = TABLE.get(piece) or (TABLE.get(bare_letters(piece)) if bare_letters(piece) else None)
+                found = TABLE.get(piece) or TABLE.get(bare_letters(piece))
                 if found:
                     phones.extend(found)
                     i += size

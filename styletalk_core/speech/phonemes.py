@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from .segments import MAX_SEGMENT, merge_segments, speech_segments, split_transc
 from .sphinx import (
     PHONES,
     WORDS,
+    Recognition,
     align,
     align_share,
     english_pronunciations,
@@ -41,14 +41,6 @@ CENTI = 100  # pocketsphinx frames per second
 # length: ~0.3 GB for 72 s, ~2.5 GB for 288 s); longer audio is aligned speech segment by segment.
 LONG_AUDIO_S = 120.0
 log = logging.getLogger("styletalk.phonemes")
-
-
-def read_transcript(path: Path) -> str:
-    """A transcript file's text (UTF-8), or one InputError line for a binary or mis-encoded file."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not a UTF-8 text file (byte {exc.start}): a transcript is plain text") from None
 
 
 def _paint(timeline: np.ndarray, phones: list[tuple[str, int, int]], offset: int) -> None:
@@ -110,8 +102,10 @@ def _share(words, extra, hyps, pieces, english: bool) -> list[list[str]]:
     return out
 
 
-def _recognised_tokens(english: bool) -> Callable[[bytes], list[str]]:
-    return recognise_words if english else recognised_phone_names
+def _recognition(english: bool) -> tuple[Recognition, Callable[[bytes], list[str]]]:
+    """Without a transcript, how a language is heard: English word by word (then aligned), any other
+    phone by phone; and what a long recording's recognition pass matches the transcript against."""
+    return (WORDS, recognise_words) if english else (PHONES, recognised_phone_names)
 
 
 def _label_long_with_transcript(timeline, pcm, words, extra, options, path, progress) -> None:
@@ -121,13 +115,13 @@ def _label_long_with_transcript(timeline, pcm, words, extra, options, path, prog
     total, english = len(pcm), options.language.english
     segments = merge_segments(pcm, list(speech_segments(pcm)), MAX_SEGMENT)
     pieces = [seg for _, seg in segments]
+    fallback, heard = _recognition(english)
     with segment_map(len(pieces)) as run:
         hyps = []
-        for (start, seg), hyp in zip(segments, run(_recognised_tokens(english), pieces), strict=True):
+        for (start, seg), hyp in zip(segments, run(heard, pieces), strict=True):
             hyps.append(hyp)
             progress(min(start + len(seg) // 2, total) // 2, total)
         shares = _share(words, extra, hyps, pieces, english)
-        fallback = WORDS if english else PHONES
         aligned = run(align_share, pieces, shares, [extra] * len(pieces), [fallback] * len(pieces))
         for (start, seg), (phones, failed) in zip(segments, aligned, strict=True):
             if failed:
@@ -183,7 +177,7 @@ def phonemes_from_audio(
     elif words:
         _label_long_with_transcript(timeline, pcm, words, extra, options, path, on_label)
     if not words:
-        recognition = WORDS if options.language.english else PHONES
+        recognition, _ = _recognition(options.language.english)
         # a segment heard is half its work; labelled, all of it (len(seg) is bytes: 2 per sample)
         half = lambda start, seg: on_label(min(start + len(seg) // 4, len(pcm)), len(pcm))  # noqa: E731
         for start, seg, phones in label_segments(list(speech_segments(pcm)), recognition, half):
