@@ -84,20 +84,28 @@ def _statements(path: Path, pattern: re.Pattern) -> list[bytes]:
         return [m.group(m.lastindex) for m in pattern.finditer(data)]
 
 
-def _candidates(rest: bytes) -> list[str]:
+def _candidates(rest: bytes, source: Path, what: str) -> list[str]:
     """The names a statement's rest may mean: the whole, and each tail of its words (a map's options
-    come first, and a file name may hold spaces)."""
+    come first, and a file name may hold spaces). A whole longer than any file name is refused, as
+    resolving it would, before its tails are built."""
     words = rest.decode("utf-8", "replace").split()
+    if len(" ".join(words)) > MAX_REFERENCE:
+        resolve(" ".join(words), source.parent, source, what)  # raises: too long to be a file name
     return [" ".join(words[i:]) for i in range(len(words))]
 
 
 def check_obj_references(path: Path) -> None:
-    """An OBJ's material libraries, and every texture map they name, under the rule."""
+    """An OBJ's material libraries (a statement may list several, or one name with spaces), and every
+    texture map they name, under the rule; each distinct name resolved once, each library scanned once."""
     folder = path.resolve().parent
+    names: dict[str, None] = {}
     for rest in _statements(path, OBJ_MTLLIB):
-        for name in dict.fromkeys(_candidates(rest) + rest.decode("utf-8", "replace").split()):
-            library = resolve(name, folder, path, "material library")
-            if library is not None:
-                for maps in _statements(library, MTL_MAPS):
-                    for texture in _candidates(maps):
-                        resolve(texture, folder, path, f"texture (in {library.name})")
+        names.update(
+            dict.fromkeys(_candidates(rest, path, "material library") + rest.decode("utf-8", "replace").split())
+        )
+    libraries = dict.fromkeys(filter(None, (resolve(n, folder, path, "material library") for n in names)))
+    for library in libraries:
+        what = f"texture (in {library.name})"
+        textures = dict.fromkeys(t for maps in _statements(library, MTL_MAPS) for t in _candidates(maps, path, what))
+        for texture in textures:
+            resolve(texture, folder, path, what)
