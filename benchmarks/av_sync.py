@@ -26,14 +26,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from languages import SENTENCES, spoken_text  # noqa: E402
+from languages import SENTENCES, Judge, spoken_text  # noqa: E402
 from synthetic_speech import OPENNESS, ipa_class, speak, true_labels  # noqa: E402
 
 from styletalk_core.formats.labelling import LabelOptions  # noqa: E402
 from styletalk_core.formats.languages import language  # noqa: E402
 from styletalk_core.formats.layout import FPS  # noqa: E402
-from styletalk_core.formats.style import StyleSpec  # noqa: E402
-from styletalk_core.settings import MODEL_SYNC_MS  # noqa: E402
 from styletalk_core.speech.audio import SAMPLE_RATE, load_audio  # noqa: E402
 from styletalk_core.speech.phonemes import phonemes_from_audio  # noqa: E402
 from styletalk_core.training.lipsync import best_lag_r  # noqa: E402
@@ -51,27 +49,11 @@ def loudness(path: Path, n_frames: int) -> np.ndarray:
     return np.log(np.sqrt((pcm.reshape(n_frames, hop) ** 2).mean(1)) + 1.0)
 
 
-class Mouth:
-    def __init__(self):
-        from styletalk_core.face.face_model import load_face_model
-        from styletalk_core.inference import load_model
-
-        self.model, self.face = load_model(), load_face_model()
-
-    def __call__(self, ids: np.ndarray, after: bool) -> np.ndarray:
-        from styletalk_core.inference import generate_curves
-        from styletalk_core.training.lipsync import opening
-
-        offset = 0.0 if after else -MODEL_SYNC_MS
-        curves = generate_curves(ids, [StyleSpec("preset:neutral")], generator=self.model, sync_offset_ms=offset)
-        return opening(curves.exp, self.face)
-
-
 def lag(mouth: np.ndarray, reference: np.ndarray) -> int:
     return best_lag_r(mouth, reference, MAX_LAG)[1]
 
 
-def samples(mouth: Mouth) -> list[dict]:
+def samples(judge: Judge) -> list[dict]:
     rows = []
     for wav in sorted((SOURCE / "wav").glob("*.wav")):
         official = SOURCE / "phoneme" / f"{wav.stem}_seq.json"
@@ -81,12 +63,12 @@ def samples(mouth: Mouth) -> list[dict]:
                 continue
             loud = loudness(wav, len(ids))
             row = {"set": "samples", "clip": wav.stem, "labels": labels_name}
-            row.update({when: lag(mouth(ids, when == "after"), loud) for when in ("before", "after")})
+            row.update({when: lag(judge.mouth(ids, when == "after"), loud) for when in ("before", "after")})
             rows.append(row)
     return rows
 
 
-def synthetic(mouth: Mouth, work: Path, codes: list[str]) -> list[dict]:
+def synthetic(judge: Judge, work: Path, codes: list[str]) -> list[dict]:
     rows = []
     for code in codes:
         for k, text in enumerate(SENTENCES[code]):
@@ -100,7 +82,7 @@ def synthetic(mouth: Mouth, work: Path, codes: list[str]) -> list[dict]:
                     ids = phonemes_from_audio(wav, LabelOptions.of(text, code))[:n]
                 row = {"set": "synthetic", "clip": f"{code}{k}", "labels": labels_name}
                 for when in ("before", "after"):
-                    m = mouth(ids, when == "after")
+                    m = judge.mouth(ids, when == "after")
                     row[when] = lag(m, openness)
                     row[f"{when} (loudness)"] = lag(m, loud)
                 rows.append(row)
@@ -143,11 +125,11 @@ def main() -> None:
     parser.add_argument("--languages", default="en,es,de,ja,cmn,hi", help="synthetic speech languages")
     parser.add_argument("--json", type=Path, help="also write every row here")
     args = parser.parse_args()
-    mouth = Mouth()
+    judge = Judge()
     videos = [("sample videos", v) for v in sorted((SOURCE / "video").glob("*.mp4"))]
     videos += [("GRID", v) for v in sorted(args.grid.glob("*.mpg"))] if args.grid else []
     with tempfile.TemporaryDirectory() as work:
-        rows = samples(mouth) + synthetic(mouth, Path(work), args.languages.split(",")) + natural(videos)
+        rows = samples(judge) + synthetic(judge, Path(work), args.languages.split(",")) + natural(videos)
     for r in rows:
         extra = "".join(f"  {k} {v:+d}" for k, v in r.items() if k.endswith("(loudness)"))
         print(f"{r['set']:<10}{r['clip']:<16}{r['labels']:<12} before {r['before']:+d}  after {r['after']:+d}{extra}")

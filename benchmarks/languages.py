@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from phoneme_agreement import near_frames  # noqa: E402
 from synthetic_speech import CLASSES, OPENNESS, Spoken, ipa_class, label_class, speak, true_labels  # noqa: E402
 
 from styletalk_core.formats.labelling import LabelOptions  # noqa: E402
@@ -118,13 +119,9 @@ class Row:
     rt: float | None
 
 
-def near(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
-    padded = np.pad(pred, 1, mode="edge")
-    return (padded[:-2] == true) | (padded[1:-1] == true) | (padded[2:] == true)
-
-
 class Judge:
-    """The network and the face model, loaded once."""
+    """The network and the face model, loaded once: the mouth opening the default model gives labels,
+    calibrated (`after`) or at the network's own timing (settings.MODEL_SYNC_MS taken back)."""
 
     def __init__(self):
         from styletalk_core.face.face_model import load_face_model
@@ -132,11 +129,13 @@ class Judge:
 
         self.model, self.face = load_model(), load_face_model()
 
-    def mouth(self, ids: np.ndarray) -> np.ndarray:
+    def mouth(self, ids: np.ndarray, after: bool = True) -> np.ndarray:
         from styletalk_core.inference import generate_curves
+        from styletalk_core.settings import MODEL_SYNC_MS
         from styletalk_core.training.lipsync import opening
 
-        curves = generate_curves(ids, [StyleSpec("preset:neutral")], generator=self.model)
+        offset = 0.0 if after else -MODEL_SYNC_MS
+        curves = generate_curves(ids, [StyleSpec("preset:neutral")], generator=self.model, sync_offset_ms=offset)
         return opening(curves.exp, self.face)
 
 
@@ -148,7 +147,7 @@ def scores(judge: Judge, ids: np.ndarray, spoken: Spoken) -> tuple[float, float 
     n = len(ids)
     classes = [ipa_class(p) for p in spoken.at_frames(n)]
     true_class = np.array([CLASSES.index(c) for c in classes])
-    within = float(near(label_class(ids), true_class).mean())
+    within = float(near_frames(label_class(ids), true_class).mean())
     mouth = judge.mouth(ids)
     bilabial_runs = np.where(true_class == CLASSES.index("bilabial"), PHONEME_IDS["P"], PHONEME_IDS["SIL"])
     closure = bilabial_closure(mouth, bilabial_runs)

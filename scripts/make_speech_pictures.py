@@ -17,8 +17,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from av_sync import Mouth  # noqa: E402
-from languages import spoken_text  # noqa: E402
+from languages import Judge, spoken_text  # noqa: E402
 from synthetic_speech import CLASSES, OPENNESS, ipa_class, speak  # noqa: E402
 
 from styletalk_core.formats.labelling import LabelOptions  # noqa: E402
@@ -55,7 +54,7 @@ def _phones(ax, spoken, seconds):
     ax.set_xlim(0, seconds)
 
 
-def languages_picture(mouth: Mouth, work: Path, out: Path) -> None:
+def languages_picture(judge: Judge, work: Path, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(6, 1, figsize=(12, 9), gridspec_kw={"height_ratios": [1, 3] * 3})
@@ -65,7 +64,7 @@ def languages_picture(mouth: Mouth, work: Path, out: Path) -> None:
         ids = phonemes_from_audio(wav, LabelOptions.of(text, code))
         n = len(ids)
         t = np.arange(n) / FPS
-        opening = mouth(ids, after=True)
+        opening = judge.mouth(ids)
         openness = np.array([OPENNESS[ipa_class(p)] for p in spoken.at_frames(n)])
         _phones(axes[2 * i], spoken, n / FPS)
         axes[2 * i].set_title(f"{language(code).name}: {SHOWN.get(code, text)}", fontsize=10, loc="left")
@@ -83,7 +82,7 @@ def languages_picture(mouth: Mouth, work: Path, out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
-def sync_picture(mouth: Mouth, work: Path, out: Path, seconds: float = 2.0) -> None:
+def sync_picture(judge: Judge, work: Path, out: Path, seconds: float = 2.0) -> None:
     import matplotlib.pyplot as plt
 
     code, text = "en", "Peter bought a big map of the bay before the boat left."
@@ -104,7 +103,7 @@ def sync_picture(mouth: Mouth, work: Path, out: Path, seconds: float = 2.0) -> N
         (axes[2], False, "mouth opening, the network's own timing: it opens and closes ~3 frames (100 ms) early"),
         (axes[3], True, "mouth opening, calibrated (default): one frame (33 ms) ahead of the sound"),
     ):
-        opening = mouth(ids, after)[:n]
+        opening = judge.mouth(ids, after)[:n]
         ax.fill_between(t, 0, openness * opening.max(), step="post", color="#cccccc")
         ax.plot(t, opening, color="black", lw=1.6)
         for phone, start, _ in spoken.phones:
@@ -119,10 +118,10 @@ def sync_picture(mouth: Mouth, work: Path, out: Path, seconds: float = 2.0) -> N
 
 
 def main() -> None:
-    mouth = Mouth()
+    judge = Judge()
     with tempfile.TemporaryDirectory() as work:
-        languages_picture(mouth, Path(work), ROOT / "docs" / "languages.png")
-        sync_picture(mouth, Path(work), ROOT / "docs" / "av_sync.png")
+        languages_picture(judge, Path(work), ROOT / "docs" / "languages.png")
+        sync_picture(judge, Path(work), ROOT / "docs" / "av_sync.png")
     print("wrote docs/languages.png, docs/av_sync.png")
 
 
