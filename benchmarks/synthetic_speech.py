@@ -166,7 +166,34 @@ def speak(text: str, voice: str, rate_wpm: int = 160) -> Spoken:
     rate = 22050
     end = len(samples) / rate
     phones = [(p, t, events[k + 1][0] if k + 1 < len(events) else end) for k, (t, p) in enumerate(events)]
-    return Spoken(samples.astype(np.int16), rate, [(p, a, b) for p, a, b in phones if b > a])
+    samples = samples.astype(np.int16)
+    return Spoken(samples, rate, with_closures([(p, a, b) for p, a, b in phones if b > a], samples, rate))
+
+
+STOPS = set("pbtdkgcɟqɢʈɖʔ")  # a stop's or an affricate's first letter
+SILENT = 8  # |sample| at or below: espeak-ng's digital silence
+
+
+def with_closures(phones: list[tuple[str, float, float]], samples: np.ndarray, rate: int) -> list:
+    """Each stop's closure given back to the stop. espeak-ng's event for a stop comes at its release (the
+    burst); the closure before it, 40-130 ms of digital silence, is reported as the end of the phone
+    before. A person's lips (for p, b) are closed through that silence, and phoneticians label it as
+    the stop's (TIMIT's closure segments), so the truth's stop starts where the silence does. A pause
+    before a stop keeps its silence (how long the lips were shut before speaking is not in the audio)."""
+    out = list(phones)
+    quiet = np.abs(samples.astype(np.int32)) <= SILENT
+    for k in range(1, len(out)):
+        phone, start, end = out[k]
+        before, b_start, _ = out[k - 1]
+        if not bare_letters(phone)[:1] or bare_letters(phone)[0] not in STOPS or not bare_letters(before):
+            continue
+        i = min(int(round(start * rate)), len(quiet))
+        j = i
+        while j > int(b_start * rate) + 1 and quiet[j - 1]:
+            j -= 1
+        if j < i:
+            out[k - 1], out[k] = (before, b_start, j / rate), (phone, j / rate, end)
+    return out
 
 
 def true_labels(spoken: Spoken, n_frames: int) -> np.ndarray:

@@ -11,8 +11,11 @@ import numpy as np
 import torch
 
 from .device import pick_device
+from .face.closure import Closing, close_bilabials, closing_of
+from .face.face_model import load_face_model
 from .formats.curves import Curves
 from .formats.errors import CheckpointError, InputError
+from .formats.labels import PHONEME_IDS, WINDOW_RADIUS
 from .formats.layout import FPS
 from .formats.style import StyleSpec, check_style_settings
 from .formats.timebase import check_sync_offset, shifted
@@ -27,7 +30,7 @@ from .model.generate import (
     style_codes,
 )
 from .resources import DEFAULT_CHECKPOINT
-from .settings import MODEL_SYNC_MS, GenerateSettings
+from .settings import MODEL_LEAD_MS, MODEL_SYNC_MS, GenerateSettings
 from .style.clip import fit_pose_length, load_expression, load_pose
 
 
@@ -80,10 +83,12 @@ def generate_curves(
     code: torch.Tensor | None = None,
     pose: np.ndarray | None = None,
     sync_offset_ms: float = GenerateSettings.sync_offset_ms,
+    lip_closure: bool = GenerateSettings.lip_closure,
 ) -> Curves:
     """The user-level call: labels + styles (+ pose) -> Curves ready to save. `code` (style_code's,
     for `styles`) and `pose` (load_pose's, of `pose_path`) skip reading them again; `sync_offset_ms`
-    moves the mouth later (earlier when negative) on top of the model's own calibration."""
+    moves the mouth later (earlier when negative) on top of the model's own calibration;
+    `lip_closure` closes the lips on every p, b and m (face/closure.py)."""
     check_style_settings(styles, strength)
     # Read every input before the (slow) model load so bad files fail fast.
     clips = [None if s.preset or code is not None else load_expression(s.path) for s in styles]
@@ -103,7 +108,17 @@ def generate_curves(
         strength=strength,
         meta=meta,
         sync_offset_ms=sync_offset_ms,
+        closing=closing_for(generator, code) if lip_closure else None,
     )
+
+
+def closing_for(generator: LoadedGenerator, code: torch.Tensor) -> Closing | None:
+    """The style's way of closing its lips: the network's output holding 'M' against holding 'AA'."""
+    held = [
+        generate_expression(generator.model, np.full(2 * WINDOW_RADIUS + 1, PHONEME_IDS[p]), code)[WINDOW_RADIUS]
+        for p in ("M", "AA")
+    ]
+    return closing_of(*held, load_face_model())
 
 
 def generate_takes(
@@ -128,16 +143,23 @@ def curves_from_expression(
     strength: float = GenerateSettings.style_strength,
     meta: dict | None = None,
     sync_offset_ms: float = GenerateSettings.sync_offset_ms,
+    closing: Closing | None = None,
 ) -> Curves:
     """The generator's (T, 64) output for `phoneme_ids` as Curves, refused when not finite, moved in
-    time to the sound: MODEL_SYNC_MS (the model's own lead, calibrated) plus the user's offset. Every
-    output (keys, exports, previews, renders) is made from these curves, so all of them agree."""
+    time to the sound: MODEL_SYNC_MS (the model's own lead, calibrated) plus the user's offset, and
+    with the lips closed on bilabials when a `closing` is given (where the moved mouth says them: the
+    model's lead MODEL_LEAD_MS less the move, ahead of the labels). Every output (keys, exports, previews, renders) is
+    made from these curves, so all of them agree."""
     if not np.isfinite(exp).all():
         sources = ", ".join(str(s.path) for s in styles)
         raise InputError(f"the model produced NaN/inf for style {sources} (out-of-range style values or weights?)")
     check_sync_offset(sync_offset_ms)
+    exp = shifted(exp, (MODEL_SYNC_MS + sync_offset_ms) * FPS / 1000)
+    if closing is not None:  # after the move, so that a bilabial at the very start is closed too
+        lead = round((MODEL_LEAD_MS - MODEL_SYNC_MS - sync_offset_ms) * FPS / 1000)
+        exp = close_bilabials(exp, phoneme_ids, load_face_model(), closing, lead)
     return Curves(
-        exp=shifted(exp, (MODEL_SYNC_MS + sync_offset_ms) * FPS / 1000),
+        exp=exp,
         pose=fit_pose_length(pose, len(exp)) if pose is not None else None,
         fps=FPS,
         phonemes=np.asarray(phoneme_ids, dtype=np.int64),
@@ -148,6 +170,7 @@ def curves_from_expression(
             "style_strength": strength,
             "pose": str(pose_path) if pose_path is not None else None,
             "sync": {"model_ms": round(MODEL_SYNC_MS, 3), "offset_ms": sync_offset_ms},
+            "lip_closure": closing is not None,
             **(meta or {}),
         },
     )

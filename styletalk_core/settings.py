@@ -12,13 +12,15 @@ class GenerateSettings:
     style_strength: float = 1.0  # 0 neutral, 1 as the clip, > 1 exaggerated
     batch_frames: int = 1024  # frames per forward pass: bounds memory for any length
     sync_offset_ms: float = 0.0  # the user's own shift of the mouth against the sound, positive = later
+    lip_closure: bool = True  # lips brought to the style's closed lips on every p, b and m (face/closure.py)
 
 
-# The default model's mouth leads the sound by 3 frames (100 ms; benchmarks/av_sync.py: its training
-# footage carries that offset). Curves are moved this much later, so that the mouth leads by one frame
+# The default model's mouth leads the sound by 3 frames (100 ms, MODEL_LEAD_MS; benchmarks/av_sync.py:
+# its training footage carries that offset). Curves are moved MODEL_SYNC_MS later, so that the mouth leads by one frame
 # (33 ms), as animators lead the sound and within broadcast tolerance (EBU R37: picture up to 40 ms
 # early), where lip closures on p/b/m land best (benchmarks/av_sync.py).
-MODEL_SYNC_MS = 2000 / 30
+MODEL_LEAD_MS = 3000 / 30
+MODEL_SYNC_MS = MODEL_LEAD_MS - 1000 / 30
 
 
 PRECISIONS = ("fp32", "fp16", "bf16")

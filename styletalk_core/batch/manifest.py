@@ -94,6 +94,7 @@ class Take:
     landmarks: Path | None = None
     language: Language = field(default_factory=lambda: LANGUAGES[DEFAULT_LANGUAGE])
     sync_offset_ms: float | None = None  # None on its line: the batch's
+    lip_closure: bool = True  # the batch's (--no-lip-closure)
 
 
 @dataclass(frozen=True)
@@ -275,9 +276,12 @@ def _sync_offset(value) -> float | None:
     return check_sync_offset(number, "sync_offset")
 
 
-def read_manifest(path: str | os.PathLike, sync_offset_ms: float = 0.0) -> tuple[list[Take], list[Problem]]:
+def read_manifest(
+    path: str | os.PathLike, sync_offset_ms: float = 0.0, lip_closure: bool = True
+) -> tuple[list[Take], list[Problem]]:
     """The manifest's takes, and a Problem for every line that cannot be a take (a missing file, an
-    unknown field or output, a bad weight, a repeated id); `sync_offset_ms` for takes without one."""
+    unknown field or output, a bad weight, a repeated id); `sync_offset_ms` for takes without one, and
+    `lip_closure` for all (the batch's)."""
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: the manifest is not a file")
@@ -288,6 +292,7 @@ def read_manifest(path: str | os.PathLike, sync_offset_ms: float = 0.0) -> tuple
         except InputError as exc:
             problems.append(Problem(line, str(row.get("id") or ""), str(exc)))
             continue
+        take = replace(take, lip_closure=lip_closure)
         if take.sync_offset_ms is None:
             take = replace(take, sync_offset_ms=sync_offset_ms)
         if take.id in seen:

@@ -61,6 +61,7 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
         "transcript": take.transcript,
         "language": [take.language.code, take.language.voice],
         "sync": [round(MODEL_SYNC_MS, 3), take.sync_offset_ms],
+        "lip_closure": take.lip_closure,
         "styles": [[s.preset or file_hash(Path(s.path)), s.weight] for s in take.styles],
         "strength": take.strength,
         "pose": file_hash(take.pose) if take.pose else None,

@@ -125,6 +125,7 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
         str(take.pose) if take.pose else None,
         checkpoint,
         sync_offset_ms=take.sync_offset_ms or 0.0,
+        lip_closure=take.lip_closure,
     )
 
 
@@ -193,11 +194,11 @@ def run_batch(
     report: Callable[[Problem], None] | None = None,
     writers: dict[str, Writer] | None = None,
     sync_offset_ms: float = 0.0,
+    lip_closure: bool = True,
 ) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
     `report` hears every bad line before any take runs; `stage` each stage's name; `writers` provides
-    the outputs in HANDED_OUTPUTS (the CLI gives the preview, and the render with --renderer);
-    `sync_offset_ms` is the takes' sync offset where their line gives none."""
+    HANDED_OUTPUTS (the CLI's preview, and render with --renderer); read_manifest's defaults follow."""
     from ..inference import load_model
 
     t0 = time.perf_counter()
@@ -205,7 +206,7 @@ def run_batch(
     step = progress or (lambda done, total: None)
     say = stage or (lambda name: None)
     say("check")
-    takes, problems = read_manifest(manifest, check_sync_offset(sync_offset_ms))
+    takes, problems = read_manifest(manifest, check_sync_offset(sync_offset_ms), lip_closure)
     writers = writers or {}
     takes, problems = _handed(takes, problems, writers)
     generator = load_model(checkpoint, "cpu")

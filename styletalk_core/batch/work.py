@@ -19,6 +19,7 @@ from ..formats.style import StyleSpec
 
 _generators: dict = {}  # checkpoint -> LoadedGenerator, per process
 _codes: dict = {}  # (checkpoint, style key) -> style code, per process
+_closings: dict = {}  # (checkpoint, style key) -> the style's way of closing its lips (or None), per process
 UNIT_TAKES = 8  # takes generated together at most (their windows pooled)
 UNITS = 16  # work units at least, where there are as many takes: enough for 16 workers
 
@@ -39,6 +40,7 @@ class Job:
     checkpoint: str | None
     audio_bytes: bytes | None = None  # for a worker that cannot see the driver's files
     sync_offset_ms: float = 0.0
+    lip_closure: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def _labels(job: Job) -> np.ndarray:
 def run_unit(jobs: tuple[Job, ...]) -> list[Result]:
     """A work unit: takes sharing one style (style_key and checkpoint), each labelled, then generated
     together in one pass (inference.generate_takes); a take's one-line reason if it fails."""
-    from ..inference import generate_takes, style_code
+    from ..inference import closing_for, generate_takes, style_code
 
     labelled, results = [], {}
     for job in jobs:
@@ -105,16 +107,17 @@ def run_unit(jobs: tuple[Job, ...]) -> list[Result]:
         try:
             if key not in _codes:
                 _codes[key] = style_code(generator, first.styles, first.clips, first.strength)
+                _closings[key] = closing_for(generator, _codes[key])
             exps = generate_takes(generator, [ids for _, ids in labelled], _codes[key])
         except StyleTalkError as exc:  # the style's fault: every take of the unit fails with it
             results.update((job.id, Result(job.id, None, str(exc))) for job, _ in labelled)
         else:
             for (job, ids), exp in zip(labelled, exps, strict=True):
-                results[job.id] = _curves(job, ids, exp, generator)
+                results[job.id] = _curves(job, ids, exp, generator, _closings[key] if job.lip_closure else None)
     return [results[job.id] for job in jobs]
 
 
-def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator) -> Result:
+def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator, closing) -> Result:
     from ..inference import curves_from_expression
 
     try:
@@ -128,6 +131,7 @@ def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator) -> Result:
             strength=job.strength,
             meta={"take": job.id, "audio": job.audio, "language": job.labelling.language.code},
             sync_offset_ms=job.sync_offset_ms,
+            closing=closing,
         )
     except StyleTalkError as exc:
         return Result(job.id, None, str(exc))

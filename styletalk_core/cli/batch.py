@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         report=report,
         writers=writers,
         sync_offset_ms=args.sync_offset,
+        lip_closure=args.lip_closure,
     )
     print(
         f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "

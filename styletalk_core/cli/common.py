@@ -60,7 +60,7 @@ def speech_options() -> argparse.ArgumentParser:
 
 
 def sync_option() -> argparse.ArgumentParser:
-    """--sync-offset: the user's own shift of the mouth against the sound."""
+    """--sync-offset (the user's own shift of the mouth against the sound) and --no-lip-closure."""
     from ..settings import GenerateSettings
 
     sync = argparse.ArgumentParser(add_help=False)
@@ -71,6 +71,13 @@ def sync_option() -> argparse.ArgumentParser:
         metavar="MS",
         help="move the mouth this many milliseconds later against the sound (negative: earlier), on top of "
         "the model's calibrated timing",
+    )
+    sync.add_argument(
+        "--no-lip-closure",
+        dest="lip_closure",
+        action="store_false",
+        help="leave the mouth as the network makes it on p, b and m (by default the lips are brought to "
+        "the style's own closed lips on every one)",
     )
     return sync
 

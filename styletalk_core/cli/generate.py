@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> None:
         batch_frames=args.batch,
         progress=share(progress, labelling, 1 - labelling),
         sync_offset_ms=args.sync_offset,
+        lip_closure=args.lip_closure,
         meta={
             "phonemes": str(args.phonemes or ""),
             "audio": str(args.audio.resolve()) if args.audio else None,

@@ -122,7 +122,8 @@ def _label_long_with_transcript(timeline, pcm, words, extra, options, path, prog
             hyps.append(hyp)
             progress(min(start + len(seg) // 2, total) // 2, total)
         shares = _share(words, extra, hyps, pieces, english)
-        aligned = run(align_share, pieces, shares, [extra] * len(pieces), [fallback] * len(pieces))
+        n = len(pieces)
+        aligned = run(align_share, pieces, shares, [extra] * n, [fallback] * n, [not english] * n)
         for (start, seg), (phones, failed) in zip(segments, aligned, strict=True):
             if failed:
                 at = start / SAMPLE_RATE
@@ -169,7 +170,7 @@ def phonemes_from_audio(
     timeline = np.full(len(pcm) * CENTI // SAMPLE_RATE + 1, SIL, dtype=np.int64)
     words, extra = pronunciations(options, str(path))
     if words and len(pcm) <= long_audio_s * SAMPLE_RATE:
-        phones = align(pcm.tobytes(), words, extra)
+        phones = align(pcm.tobytes(), words, extra, rejoin=not options.language.english)
         if not phones:
             log.warning("%s: alignment with the transcript failed; falling back to recognition", path)
             words = []

@@ -16,10 +16,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..children import isolate_spawned_workers
 from ..extras import optional
 from ..threads import cpu_threads, end_pool
 from .audio import SAMPLE_RATE
+from .pauses import loud_pauses
 
 log = logging.getLogger("styletalk.phonemes")
 Phones = list[tuple[str, int, int]]  # (phone, start, duration) in 10 ms frames
@@ -34,6 +37,11 @@ def _decoder(**kwargs):
 ALIGN_BEAMS = {"bestpath": False, "beam": 1e-80, "wbeam": 1e-60, "pbeam": 1e-80}
 # a second try when those lose the path (one synthetic sentence in twelve did, in Spanish and German)
 WIDE_BEAMS = {"bestpath": False, "beam": 1e-150, "wbeam": 1e-150, "pbeam": 1e-150}
+# a last try at 5 ms frames: each phone's three states need a frame each, so at 10 ms a run of phones
+# spoken faster than 30 ms apiece cannot be aligned at all (fast Italian: 'le mele al mercato' said
+# with phones of 15-25 ms); at 5 ms they can. The features are the same, computed twice as often.
+FINE_FRAMES = 2
+MAX_REALIGN = 4  # alignments again with the words around loud pauses joined (a pause moves to the next gap)
 # phone recognition leans on the sound, not on the English phone language model (lw 0.1, not 2) and
 # keeps phones rather than long silences (wip 20): the visual class of the labels within +-1 frame
 # went 0.61 -> 0.68 on synthetic speech in seven languages and 0.76 -> 0.80 on the real English
@@ -48,13 +56,13 @@ def _recogniser():
     return _decoder()
 
 
-@functools.lru_cache(maxsize=2)
-def _aligner(extra: tuple[tuple[str, str], ...] = (), wide: bool = False):
-    """One alignment decoder per process, set of added pronunciations and beam width; also the
-    dictionary the transcript's words are looked up in. Alignment searches the transcript alone, so no
-    language model is loaded (0.15 s to build instead of 0.37; the same labels:
-    benchmarks/phoneme_agreement.py)."""
-    dec = _decoder(lm=None, **(WIDE_BEAMS if wide else ALIGN_BEAMS))
+@functools.lru_cache(maxsize=3)
+def _aligner(extra: tuple[tuple[str, str], ...] = (), wide: bool = False, per_10ms: int = 1):
+    """One alignment decoder per process, set of added pronunciations, beam width and frame rate
+    (`per_10ms` frames in each 10 ms); also the dictionary the transcript's words are looked up in.
+    Alignment searches the transcript alone, so no language model is loaded (0.15 s to build instead
+    of 0.37; the same labels: benchmarks/phoneme_agreement.py)."""
+    dec = _decoder(lm=None, frate=100 * per_10ms, **(WIDE_BEAMS if wide else ALIGN_BEAMS))
     for i, (word, phones) in enumerate(extra):
         dec.add_word(word, phones, update=i == len(extra) - 1)
     return dec
@@ -137,14 +145,36 @@ def recognise_words(pcm: bytes) -> list[str]:
     return normalise_transcript(hyp.hypstr) if hyp is not None else []
 
 
-def align(pcm: bytes, words: list[str], extra: dict[str, str] | None = None) -> Phones:
-    """(phone, start, duration) in 10 ms frames; [] when alignment fails, with the usual beams and
-    then with wide ones. `extra`: pronunciations of words the dictionary lacks."""
+def align(pcm: bytes, words: list[str], extra: dict[str, str] | None = None, rejoin: bool = False) -> Phones:
+    """(phone, start, duration) in 10 ms frames; [] when alignment fails, with the usual beams, then
+    wide ones, then at 5 ms frames. `extra`: pronunciations of words the dictionary lacks. With
+    `rejoin` (speech not in English), a pause the aligner put where the audio is as loud as speech
+    (the English model hears some sounds of other languages as silence: Mandarin's third tone, its x)
+    is taken back: the words either side are aligned again as one, with no pause allowed between
+    them. English is left as aligned: on its real samples, loud pauses are mostly real ones over
+    background noise (rejoining them cost 2.6 points of agreement; benchmarks/phoneme_agreement.py)."""
     if not words:
         return []
-    key = tuple(sorted((extra or {}).items()))
-    for wide in (False, True):
-        dec = _aligner(key, wide)
+    samples, extra = np.frombuffer(pcm, np.int16), extra or {}
+    aligned = _aligned_words(pcm, words, extra)
+    for _ in range(MAX_REALIGN if rejoin else 0):
+        joins = loud_pauses(samples, [(name, _span(phones)) for name, phones in aligned])
+        if not joins:
+            break
+        words, extra = _joined(words, extra, joins)
+        aligned = _aligned_words(pcm, words, extra) or aligned
+    return [ph for _, phones in aligned for ph in phones]
+
+
+def _span(phones: Phones) -> tuple[int, int]:
+    return (phones[0][1], phones[-1][1] + phones[-1][2]) if phones else (0, 0)
+
+
+def _aligned_words(pcm: bytes, words: list[str], extra: dict[str, str]) -> list[tuple[str, Phones]]:
+    """Each word of the alignment (pauses as '<sil>') with its phones in 10 ms frames; [] on failure."""
+    key = tuple(sorted(extra.items()))
+    for wide, per_10ms in ((False, 1), (True, 1), (True, FINE_FRAMES)):
+        dec = _aligner(key, wide, per_10ms)
         dec.reinit_feat()  # before the first pass only: a new decoder's second pass starts from the first's
         dec.set_align_text(" ".join(words))
         try:
@@ -156,8 +186,35 @@ def align(pcm: bytes, words: list[str], extra: dict[str, str] | None = None) -> 
             continue
         alignment = dec.get_alignment()
         if alignment:
-            return [(ph.name, ph.start, ph.duration) for word in alignment for ph in word]
+            return [(w.name, _in_10ms([(ph.name, ph.start, ph.duration) for ph in w], per_10ms)) for w in alignment]
     return []
+
+
+def _joined(words: list[str], extra: dict[str, str], joins: list[int]) -> tuple[list[str], dict[str, str]]:
+    """`words` with the word after each count of words in `joins` made one with the word before it (a
+    new word whose pronunciation is theirs in turn), and the pronunciations to add for them."""
+    lookup = _aligner().lookup_word
+    out, extra = [], dict(extra)
+    for i, word in enumerate(words):
+        if i in joins and out:
+            name = f"{out[-1]}+{word}"
+            extra[name] = f"{extra.get(out[-1]) or lookup(out[-1])} {extra.get(word) or lookup(word)}"
+            out[-1] = name
+        else:
+            out.append(word)
+    return out, extra
+
+
+def _in_10ms(phones: Phones, per_10ms: int) -> Phones:
+    """Phones timed in frames of 10 / `per_10ms` ms, in 10 ms frames (boundaries rounded; a phone
+    shorter than half a frame then lasts none)."""
+    if per_10ms == 1:
+        return phones
+    out = []
+    for name, start, duration in phones:
+        a, b = round(start / per_10ms), round((start + duration) / per_10ms)
+        out.append((name, a, b - a))
+    return out
 
 
 def _as_heard(pcm: bytes, phones: Phones) -> Phones:
@@ -227,9 +284,9 @@ def label_segments(
 
 
 def align_share(
-    pcm: bytes, share: list[str], extra: dict[str, str], fallback: Callable[[bytes], Phones]
+    pcm: bytes, share: list[str], extra: dict[str, str], fallback: Callable[[bytes], Phones], rejoin: bool
 ) -> tuple[Phones, bool]:
     """(phones, whether the transcript's share failed to align): a failed share is recognised
-    instead (`fallback`)."""
-    phones = align(pcm, share, extra)
+    instead (`fallback`); `rejoin` as for `align`."""
+    phones = align(pcm, share, extra, rejoin)
     return phones or fallback(pcm), bool(share and not phones)

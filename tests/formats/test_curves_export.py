@@ -22,8 +22,9 @@ def case_curves(tmp_path_factory, parity_case):
     out = tmp / "case.npz"
     style = shared_path("parity", "styletalk_case1_style.mat")
     ckpt = shared_path("parity", "styletalk_random_ckpt.pth")
-    # the network's own timing (the model's sync calibration taken back): official outputs to the bit
-    argv = ["generate", "--phonemes", str(phon), "--style", str(style), "--pose", str(style), "--sync-offset", UNSYNC]
+    # the network's own timing and mouth (the model's sync calibration taken back, no lip closure):
+    # official outputs to the bit
+    argv = ["generate", "--phonemes", str(phon), "--style", str(style), "--pose", str(style), "--sync-offset", UNSYNC, "--no-lip-closure"]
     assert main(argv + ["--checkpoint", str(ckpt), "-o", str(out)]) == 0
     return out
 

@@ -64,7 +64,8 @@ def test_exp_matches_official_through_cli(tmp_path, parity_case):
             "--checkpoint",
             str(shared_path("parity", "styletalk_random_ckpt.pth")),
             "--sync-offset",
-            UNSYNC,  # the network's own timing
+            UNSYNC,  # the network's own timing and mouth
+            "--no-lip-closure",
             "-o",
             str(out),
         ]
