@@ -39,61 +39,97 @@ SENTENCES = {
         "Peter bought a big map of the bay before the boat left.",
         "My mother made warm bread and apple pie for breakfast.",
         "Bob will meet the team by the palm trees at nine.",
+        "A tall man walked his dog along the quiet river.",
+        "Please bring me the blue cup from the kitchen table.",
+        "We found seven small shells on the warm sand.",
     ],
     "es": [
         "Pablo bebe mucho vino blanco en la playa con su madre.",
         "Mañana vamos a comprar pan y manzanas en el mercado.",
         "El perro de mi primo bebe agua de una botella pequeña.",
+        "Mi padre trabaja todos los días en el puerto.",
+        "La niña busca su muñeca bajo la cama.",
+        "Vamos a bailar en la fiesta del pueblo.",
     ],
     "de": [
         "Peter bringt morgen Brot und Milch mit nach Bremen.",
         "Meine Mutter backt am Montag einen großen Apfelkuchen.",
         "Der Bär schwimmt im blauen Wasser bei der alten Brücke.",
+        "Wir fahren im Sommer mit dem Boot über den See.",
+        "Bitte bring mir das Buch vom Tisch.",
+        "Mein Bruder spielt jeden Abend Gitarre.",
     ],
     "fr": [
         "Pierre boit du vin blanc avec sa mère à Paris.",
         "Mon petit frère mange une pomme dans le jardin.",
         "Le beau bateau passe sous le pont au matin.",
+        "Nous partons demain matin pour la montagne.",
+        "Ma tante prépare un bon repas pour la famille.",
+        "Le petit chat dort sur le banc du parc.",
     ],
     "it": [
         "Paolo beve un bicchiere di vino bianco con la mamma.",
         "Domani mattina compriamo il pane e le mele al mercato.",
         "Il bambino mangia una pizza buona in piazza.",
+        "Mio padre lavora ogni giorno al porto.",
+        "La bambina cerca la sua bambola sotto il letto.",
+        "Andiamo a ballare alla festa del paese.",
     ],
     "pt": [
         "Paulo bebe muito vinho branco na praia com a mãe.",
         "Amanhã vamos comprar pão e maçãs no mercado.",
         "O menino pequeno brinca com a bola no parque.",
+        "Meu pai trabalha todos os dias no porto.",
+        "A menina procura a boneca debaixo da cama.",
+        "Vamos dançar na festa da cidade.",
     ],
     "ru": [
         "Папа пьёт много молока по утрам.",
         "Мама купила большой арбуз на базаре.",
         "Бабушка печёт пироги с малиной.",
+        "Мой брат работает в большом порту.",
+        "Мы пойдём в парк после обеда.",
+        "Девочка ищет свою куклу под кроватью.",
     ],
     "ja": [
         "私の母は毎朝パンを食べます。",
         "明日は友達と海で泳ぎます。",
         "この本はとても面白いです。",
+        "父は毎日港で働いています。",
+        "妹は部屋で本を読んでいます。",
+        "明日の晩ご飯はカレーです。",
     ],
     "cmn": [
         "爸爸每天早上喝牛奶。",
         "妈妈买了一个大苹果。",
         "我们明天去北京看朋友。",
+        "我爸爸在北京工作。",
+        "明天我们一起去公园。",
+        "妹妹喜欢吃面包和苹果。",
     ],
     "hi": [
         "मेरी माँ बाज़ार से आम लाई।",
         "बच्चे पार्क में फुटबॉल खेलते हैं।",
         "पापा हर सुबह पानी पीते हैं।",
+        "मेरे भाई बंबई में काम करते हैं।",
+        "हम कल बाग में घूमने जाएंगे।",
+        "बिल्ली पलंग के नीचे सो रही है।",
     ],
     "ko": [
         "엄마는 매일 아침 밥을 먹어요.",
         "바다에서 배를 보고 싶어요.",
         "우리 반 친구들은 모두 바빠요.",
+        "아빠는 매일 바다에서 일해요.",
+        "내일 우리는 공원에 갈 거예요.",
+        "동생은 빵과 사과를 좋아해요.",
     ],
     "ar": [
         "ذهب أبي إلى المدينة بالباص.",
         "أمي تحب الموز والتفاح.",
         "الباب مفتوح في الصباح.",
+        "يعمل أبي في الميناء كل يوم.",
+        "نذهب غدا إلى الحديقة.",
+        "البنت تبحث عن دميتها تحت السرير.",
     ],
 }
 
@@ -123,11 +159,11 @@ class Judge:
     """The network and the face model, loaded once: the mouth opening the default model gives labels,
     calibrated (`after`) or at the network's own timing (settings.MODEL_SYNC_MS taken back)."""
 
-    def __init__(self):
+    def __init__(self, lip_closure: bool = True):
         from styletalk_core.face.face_model import load_face_model
         from styletalk_core.inference import load_model
 
-        self.model, self.face = load_model(), load_face_model()
+        self.model, self.face, self.lip_closure = load_model(), load_face_model(), lip_closure
 
     def mouth(self, ids: np.ndarray, after: bool = True) -> np.ndarray:
         from styletalk_core.inference import generate_curves
@@ -135,7 +171,9 @@ class Judge:
         from styletalk_core.training.lipsync import opening
 
         offset = 0.0 if after else -MODEL_SYNC_MS
-        curves = generate_curves(ids, [StyleSpec("preset:neutral")], generator=self.model, sync_offset_ms=offset)
+        curves = generate_curves(
+            ids, [StyleSpec("preset:neutral")], generator=self.model, sync_offset_ms=offset, lip_closure=self.lip_closure
+        )
         return opening(curves.exp, self.face)
 
 
@@ -200,13 +238,14 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--languages", default=",".join(SENTENCES), help="comma-separated codes")
-    parser.add_argument("--sentences", type=int, default=3, help="sentences per language")
+    parser.add_argument("--sentences", type=int, default=6, help="sentences per language")
+    parser.add_argument("--no-lip-closure", dest="lip_closure", action="store_false", help="the network's mouth alone")
     args = parser.parse_args()
     from styletalk_core.threads import set_cpu_threads
 
     set_cpu_threads(1)
     with tempfile.TemporaryDirectory() as work:
-        rows = run(args.languages.split(","), args.sentences, Path(work), Judge())
+        rows = run(args.languages.split(","), args.sentences, Path(work), Judge(args.lip_closure))
     print(table(rows))
 
 

@@ -30,7 +30,7 @@ ALLOWED = {
         "native",
         "threads",
     },
-    "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras"},
+    "training": {"formats", "model", "face", "style", "device", "inference", "resources", "extras", "settings"},
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long
 MAX_FUNCTION_LINES = 60

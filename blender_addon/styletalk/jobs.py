@@ -31,6 +31,7 @@ class GenerateRequest:
     transcript: str = ""  # what is said (audio only): forced alignment
     language: str = "en"
     sync_offset_ms: float = 0.0
+    lip_closure: bool = True
 
     @property
     def speech_is_labels(self) -> bool:
@@ -62,6 +63,8 @@ class GenerateRequest:
             cmd += [f"--language={self.language}"]
         if self.sync_offset_ms:
             cmd += [f"--sync-offset={self.sync_offset_ms!r}"]
+        if not self.lip_closure:
+            cmd += ["--no-lip-closure"]
         return cmd + ["--progress", "lines", "-o", _not_an_option(self.output)]
 
 

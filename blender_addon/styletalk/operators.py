@@ -183,6 +183,7 @@ class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
             transcript=s.transcript,
             language=s.language,
             sync_offset_ms=s.sync_offset,
+            lip_closure=s.lip_closure,
         )
         return jobs.GenerateJob(request)
 

@@ -49,6 +49,7 @@ class STYLETALK_PT_panel(InSidebar, bpy.types.Panel):
             box.prop(s, "style_mix")
         box.prop(s, "style_strength")
         box.prop(s, "sync_offset")
+        box.prop(s, "lip_closure")
         box.prop(s, "checkpoint")
         if s.running:
             box.progress(factor=s.progress, text="Generating (Esc cancels)")

@@ -34,6 +34,11 @@ class StyleTalkSettings(bpy.types.PropertyGroup):
         max=MAX_SYNC_OFFSET_MS,
         description="move the mouth this many milliseconds later against the sound (negative: earlier)",
     )
+    lip_closure: BoolProperty(
+        name="Close lips on p, b, m",
+        default=True,
+        description="bring the lips to the style's own closed lips on every p, b and m (off: the network's mouth alone)",
+    )
     style_path: StringProperty(
         name="Style",
         subtype="FILE_PATH",

@@ -9,17 +9,21 @@ from pathlib import Path
 
 import numpy as np
 
+from ..face.closure import close_bilabials
 from ..face.face_model import FaceModel, load_face_model
 from ..face.landmarks import LIP_VERTICES
 from ..formats.errors import InputError
 from ..formats.labels import run_starts
-from ..formats.layout import LOWER_INDICES
+from ..formats.layout import FPS, LOWER_INDICES
+from ..inference import closing_for
 from ..model.checkpoint import LoadedGenerator
 from ..model.generate import generate_expression, reference_level, style_codes
+from ..settings import MODEL_LEAD_MS
 from .dataset import Clip, find_clips
 from .lipsync import VISEMES, lipsync_scores
 from .prior import PhonemePrior, fit_prior
 
+MODEL_LEAD = round(MODEL_LEAD_MS * FPS / 1000)  # frames: the network's mouth ahead of its labels
 BASELINE_RADIUS = 7  # the linear baseline sees +-7 frames of phonemes (the network: its own window)
 
 
@@ -125,10 +129,12 @@ def evaluate(
     reference. Baselines: the training mean expression; the mean of the style reference frames held
     still (how much the model gets from the style clip's level alone); the model with the phoneme
     runs shuffled (what it gets without lip-sync); with `baseline`, the linear phoneme-window ridge
-    on top of the style reference's mean (what the model has to beat)."""
+    on top of the style reference's mean (what the model has to beat). "model + lip closure" is the
+    model as generate gives it, lips closed on p/b/m (face/closure.py) where its own mouth says them."""
     model, face = generator.model, load_face_model()
     rng = np.random.default_rng(seed)
-    rows: dict[str, list[Scores]] = {"model": [], "mean expression": [], "style-clip mean": [], "shuffled phonemes": []}
+    rows: dict[str, list[Scores]] = {"model": [], "model + lip closure": []}
+    rows |= {"mean expression": [], "style-clip mean": [], "shuffled phonemes": []}
     if baseline is not None:
         rows["phoneme ridge"] = []
     for clip in clips:
@@ -142,6 +148,9 @@ def evaluate(
             "style-clip mean": np.repeat(level[None], len(clip.exp), 0),
             "shuffled phonemes": generate_expression(model, shuffle_runs(clip.phonemes, rng), code),
         }
+        closing = closing_for(generator, code)
+        if closing is not None:
+            preds["model + lip closure"] = close_bilabials(preds["model"], clip.phonemes, face, closing, MODEL_LEAD)
         if baseline is not None:
             preds["phoneme ridge"] = preds["style-clip mean"].copy()
             preds["phoneme ridge"][:, list(baseline.lower)] += baseline.predict(clip.phonemes)

@@ -86,6 +86,8 @@ def test_generate_request_picks_labels_or_audio():
         "py", "hola.wav", ["s.mat"], "o.npz", transcript="-Hola", language="es", sync_offset_ms=40.0
     )
     assert {"--transcript=-Hola", "--language=es", "--sync-offset=40.0"} <= set(said.command())
+    assert "--no-lip-closure" not in said.command()
+    assert "--no-lip-closure" in jobs.GenerateRequest("py", "a.wav", ["s.mat"], "o.npz", lip_closure=False).command()
     labelled = jobs.GenerateRequest("py", "a_seq.json", ["s.mat"], "o.npz", transcript="hola", language="es").command()
     assert not [a for a in labelled if a.startswith(("--transcript", "--language"))]  # labels are labelled already
 
