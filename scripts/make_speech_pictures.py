@@ -1,7 +1,7 @@
 """Pictures of speech and the mouth, from espeak-ng speech with exact phone timings:
   docs/languages.png  one sentence in English, Spanish and Japanese: the phones espeak-ng said (coloured
                       by what the mouth does), their openness, and the generated mouth opening from our
-                      labels (transcript and --language)
+                      labels (transcript and --language), with lip closure and without
   docs/av_sync.png    two seconds: the waveform, the phones, and the mouth opening at the network's own
                       timing (before) and calibrated (after)
 Usage: .venv/bin/python scripts/make_speech_pictures.py
@@ -54,7 +54,7 @@ def _phones(ax, spoken, seconds):
     ax.set_xlim(0, seconds)
 
 
-def languages_picture(judge: Judge, work: Path, out: Path) -> None:
+def languages_picture(judge: Judge, alone: Judge, work: Path, out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(6, 1, figsize=(12, 9), gridspec_kw={"height_ratios": [1, 3] * 3})
@@ -70,7 +70,8 @@ def languages_picture(judge: Judge, work: Path, out: Path) -> None:
         axes[2 * i].set_title(f"{language(code).name}: {SHOWN.get(code, text)}", fontsize=10, loc="left")
         ax = axes[2 * i + 1]
         ax.fill_between(t, 0, openness * opening.max(), step="post", color="#cccccc", label="the phones' openness")
-        ax.plot(t, opening, color="black", lw=1.6, label="generated mouth opening (px)")
+        ax.plot(t, alone.mouth(ids), color="#1f77b4", lw=1, ls="--", label="the network alone (--no-lip-closure)")
+        ax.plot(t, opening, color="black", lw=1.6, label="generated mouth opening (px), lips closed on p/b/m")
         ax.set_xlim(0, n / FPS)
         ax.set_ylabel("opening (px)")
         if i == 0:
@@ -120,7 +121,7 @@ def sync_picture(judge: Judge, work: Path, out: Path, seconds: float = 2.0) -> N
 def main() -> None:
     judge = Judge()
     with tempfile.TemporaryDirectory() as work:
-        languages_picture(judge, Path(work), ROOT / "docs" / "languages.png")
+        languages_picture(judge, Judge(lip_closure=False), Path(work), ROOT / "docs" / "languages.png")
         sync_picture(judge, Path(work), ROOT / "docs" / "av_sync.png")
     print("wrote docs/languages.png, docs/av_sync.png")
 
