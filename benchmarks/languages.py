@@ -172,7 +172,11 @@ class Judge:
 
         offset = 0.0 if after else -MODEL_SYNC_MS
         curves = generate_curves(
-            ids, [StyleSpec("preset:neutral")], generator=self.model, sync_offset_ms=offset, lip_closure=self.lip_closure
+            ids,
+            [StyleSpec("preset:neutral")],
+            generator=self.model,
+            sync_offset_ms=offset,
+            lip_closure=self.lip_closure,
         )
         return opening(curves.exp, self.face)
 

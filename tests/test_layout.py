@@ -159,6 +159,7 @@ def test_formats_import_nothing_but_each_other_and_numpy():
             "struct",
             "pathlib",
             "hashlib",
+            "functools",
             "math",
             "pickle",
             "unicodedata",

@@ -37,7 +37,7 @@ class StyleTalkSettings(bpy.types.PropertyGroup):
     lip_closure: BoolProperty(
         name="Close lips on p, b, m",
         default=True,
-        description="bring the lips to the style's own closed lips on every p, b and m (off: the network's mouth alone)",
+        description="lips brought to the style's own closed lips on every p, b and m (off: the network's mouth alone)",
     )
     style_path: StringProperty(
         name="Style",

@@ -35,6 +35,7 @@ from ..formats.labelling import read_transcript
 from ..formats.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 from ..formats.style import PRESET_PREFIX, StyleSpec, check_style_settings
 from ..formats.timebase import check_sync_offset
+from .folder import RESERVED
 
 # output kind -> its file in the take's folder
 OUTPUTS = {
@@ -221,6 +222,8 @@ def _take(base: Path, line: int, row: dict) -> Take:
     take_id = str(row.get("id") or "").strip()
     if not ID_PATTERN.fullmatch(take_id):
         raise InputError(f"id {take_id!r} is not a name of letters, digits, '.', '_' or '-'")
+    if take_id.lower() in {name.lower() for name in RESERVED}:
+        raise InputError(f"id {take_id!r} is the batch's own file in the output folder; choose another")
     outputs = tuple(_items(row.get("outputs"))) or ("curves",)
     bad = [o for o in outputs if o not in OUTPUTS]
     if bad:

@@ -6,7 +6,6 @@ record are written together, all or none."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -14,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats.curves import Curves
-from ..formats.fileio import atomic_paths
+from ..formats.errors import InputError
+from ..formats.fileio import atomic_paths, file_hash
 from ..settings import MODEL_SYNC_MS
 from .manifest import CHARACTER_OUTPUTS, OUTPUTS, Take
 
@@ -36,38 +36,34 @@ class Writer:
     gpu: bool = False
 
 
-def file_hash(path: Path) -> str:
-    """sha256 of the file's bytes (read once per size and modification time: style clips are shared)."""
-    st = path.stat()
-    return _hash(str(path), st.st_size, st.st_mtime_ns)
+def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = None, hashes: dict | None = None) -> str:
+    """The hash of everything the take's outputs depend on. `hashes`: path -> the hash of the bytes
+    that were loaded from it (style clips, poses, characters: the check read them already; a file
+    replaced since is not what the take is made from). One line if a file has gone since the check."""
+    writers, hashes = writers or {}, hashes or {}
 
+    def of(path) -> str | None:
+        if path is None:
+            return None
+        try:
+            return hashes.get(str(path)) or file_hash(Path(path))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read any more: {exc.strerror or exc}") from None
 
-@functools.lru_cache(maxsize=4096)
-def _hash(path: str, size: int, mtime_ns: int) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = None) -> str:
-    """The hash of everything the take's outputs depend on."""
-    writers = writers or {}
     parts = {
         "version": VERSION,
         "model": model_sha,
-        "audio": file_hash(take.audio),
+        "audio": of(take.audio),
         "transcript": take.transcript,
         "language": [take.language.code, take.language.voice],
         "sync": [round(MODEL_SYNC_MS, 3), take.sync_offset_ms],
         "lip_closure": take.lip_closure,
-        "styles": [[s.preset or file_hash(Path(s.path)), s.weight] for s in take.styles],
+        "styles": [[s.preset or of(s.path), s.weight] for s in take.styles],
         "strength": take.strength,
-        "pose": file_hash(take.pose) if take.pose else None,
-        "character": file_hash(take.character) if take.character else None,
-        "landmarks": file_hash(take.landmarks) if take.landmarks else None,
-        "image": file_hash(take.image) if take.image else None,
+        "pose": of(take.pose),
+        "character": of(take.character),
+        "landmarks": of(take.landmarks),
+        "image": of(take.image),
         "outputs": list(take.outputs),
         "writers": {k: writers[k].key for k in take.outputs if k in writers},
     }
@@ -104,7 +100,7 @@ def write_take(
     from ..retarget.character import animated
 
     files, folder = take_files(outdir, take), outdir / take.id
-    existed = folder.is_dir()
+    existed, before = folder.is_dir(), _recorded(folder)
     try:
         with atomic_paths(*files, folder / RECORD) as staged:
             for kind, path in zip(take.outputs, staged, strict=False):
@@ -134,4 +130,17 @@ def write_take(
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty
         raise
+    for name in before - {p.name for p in files}:  # outputs the take no longer asks for, made from old inputs
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
     return files
+
+
+def _recorded(folder: Path) -> set[str]:
+    """The outputs the take's record names (only names an output can have: nothing else is touched)."""
+    try:
+        record = json.loads((folder / RECORD).read_text())
+    except (OSError, ValueError, RecursionError):
+        return set()
+    names = record.get("outputs") if isinstance(record, dict) else None
+    return {n for n in names if isinstance(n, str) and n in OUTPUTS.values()} if isinstance(names, list) else set()

@@ -13,17 +13,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..formats.errors import InputError, StyleTalkError
-from ..formats.fileio import atomic_path
+from ..formats.fileio import atomic_path, file_hash
 from ..formats.labelling import LabelOptions
 from ..formats.progress import Progress
 from ..formats.style import StyleSpec
 from ..formats.timebase import check_sync_offset
 from ..native import raise_if_stopped
+from .folder import SUMMARY, locked, output_folder, remove_leftovers
 from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
-from .outputs import Writer, file_hash, is_current, take_key, write_take
+from .outputs import Writer, is_current, take_key, write_take
 from .work import Job, Result, one_thread, run_unit, units
-
-ENGINES = ("local", "ray")
 
 
 @dataclass
@@ -45,6 +44,7 @@ class Prepared:
     clips: dict = field(default_factory=dict)  # path -> (L, 64) array
     poses: dict = field(default_factory=dict)  # path -> (N, 9) array
     characters: dict = field(default_factory=dict)  # character_of(take) -> (its parts that change, our keys)
+    hashes: dict = field(default_factory=dict)  # path -> sha256 of the bytes loaded from it (audio: when checked)
 
 
 def character_of(take: Take) -> tuple[str, str]:
@@ -78,7 +78,7 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     for i, (name, load, into) in enumerate(work):
         raise_if_stopped()
         try:
-            into[name] = load(name)
+            into[name] = _loaded_as_hashed(name, load, loaded.hashes)[0]
         except StyleTalkError as exc:
             failed[name] = str(exc)
         on_step(i + 1, len(work))
@@ -89,6 +89,22 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
         bad += [failed[character_of(t)]] if character_of(t) in failed else []
         (problems.append(Problem(t.line, t.id, bad[0])) if bad else ready.append(t))
     return ready, problems, loaded
+
+
+def _loaded_as_hashed(name, load: Callable, hashes: dict) -> tuple:
+    """(`load(name)`, the first file's hash), and the hash of the file(s) it read into `hashes`, taken
+    before and after: a file replaced while it was read is one line, so a take's record always names
+    the bytes it was made from."""
+    paths = [p for p in (name if isinstance(name, tuple) else (name,)) if p]
+    try:
+        before = [file_hash(Path(p)) for p in paths]
+        value = load(name)
+        if [file_hash(Path(p)) for p in paths] != before:
+            raise InputError(f"{paths[0]}: changed while it was being read; run the batch again")
+    except OSError as exc:
+        raise InputError(f"{paths[0]}: cannot be read: {exc.strerror or exc}") from None
+    hashes.update(zip(paths, before, strict=True))
+    return value, before[0]
 
 
 def _handed(takes: list[Take], problems: list[Problem], writers: dict[str, Writer]) -> tuple[list[Take], list[Problem]]:
@@ -112,7 +128,7 @@ def _handed(takes: list[Take], problems: list[Problem], writers: dict[str, Write
 def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
     styles = tuple(StyleSpec(str(s.path), s.weight) for s in take.styles)
     # what the style code depends on: the clips' bytes (a worker lives on across batches), weights, strength
-    style_key = json.dumps([[s.preset or file_hash(Path(s.path)), s.weight] for s in styles] + [take.strength])
+    style_key = json.dumps([[s.preset or loaded.hashes[str(s.path)], s.weight] for s in styles] + [take.strength])
     return Job(
         take.id,
         str(take.audio),
@@ -126,6 +142,7 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
         checkpoint,
         sync_offset_ms=take.sync_offset_ms or 0.0,
         lip_closure=take.lip_closure,
+        audio_sha=loaded.hashes[str(take.audio)],
     )
 
 
@@ -163,15 +180,6 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
     pool.shutdown(wait=True)
 
 
-def _output_folder(outdir: str | os.PathLike, engine: str) -> Path:
-    if engine not in ENGINES:
-        raise InputError(f"--engine is one of {', '.join(ENGINES)}, not {engine!r}")
-    out = Path(outdir)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: the output folder is a file")
-    return out
-
-
 def _failed_lines(summary: Summary, problems: list[Problem], report: Callable[[Problem], None] | None) -> Summary:
     """The manifest's bad lines in the summary, in line order, each told to `report` as well."""
     for p in sorted(problems, key=lambda p: p.line):
@@ -199,48 +207,61 @@ def run_batch(
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
     `report` hears every bad line before any take runs; `stage` each stage's name; `writers` provides
     HANDED_OUTPUTS (the CLI's preview, and render with --renderer); read_manifest's defaults follow."""
+    t0 = time.perf_counter()
+    out = output_folder(outdir, engine)
+    with locked(out):
+        say = stage or (lambda name: None)
+        say("check")
+        takes, problems = read_manifest(manifest, check_sync_offset(sync_offset_ms), lip_closure)
+        remove_leftovers(out, [t.id for t in takes])
+        writers = writers or {}
+        takes, problems = _handed(takes, problems, writers)
+        step = progress or (lambda done, total: None)
+        summary, todo, keys, loaded, jobs = _plan(manifest, out, takes, problems, checkpoint, writers, step, report)
+        say("takes")
+        step(0, max(len(todo), 1))
+        by_id, finished = {t.id: t for t in todo}, [0]
+
+        def on_result(result: Result) -> None:
+            take = by_id[result.id]
+            try:
+                if result.curves is None:
+                    raise InputError(result.error or "no curves")
+                character = loaded.characters.get(character_of(take))
+                write_take(out, take, keys[take.id], result.curves, character, writers, result.made)
+                summary.done.append(take.id)
+            except StyleTalkError as exc:
+                summary.fail(take.line, take.id, str(exc))
+            finished[0] += 1
+            step(finished[0], max(len(todo), 1))
+
+        try:
+            _run_engine(engine, jobs, todo, workers, address, writers, on_result)
+        finally:
+            summary.seconds = round(time.perf_counter() - t0, 3)
+            _write_summary(out, summary)
+    return summary
+
+
+def _plan(manifest, out: Path, takes: list[Take], problems: list[Problem], checkpoint, writers, step, report):
+    """The check's end: styles, poses and characters loaded (each once), the bad lines reported, and
+    the takes not current yet with their jobs: (summary, todo, keys, loaded, jobs)."""
     from ..inference import load_model
 
-    t0 = time.perf_counter()
-    out = _output_folder(outdir, engine)
-    step = progress or (lambda done, total: None)
-    say = stage or (lambda name: None)
-    say("check")
-    takes, problems = read_manifest(manifest, check_sync_offset(sync_offset_ms), lip_closure)
-    writers = writers or {}
-    takes, problems = _handed(takes, problems, writers)
     generator = load_model(checkpoint, "cpu")
     takes, more, loaded = _prepare(takes, generator.style_presets, step)
+    keys = {}
+    for t in list(takes):
+        try:
+            loaded.hashes[str(t.audio)] = _loaded_as_hashed(str(t.audio), lambda name: None, {})[1]
+            keys[t.id] = take_key(t, generator.sha256, writers, loaded.hashes)
+        except StyleTalkError as exc:  # a file gone since its line was checked
+            more.append(Problem(t.line, t.id, str(exc)))
+            takes.remove(t)
     summary = _failed_lines(Summary(str(manifest)), problems + more, report)
-    keys = {t.id: take_key(t, generator.sha256, writers) for t in takes}
     todo = [t for t in takes if not is_current(out, t, keys[t.id])]
     summary.skipped = [t.id for t in takes if t not in todo]
-    by_id = {t.id: t for t in todo}
-    jobs = [_job(t, loaded, checkpoint) for t in todo]
-    say("takes")
-    step(0, max(len(todo), 1))
-    finished = [0]
-
-    def on_result(result: Result) -> None:
-        take = by_id[result.id]
-        try:
-            if result.curves is None:
-                raise InputError(result.error or "no curves")
-            write_take(
-                out, take, keys[take.id], result.curves, loaded.characters.get(character_of(take)), writers, result.made
-            )
-            summary.done.append(take.id)
-        except StyleTalkError as exc:
-            summary.fail(take.line, take.id, str(exc))
-        finished[0] += 1
-        step(finished[0], max(len(todo), 1))
-
-    try:
-        _run_engine(engine, jobs, todo, workers, address, writers, on_result)
-    finally:
-        summary.seconds = round(time.perf_counter() - t0, 3)
-        _write_summary(out, summary)
-    return summary
+    return summary, todo, keys, loaded, [_job(t, loaded, checkpoint) for t in todo]
 
 
 def _run_engine(
@@ -262,5 +283,5 @@ def _run_engine(
 
 
 def _write_summary(out: Path, summary: Summary) -> None:
-    with atomic_path(out / "summary.json") as tmp:
+    with atomic_path(out / SUMMARY) as tmp:
         tmp.write_text(json.dumps(asdict(summary), indent=1))

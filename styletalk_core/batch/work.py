@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..formats.curves import Curves
-from ..formats.errors import StyleTalkError
+from ..formats.errors import InputError, StyleTalkError
+from ..formats.fileio import file_hash
 from ..formats.labelling import LabelOptions
 from ..formats.style import StyleSpec
 
@@ -41,6 +42,7 @@ class Job:
     audio_bytes: bytes | None = None  # for a worker that cannot see the driver's files
     sync_offset_ms: float = 0.0
     lip_closure: bool = True
+    audio_sha: str = ""  # sha256 of the audio's bytes when the batch checked it (its record says so)
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,23 @@ def _labels(job: Job) -> np.ndarray:
     from ..speech.phonemes import phonemes_from_audio
 
     with _audio_path(job) as audio:
+        _same_audio(job, audio)
         try:
-            return phonemes_from_audio(audio, job.labelling)
+            ids = phonemes_from_audio(audio, job.labelling)
         except StyleTalkError as exc:
             raise type(exc)(str(exc).replace(audio, job.audio)) from None
+        _same_audio(job, audio)
+        return ids
+
+
+def _same_audio(job: Job, audio: str) -> None:
+    """The audio is still the bytes the batch checked (and its record will name), or one line."""
+    try:
+        same = not job.audio_sha or file_hash(Path(audio)) == job.audio_sha
+    except OSError as exc:
+        raise InputError(f"{job.audio}: cannot be read any more: {exc.strerror or exc}") from None
+    if not same:
+        raise InputError(f"{job.audio}: changed since the batch checked it; run the batch again")
 
 
 def run_unit(jobs: tuple[Job, ...]) -> list[Result]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -102,3 +104,18 @@ def require_file(path: str | os.PathLike, what: str, error: type[Exception]) -> 
     if not p.is_file():
         raise error(f"{p}: {what} not found" if not p.exists() else f"{p}: {what} is not a file")
     return p
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes (read once per size and modification time: style clips are shared)."""
+    st = path.stat()
+    return _hash(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _hash(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

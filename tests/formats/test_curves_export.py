@@ -24,7 +24,18 @@ def case_curves(tmp_path_factory, parity_case):
     ckpt = shared_path("parity", "styletalk_random_ckpt.pth")
     # the network's own timing and mouth (the model's sync calibration taken back, no lip closure):
     # official outputs to the bit
-    argv = ["generate", "--phonemes", str(phon), "--style", str(style), "--pose", str(style), "--sync-offset", UNSYNC, "--no-lip-closure"]
+    argv = [
+        "generate",
+        "--phonemes",
+        str(phon),
+        "--style",
+        str(style),
+        "--pose",
+        str(style),
+        "--sync-offset",
+        UNSYNC,
+        "--no-lip-closure",
+    ]
     assert main(argv + ["--checkpoint", str(ckpt), "-o", str(out)]) == 0
     return out
 

@@ -4,10 +4,10 @@ words either side as one."""
 import numpy as np
 import pytest
 
-from ..conftest import spoken
-
 from styletalk_core.speech.pauses import SAMPLES_PER_10MS, is_pause, loud_pauses
 from styletalk_core.speech.sphinx import _joined
+
+from ..conftest import spoken
 
 
 def _samples(levels):
