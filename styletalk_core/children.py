@@ -1,12 +1,15 @@
 """The toolkit's child processes (Blender, the labeller's and the batch's worker processes, Ray's
 workers, the add-on's jobs) import the toolkit and its environment only, never a module that happens
 to sit in the working folder: `python -P`, PYTHONSAFEPATH for every interpreter started below them,
-and no empty or relative PYTHONPATH entry (each of those means the working folder)."""
+and no empty or relative PYTHONPATH entry (each of those means the working folder). Worker processes
+and the Blender child end with the process that started them, even one killed with SIGKILL."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 
@@ -54,3 +57,18 @@ def ray_driver_folder() -> Iterator[None]:
         yield
     finally:
         os.chdir(here)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_VARIABLE = "STYLETALK_PARENT_PID"  # a child started by subprocess learns its parent's pid from it
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when the process that started it (pid `parent`) ends,
+    however it ends (Linux; elsewhere nothing is done); if it has ended already, end now."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)

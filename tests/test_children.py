@@ -60,3 +60,32 @@ def test_blenders_process_leaves_nothing_in_the_temporary_directory(tmp_path, mo
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     assert len(read_character(mesh).parts) == 1
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_child_that_asked_to_die_with_its_parent_does_when_the_parent_is_killed(tmp_path):
+    """die_with_parent (the batch's and the labeller's workers, Blender's process): a parent killed with
+    SIGKILL takes its child with it; a child whose parent is gone already ends at once."""
+    import signal
+    import subprocess
+    import time
+
+    child = (
+        "import os, sys, time\nfrom styletalk_core.children import die_with_parent\n"
+        "die_with_parent(int(sys.argv[1]))\nprint(os.getpid(), flush=True)\ntime.sleep(60)\n"
+    )
+    parent = (
+        "import os, subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, '-c', {child!r}, str(os.getpid())], stdout=subprocess.PIPE)\n"
+        "print(p.stdout.readline().decode().strip(), flush=True)\ntime.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    grandchild = int(proc.stdout.readline())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{grandchild}"):
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{grandchild}")
+    late = subprocess.run([sys.executable, "-c", child, "1"], capture_output=True, timeout=30)
+    assert late.returncode == 1 and late.stdout == b""  # its parent was never pid 1: ended at once

@@ -22,7 +22,7 @@ from ..native import raise_if_stopped
 from .folder import SUMMARY, locked, output_folder, remove_leftovers
 from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
 from .outputs import Writer, is_current, take_key, write_take
-from .work import Job, Result, one_thread, run_unit, units
+from .work import Job, Result, run_unit, units
 
 
 @dataclass
@@ -147,8 +147,11 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
 
 
 def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]) -> None:
-    """Jobs, in work units, in this process (workers <= 1) or in `workers` processes, results as they finish."""
-    todo = units(jobs)
+    """Jobs, in work units, in this process (workers <= 1) or in `workers` processes (at most one a CPU:
+    each runs one thread and holds a model), results as they finish."""
+    from ..threads import available_cpus
+
+    todo, workers = units(jobs), min(workers, available_cpus())
     if workers <= 1 or len(todo) <= 1:
         from ..threads import thread_budget
 
@@ -158,26 +161,15 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
                 for result in run_unit(unit):
                     on_result(result)
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
     from ..children import isolate_spawned_workers
-    from ..threads import end_pool
+    from .pool import Workers
 
     isolate_spawned_workers()
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=one_thread)
+    pool = Workers(workers)
     try:
-        pending = {pool.submit(run_unit, unit) for unit in todo}
-        while pending:
-            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in finished:
-                for result in future.result():
-                    on_result(result)
-            raise_if_stopped()
-    except BaseException:
-        end_pool(pool)
-        raise
-    pool.shutdown(wait=True)
+        pool.run(todo, on_result)
+    finally:
+        pool.close()
 
 
 def _failed_lines(summary: Summary, problems: list[Problem], report: Callable[[Problem], None] | None) -> Summary:

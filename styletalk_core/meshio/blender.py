@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from ..children import child_environment, python_module
+from ..children import PARENT_VARIABLE, child_environment, python_module
 from ..formats.errors import InputError, MissingDependencyError, OutputError
 from ..formats.progress import Progress
 from ..native import raise_if_stopped
@@ -98,7 +98,10 @@ def run_blender(
             stdin=subprocess.DEVNULL,
             text=True,
             errors="replace",
-            env={**child_environment([PACKAGE_ROOT]), "TMPDIR": scratch, "TMP": scratch, "TEMP": scratch},
+            env={
+                **child_environment([PACKAGE_ROOT]),
+                **{"TMPDIR": scratch, "TMP": scratch, "TEMP": scratch, PARENT_VARIABLE: str(os.getpid())},
+            },
             start_new_session=True,
         )
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 
+from ..children import PARENT_VARIABLE, die_with_parent
 from ..formats.character import Additions, Character, Part, load_additions, save_character
 from ..formats.errors import InputError, StyleTalkError
 from .compat import fresh_loop_triangles, has_layers, new_fcurves
@@ -335,6 +336,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    die_with_parent(int(os.environ.get(PARENT_VARIABLE) or os.getppid()))  # a killed toolkit leaves no Blender
     code = main(sys.argv[1:])
     sys.stdout.flush()
     os._exit(code)  # bpy 4.2 can crash at interpreter exit after an export; the work is done and flushed

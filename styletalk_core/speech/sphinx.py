@@ -9,6 +9,7 @@ import contextlib
 import functools
 import logging
 import multiprocessing
+import os
 import re
 import signal
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..children import isolate_spawned_workers
+from ..children import die_with_parent, isolate_spawned_workers
 from ..extras import optional
 from ..threads import cpu_threads, end_pool
 from .audio import SAMPLE_RATE
@@ -251,7 +252,8 @@ def segment_map(count: int) -> Iterator[Callable]:
         yield map
         return
     isolate_spawned_workers()
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_setup)
+    spawn = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=spawn, initializer=_worker_setup, initargs=(os.getpid(),))
     try:
         yield pool.map
     except BaseException:
@@ -260,8 +262,10 @@ def segment_map(count: int) -> Iterator[Callable]:
     pool.shutdown(wait=True)
 
 
-def _worker_setup() -> None:
-    """Workers leave Ctrl-C (sent to the whole terminal's process group) to the parent, which stops them."""
+def _worker_setup(parent: int) -> None:
+    """Workers leave Ctrl-C (sent to the whole terminal's process group) to the parent, which stops
+    them, and end with it however it ends."""
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
