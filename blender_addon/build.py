@@ -23,6 +23,7 @@ SHARED_FORMATS = (
     "errors.py",
     "layout.py",
     "fileio.py",
+    "bounded.py",
     "curves.py",
     "export.py",
     "arkit.py",

@@ -160,6 +160,7 @@ def test_formats_import_nothing_but_each_other_and_numpy():
             "pathlib",
             "hashlib",
             "functools",
+            "zipfile",
             "math",
             "pickle",
             "unicodedata",

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .bounded import load_npy, load_npz, read_text
 from .errors import InputError
 from .fileio import atomic_path, require_file, require_suffix
 from .layout import DRIVING_DIM, EXP_DIM, FPS, POSE_DIM
 
 FORMAT_VERSION = 1
 MIN_FPS, MAX_FPS = 1.0, 1000.0  # outside these a rate is a corrupt value, not a frame rate
+MAX_FRAMES = 216_000  # two hours at 30 fps: every output of a take (keys, exports, previews) is bounded by it
 MAX_EXP = 1000.0  # expression coefficients are within about +-10; far beyond, a file is corrupt
 
 
@@ -94,15 +96,14 @@ def _check_shape(arr: np.ndarray, name: str, shape: tuple, source: str) -> np.nd
 def _read(p: Path, suffix: str) -> dict:
     """The raw entries of an .npz, .npy or .json curves file."""
     if suffix == ".npy":
-        return {"driving": np.load(p, allow_pickle=False)}
+        return {"driving": load_npy(p)}
     if suffix == ".npz":
-        with np.load(p, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
+        data = load_npz(p)
         if "meta" in data:
             data["meta"] = json.loads(str(data["meta"]))
         return data
     if suffix == ".json":
-        doc = json.loads(p.read_text(encoding="utf-8"))
+        doc = json.loads(read_text(p, "curves file"))
         if not isinstance(doc, dict):
             raise InputError(f"{p}: expected a JSON object with 'exp' and 'fps'")
         return {k: v for k, v in doc.items() if v is not None}
@@ -126,8 +127,8 @@ def load_curves(path: str | os.PathLike, suffix: str | None = None) -> Curves:
     if "exp" not in data:
         raise InputError(f"{p}: no 'exp' array; a curves file holds exp (T, 64) [pose, fps, phonemes, meta]")
     exp = _check_shape(_float_array(data["exp"], "exp", source), "exp", (None, EXP_DIM), source)
-    if len(exp) == 0:
-        raise InputError(f"{p}: 'exp' has 0 frames")
+    if not 0 < len(exp) <= MAX_FRAMES:
+        raise InputError(f"{p}: 'exp' has {len(exp)} frames; a curves file holds 1 to {MAX_FRAMES} (2 h at 30 fps)")
     peak = float(np.abs(exp).max())
     if peak > MAX_EXP:
         raise InputError(f"{p}: 'exp' reaches {peak:.3g}; expression coefficients lie within +-{MAX_EXP:g}")

@@ -40,10 +40,15 @@ def check_style_weights(weights: Sequence[float], sources: int) -> list[float]:
     return [w / total for w in values]
 
 
+MAX_STYLES = 16  # styles in one mix (a take naming one clip 10,000 times took 3.5 GB)
+
+
 def check_style_settings(styles: Sequence[StyleSpec], strength: float) -> None:
     """Refuse settings that would make non-finite curves, before anything slow runs."""
     if not styles:
         raise InputError("at least one style clip is needed")
+    if len(styles) > MAX_STYLES:
+        raise InputError(f"{len(styles)} styles to mix; a mix takes at most {MAX_STYLES}")
     if not math.isfinite(strength) or abs(strength) > MAX_STRENGTH:
         raise InputError(f"--style-strength must be a finite number within ±{MAX_STRENGTH:g}, got {strength}")
     check_style_weights([s.weight for s in styles], len(styles))

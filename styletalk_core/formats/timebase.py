@@ -6,13 +6,19 @@ import numpy as np
 
 from .errors import InputError
 
+MAX_ROWS = 432_000  # resampled rows: two hours at 60 fps (a Live Link take of a whole feature's dialogue)
+
 
 def resample(values: np.ndarray, fps: float, rate: float) -> tuple[np.ndarray, np.ndarray]:
     """(times, rows): (T, C) samples at `fps` linearly resampled at `rate` from t = 0 to the last
-    sample's time (a sample that falls within a millionth of a frame of the end is kept)."""
+    sample's time (a sample that falls within a millionth of a frame of the end is kept); one line,
+    before anything is allocated, when that is over MAX_ROWS rows."""
     values = np.asarray(values)
     span = (len(values) - 1) / fps
-    times = np.arange(int(np.floor(span * rate + 1e-6)) + 1) / rate
+    count = int(np.floor(span * rate + 1e-6)) + 1
+    if count > MAX_ROWS:
+        raise InputError(f"{span:.0f} s at {rate:g} fps is {count} rows; the limit is {MAX_ROWS} (two hours at 60 fps)")
+    times = np.arange(count) / rate
     frames = np.minimum(times * fps, len(values) - 1)
     rows = np.stack([np.interp(frames, np.arange(len(values)), col) for col in values.T], 1)
     return times, rows.astype(np.result_type(values.dtype, np.float32))

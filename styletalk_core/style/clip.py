@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 
+from ..formats.bounded import MAX_ARRAY_BYTES, check_size, load_npz, read_text
 from ..formats.errors import InputError
 from ..formats.fileio import require_file
 from ..formats.layout import (
@@ -38,12 +40,15 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".mat":
+            for name, shape, _ in scipy.io.whosmat(path):  # sizes from the file's own list, before reading
+                check_size(path, name, shape, 8, MAX_ARRAY_BYTES)
             return {k: v for k, v in scipy.io.loadmat(path).items() if not k.startswith("__")}
         if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
+            return load_npz(path)
         if suffix == ".txt":
-            return {"exp": np.atleast_2d(np.loadtxt(path, dtype=np.float64))}
+            return {"exp": np.atleast_2d(np.loadtxt(io.StringIO(read_text(path, "style clip")), dtype=np.float64))}
+    except InputError:
+        raise
     except Exception as exc:  # scipy/numpy raise many types for corrupt files
         raise InputError(f"{path}: cannot read {suffix} file: {type(exc).__name__}: {exc}") from None
     raise InputError(f"{path}: unsupported style/pose file type {suffix!r} (use .mat, .npz or .txt)")
