@@ -28,7 +28,11 @@ def _serve(conn: Connection, parent: int) -> None:
             unit = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(run_unit(unit))
+        try:
+            results = run_unit(unit)
+        except Exception as exc:  # noqa: BLE001 (a bug no check foresaw: the unit's takes fail with it)
+            results = [Result(job.id, None, f"unexpected {type(exc).__name__}: {exc}") for job in unit]
+        conn.send(results)
 
 
 def _death(process) -> str:

@@ -197,7 +197,8 @@ def run_batch(
     lip_closure: bool = True,
 ) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
-    `report` hears every bad line before any take runs; `stage` each stage's name; `writers` provides
+    `report` hears every bad line before any take runs, and every take that fails as it fails; `stage`
+    each stage's name; `writers` provides
     HANDED_OUTPUTS (the CLI's preview, and render with --renderer); read_manifest's defaults follow."""
     t0 = time.perf_counter()
     out = output_folder(outdir, engine)
@@ -222,8 +223,11 @@ def run_batch(
                 character = loaded.characters.get(character_of(take))
                 write_take(out, take, keys[take.id], result.curves, character, writers, result.made)
                 summary.done.append(take.id)
-            except StyleTalkError as exc:
-                summary.fail(take.line, take.id, str(exc))
+            except Exception as exc:  # noqa: BLE001 (a take's failure is its own: the others go on)
+                reason = str(exc) if isinstance(exc, StyleTalkError) else f"unexpected {type(exc).__name__}: {exc}"
+                summary.fail(take.line, take.id, reason)
+                if report is not None:  # as it happens, as the bad lines were
+                    report(Problem(take.line, take.id, reason))
             finished[0] += 1
             step(finished[0], max(len(todo), 1))
 

@@ -65,6 +65,17 @@ def _temp_beside(target: Path) -> Path:
     return Path(tmp)
 
 
+def _named(exc: OSError, tmps: list[Path], targets: list[Path], current: Path) -> Path:
+    """The output an OSError is about: the one whose temporary file it names, else `current` while
+    the temporary files are made or renamed, else (a writer failed: a full disk) the outputs' folder."""
+    for tmp, target in zip(tmps, targets, strict=False):
+        if exc.filename is not None and os.fspath(exc.filename) == os.fspath(tmp):
+            return target
+    if len(targets) == 1 or len(tmps) < len(targets):
+        return current
+    return current.parent
+
+
 @contextlib.contextmanager
 def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
     """Yield a temporary path beside each of `paths`; rename them onto `paths` only if the block
@@ -86,7 +97,7 @@ def atomic_paths(*paths: str | os.PathLike) -> Iterator[list[Path]]:
         for tmp, current in zip(tmps, targets, strict=True):
             os.replace(tmp, current)
     except OSError as exc:
-        raise OutputError(f"{current}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{_named(exc, tmps, targets, current)}: cannot write: {exc.strerror or exc}") from None
     finally:
         for tmp in tmps:
             tmp.unlink(missing_ok=True)
