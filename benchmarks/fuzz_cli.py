@@ -1,7 +1,10 @@
 """Fuzz the CLI with malformed inputs of every kind (audio, labels, style clips, videos, checkpoints,
-curves, paths, options) and check each run keeps the promises: exit 0 with a valid, finite output,
-or exit 2 with one stderr line and no traceback; never a temporary file left, never an existing
-output changed. Prints tried / OK / defects and each defect.
+curves, paths, options, batch manifests) and check each run keeps the promises: exit 0 with a valid,
+finite output, or exit 2 with one stderr line and no traceback (a batch: exit 1 when takes failed,
+every stderr line its own `styletalk batch:` line); never a temporary file left, never an existing
+output changed; and each run, in a process of its own, within MAX_SECONDS and with its whole process
+tree (Blender, workers) within MAX_RSS_GB at every moment (sampled every 50 ms). Prints tried / OK /
+defects, each defect, and the largest peak memory and time seen.
 
 Usage: .venv/bin/python benchmarks/fuzz_cli.py [--seed N]
 """
@@ -13,17 +16,18 @@ import contextlib
 import io
 import json
 import os
+import signal
 import stat
+import subprocess
 import sys
 import tempfile
-import traceback
+import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from styletalk_core.cli import main  # noqa: E402
 from styletalk_core.formats.curves import load_curves  # noqa: E402
 from tests import hostile  # noqa: E402
 
@@ -32,6 +36,9 @@ CKPT = SHARED / "parity" / "styletalk_random_ckpt.pth"
 STYLE = SHARED / "parity" / "styletalk_case1_style.mat"
 WAVS = sorted((SHARED / "official_samples" / "samples" / "source_video" / "wav").glob("*.wav"))
 VIDEOS = sorted((SHARED / "official_samples" / "samples" / "style_clips" / "video").glob("*.mp4"))
+MAX_SECONDS = 60.0
+MAX_RSS_GB = 3.0
+PEAKS: list[tuple[float, float, str]] = []  # (GB, seconds, command) of every run
 ODD_NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1e308", "1e-308", "99999999999", "abc", ""]
 
 
@@ -144,7 +151,55 @@ def cases(tmp: Path, rng: np.random.Generator) -> list[list[str]]:
     ]
     for opt in ("--batch", "--seq-len", "--lr", "--steps", "--level-shift"):  # training options
         out += [["train", "--data", str(tmp), opt, v, "-o", "m.pth"] for v in ("0", "nan", "-1")]
-    return out + round_three(tmp, rng, gen, ok_curves, render, face) + character_rounds(tmp, rng, ok_curves)
+    out += round_three(tmp, rng, gen, ok_curves, render, face) + character_rounds(tmp, rng, ok_curves)
+    return out + round_four(tmp, gen)
+
+
+def _claiming(shape: tuple, dtype: str = "<f4") -> bytes:
+    """An .npy whose header claims `shape`, with 16 bytes of data."""
+    f = io.BytesIO()
+    np.lib.format.write_array_header_1_0(f, {"descr": dtype, "fortran_order": False, "shape": shape})
+    return f.getvalue() + bytes(16)
+
+
+def round_four(tmp: Path, gen: list[str]) -> list[list[str]]:
+    """Hostile input round 4: files that claim gigabytes, curves at 1 fps exported at 60, long
+    transcripts, huge style mixes, batch manifests that lie or name the folder's own files."""
+    import zipfile
+
+    from styletalk_core.formats.curves import Curves
+
+    bomb = tmp / "bomb.npz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("exp.npy", _claiming((3 * 10**8, 64)))
+    (tmp / "bomb.npy").write_bytes(_claiming((10**9, 73)))
+    Curves(exp=np.zeros((7300, 64), np.float32), fps=1.0).save(tmp / "slow.npz")
+    out = [
+        ["export", "--curves", str(c), "--format", f, "-o", f"e.{f.split('-')[-1]}"]
+        for c in (bomb, tmp / "bomb.npy")
+        for f in ("csv", "arkit-csv")
+    ]
+    out += [
+        ["export", "--curves", str(tmp / "slow.npz"), "--format", f, "-o", f"e.{f.split('-')[-1]}"]
+        for f in ("arkit-csv", "arkit-json", "csv")
+    ]
+    (tmp / "long.txt").write_text("pa " * 200_000)
+    out.append(["phonemes", str(WAVS[0]), "--transcript-file", str(tmp / "long.txt"), "-o", "p_seq.json"])
+    out.append([*gen[:4], *["preset:neutral"] * 10_000, *gen[5:], "-o", "o.npz"])
+    wav = tmp / "silence.wav"
+    rows = {
+        "reserved": "summary.json,silence.wav,preset:happy,curves",
+        "many styles": "a,silence.wav," + ";".join(["preset:happy"] * 10_000) + ",curves",
+        "gone audio": "a,gone.wav,preset:happy,curves",
+        "fifo audio": "a,fifo.csv,preset:happy,curves",
+        "strength list": 'a,silence.wav,preset:happy,"[1]"',
+    }
+    for i, row in enumerate(rows.values()):
+        m = tmp / f"m{i}.csv"
+        m.write_text("id,audio,style,outputs\n" + row + "\n")
+        out.append(["batch", str(m), "-o", "out", "--threads", "1000"])
+    assert wav.exists()
+    return out
 
 
 def special_outputs(tmp: Path) -> list[Path]:
@@ -259,23 +314,58 @@ def judge(argv: list[str], work: Path, inputs: Path) -> str | None:
     return problem
 
 
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            with contextlib.suppress(OSError, ValueError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _rss_gb(pids: list[int]) -> float:
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1])
+    return total * os.sysconf("SC_PAGE_SIZE") / 2**30
+
+
+def _watched(argv: list[str], work: Path) -> tuple[int | None, str, str | None]:
+    """(exit status, stderr, a memory or time problem) of the CLI run in a process of its own."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-P", "-m", "styletalk_core.cli", *argv]
+    proc = subprocess.Popen(
+        cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    t0, peak, problem = time.monotonic(), 0.0, None
+    while proc.poll() is None:
+        peak = max(peak, _rss_gb(_tree(proc.pid)))
+        seconds = time.monotonic() - t0
+        if peak > MAX_RSS_GB or seconds > MAX_SECONDS:
+            problem = f"peak memory {peak:.2f} GB" if peak > MAX_RSS_GB else f"still running after {seconds:.0f} s"
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    _, err = proc.communicate()
+    PEAKS.append((peak, time.monotonic() - t0, " ".join(argv)[:100]))
+    return proc.returncode, err.decode("utf-8", "replace"), problem
+
+
 def _judge_run(argv: list[str], work: Path, before: dict) -> str | None:
-    err = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            rc = main(argv)
-    except SystemExit as exc:  # argparse's own usage errors: exit 2 with usage, which is fine
-        rc = exc.code
-    except BaseException as exc:
-        return f"exception {type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}\n" + "".join(
-            traceback.format_exception(exc)[-3:-1]
-        )
-    lines = [x for x in err.getvalue().splitlines() if x.strip()]
+    rc, err, problem = _watched(argv, work)
+    if problem:
+        return problem
+    lines = [x for x in err.splitlines() if x.strip() and ": warning: " not in x]  # warnings may be said
     temps = [p.name for p in work.rglob(".*tmp*")]
     if temps:
         return f"temporary files left: {temps}"
+    if "Traceback" in err:
+        return f"a traceback: {' | '.join(lines[-2:])[:200]}"
     if rc == 0:
-        outputs = [p for p in work.rglob("*") if p.is_file() and p not in before]
+        outputs = [p for p in work.rglob("*") if p.is_file() and p not in before and p.parent == work]
         for p in outputs:
             if p.stat().st_size == 0:
                 return f"empty output {p.name}"
@@ -284,7 +374,8 @@ def _judge_run(argv: list[str], work: Path, before: dict) -> str | None:
         return None
     if rc == 2 and argv and any("usage:" in x for x in lines):
         return None
-    if rc != 2 or len(lines) != 1 or "Traceback" in err.getvalue():
+    batch_lines = argv[0] == "batch" and rc in (1, 2) and all(x.startswith("styletalk batch: ") for x in lines)
+    if not batch_lines and (rc != 2 or len(lines) != 1):
         return f"exit {rc}, stderr {len(lines)} lines: {' | '.join(lines)[:200]}"
     after = {p: p.read_bytes() for p in before if p.exists()}
     if after != before:
@@ -322,6 +413,10 @@ def main_fuzz() -> None:
     logging.disable(logging.WARNING)  # warnings are allowed output; the error line is what is judged
     tried, defects = run(args.seed)
     print(f"tried {tried}  OK {tried - len(defects)}  defects {len(defects)}")
+    gb, seconds, command = max(PEAKS)
+    print(f"largest peak memory {gb:.2f} GB (limit {MAX_RSS_GB:g}): styletalk {command}")
+    gb, seconds, command = max(PEAKS, key=lambda p: p[1])
+    print(f"longest run {seconds:.1f} s (limit {MAX_SECONDS:g}): styletalk {command}")
     for argv, problem in defects:
         print(f"- styletalk {' '.join(a if len(a) < 60 else a[:57] + '...' for a in argv)}\n    {problem}")
 
