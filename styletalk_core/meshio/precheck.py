@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+import mmap
 import struct
 from pathlib import Path
 
 import numpy as np
 
 from ..formats.errors import InputError
+from .fbx_structure import check_fbx_structure
 from .references import check_obj_references, gltf_uri, read_reference
 
 FBX_MAGIC = b"Kaydara FBX Binary  \x00"
@@ -76,6 +78,8 @@ def check_character_file(path: Path) -> str:
         version = struct.unpack("<I", head[23:27])[0] if len(head) >= 27 else 0
         if version < 7100:
             raise InputError(f"{path}: FBX version {version}; Blender reads FBX 7.1 (2011) and later")
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            check_fbx_structure(path, data)
     if kind in ("glb", "gltf"):
         doc, buffers = load_gltf(path, kind)
         try:
