@@ -4,7 +4,7 @@ the pure modules (keys, jobs, modal, formats) can be imported and tested without
 
 Where things are: settings.py (the scene's settings), operators.py and panel.py (the face), character_ui.py
 (Any Character), arkit_ui.py (ARKit characters), prefs.py, modal.py (running the toolkit), compat.py
-(Blender versions); scene.py, rig.py and keys.py do the work."""
+(Blender versions), guard.py (every operator's failure one line); scene.py, rig.py and keys.py do the work."""
 
 
 def _classes() -> tuple:
@@ -26,7 +26,10 @@ def register() -> None:
     import bpy
 
     from . import arkit_ui, character_ui, settings
+    from .guard import one_line_errors
 
+    for cls in (*_classes(), *arkit_ui.CLASSES, *character_ui.CLASSES):
+        one_line_errors(cls)
     for cls in _classes():
         bpy.utils.register_class(cls)
     bpy.types.Scene.styletalk = bpy.props.PointerProperty(type=settings.StyleTalkSettings)

@@ -28,6 +28,36 @@ from styletalk.formats.curves import load_curves  # noqa: E402
 from styletalk.formats.errors import InputError  # noqa: E402
 
 
+def test_an_operators_unforeseen_error_is_one_line_with_a_log_and_cancels():
+    from styletalk.guard import one_line_errors
+
+    @one_line_errors
+    class Operator:
+        def __init__(self):
+            self.reports = []
+
+        def report(self, kind, message):
+            self.reports.append((kind, message))
+
+        def execute(self, context):
+            return {"FINISHED"} if context == "fine" else {}["a bug\nover lines"]
+
+        def invoke(self, context, event):
+            raise MemoryError
+
+    op = Operator()
+    assert op.execute("fine") == {"FINISHED"} and op.reports == []
+    assert op.execute(None) == {"CANCELLED"} and op.invoke(None, None) == {"CANCELLED"}
+    (kind, message), (_, memory) = op.reports
+    assert kind == {"ERROR"} and "\n" not in message
+    assert message.startswith("StyleTalk: unexpected KeyError: 'a bug\\nover lines' (details: ")
+    log = message.rsplit("(details: ", 1)[1].rstrip(")")
+    assert "Traceback" in Path(log).read_text() and memory.startswith("StyleTalk: unexpected MemoryError")
+    assert one_line_errors(Operator) is Operator and Operator.execute.styletalk_guarded  # wrapped once
+    for line in (message, memory):
+        os.unlink(line.rsplit("(details: ", 1)[1].rstrip(")"))
+
+
 def test_pure_modules_do_not_import_bpy_or_torch():
     code = "import sys; import styletalk.keys, styletalk.jobs, styletalk.modal, styletalk.batch, "
     code += "styletalk.formats.curves, styletalk.formats.export; "
