@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import queue
+import re
 import signal
 import subprocess
 import tempfile
@@ -46,6 +47,25 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+MARKERS = ("@@STAGE ", "@@ERROR ")
+ERROR_LINE = re.compile(r"[A-Za-z_][\w.]*(Error|Exception)\b.*|Error: .*")
+
+
+def _last_words(tail: list[str]) -> str:
+    """What Blender said last that reads as an error (not a traceback's frames), else its last line."""
+    errors = [x for x in tail if ERROR_LINE.fullmatch(x) and not x.startswith("Traceback")]
+    return (errors or tail[-1:] or ["it said nothing"])[-1][:300]
+
+
+def _marked(line: str) -> tuple[str, str, str]:
+    """(what comes before a marker, the marker, what follows it); ("", "", "") for an empty line."""
+    for marker in MARKERS:
+        at = line.find(marker)
+        if at >= 0:
+            return line[:at].strip(), marker, line[at + len(marker) :].strip()
+    return line.strip(), "", ""
+
+
 def _follow(proc: subprocess.Popen, stages: tuple[str, ...], progress: Progress | None) -> tuple[int, str | None, list]:
     """Relay the child's @@STAGE lines as progress until it ends: (exit code, its @@ERROR message,
     the last lines it printed)."""
@@ -62,15 +82,16 @@ def _follow(proc: subprocess.Popen, stages: tuple[str, ...], progress: Progress 
         raise_if_stopped()
         if line is None:
             break
-        if line.startswith("@@STAGE "):
-            name = line.split(" ", 1)[1]
-            done = 100 * stages.index(name) if name in stages else total
+        # Blender prints its own reports without a newline at times: a marker can follow them on a line
+        before, marker, rest = _marked(line)
+        if before:
+            tail = (tail + [before])[-20:]
+        if marker == "@@STAGE ":
+            done = 100 * stages.index(rest) if rest in stages else total
             step(done, total)
             last = time.monotonic()
-        elif line.startswith("@@ERROR "):
-            message = line.split(" ", 1)[1]
-        elif line:
-            tail = (tail + [line])[-20:]
+        elif marker == "@@ERROR ":
+            message = rest
         if time.monotonic() - last >= TICK_S and done % 100 < 99:
             done += 1  # still in the same stage: a line for the front end, creeping, never reaching it
             step(done, total)
@@ -113,7 +134,7 @@ def run_blender(
         raise error(f"{source}: {message}")
     if code != 0:
         what = f"signal {-code}" if code < 0 else f"exit status {code}"
-        raise error(f"{source}: Blender stopped with {what} while working on it ({' | '.join(tail[-2:])[:300]})")
+        raise error(f"{source}: Blender stopped with {what} while working on it ({_last_words(tail)})")
     if progress is not None:
         progress(100 * len(stages), 100 * len(stages))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -97,7 +98,14 @@ def textures_under_the_rule(character: Path):
 
 
 def _reason(exc: Exception) -> str:
-    text = " ".join(str(exc).split()).removeprefix("Error: ")
+    """The reason an importer gave, in one line: of a Python traceback inside Blender's report, only
+    its last error line (not Blender's internal paths and frames)."""
+    raw = str(exc)
+    if "Traceback (most recent call last)" in raw:
+        lines = [x.strip() for x in raw.splitlines() if x.strip()]
+        errors = [x for x in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception)\b", x)]
+        return " ".join((errors or lines[-1:] or ["an error in the importer"])[-1].split())[:300]
+    text = " ".join(raw.split()).removeprefix("Error: ")
     return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
 
 
