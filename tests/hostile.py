@@ -182,7 +182,7 @@ def character_files(tmp: Path, made_fbx: bytes | None) -> dict[str, tuple[Path, 
         "empty.glb": (b"", "empty"),
     }
     if made_fbx is not None:
-        cases["truncated.fbx"] = (made_fbx[:3000], "importer cannot read it")
+        cases["truncated.fbx"] = (made_fbx[:3000], "structure does not hold together")  # before Blender reads it
         cases["fbx_named.glb"] = (made_fbx, "it is an FBX file")
     out = {}
     for name, (data, says) in cases.items():

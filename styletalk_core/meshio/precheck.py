@@ -168,6 +168,10 @@ class _Gltf:
         self.doc, self.buffers, self.path = doc, buffers, path
         self.views = _list(doc, "bufferViews", path)
         self.accessors = _list(doc, "accessors", path)
+        # an accessor with no bytes of its own (zeros, or sparse values over zeros) describes values for
+        # something that exists elsewhere in the file: it may claim no more than the largest accessor with bytes
+        counts = [a.get("count") for a in self.accessors if isinstance(a, dict) and "bufferView" in a]
+        self.most = max([c for c in counts if isinstance(c, int)], default=0)
 
     def fail(self, what: str):
         raise InputError(f"{self.path}: {what}")
@@ -193,6 +197,11 @@ class _Gltf:
         if ctype not in COMPONENT_SIZE or kind not in WIDTH:
             self.fail(f"accessor {a} has an unknown component type or type ({ctype!r}, {kind!r})")
         size = COMPONENT_SIZE[ctype] * WIDTH[kind]
+        if "bufferView" not in acc and count > self.most:
+            self.fail(
+                f"accessor {a} has no bytes of its own but claims {count} values, "
+                f"more than any accessor with bytes ({self.most})"
+            )
         if "bufferView" in acc:
             _, _, length = self.view_range(acc["bufferView"], f"accessor {a}")
             stride = self.views[acc["bufferView"]].get("byteStride") or size
@@ -264,6 +273,48 @@ def _check_primitive(g: _Gltf, m: int, prim: dict) -> None:
             g.check_finite(a, f"mesh {m}'s morph target {t} {name}")
 
 
+# vertices of every mesh times the nodes that show it (one 20k-vertex mesh shown by 3,000 nodes took
+# Blender past 4 GB)
+MAX_SCENE_VERTICES = 20_000_000
+
+
+def _check_instances(g: _Gltf) -> None:
+    meshes, total = _list(g.doc, "meshes", g.path), 0
+    for node in _list(g.doc, "nodes", g.path):
+        mesh = meshes[node["mesh"]] if "mesh" in node else {}
+        for prim in mesh.get("primitives", []) if isinstance(mesh, dict) else []:
+            position = prim.get("attributes", {}).get("POSITION") if isinstance(prim, dict) else None
+            if isinstance(position, int) and 0 <= position < len(g.accessors):
+                total += int(g.accessors[position].get("count") or 0)
+    if total > MAX_SCENE_VERTICES:
+        g.fail(
+            f"its nodes show {total} vertices in all (meshes times the nodes that show them); "
+            f"the limit is {MAX_SCENE_VERTICES}"
+        )
+
+
+def _check_animations(g: _Gltf) -> None:
+    nodes = _list(g.doc, "nodes", g.path)
+    for n, anim in enumerate(_list(g.doc, "animations", g.path)):
+        samplers = anim.get("samplers") if isinstance(anim, dict) else None
+        if not isinstance(samplers, list) or not isinstance(anim.get("channels"), list):
+            g.fail(f"animation {n} has no samplers or channels list")
+        for s, sampler in enumerate(samplers):
+            if not isinstance(sampler, dict):
+                g.fail(f"animation {n}'s sampler {s} is not an object")
+            keys = g.check_accessor(sampler.get("input"), f"animation {n}'s sampler {s} input")["count"]
+            g.check_accessor(sampler.get("output"), f"animation {n}'s sampler {s} output")
+            g.check_finite(sampler["input"], f"animation {n}'s sampler {s} times")
+            if keys < 1:
+                g.fail(f"animation {n}'s sampler {s} has no keys")
+        for c, channel in enumerate(anim["channels"]):
+            if not isinstance(channel, dict) or not isinstance(channel.get("target"), dict):
+                g.fail(f"animation {n}'s channel {c} has no target")
+            g.index(channel.get("sampler"), samplers, f"animation {n}'s channel {c}")
+            if "node" in channel["target"]:
+                g.index(channel["target"]["node"], nodes, f"animation {n}'s channel {c} target")
+
+
 def _check_nodes(g: _Gltf) -> None:
     nodes = _list(g.doc, "nodes", g.path)
     meshes = _list(g.doc, "meshes", g.path)
@@ -293,9 +344,11 @@ def _check_gltf(doc: dict, buffers: list[bytes], path: Path) -> None:
     if unsupported:
         g.fail(f"requires the glTF extension {unsupported[0]}, which Blender's importer does not read")
     _check_nodes(g)
+    _check_animations(g)
     for m, mesh in enumerate(_list(doc, "meshes", path)):
         prims = mesh.get("primitives") if isinstance(mesh, dict) else None
         if not isinstance(prims, list):
             g.fail(f"mesh {m} has no primitives list")
         for prim in prims:
             _check_primitive(g, m, prim)
+    _check_instances(g)
