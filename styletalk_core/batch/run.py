@@ -96,15 +96,19 @@ def _loaded_as_hashed(name, load: Callable, hashes: dict) -> tuple:
     before and after: a file replaced while it was read is one line, so a take's record always names
     the bytes it was made from."""
     paths = [p for p in (name if isinstance(name, tuple) else (name,)) if p]
-    try:
-        before = [file_hash(Path(p)) for p in paths]
-        value = load(name)
-        if [file_hash(Path(p)) for p in paths] != before:
-            raise InputError(f"{paths[0]}: changed while it was being read; run the batch again")
-    except OSError as exc:
-        raise InputError(f"{paths[0]}: cannot be read: {exc.strerror or exc}") from None
+    before = [_hash(p) for p in paths]
+    value = load(name)
+    if [_hash(p) for p in paths] != before:
+        raise InputError(f"{paths[0]}: changed while it was being read; run the batch again")
     hashes.update(zip(paths, before, strict=True))
     return value, before[0]
+
+
+def _hash(path: str) -> str:
+    try:
+        return file_hash(Path(path))
+    except OSError as exc:  # gone (or unreadable) since its line was checked
+        raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _handed(takes: list[Take], problems: list[Problem], writers: dict[str, Writer]) -> tuple[list[Take], list[Problem]]:
@@ -198,8 +202,8 @@ def run_batch(
 ) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
     `report` hears every bad line before any take runs, and every take that fails as it fails; `stage`
-    each stage's name; `writers` provides
-    HANDED_OUTPUTS (the CLI's preview, and render with --renderer); read_manifest's defaults follow."""
+    each stage's name; `writers` provides HANDED_OUTPUTS (the CLI's preview, and render with
+    --renderer); `sync_offset_ms` and `lip_closure` are read_manifest's defaults."""
     t0 = time.perf_counter()
     out = output_folder(outdir, engine)
     with locked(out):
@@ -249,7 +253,7 @@ def _plan(manifest, out: Path, takes: list[Take], problems: list[Problem], check
     keys = {}
     for t in list(takes):
         try:
-            loaded.hashes[str(t.audio)] = _loaded_as_hashed(str(t.audio), lambda name: None, {})[1]
+            loaded.hashes[str(t.audio)] = _hash(str(t.audio))
             keys[t.id] = take_key(t, generator.sha256, writers, loaded.hashes)
         except StyleTalkError as exc:  # a file gone since its line was checked
             more.append(Problem(t.line, t.id, str(exc)))
