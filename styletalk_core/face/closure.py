@@ -1,9 +1,8 @@
 """Lips that close on p, b and m. The network often only narrows the mouth on a short bilabial (with
 the true phones fed to it, it missed up to 36% of them in a language: benchmarks/languages.py
---no-lip-closure); a person
-watching sees a p said through open lips. On every bilabial the mouth is brought down to the style's own
-closed lips, along the style's own way of closing (what the network does for a held 'M' against a held
-'AA'), on the frames where the network's mouth says that phone."""
+--no-lip-closure); a person watching sees a p said through open lips. On every bilabial the mouth is
+brought down to the style's own closed lips, along the style's own way of closing (what the network
+does for a held 'M' against a held 'AA'), on the frames where the network's mouth says that phone."""
 
 from __future__ import annotations
 
