@@ -105,18 +105,28 @@ def key_batch(scene, obj, takes: list, start: float, gap: int, nla: bool) -> lis
     """One action per (take id, Curves) on our expression keys, named by the id (never overwriting one),
     kept with a fake user. With `nla`, also a strip per take on a new NLA track, one after another
     `gap` frames apart, and no active action, so the track plays; else every action starts at `start`
-    and the first is active. Returns the actions' names."""
+    and the first is active. Returns the actions' names. All takes or none: a take that fails removes
+    the actions made before it and gives the face back its action."""
     fps = scene.render.fps / scene.render.fps_base
     written, strips, at = [], [], float(start)
-    for take_id, curves in takes:
-        frames = keys.retime(len(curves.exp), curves.fps, fps, math.ceil(at) if nla else start)
-        if frames[-1] > keys.MAX_FRAME:
-            raise StyleTalkError(f"take {take_id} would end at frame {frames[-1]:.0f}, past Blender's last frame")
-        action = write_shape_key_animation(obj, curves.exp, frames, take_id)
-        action.use_fake_user = True  # kept in the action list when no strip or object uses it
-        written.append(action)
-        strips.append(keys.frame_range(frames))
-        at = frames[-1] + gap
+    before = set(bpy.data.actions)
+    anim = obj.data.shape_keys.animation_data if obj.data.shape_keys else None
+    was = (anim.action, getattr(anim, "action_slot", None)) if anim else (None, None)
+    try:
+        for take_id, curves in takes:
+            frames = keys.retime(len(curves.exp), curves.fps, fps, math.ceil(at) if nla else start)
+            if frames[-1] > keys.MAX_FRAME:
+                raise StyleTalkError(f"take {take_id} would end at frame {frames[-1]:.0f}, past Blender's last frame")
+            action = write_shape_key_animation(obj, curves.exp, frames, take_id)
+            action.use_fake_user = True  # kept in the action list when no strip or object uses it
+            written.append(action)
+            strips.append(keys.frame_range(frames))
+            at = frames[-1] + gap
+    except BaseException:
+        _give_back(obj.data.shape_keys.animation_data, *was)
+        for action in [a for a in bpy.data.actions if a not in before]:
+            bpy.data.actions.remove(action)
+        raise
     anim = obj.data.shape_keys.animation_data
     if nla:
         track = anim.nla_tracks.new()
@@ -129,6 +139,16 @@ def key_batch(scene, obj, takes: list, start: float, gap: int, nla: bool) -> lis
     ranges = strips if nla else strips[:1]
     scene.frame_start, scene.frame_end = ranges[0][0], max(last for _, last in ranges)
     return [a.name for a in written]
+
+
+def _give_back(anim, action, slot) -> None:
+    """The animation data `anim` playing `action` (through `slot`, Blender 4.4+) again."""
+    if anim is None:
+        return
+    anim.action = action
+    if action is not None and slot is not None:
+        with contextlib.suppress(AttributeError, TypeError, RuntimeError):
+            anim.action_slot = slot
 
 
 def add_sound_strip(scene, audio: str, start: int) -> None:

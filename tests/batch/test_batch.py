@@ -289,6 +289,7 @@ def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, ve
     assert r["reloaded"] == [["a", "b", "c"], 3]
     assert r["actions_only"] == "{'FINISHED'}"
     assert r["after_second"] == [["a", "a.001", "b", "b.001", "c", "c.001"], "a.001", 1]
+    assert "past Blender's last frame" in r["all_or_none"][0] and r["all_or_none"][1]  # nothing half-imported
 
 
 @pytest.mark.slow

@@ -57,6 +57,16 @@ bpy.context.view_layer.objects.active = face
 res["actions_only"] = op(bpy.ops.styletalk.import_batch, directory=str(batch), nla=False)
 anim = face.data.shape_keys.animation_data
 res["after_second"] = [sorted(a.name for a in bpy.data.actions), anim.action.name, len(anim.nla_tracks)]
+
+
+# a take past Blender's last frame: nothing of this import stays, the face plays what it played
+def state():
+    return [sorted(a.name for a in bpy.data.actions), anim.action.name, len(anim.nla_tracks)]
+
+
+before = state()
+failed = op(bpy.ops.styletalk.import_batch, directory=str(batch), nla=True, gap=1_100_000)
+res["all_or_none"] = [failed, state() == before]
 print("RESULTS " + json.dumps(res), flush=True)
 sys.stdout.flush()
 os._exit(0)
