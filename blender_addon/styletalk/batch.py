@@ -21,8 +21,11 @@ def batch_takes(folder: str) -> tuple[list[tuple[str, Path]], list[str]]:
         take = record.parent
         try:
             listed = json.loads(record.read_text()).get("outputs", [])
-        except (OSError, ValueError, AttributeError) as exc:
+        except (OSError, ValueError, AttributeError, RecursionError) as exc:
             problems.append(f"{take.name}: its {RECORD} does not read ({type(exc).__name__})")
+            continue
+        if not isinstance(listed, list):
+            problems.append(f"{take.name}: its {RECORD} lists its outputs as {type(listed).__name__}, not a list")
             continue
         if CURVES not in listed or not (take / CURVES).is_file():
             problems.append(f"{take.name}: has no {CURVES} (add curves to the take's outputs)")
