@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats.curves import Curves
-from ..formats.errors import InputError
-from ..formats.fileio import atomic_paths, file_hash
+from ..formats.fileio import atomic_paths, input_hash
 from ..settings import MODEL_SYNC_MS
 from .manifest import CHARACTER_OUTPUTS, OUTPUTS, Take
 
@@ -43,12 +42,7 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
     writers, hashes = writers or {}, hashes or {}
 
     def of(path) -> str | None:
-        if path is None:
-            return None
-        try:
-            return hashes.get(str(path)) or file_hash(Path(path))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read any more: {exc.strerror or exc}") from None
+        return None if path is None else hashes.get(str(path)) or input_hash(path)
 
     parts = {
         "version": VERSION,

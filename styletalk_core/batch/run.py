@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..formats.errors import InputError, StyleTalkError
-from ..formats.fileio import atomic_path, file_hash
+from ..formats.fileio import atomic_path, input_hash
 from ..formats.labelling import LabelOptions
 from ..formats.progress import Progress
 from ..formats.style import StyleSpec
@@ -96,19 +96,12 @@ def _loaded_as_hashed(name, load: Callable, hashes: dict) -> tuple:
     before and after: a file replaced while it was read is one line, so a take's record always names
     the bytes it was made from."""
     paths = [p for p in (name if isinstance(name, tuple) else (name,)) if p]
-    before = [_hash(p) for p in paths]
+    before = [input_hash(p) for p in paths]
     value = load(name)
-    if [_hash(p) for p in paths] != before:
+    if [input_hash(p) for p in paths] != before:
         raise InputError(f"{paths[0]}: changed while it was being read; run the batch again")
     hashes.update(zip(paths, before, strict=True))
     return value, before[0]
-
-
-def _hash(path: str) -> str:
-    try:
-        return file_hash(Path(path))
-    except OSError as exc:  # gone (or unreadable) since its line was checked
-        raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _handed(takes: list[Take], problems: list[Problem], writers: dict[str, Writer]) -> tuple[list[Take], list[Problem]]:
@@ -253,7 +246,7 @@ def _plan(manifest, out: Path, takes: list[Take], problems: list[Problem], check
     keys = {}
     for t in list(takes):
         try:
-            loaded.hashes[str(t.audio)] = _hash(str(t.audio))
+            loaded.hashes[str(t.audio)] = input_hash(t.audio)
             keys[t.id] = take_key(t, generator.sha256, writers, loaded.hashes)
         except StyleTalkError as exc:  # a file gone since its line was checked
             more.append(Problem(t.line, t.id, str(exc)))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..formats.curves import Curves
 from ..formats.errors import InputError, StyleTalkError
-from ..formats.fileio import file_hash
+from ..formats.fileio import input_hash
 from ..formats.labelling import LabelOptions
 from ..formats.style import StyleSpec
 
@@ -96,11 +96,7 @@ def _labels(job: Job) -> np.ndarray:
 
 def _same_audio(job: Job, audio: str) -> None:
     """The audio is still the bytes the batch checked (and its record will name), or one line."""
-    try:
-        same = not job.audio_sha or file_hash(Path(audio)) == job.audio_sha
-    except OSError as exc:
-        raise InputError(f"{job.audio}: cannot be read any more: {exc.strerror or exc}") from None
-    if not same:
+    if job.audio_sha and input_hash(audio, job.audio) != job.audio_sha:
         raise InputError(f"{job.audio}: changed since the batch checked it; run the batch again")
 
 

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import InputError, OutputError
 
 
 def _check_name_length(target: Path) -> None:
@@ -130,3 +130,12 @@ def _hash(path: str, size: int, mtime_ns: int) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def input_hash(path: str | os.PathLike, shown: str | None = None) -> str:
+    """file_hash of an input, or one InputError line naming it (`shown`, else the path) when it cannot
+    be read (gone, or made unreadable, since it was checked)."""
+    try:
+        return file_hash(Path(path))
+    except OSError as exc:
+        raise InputError(f"{shown or path}: cannot be read any more: {exc.strerror or exc}") from None
