@@ -161,6 +161,7 @@ def test_formats_import_nothing_but_each_other_and_numpy():
             "hashlib",
             "functools",
             "zipfile",
+            "traceback",
             "math",
             "pickle",
             "unicodedata",

@@ -5,20 +5,15 @@ cancelled, instead of Blender's Python traceback."""
 from __future__ import annotations
 
 import functools
-import tempfile
-import traceback
+
+from .formats.errors import traceback_log
 
 GUARDED = ("execute", "invoke")  # a modal step cleans up after itself (modal.py)
 
 
 def unexpected_line(exc: BaseException) -> str:
     """One line for `exc`, its traceback written to a new log file in the temporary directory."""
-    try:
-        with tempfile.NamedTemporaryFile("w", prefix="styletalk-blender-error-", suffix=".log", delete=False) as f:
-            f.write("".join(traceback.format_exception(exc)))
-        where = f.name
-    except OSError:
-        where = "no log: the temporary directory cannot be written"
+    where = traceback_log(exc, "blender")
     message = " ".join(str(exc).split())[:300]
     return f"StyleTalk: unexpected {type(exc).__name__}: {message} (details: {where})"
 

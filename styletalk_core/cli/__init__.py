@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
 
-from ..formats.errors import StyleTalkError
+from ..formats.errors import StyleTalkError, traceback_log
 from ..native import clear_stop, request_stop
 from ..threads import thread_budget
 from . import batch, demo, evaluate, export, extract_style, generate, phonemes, preview, render, retarget, train
@@ -47,20 +46,6 @@ class _OneLineFormatter(logging.Formatter):
         return one_line(super().format(record))
 
 
-def _error_log(command: str) -> str:
-    """The current exception's traceback in a new file in the temporary directory: its path."""
-    import tempfile
-    import traceback
-
-    try:
-        fd, path = tempfile.mkstemp(prefix=f"styletalk-{command}-error-", suffix=".log")
-        with os.fdopen(fd, "w") as f:
-            f.write(f"styletalk {command} (argv {sys.argv!r})\n{traceback.format_exc()}")
-    except OSError:
-        return "no log: the temporary directory cannot be written"
-    return path
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = logging.StreamHandler()
@@ -78,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"styletalk {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # no check foresaw it: still one line, the traceback in a log file
-        where = _error_log(args.command)
+        where = traceback_log(exc, args.command, f"styletalk {args.command} (argv {sys.argv!r})\n")
         reason = one_line(f"{type(exc).__name__}: {exc}")[:400]
         print(f"styletalk {args.command}: error: unexpected {reason} (details: {where})", file=sys.stderr)
         return 1

@@ -19,3 +19,17 @@ class CheckpointError(StyleTalkError):
 
 class MissingDependencyError(StyleTalkError):
     """An optional library that this feature needs is not installed; names the extra to install."""
+
+
+def traceback_log(exc: BaseException, name: str, header: str = "") -> str:
+    """`exc`'s traceback (after `header`) in a new file in the temporary directory, for an error no
+    check foresaw that is shown in one line (the CLI, the add-on's operators): the file's path."""
+    import tempfile
+    import traceback
+
+    try:
+        with tempfile.NamedTemporaryFile("w", prefix=f"styletalk-{name}-error-", suffix=".log", delete=False) as f:
+            f.write(header + "".join(traceback.format_exception(exc)))
+    except OSError:
+        return "no log: the temporary directory cannot be written"
+    return f.name
