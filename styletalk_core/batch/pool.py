@@ -11,9 +11,11 @@ from collections import deque
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 
+from ..formats.errors import OutputError
 from ..native import raise_if_stopped
 from .work import Job, Result, one_thread, run_unit
 
+START_TRIES = 3
 STOP_WAIT_S = 1.0  # a stopped worker gets this long to end before it is killed
 
 
@@ -55,11 +57,19 @@ class Workers:
         self.busy: dict = {}  # connection -> (process, unit)
 
     def _start(self) -> None:
-        ours, theirs = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
-        process.start()
-        theirs.close()
-        self.idle.append((ours, process))
+        for _ in range(START_TRIES):
+            ours, theirs = self.context.Pipe()
+            process = self.context.Process(target=_serve, args=(theirs, os.getpid()), daemon=True)
+            try:
+                process.start()
+            except OSError:  # killed while it was being started (its set-up pipe broke): another one
+                ours.close()
+                continue
+            finally:
+                theirs.close()
+            self.idle.append((ours, process))
+            return
+        raise OutputError(f"cannot start a worker process ({START_TRIES} tries ended at once)")
 
     def run(self, units: list[tuple[Job, ...]], on_result: Callable[[Result], None]) -> None:
         queue = deque(units)
