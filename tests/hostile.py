@@ -156,6 +156,8 @@ def triangle_glb(positions=None, **change) -> bytes:
         "nodes": change.pop("nodes", [{"mesh": 0}]),
         "scenes": [{"nodes": [0]}],
     }
+    doc["bufferViews"][0].update(change.pop("view", {}))
+    doc["accessors"][0].update(change.pop("accessor", {}))
     doc.update(change)
     return glb_bytes(doc, binary)
 
@@ -175,6 +177,32 @@ def character_files(tmp: Path, made_fbx: bytes | None) -> dict[str, tuple[Path, 
         "cycle.glb": (triangle_glb(nodes=[{"mesh": 0, "children": [1]}, {"children": [0]}]), "node tree"),
         "meshopt.glb": (triangle_glb(extensionsRequired=["EXT_meshopt_compression"]), "EXT_meshopt_compression"),
         "nan.glb": (triangle_glb(positions=[[0, 0, 0], [np.nan, 0, 0], [0, 1, 0]]), "NaN"),
+        "odd_stride.glb": (triangle_glb(view={"byteStride": 13}), "byteStride 13"),
+        "short_stride.glb": (triangle_glb(view={"byteStride": 4}), "shorter than its 12-byte elements"),
+        "odd_offset.glb": (triangle_glb(accessor={"byteOffset": 1}), "byteOffset 1"),
+        "sparse_index.glb": (
+            triangle_glb(
+                accessor={
+                    "sparse": {
+                        "count": 1,
+                        "indices": {"bufferView": 1, "componentType": 5123, "byteOffset": 4},
+                        "values": {"bufferView": 2},
+                    },
+                    "count": 2,
+                }
+            ),
+            "sparse indices are not increasing indices below its count 2",
+        ),
+        "skin_joint.glb": (triangle_glb(nodes=[{"mesh": 0, "skin": 0}], skins=[{"joints": [5]}]), "joint refers to 5"),
+        "skin_matrices.glb": (
+            triangle_glb(nodes=[{"mesh": 0, "skin": 0}], skins=[{"joints": [0], "inverseBindMatrices": 1}]),
+            "inverseBindMatrices are not a float 4x4 matrix",
+        ),
+        "scene_node.glb": (triangle_glb(scenes=[{"nodes": [4]}]), "scene 0's node refers to 4"),
+        "default_scene.glb": (triangle_glb(scene=3), "the default scene refers to 3"),
+        "node_matrix.glb": (triangle_glb(nodes=[{"mesh": 0, "matrix": [1, 0, "x"]}]), "matrix is not 16 finite"),
+        "scaled_to_zero.glb": (triangle_glb(nodes=[{"mesh": 0, "scale": [0, 0, 0]}]), "a node scaled by 0"),
+        "on_a_line.glb": (triangle_glb(positions=[[0, 0, 0], [1, 0, 0], [2, 0, 0]]), "at one point or on one line"),
         "ascii.fbx": (b"; FBX 7.4.0 project file\nFBXHeaderExtension:  {\n}\n", "ASCII FBX"),
         "old.fbx": (b"Kaydara FBX Binary  \x00\x1a\x00" + struct.pack("<I", 6100) + b"\0" * 64, "FBX version 6100"),
         "binary.obj": (b"v 0 0 0\n\0\0\0\x01\x02", "binary data"),

@@ -8,15 +8,20 @@ a local cluster of `workers` CPUs is started for the batch and stopped after it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
+import os
+import signal
 import socket
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..children import ray_driver_folder
 from ..formats.errors import InputError, MissingDependencyError, StyleTalkError
-from ..native import raise_if_stopped
+from ..native import raise_if_stopped, request_stop
 from .manifest import Take
 from .outputs import Writer
 from .work import Job, Result, one_thread, run_unit, units
@@ -24,19 +29,21 @@ from .work import Job, Result, one_thread, run_unit, units
 Remote = dict[str, tuple[Take, dict[str, Writer]]]  # take id -> (take, its handed outputs' writers)
 
 
-def _remote_unit(unit: tuple[Job, ...]) -> list[Result]:
+def _remote_unit(unit: tuple[Job, ...], *audios: bytes) -> list[Result]:
+    """On a worker: the unit's takes, each job's audio from its bytes (Ray hands each argument's
+    object over, one copy of a file however many takes share it)."""
     one_thread()
-    return run_unit(unit)
+    return run_unit(tuple(dataclasses.replace(job, audio_bytes=a) for job, a in zip(unit, audios, strict=True)))
 
 
-def _remote_write(writer: Writer, curves, take: Take, blobs: dict[str, tuple[str, bytes]]) -> bytes | str:
+def _remote_write(writer: Writer, curves, take: Take, names: tuple[str, ...], *datas: bytes) -> bytes | str:
     """On a worker: the take's input files (audio, image) from their bytes, the output made in a
     scratch folder; its bytes, or the one-line reason it failed."""
     one_thread()
     with tempfile.TemporaryDirectory(prefix="styletalk_take_") as tmp:
         files = {}
-        for name, (suffix, data) in blobs.items():
-            files[name] = Path(tmp) / f"{name}{suffix}"
+        for name, data in zip(names, datas, strict=True):
+            files[name] = Path(tmp) / f"{name}{Path(getattr(take, name)).suffix}"
             files[name].write_bytes(data)
         out = Path(tmp) / "out.mp4"
         try:
@@ -92,6 +99,7 @@ def run_ray(
     on_result: Callable[[Result], None],
     remote: Remote | None = None,
 ) -> None:
+    os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")  # read when Ray is imported
     try:
         import ray
     except ImportError:
@@ -100,8 +108,7 @@ def run_ray(
         check_address(address)
     started = not ray.is_initialized()  # a cluster this process joined already is used as it is
     if started:
-        with ray_driver_folder():
-            ray.init(**init_options(address, workers))
+        _init(ray, address, workers)
     try:
         _run(ray, jobs, on_result, remote or {})
     finally:
@@ -109,23 +116,79 @@ def run_ray(
             ray.shutdown()
 
 
+@contextlib.contextmanager
+def _stops_held(ray) -> Iterator[list[int]]:
+    """While Ray starts, a SIGTERM or Ctrl-C is noted (the list it yields), not acted on: stopped half
+    way, Ray leaves its processes behind. Ray's own SIGTERM handler (exit 15) is not put in, and this
+    process's handlers are as they were after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    asked: list[int] = []
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in handlers:
+        signal.signal(sig, lambda signum, frame: asked.append(signum))
+    utils = getattr(getattr(ray, "_private", None), "utils", None)
+    own = getattr(utils, "set_sigterm_handler", None)
+    if own is not None:
+        utils.set_sigterm_handler = lambda handler: None
+    try:
+        yield asked
+    finally:
+        if own is not None:
+            utils.set_sigterm_handler = own
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _init(ray, address: str | None, workers: int) -> None:
+    """ray.init, leaving this process's signal handling and stderr as they were (Ray's native failure
+    handler, a stack dump on SIGTERM, is turned off before Ray is imported: run_ray); a stop asked for
+    while it started is carried out once it has."""
+    ray_log = logging.getLogger("ray")
+    level = ray_log.level
+    ray_log.setLevel(logging.ERROR)  # its warning on starting a local cluster (tokens)
+    try:
+        with _stops_held(ray) as asked, ray_driver_folder():
+            ray.init(**init_options(address, workers))
+    finally:
+        ray_log.setLevel(level)
+    if asked:
+        ray.shutdown()
+        request_stop()
+        raise KeyboardInterrupt
+
+
+class _Store:
+    """Each input file's bytes put in Ray's object store once, however many takes use it; the
+    driver keeps only the references."""
+
+    def __init__(self, ray):
+        self.ray, self.refs = ray, {}
+
+    def __call__(self, path) -> object:
+        key = str(path)
+        if key not in self.refs:
+            self.refs[key] = self.ray.put(Path(path).read_bytes())
+        return self.refs[key]
+
+
 def _run(ray, jobs: list[Job], on_result: Callable[[Result], None], remote: Remote) -> None:
     unit_task = ray.remote(num_cpus=1, max_retries=0)(_remote_unit)
     write_task = ray.remote(max_retries=0)(_remote_write)
-    cluster = ray.cluster_resources()
+    cluster, store = ray.cluster_resources(), _Store(ray)
     pending: dict = {}  # ref -> None (a unit) or (result, kind)
     waiting: dict[str, tuple[Result, set]] = {}  # take id -> (its result, kinds still being made)
     try:
         for unit in units(jobs):
-            unit = tuple(dataclasses.replace(job, audio_bytes=Path(job.audio).read_bytes()) for job in unit)
-            pending[unit_task.remote(unit)] = None
+            pending[unit_task.remote(unit, *(store(job.audio) for job in unit))] = None
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
             for ref in finished:
                 what = pending.pop(ref)
                 if what is None:
                     for result in ray.get(ref):
-                        _follow(result, remote, write_task, cluster, pending, waiting, on_result)
+                        _follow(result, remote, (write_task, store), cluster, pending, waiting, on_result)
                 else:
                     _made(what, ray.get(ref), waiting, on_result)
             raise_if_stopped()
@@ -138,7 +201,7 @@ def _run(ray, jobs: list[Job], on_result: Callable[[Result], None], remote: Remo
 def _follow(
     result: Result,
     remote: Remote,
-    write_task,
+    tasks: tuple,
     cluster: dict,
     pending: dict,
     waiting: dict,
@@ -149,12 +212,12 @@ def _follow(
     if result.curves is None or not writers:
         on_result(result)
         return
-    blobs = {"audio": (take.audio.suffix, take.audio.read_bytes())}
-    if take.image is not None:
-        blobs["image"] = (take.image.suffix, take.image.read_bytes())
+    write_task, store = tasks
+    names = ("audio",) if take.image is None else ("audio", "image")
+    datas = [store(getattr(take, name)) for name in names]
     waiting[result.id] = (result, set(writers))
     for kind, writer in writers.items():
-        ref = write_task.options(**resources(writer, cluster)).remote(writer, result.curves, take, blobs)
+        ref = write_task.options(**resources(writer, cluster)).remote(writer, result.curves, take, names, *datas)
         pending[ref] = (result.id, kind)
 
 

@@ -36,10 +36,13 @@ class Placed:
     positions: np.ndarray  # (N, 3) in the character's frame
 
 
+MAX_COORDINATE = 1e9  # a placed point or a mask's, in any unit (a kilometre in millimetres is 1e6)
+
+
 def _number(x) -> bool:
     if isinstance(x, bool) or not isinstance(x, int | float):
         return False
-    return abs(x) < 1e300 if isinstance(x, int) else bool(np.isfinite(x))  # an int of 400 digits is no float
+    return abs(x) <= MAX_COORDINATE  # False for NaN; an int of 400 digits is no float
 
 
 MIN_GAP = 0.01  # of the points' span: two placed points closer than this are one point placed twice
@@ -54,7 +57,7 @@ def check_placed(data: object, source: str) -> Placed:
         raise InputError(f"{source}: unknown landmark {unknown[0]!r}; the names are {', '.join(PLACED_POINTS)}")
     for name, value in data.items():
         if not (isinstance(value, list | tuple) and len(value) == 3 and all(_number(x) for x in value)):
-            raise InputError(f"{source}: landmark {name!r} is not three finite numbers [x, y, z]")
+            raise InputError(f"{source}: landmark {name!r} is not three numbers [x, y, z] within ±{MAX_COORDINATE:g}")
     missing = [n for n in NEEDED if n not in data]
     if missing or len(data) < MIN_POINTS:
         need = f"{missing[0]!r} is missing" if missing else f"{len(data)} given"
@@ -66,10 +69,15 @@ def check_placed(data: object, source: str) -> Placed:
     i, j = np.unravel_index(int(np.argmin(gaps)), gaps.shape)
     if not span > 0 or gaps[i, j] <= MIN_GAP * span:
         raise InputError(f"{source}: the landmarks must not coincide ({names[i]!r} and {names[j]!r} are at one point)")
-    spread = np.linalg.svd(positions - positions.mean(0), compute_uv=False)
-    if spread[1] <= MIN_GAP * spread[0]:
+    if on_a_line(positions):
         raise InputError(f"{source}: the landmarks lie on one line; a face's points span its front")
     return Placed(names, positions)
+
+
+def on_a_line(positions: np.ndarray) -> bool:
+    """Whether points (N, 3) lie at one point or on one line (within MIN_GAP of their spread)."""
+    spread = np.linalg.svd(positions - positions.mean(0), compute_uv=False)
+    return not spread[0] > 0 or spread[1] <= MIN_GAP * spread[0]
 
 
 def load_placed(path: str | os.PathLike) -> Placed:

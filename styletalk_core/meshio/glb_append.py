@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..formats.character import Additions, Part
-from .precheck import INDEX_DTYPE, load_gltf
+from .gltf_check import INDEX_DTYPE
+from .precheck import load_gltf
 
 FLOAT, UINT = 5126, 5125
 ARRAY_BUFFER = 34962

@@ -18,12 +18,13 @@ import numpy as np
 from ..face.face_model import load_face_model, mouth_opening
 from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS, mouth_frame
 from ..formats.arkit import ARKIT_NAMES
+from ..formats.bounded import load_npy
 from ..formats.character import AXES, Additions, Character, Part, animation_only, save_additions
 from ..formats.curves import Curves, load_curves
 from ..formats.errors import InputError
 from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.layout import EXP_NAMES
-from ..formats.placed import load_placed
+from ..formats.placed import MAX_COORDINATE, load_placed, on_a_line
 from ..formats.progress import Progress
 from ..meshio import read_character, write_character
 from .arkit import load_arkit_basis
@@ -124,6 +125,9 @@ def locate_face(
     )
 
 
+MASK_BYTES = 1 << 20  # a mask's array: 468 x 3 numbers, far below this
+
+
 def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | None:
     """A hand-placed face mask (.npy, (468, 3) in the character's coordinates) in the front view."""
     if path is None:
@@ -132,15 +136,17 @@ def load_mask(path: str | os.PathLike | None, rot: np.ndarray) -> np.ndarray | N
     if p.suffix.lower() != ".npy":
         raise InputError(f"{p}: a face mask is a NumPy .npy file of ({NUM_LANDMARKS}, 3) positions, not {p.suffix!r}")
     try:
-        mask = np.load(p, allow_pickle=False)
-    except (ValueError, OSError) as exc:
+        mask = load_npy(p, MASK_BYTES)
+    except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"{p}: not a NumPy array: {exc}") from None
     if mask.dtype.kind not in "fiu":
         raise InputError(f"{p}: a face mask holds numbers, not {mask.dtype}")
     if mask.shape != (NUM_LANDMARKS, 3):
         raise InputError(f"{p}: a face mask is ({NUM_LANDMARKS}, 3) finite positions, got {mask.shape}")
-    if not np.isfinite(mask).all():
-        raise InputError(f"{p}: a face mask is ({NUM_LANDMARKS}, 3) finite positions; it has NaN or inf")
+    if not np.isfinite(mask).all() or np.abs(mask).max() > MAX_COORDINATE:
+        raise InputError(f"{p}: a face mask is ({NUM_LANDMARKS}, 3) finite positions within ±{MAX_COORDINATE:g}")
+    if on_a_line(mask.astype(np.float64)):
+        raise InputError(f"{p}: the mask's points lie at one point or on one line; a face's points span its front")
     return np.asarray(mask, np.float64) @ rot.T
 
 
@@ -193,8 +199,19 @@ def weld(vertices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.reshape(-1)
 
 
+def _usable(character: Character, face: Part) -> None:
+    """A face part with a shape to find a face on and a transform that can be undone, else one line."""
+    where = f"{character.source}: its face part {face.name!r}"
+    scales = np.linalg.svd(face.matrix[:3, :3], compute_uv=False)
+    if not scales[-1] > 1e-9 * scales[0]:
+        raise InputError(f"{where} has a transform that flattens it (a node scaled by 0, or a singular matrix)")
+    if on_a_line(face.vertices):
+        raise InputError(f"{where} has its vertices at one point or on one line: there is no surface to find")
+
+
 def face_geometry(character: Character, rot: np.ndarray) -> FaceGeometry:
     face = classify(character)
+    _usable(character, face)
     first, inverse = weld(face.vertices)
     views, tris, n = [face.vertices[first] @ rot.T], [inverse[face.triangles]], len(first)
     for helper in helpers_near(character, face):

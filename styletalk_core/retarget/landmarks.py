@@ -31,12 +31,32 @@ def conform(placed: Placed, rot: np.ndarray) -> tuple[np.ndarray, float]:
     s, r, t, rms = similarity_fit(src, dst)
     aligned = s * ours @ r.T + t
     at = aligned[[PLACED_POINTS[n] for n in placed.names], :2]
-    # through the placed points in the view (the snap along -z sets the depth); flat beyond them
+    # through the placed points in the view (the snap along -z sets the depth); flat beyond them. The
+    # warp is fitted in units of the points' own spread (any scale of the character's coordinates)
+    centre, unit = at.mean(0), float(np.ptp(at, axis=0).max())
     warp = RBFInterpolator(
-        at, (dst - aligned[[PLACED_POINTS[n] for n in placed.names]])[:, :2], kernel="thin_plate_spline", degree=1
+        (at - centre) / unit,
+        (dst - aligned[[PLACED_POINTS[n] for n in placed.names]])[:, :2] / unit,
+        kernel="thin_plate_spline",
+        degree=1,
     )
-    aligned[:, :2] += warp(aligned[:, :2])
+    aligned[:, :2] += unit * warp((aligned[:, :2] - centre) / unit)
     return aligned, rms / s
+
+
+def _on_the_part(placed: Placed, rot: np.ndarray, vertices: np.ndarray, source: str) -> None:
+    """Placed points within the face's box in the front view (a tenth of its size around it), else one
+    line: points in other coordinates than the character's snap to nothing."""
+    view, points = vertices[:, :2], (placed.positions @ rot.T)[:, :2]
+    lo, hi = view.min(0), view.max(0)
+    margin = 0.1 * float((hi - lo).max())
+    outside = ~((points >= lo - margin) & (points <= hi + margin)).all(1)
+    if outside.any():
+        name = placed.names[int(np.argmax(outside))]
+        raise InputError(
+            f"{source}: the placed landmark {name!r} is outside the character's face seen from the front: "
+            "are the points in the character's own coordinates?"
+        )
 
 
 def placed_points(
@@ -50,4 +70,5 @@ def placed_points(
             f"{source}: the placed landmarks do not fit a face's proportions (residual {rms:.0f} px of our "
             f"139 px wide face, at most {MAX_PLACED_RMS_PX:g}): is each point on its part of the face?"
         )
+    _on_the_part(placed, rot, vertices, source)
     return snap_to_surface(conformed, vertices, tris, skin=skin), rms

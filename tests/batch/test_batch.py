@@ -383,6 +383,52 @@ def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_wo
         assert np.abs(here[0].astype(int) - there[0]).mean() < 1.0, name  # threads apart, same pictures
 
 
+@pytest.mark.slow
+def test_sigterm_on_a_ray_batch_is_one_line_and_leaves_no_process(takes):
+    """Ray installs its own SIGTERM handlers on joining (exit 15, a native stack dump on stderr): the
+    CLI's is put back, so a stop is the same one line as on the local engine, and the local cluster
+    started for the batch goes with it."""
+    pytest.importorskip("ray", reason="the Ray engine needs the [cluster] extra (ray)")
+    folder, manifest = takes
+    rows = [f"t{i},line{i % 4}.wav,,calm.mat,,curves" for i in range(12)]
+    argv = ["batch", str(manifest(rows)), "-o", str(folder / "out"), "--engine", "ray", "--progress", "lines"]
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-m", "styletalk_core.cli", *argv, "--threads", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    for line in proc.stdout:
+        if line.startswith("stage takes"):
+            break
+    time.sleep(1.0)  # the cluster's workers at work
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    assert proc.returncode == 130 and proc.stderr.read().splitlines() == ["styletalk batch: interrupted"]
+    assert not _running_in_group(proc.pid)
+
+
+def test_ray_is_sent_each_input_file_once():
+    """Takes sharing an audio file share one object in Ray's store (the driver holds references, not
+    a copy of the file per take)."""
+    from styletalk_core.batch.cluster import _Store
+
+    class Ray:
+        def __init__(self):
+            self.put_sizes = []
+
+        def put(self, data):
+            self.put_sizes.append(len(data))
+            return f"ref{len(self.put_sizes)}"
+
+    ray = Ray()
+    store = _Store(ray)
+    refs = [store(HELLO) for _ in range(200)] + [store(Path(__file__))]
+    assert ray.put_sizes == [HELLO.stat().st_size, Path(__file__).stat().st_size]
+    assert set(refs) == {"ref1", "ref2"}
+
+
 def test_a_render_goes_to_a_gpu_worker_when_the_cluster_has_one():
     from styletalk_core.batch import Writer
     from styletalk_core.batch.cluster import resources

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from styletalk_core.formats.errors import InputError
-from styletalk_core.meshio.precheck import MAX_SCENE_VERTICES, check_character_file
+from styletalk_core.meshio.gltf_check import MAX_SCENE_VERTICES
+from styletalk_core.meshio.precheck import check_character_file
 
 from .. import hostile
 

@@ -1,6 +1,8 @@
 """A character of another topology (an ICT-FaceKit identity, 26k vertices): found on its front render,
 and its own shape keys, under names nothing can match, solved to reproduce our lip motion."""
 
+import io
+
 import numpy as np
 import pytest
 
@@ -158,11 +160,19 @@ def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
     np.save(tmp_path / "short.npy", np.zeros((10, 3)))
     np.save(tmp_path / "words.npy", np.array(["a", "b"]))
     np.save(tmp_path / "nan.npy", np.full((468, 3), np.nan))
+    np.save(tmp_path / "far.npy", np.full((468, 3), 1e308))
+    np.save(tmp_path / "all_at_one_point.npy", np.zeros((468, 3)))
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (10**12, 3)})
+    (tmp_path / "claims.npy").write_bytes(header.getvalue() + bytes(64))
     (tmp_path / "mask.txt").write_text("0 0 0")
     for mask, expected in (
         ("short.npy", "(468, 3) finite"),
         ("words.npy", "holds numbers"),
         ("nan.npy", "finite"),
+        ("far.npy", "within ±1e+09"),
+        ("all_at_one_point.npy", "lie at one point or on one line"),
+        ("claims.npy", "claims 1000000000000x3 values"),
         ("mask.txt", "a face mask is a NumPy .npy"),
         ("missing.npy", "not found"),
     ):
