@@ -6,6 +6,9 @@ output changed; and each run, in a process of its own, within MAX_SECONDS and wi
 tree (Blender, workers) within MAX_RSS_GB at every moment (sampled every 50 ms). Prints tried / OK /
 defects, each defect, and the largest peak memory and time seen.
 
+Then the runs that are more than one command (benchmarks/fuzz_scenarios.py): batches stopped by
+SIGTERM at several moments, two batches on one folder.
+
 Usage: .venv/bin/python benchmarks/fuzz_cli.py [--seed N]
 """
 
@@ -29,6 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from styletalk_core.formats.curves import load_curves  # noqa: E402
+from benchmarks import fuzz_scenarios  # noqa: E402
 from tests import hostile  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "reference"
@@ -401,7 +405,16 @@ def run(seed: int) -> tuple[int, list[tuple[list[str], str]]]:
                 os.chdir(cwd)
             if problem:
                 defects.append((argv, problem))
-        return len(all_cases), defects
+        more = fuzz_scenarios.scenarios()  # signals and concurrency
+        for i, scenario in enumerate(more):
+            work = Path(d) / f"scenario{i}"
+            work.mkdir()
+            t0 = time.monotonic()
+            problem = scenario(work, WAVS[0], STYLE)
+            PEAKS.append((0.0, time.monotonic() - t0, scenario.__name__))
+            if problem:
+                defects.append(([scenario.__name__], problem))
+        return len(all_cases) + len(more), defects
 
 
 def main_fuzz() -> None:
