@@ -31,8 +31,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from styletalk_core.formats.curves import load_curves  # noqa: E402
 from benchmarks import fuzz_scenarios  # noqa: E402
+from styletalk_core.formats.curves import load_curves  # noqa: E402
 from tests import hostile  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "reference"

@@ -48,7 +48,8 @@ def _left_in_session(sid: int) -> list[str]:
     """Live processes of the session after up to 3 s (a cluster's own processes end a moment later)."""
     for _ in range(30):
         ps = subprocess.run(["ps", "-eo", "sid=,stat=,args="], capture_output=True, text=True).stdout
-        alive = [line for line in ps.splitlines() if line.split()[0] == str(sid) and not line.split()[1].startswith("Z")]
+        rows = [line.split(maxsplit=2) for line in ps.splitlines()]
+        alive = [row[-1] for row in rows if row[0] == str(sid) and not row[1].startswith("Z")]
         if not alive:
             return []
         time.sleep(0.1)
