@@ -146,6 +146,7 @@ def apply_to_character(context, obj, path: str, op) -> bool:
         op.report({"ERROR"}, str(exc))
         return False
     names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
+    theirs = scene.playing_action(obj)
     try:
         frames, action = scene.key_into_scene(
             context.scene, obj, names, values, fps, settings.start_frame, settings.action_name
@@ -154,7 +155,7 @@ def apply_to_character(context, obj, path: str, op) -> bool:
         op.report({"ERROR"}, f"{path}: {exc}")
         return False
     shapes = f"{len(frames)} frames x {len(mapping)} ARKit shapes ({len(names)} keys)"
-    op.report({"INFO"}, f"{shapes} into action {action.name}")
+    op.report({"INFO"}, f"{shapes} into action {action.name}{scene.kept_note(theirs)}")
     return True
 
 

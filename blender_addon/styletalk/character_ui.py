@@ -172,6 +172,7 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
         if missing:
             raise StyleTalkError(f"{missing[0]} was changed or deleted while the toolkit ran: nothing was keyed")
         names, weights = list(face.animated), face.weights
+        theirs = scene.playing_action(obj)
         frames, action = scene.key_into_scene(
             context.scene, obj, names, weights, fps, settings.start_frame, settings.action_name
         )
@@ -181,7 +182,8 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
             )
         fit = _fit(obj, face)
         also = f"; {', '.join(o.name for o in others)} keyed alike" if others else ""
-        return f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name} ({fit}){also}"
+        into = f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name}"
+        return f"{into} ({fit}){also}{scene.kept_note(theirs)}"
 
 
 class _PlaceOnCharacter:

@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> None:
     if done.followers:
         verb = "animated alike" if done.solved else "moving with the jaw"
         animated += f"; {', '.join(done.followers)} {verb}"
+    if done.kept_animations:
+        own = "animations" if len(done.kept_animations) > 1 else "animation"
+        verb = "are" if len(done.kept_animations) > 1 else "is"
+        animated += f"; its own {own} {', '.join(done.kept_animations)} {verb} kept, after ours (ours plays first)"
     wrote(
         args.output,
         f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, face found by "

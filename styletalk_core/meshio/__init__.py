@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import struct
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats.character import Additions, Character, in_unit_range, load_character, save_additions
@@ -13,10 +14,18 @@ from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, check_output_path, require_file
 from ..formats.progress import Progress
 from .blender import read_with_blender, write_with_blender
-from .glb_append import NotDirect, append_to_glb
+from .glb_append import NotDirect, append_to_glb, ours_first
 from .precheck import check_character_file
 
 OUTPUT_SUFFIXES = (".glb", ".fbx")
+
+
+@dataclass(frozen=True)
+class Written:
+    """How write_character wrote a character."""
+
+    how: str  # "direct" (straight into a copy of the user's .glb) or "blender" (its importer and exporter)
+    kept: tuple[str, ...] = ()  # the file's own animations, kept after ours (a .glb: ours is first, and plays)
 
 
 def read_character(path: str | os.PathLike, progress: Progress | None = None) -> Character:
@@ -44,11 +53,12 @@ def write_character(
     additions: list[Additions],
     out: str | os.PathLike,
     progress: Progress | None = None,
-) -> str:
+) -> Written:
     """`source` plus `additions` (each on the part of `character`, as read_character gave it, that it
     names), written to `out` (.glb or .fbx, by its name). A .glb into a .glb takes the additions
     straight into the user's file (meshio.glb_append); anything else, or a .glb that cannot be mapped,
-    goes through Blender's importer and exporter. Returns how it was written: "direct" or "blender"."""
+    goes through Blender's importer and exporter. A .glb has our animation first (the one importers
+    play), the file's own after it, under their names."""
     target = check_output_path(out)
     if target.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"{target}: a character is written as .glb or .fbx (OBJ holds no shape keys or animation)")
@@ -68,6 +78,7 @@ def write_character(
             save_additions(additions, adds)
             write_with_blender(src, adds, part_file, progress)
         check_character_file(part_file)
+        kept = ours_first(part_file) if target.suffix.lower() == ".glb" else ()
     if progress is not None:
         progress(1, 1)
-    return how
+    return Written(how, kept)

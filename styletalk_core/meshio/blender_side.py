@@ -18,7 +18,7 @@ import numpy as np
 from ..children import PARENT_VARIABLE, die_with_parent
 from ..formats.character import Additions, Character, Part, load_additions, save_character
 from ..formats.errors import InputError, StyleTalkError
-from .compat import fresh_loop_triangles, has_layers, new_fcurves
+from .compat import all_fcurves, fresh_loop_triangles, has_layers, new_fcurves
 from .precheck import load_gltf
 from .references import resolve
 
@@ -203,6 +203,7 @@ def animate(keyed: list[tuple[object, list[str], np.ndarray]], fps: float) -> No
     new action "StyleTalk" (one glTF animation: a slot per object; Blender 4.2, an action each)."""
     scene = bpy.context.scene
     rate = max(1, round(fps))
+    keep_seconds(fps / (scene.render.fps / scene.render.fps_base))
     scene.render.fps, scene.render.fps_base = rate, rate / fps
     scene.frame_start, scene.frame_end = 0, max(1, max(len(w) for _, _, w in keyed) - 1)
     linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
@@ -216,6 +217,24 @@ def animate(keyed: list[tuple[object, list[str], np.ndarray]], fps: float) -> No
             fc.keyframe_points.add(len(frames))
             fc.keyframe_points.foreach_set("co", np.stack([frames, column.astype(np.float32)], 1).ravel())
             fc.keyframe_points.foreach_set("interpolation", np.full(len(frames), linear, np.int32))
+            fc.update()
+
+
+def keep_seconds(ratio: float) -> None:
+    """The file's own actions keep their timing in seconds when the scene's frame rate becomes ours
+    (`ratio`: ours over the scene's): each key and its handles move to their frame at the new rate.
+    Blender's glTF importer placed them at the scene's rate and its exporter times frames at the
+    scene's rate, so a 24 fps take would otherwise come out a quarter shorter."""
+    if abs(ratio - 1.0) < 1e-9:
+        return
+    for action in list(bpy.data.actions):
+        for fc in all_fcurves(action):
+            points = fc.keyframe_points
+            xy = np.empty(2 * len(points), np.float32)
+            for attribute in ("co", "handle_left", "handle_right"):
+                points.foreach_get(attribute, xy)
+                xy[0::2] *= ratio
+                points.foreach_set(attribute, xy)
             fc.update()
 
 
@@ -291,7 +310,6 @@ def export(source: str, out: str) -> None:
             export_try_sparse_sk=True,
             export_extras=True,
             export_morph_normal=False,
-            export_anim_slide_to_zero=True,
         )
     elif ext == ".fbx":
         # "all actions" and "NLA strips" walk object actions only and drop shape-key animation: bake the scene

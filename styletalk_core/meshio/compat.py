@@ -27,6 +27,15 @@ def new_fcurves(action, key_datablock, paths: list[str]) -> list:
     return [action.fcurves.new(p) for p in paths]
 
 
+def all_fcurves(action) -> list:
+    """Every F-curve of `action`: in 4.4+ those of every slot in its layers' strips; in 4.2/4.3
+    Action.fcurves."""
+    if has_layers(action) and len(action.layers):
+        bags = [bag for layer in action.layers for strip in layer.strips for bag in strip.channelbags]
+        return [fc for bag in bags for fc in bag.fcurves]
+    return list(getattr(action, "fcurves", []))
+
+
 def assign_action(anim, action) -> None:
     """`action` played by the animation data `anim` (in 4.4+ through its first slot)."""
     anim.action = action

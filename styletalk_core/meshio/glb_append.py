@@ -24,6 +24,7 @@ from .gltf_check import INDEX_DTYPE
 from .precheck import load_gltf
 
 FLOAT, UINT = 5126, 5125
+OUR_ANIMATION = "StyleTalk"
 ARRAY_BUFFER = 34962
 # the mapped positions, carried through the best affine map, must land on the part's within this
 # fraction of its size (float32 rounding is ~1e-7; a wrong mapping is off by the face's own size)
@@ -223,13 +224,13 @@ def append_to_glb(source: Path, edits: list[tuple[Part, Additions]], out: Path) 
     if len({doc["nodes"][n]["mesh"] for n in nodes}) < len(nodes):
         raise NotDirect("two of the parts show one mesh")
     w = _Writer(doc, buffers[0])
-    anim = {"name": "StyleTalk", "samplers": [], "channels": []}
+    anim = {"name": OUR_ANIMATION, "samplers": [], "channels": []}
     for node, (part, add) in zip(nodes, edits, strict=True):
         _append_part(doc, buffers, w, anim, node, part, add)
     if anim["channels"]:
         if edits[0][1].extras:
             anim["extras"] = {"styletalk": edits[0][1].extras}
-        doc.setdefault("animations", []).append(anim)
+        doc.setdefault("animations", []).insert(0, anim)  # first: what importers play (ours_first)
     _write_glb(out, doc, w.binary())
 
 
@@ -271,6 +272,22 @@ def _target_names(extras: dict, part: Part, old: int) -> list[str]:
     if isinstance(names, list) and len(names) == old:
         return [str(n) for n in names]
     return list(part.target_names) if len(part.target_names) == old else [f"target_{i}" for i in range(old)]
+
+
+def ours_first(path: Path) -> tuple[str, ...]:
+    """The .glb at `path` with our animation (OUR_ANIMATION) first, rewritten in place when another is
+    before it (Blender's exporter orders them its own way), and the names of the others: the file's
+    own, kept. The first animation is the one importers play: Blender's makes it the active action
+    (the others become muted NLA tracks), three.js's loader lists it as clip 0. Nothing refers to an
+    animation by its index in glTF 2.0, so the order is free."""
+    doc, buffers = load_gltf(path, "glb")
+    anims = doc.get("animations", [])
+    ours = [a for a in anims if isinstance(a, dict) and a.get("name") == OUR_ANIMATION]
+    others = [a for a in anims if not (isinstance(a, dict) and a.get("name") == OUR_ANIMATION)]
+    if ours and anims[0] is not ours[0] and doc.get("buffers"):
+        doc["animations"] = ours + others
+        _write_glb(path, doc, buffers[0] if buffers else b"")
+    return tuple(str(a.get("name") or f"animation {i}") if isinstance(a, dict) else "" for i, a in enumerate(others))
 
 
 def _write_glb(path: Path, doc: dict, binary: bytes) -> None:

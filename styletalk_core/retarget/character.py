@@ -26,7 +26,7 @@ from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.layout import EXP_NAMES
 from ..formats.placed import MAX_COORDINATE, load_placed, on_a_line
 from ..formats.progress import Progress
-from ..meshio import read_character, write_character
+from ..meshio import Written, read_character, write_character
 from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
 from .fidelity import corr
@@ -176,6 +176,7 @@ class Retargeted:
     mouth: str = ""  # how its mouth is made (mouth.MOUTHS); "" when solved onto its own keys
     solve: SolveReport | None = None  # solved onto its own keys: what they reproduce
     followers: tuple[str, ...] = ()  # other parts keyed with the face: teeth and tongue with the jaw
+    kept_animations: tuple[str, ...] = ()  # the file's own animations, kept after ours (which plays first)
 
 
 @dataclass(frozen=True)
@@ -441,7 +442,7 @@ def retarget_file(
         additions = character_keys(found, arkit)
         additions = animated(additions, curves) if curves is not None else additions
     step(650, 1000)
-    written = "npz"
+    written = Written("npz")
     if target.suffix.lower() == ".npz":
         save_additions(additions, target)
     else:
@@ -457,9 +458,10 @@ def retarget_file(
         solve,
         found.found_by,
         round(found.rms, 2),
-        written,
+        written.how,
         found.axes,
         face_keys.extras["face_fit"].get("mouth", ""),
         SolveReport(**face_keys.extras["solve"]) if solve else None,
         tuple(a.part for a in additions[1:]),
+        written.kept,
     )

@@ -126,8 +126,11 @@ res["transfer_again"] = run(bpy.ops.styletalk.transfer_keys)
 own = {f"shape_{i:02d}": d for i, d in enumerate(chars["expression_deltas"])}
 if full:
     obj = character("Solve", chars["solve"], own)
+    obj.data.shape_keys.key_blocks["shape_00"].keyframe_insert("value", frame=1)  # the user's own take
+    obj.data.shape_keys.animation_data.action.name = "TheirTake"
     before = state(obj)
     res["solve"] = run(bpy.ops.styletalk.solve_keys)
+    res["their_take_kept"] = "TheirTake" in bpy.data.actions and bpy.data.actions["TheirTake"].use_fake_user
     after = state(obj)
     res["solve_keys_unchanged"] = after["keys"] == before["keys"] and after["co"] == before["co"]
     res["solve_actions_added"] = after["actions"] - before["actions"]

@@ -1,8 +1,10 @@
 """Build a character the way rigs come from DCC tools and export it with Blender's default glTF and
 FBX settings: an ICT-FaceKit head (its skin in two materials, a UV layer, two shape keys) with its
 eyes and teeth as separate objects, all skinned to an armature whose object carries a scale of 0.01
-(centimetres to metres) and the y-up to z-up turn. Run: python make_character.py ICT.npz OUT_DIR;
-writes OUT_DIR/character.glb and character.fbx and prints RESULTS {...}."""
+(centimetres to metres) and the y-up to z-up turn. Run: python make_character.py ICT.npz OUT_DIR [--take];
+writes OUT_DIR/character.glb and character.fbx and prints RESULTS {...}. With --take the head also
+carries its own facial take, as a facecap rig does: an action "FacecapTake" keying jawOpen and
+mouthSmile_L over 2.5 s at the scene's default 24 fps."""
 
 import json
 import math
@@ -69,6 +71,16 @@ head = part("Head", skin, ["Skin", "Lips"], ("jawOpen", "mouthSmile_L"))
 part("Eye_L", [groups["eyeball_left"]], ["Eye"])
 part("Eye_R", [groups["eyeball_right"]], ["Eye"])
 part("Teeth", [groups["teeth"], groups["gums_and_tongue"]], ["Teeth"])
+if "--take" in sys.argv:
+    keys = head.data.shape_keys
+    keys.animation_data_create()
+    keys.animation_data.action = bpy.data.actions.new("FacecapTake")
+    for frame in range(0, 61, 4):  # 2.5 s at 24 fps
+        keys.key_blocks["jawOpen"].value = 0.5 + 0.5 * math.sin(frame / 5)
+        keys.key_blocks["jawOpen"].keyframe_insert("value", frame=frame)
+        keys.key_blocks["mouthSmile_L"].value = frame / 60
+        keys.key_blocks["mouthSmile_L"].keyframe_insert("value", frame=frame)
+    scene.frame_start, scene.frame_end = 0, 60
 bpy.ops.export_scene.gltf(filepath=str(out / "character.glb"))
 bpy.ops.export_scene.fbx(filepath=str(out / "character.fbx"))
 print("RESULTS " + json.dumps({"blender": bpy.app.version_string, "head": len(head.data.vertices)}), flush=True)

@@ -35,6 +35,7 @@ def describe(obj) -> dict:
             "uv_layers": [uv.name for uv in mesh.uv_layers],
             "shape_keys": [b.name for b in keys.key_blocks][1:] if keys else [],
             "animated": bool(keys and keys.animation_data and keys.animation_data.action),
+            "action": getattr(keys.animation_data.action, "name", "") if keys and keys.animation_data else "",
             "armature": next((m.object.name for m in obj.modifiers if m.type == "ARMATURE" and m.object), "")
             or (obj.parent.name if obj.parent and obj.parent.type == "ARMATURE" else ""),
         }

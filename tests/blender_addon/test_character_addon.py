@@ -68,6 +68,7 @@ def test_the_characters_own_keys_are_solved_whatever_their_names(character_resul
     if r["blender"].startswith("4.2"):
         pytest.skip("solved in Blender 5.0; 4.2's legacy actions are keyed by the same path in the ARKit checks")
     assert r["solve"] == "{'FINISHED'}" and r["solve_keys_unchanged"] and r["solve_actions_added"] == 1, r
+    assert r["their_take_kept"], r  # the action the keys played before, kept in the Action list
     w = np.load(work / "solve.npz")["weights"]
     assert w.shape[1] == 53 and w.min() >= 0 and w.max() <= 1
     frames = chars["solve"] + np.einsum("tk,kvc->tvc", w, ict["expression_deltas"])
