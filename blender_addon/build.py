@@ -26,6 +26,7 @@ SHARED_FORMATS = (
     "bounded.py",
     "curves.py",
     "export.py",
+    "outputs.py",
     "arkit.py",
     "character.py",
     "morph.py",

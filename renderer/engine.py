@@ -27,7 +27,7 @@ import torch
 from styletalk_core.extras import optional
 from styletalk_core.formats.errors import InputError, MissingDependencyError
 from styletalk_core.native import native_logs_silenced, raise_if_stopped
-from styletalk_core.settings import AUTO_MIN_FRAMES, ENGINES
+from styletalk_core.settings import AUTO_MIN_FRAMES, RENDER_ENGINES
 from styletalk_core.threads import cpu_threads
 
 from . import model as model_module
@@ -49,8 +49,8 @@ def choose_engine(
 ) -> str:
     """'torch' or 'openvino'. auto: OpenVINO on a CPU, in fp32, without --compile, for clips of at least
     AUTO_MIN_FRAMES frames, when it is installed; PyTorch otherwise."""
-    if name not in ENGINES:
-        raise InputError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if name not in RENDER_ENGINES:
+        raise InputError(f"unknown engine {name!r}; choose one of {', '.join(RENDER_ENGINES)}")
     if name == "openvino":
         if device.type != "cpu":
             raise InputError(f"--engine openvino runs on the CPU; device {device} needs --engine torch")

@@ -24,7 +24,7 @@ MODEL_SYNC_MS = MODEL_LEAD_MS - 1000 / 30
 
 
 PRECISIONS = ("fp32", "fp16", "bf16")
-ENGINES = ("auto", "torch", "openvino")
+RENDER_ENGINES = ("auto", "torch", "openvino")
 # OpenVINO's first set-up is about 10 s (about 3 s once its conversion is cached: README, render_speed.py)
 # and it saves ~0.4 s a frame on a 2-core AVX2 CPU: even from ~15 frames (the cached set-up);
 # auto waits for twice that, so a short clip never pays the set-up for nothing

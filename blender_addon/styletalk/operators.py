@@ -210,19 +210,13 @@ class STYLETALK_OT_export(bpy.types.Operator):
     filepath: StringProperty(subtype="FILE_PATH")
     format: EnumProperty(
         name="Format",
-        items=[
-            ("csv", "CSV", "one row per frame"),
-            ("json", "JSON", "fps + exp array"),
-            ("npy", "NumPy (official)", "(T, 64), or (T, 73) with the imported pose"),
-            ("glb", "glTF binary", "mesh + morph-target animation"),
-            ("fbx", "FBX", "mesh + shape-key animation"),
-        ],
+        items=scene.export_choices(),
         default="csv",
     )
 
     def invoke(self, context, event):
         if not self.filepath:
-            self.filepath = bpy.path.ensure_ext(bpy.path.abspath("//styletalk"), "." + self.format)
+            self.filepath = bpy.path.ensure_ext(bpy.path.abspath("//styletalk"), scene.export_suffix(self.format))
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 

@@ -10,12 +10,13 @@ import bpy
 import numpy as np
 
 from . import compat, keys
+from .formats import export  # noqa: F401 (registers the curves outputs)
 from .formats.curves import Curves
 from .formats.errors import StyleTalkError
-from .formats.export import export_curves
 from .formats.fileio import atomic_path
 from .formats.layout import FPS, POSE_DIM
 from .formats.morph import unit_targets, unit_weights
+from .formats.outputs import KINDS, curves_kinds, write_output
 
 FACE_MODEL = Path(__file__).parent / "face_model.npz"  # packed beside the add-on by blender_addon/build.py
 ARKIT_BASIS = Path(__file__).parent / "arkit_basis.npz"
@@ -190,13 +191,29 @@ def sampled_curves(obj, fps_out: float) -> Curves:
     return Curves(exp=exp, pose=pose, fps=fps_out, meta={"source": f"Blender object {obj.name}"})
 
 
+# the mesh itself with its animation, through Blender's own exporters
+MESH_EXPORTS = {"glb": ("glTF binary", "mesh + morph-target animation"), "fbx": ("FBX", "mesh + shape-key animation")}
+
+
+def export_choices() -> list[tuple[str, str, str]]:
+    """The Export menu: the toolkit's curves outputs (formats.outputs, as its CLI writes them), then
+    the mesh exports."""
+    curves = [(k.name, k.name, k.description) for k in curves_kinds()]
+    return curves + [(name, label, text) for name, (label, text) in MESH_EXPORTS.items()]
+
+
+def export_suffix(fmt: str) -> str:
+    """The file suffix of an Export menu choice."""
+    return f".{fmt}" if fmt in MESH_EXPORTS else KINDS[fmt].suffix
+
+
 def export_keyframes(obj, path: str, fmt: str, fps_out: float = FPS) -> int:
-    """Write the object's animation: CSV / JSON / official .npy in the toolkit's own layout (sampled
-    at the curves rate), or the mesh with its morph-target animation as glTF binary / FBX, from t = 0,
-    with every weight within [0, 1] (see unit_range_copy)."""
-    if fmt in ("npy", "csv", "json"):
+    """Write the object's animation: a curves output (the curves file, CSV, JSON, the official .npy:
+    sampled at the curves rate), or the mesh with its morph-target animation as glTF binary / FBX, from
+    t = 0, with every weight within [0, 1] (see unit_range_copy)."""
+    if fmt not in MESH_EXPORTS:
         curves = sampled_curves(obj, fps_out)
-        export_curves(curves, path, fmt, source=obj.name)
+        write_output(curves, path, fmt, source=obj.name)
         return curves.frames
     if fmt == "glb":
         run = lambda tmp: bpy.ops.export_scene.gltf(  # noqa: E731

@@ -3,8 +3,8 @@ on all cores or on a Ray cluster. manifest (what a take is), work (one take's wo
 outputs (a take's files and the record that makes it skippable), run (the local runner and summary),
 cluster (the Ray engine)."""
 
-from .manifest import OUTPUTS, Problem, Take, read_manifest
+from .manifest import KINDS, Problem, Take, read_manifest
 from .outputs import Writer
 from .run import Summary, run_batch
 
-__all__ = ["OUTPUTS", "Problem", "Summary", "Take", "Writer", "read_manifest", "run_batch"]
+__all__ = ["KINDS", "Problem", "Summary", "Take", "Writer", "read_manifest", "run_batch"]

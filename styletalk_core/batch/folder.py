@@ -15,15 +15,15 @@ from ..formats.errors import InputError, OutputError
 SUMMARY = "summary.json"
 LOCK = ".styletalk-batch.lock"
 RESERVED = {SUMMARY, LOCK}  # names in the folder that are the batch's own, not a take's
-ENGINES = ("local", "ray")
+BATCH_ENGINES = ("local", "ray")
 # formats.fileio's temporary files: '.' + the target's name + '.' + mkstemp's 8 characters + '.tmp...'
 LEFTOVER = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?")
 
 
 def output_folder(outdir: str | os.PathLike, engine: str) -> Path:
     """The output folder, made if missing; one line when it cannot be (a file, a loop, no permission)."""
-    if engine not in ENGINES:
-        raise InputError(f"--engine is one of {', '.join(ENGINES)}, not {engine!r}")
+    if engine not in BATCH_ENGINES:
+        raise InputError(f"--engine is one of {', '.join(BATCH_ENGINES)}, not {engine!r}")
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: the output folder is a file")

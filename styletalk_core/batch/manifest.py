@@ -17,7 +17,8 @@ Fields (paths are relative to the manifest's folder):
   landmarks        for a character whose face the detector cannot read: a JSON of points placed on it
                    (styletalk retarget --landmarks)
   image            a reference face image for the render output (the neural renderer's photoreal video)
-  outputs          ';'-separated, from OUTPUTS (default: curves)
+  outputs          ';'-separated output kinds (formats.outputs: curves, csv, arkit-csv, glb, ...; default:
+                   curves)
 In JSONL, style, style_weights and outputs may also be lists."""
 
 from __future__ import annotations
@@ -30,33 +31,34 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..formats import export  # noqa: F401 (registers the curves file and its exports)
 from ..formats.errors import InputError
 from ..formats.labelling import read_transcript
 from ..formats.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, language
+from ..formats.outputs import KINDS, OutputKind, output_kind, register
 from ..formats.style import PRESET_PREFIX, StyleSpec, check_style_settings
 from ..formats.timebase import check_sync_offset
+from ..retarget import arkit  # noqa: F401 (registers the ARKit exports)
 from .folder import RESERVED
 
-# output kind -> its file in the take's folder
-OUTPUTS = {
-    "curves": "curves.npz",
-    "arkit-csv": "arkit.csv",
-    "arkit-json": "arkit.json",
-    "csv": "curves.csv",
-    "json": "curves.json",
-    "npy": "curves.npy",
-    "glb": "character.glb",
-    "fbx": "character.fbx",
-    "preview": "preview.mp4",
-    "render": "render.mp4",
-}
-# outputs whose writer the caller hands to run_batch (the renderer's videos: the core does not import the
-# renderer), and what a take asking for one without it is told
-HANDED_OUTPUTS = {
-    "preview": "the renderer's preview writer (the styletalk batch command has it)",
-    "render": "renderer weights (styletalk batch --renderer WEIGHTS)",
-}
-CHARACTER_OUTPUTS = ("glb", "fbx")
+# what a take can ask for beyond the curves' own exports (formats.export, retarget.arkit register those)
+register(
+    OutputKind("glb", "character.glb", "the take's character with our keys, animated (glTF binary)", character=True),
+    OutputKind("fbx", "character.fbx", "the take's character with our keys, animated (FBX)", character=True),
+    # the renderer's videos: the core does not import the renderer, the caller hands their writers in
+    OutputKind(
+        "preview",
+        "preview.mp4",
+        "a preview video of the face with the take's sound",
+        handed="the renderer's preview writer (the styletalk batch command has it)",
+    ),
+    OutputKind(
+        "render",
+        "render.mp4",
+        "the neural renderer's photoreal video of the take's image",
+        handed="renderer weights (styletalk batch --renderer WEIGHTS)",
+    ),
+)
 CHARACTER_SUFFIXES = (".glb", ".gltf", ".fbx", ".obj")
 FIELDS = (
     "id",
@@ -202,7 +204,7 @@ def _styles(base: Path, row: dict) -> tuple[StyleSpec, ...]:
 
 
 def _character(base: Path, row: dict, outputs: tuple[str, ...]) -> Path | None:
-    wanted = [o for o in outputs if o in CHARACTER_OUTPUTS]
+    wanted = [o for o in outputs if KINDS[o].character]
     if not row.get("character"):
         if wanted:
             raise InputError(f"output {wanted[0]!r} needs a character file (the character field)")
@@ -225,9 +227,8 @@ def _take(base: Path, line: int, row: dict) -> Take:
     if take_id.lower() in {name.lower() for name in RESERVED}:
         raise InputError(f"id {take_id!r} is the batch's own file in the output folder; choose another")
     outputs = tuple(_items(row.get("outputs"))) or ("curves",)
-    bad = [o for o in outputs if o not in OUTPUTS]
-    if bad:
-        raise InputError(f"unknown output {bad[0]!r}; outputs are {', '.join(OUTPUTS)}")
+    for name in outputs:
+        output_kind(name)
     try:
         strength = float(row.get("style_strength") or 1.0)
     except (TypeError, ValueError):
@@ -239,8 +240,9 @@ def _take(base: Path, line: int, row: dict) -> Take:
     if tfile is not None:
         text = _transcript_text(tfile)  # read once: the text labelled and hashed is this one
     pose = _file(base, str(row["pose"]), "pose") if row.get("pose") else None
-    if "npy" in outputs and pose is None:
-        raise InputError("output 'npy' (the official (T, 73) layout) holds a head pose: give the pose field")
+    posed = [o for o in outputs if KINDS[o].needs_pose]
+    if posed and pose is None:
+        raise InputError(f"output {posed[0]!r} ({KINDS[posed[0]].description}) holds a head pose: give the pose field")
     audio = _file(base, str(row.get("audio") or ""), "audio")
     styles = _styles(base, row)
     check_style_settings(styles, strength)  # weights and strength as `generate` takes them

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from ..formats.curves import Curves
 from ..formats.fileio import atomic_paths, input_hash
+from ..formats.outputs import KINDS, write_output
 from ..settings import MODEL_SYNC_MS
-from .manifest import CHARACTER_OUTPUTS, OUTPUTS, Take
+from .manifest import Take
 
 RECORD = "take.json"
 VERSION = 1  # of what a take's outputs hold; a change redoes every take
@@ -65,7 +66,7 @@ def take_key(take: Take, model_sha: str, writers: dict[str, Writer] | None = Non
 
 
 def take_files(outdir: Path, take: Take) -> list[Path]:
-    return [outdir / take.id / OUTPUTS[o] for o in take.outputs]
+    return [outdir / take.id / KINDS[o].file for o in take.outputs]
 
 
 def is_current(outdir: Path, take: Take, key: str) -> bool:
@@ -88,9 +89,7 @@ def write_take(
     """The take's outputs and its record, atomically together. `character`: (its parts that change, our
     keys on them) of take.character, for the glb/fbx outputs; `writers`: the outputs the caller provides; `made`:
     kind -> the bytes of an output a cluster's worker made already."""
-    from ..formats.export import export_curves
     from ..meshio import write_character
-    from ..retarget.arkit import export_arkit
     from ..retarget.character import animated
 
     files, folder = take_files(outdir, take), outdir / take.id
@@ -100,17 +99,13 @@ def write_take(
             for kind, path in zip(take.outputs, staged, strict=False):
                 if kind in (made or {}):
                     path.write_bytes(made[kind])
-                elif kind == "curves":
-                    curves.save(path)
-                elif kind.startswith("arkit-"):
-                    export_arkit(curves, path, kind)
-                elif kind in CHARACTER_OUTPUTS:
+                elif KINDS[kind].character:
                     parts, keys = character
                     write_character(take.character, parts, animated(keys, curves), path)
                 elif kind in (writers or {}):
                     writers[kind].write(curves, path, take)
                 else:
-                    export_curves(curves, path, kind)
+                    write_output(curves, path, kind, take.id)
             record = {
                 "id": take.id,
                 "line": take.line,
@@ -137,4 +132,8 @@ def _recorded(folder: Path) -> set[str]:
     except (OSError, ValueError, RecursionError):
         return set()
     names = record.get("outputs") if isinstance(record, dict) else None
-    return {n for n in names if isinstance(n, str) and n in OUTPUTS.values()} if isinstance(names, list) else set()
+    return (
+        {n for n in names if isinstance(n, str) and n in {k.file for k in KINDS.values()}}
+        if isinstance(names, list)
+        else set()
+    )

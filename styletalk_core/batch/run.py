@@ -15,12 +15,13 @@ from pathlib import Path
 from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import atomic_path, input_hash
 from ..formats.labelling import LabelOptions
+from ..formats.outputs import KINDS
 from ..formats.progress import Progress
 from ..formats.style import StyleSpec
 from ..formats.timebase import check_sync_offset
 from ..native import raise_if_stopped
 from .folder import SUMMARY, locked, output_folder, remove_leftovers
-from .manifest import CHARACTER_OUTPUTS, HANDED_OUTPUTS, Problem, Take, read_manifest
+from .manifest import Problem, Take, read_manifest
 from .outputs import Writer, is_current, take_key, write_take
 from .work import Job, Result, run_unit, units
 
@@ -72,7 +73,7 @@ def _prepare(takes: list[Take], presets: Iterable[str], on_step: Progress) -> tu
     ready, problems, loaded, failed = [], [], Prepared(), {}
     clips = sorted({str(s.path) for t in takes for s in t.styles if not s.preset})
     poses = sorted({str(t.pose) for t in takes if t.pose})
-    characters = sorted({character_of(t) for t in takes if set(t.outputs) & set(CHARACTER_OUTPUTS)})
+    characters = sorted({character_of(t) for t in takes if any(KINDS[o].character for o in t.outputs)})
     work = [(n, load_expression, loaded.clips) for n in clips] + [(n, load_pose, loaded.poses) for n in poses]
     work += [(n, _character, loaded.characters) for n in characters]
     for i, (name, load, into) in enumerate(work):
@@ -108,10 +109,10 @@ def _handed(takes: list[Take], problems: list[Problem], writers: dict[str, Write
     """Takes asking for an output nobody handed a writer for, or that its writer refuses, become problems."""
     ready = []
     for t in takes:
-        missing = [o for o in t.outputs if o in HANDED_OUTPUTS and o not in writers]
+        missing = [o for o in t.outputs if KINDS[o].handed and o not in writers]
         try:
             if missing:
-                raise InputError(f"output {missing[0]!r} needs {HANDED_OUTPUTS[missing[0]]}")
+                raise InputError(f"output {missing[0]!r} needs {KINDS[missing[0]].handed}")
             for kind in t.outputs:
                 if kind in writers and writers[kind].check is not None:
                     writers[kind].check(t)
@@ -195,7 +196,7 @@ def run_batch(
 ) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
     `report` hears every bad line before any take runs, and every take that fails as it fails; `stage`
-    each stage's name; `writers` provides HANDED_OUTPUTS (the CLI's preview, and render with
+    each stage's name; `writers` provides the handed outputs (formats.outputs) (the CLI's preview, and render with
     --renderer); `sync_offset_ms` and `lip_closure` are read_manifest's defaults."""
     t0 = time.perf_counter()
     out = output_folder(outdir, engine)

@@ -11,7 +11,8 @@ from .common import add_command, one_line, progress_for
 
 
 def add(sub, common) -> None:
-    from ..batch import OUTPUTS
+    from ..batch import KINDS
+    from ..batch.folder import BATCH_ENGINES
 
     b = add_command(
         sub,
@@ -21,7 +22,7 @@ def add(sub, common) -> None:
         "Animate many dialogue takes in one run: MANIFEST (.csv with a header, or .jsonl) has a line per take "
         "with id, audio, transcript or transcript_file, style (clips, videos or preset:NAME, ';'-separated), "
         "style_weights, style_strength, pose, character (glb/fbx outputs), image (render output) and outputs ("
-        + ", ".join(OUTPUTS)
+        + ", ".join(KINDS)
         + "). Bad lines are reported "
         "with their line numbers before any work; each take's outputs go to OUTDIR/ID/ with take.json, and a "
         "take whose inputs and settings have not changed is skipped on the next run. The model loads once "
@@ -34,7 +35,7 @@ def add(sub, common) -> None:
     b.add_argument("--checkpoint", type=Path, help="generator checkpoint (default: the bundled model)")
     b.add_argument(
         "--engine",
-        choices=("local", "ray"),
+        choices=BATCH_ENGINES,
         default="local",
         help="local worker processes, or Ray (pip install 'styletalk-toolkit[cluster]')",
     )

@@ -9,10 +9,16 @@ from pathlib import Path
 from .common import add_command, wrote
 
 
-def add(sub, common) -> None:
-    from ..formats.export import FORMATS
-    from ..retarget.arkit import ARKIT_FORMATS
+def _kinds() -> list:
+    """The output kinds made from curves alone, their owners imported (they register them)."""
+    from ..formats import export  # noqa: F401
+    from ..formats.outputs import curves_kinds
+    from ..retarget import arkit  # noqa: F401
 
+    return curves_kinds()
+
+
+def add(sub, common) -> None:
     e = add_command(
         sub,
         "export",
@@ -22,19 +28,22 @@ def add(sub, common) -> None:
         "Live Link Face app's CSV (52 ARKit weights + head rotation from the pose), arkit-json the same weights.",
         [common["curves"]],
     )
-    e.add_argument("--format", required=True, choices=FORMATS + ARKIT_FORMATS)
+    kinds = _kinds()
+    e.add_argument(
+        "--format",
+        required=True,
+        choices=[k.name for k in kinds],
+        help="; ".join(f"{k.name}: {k.description}" for k in kinds),
+    )
     e.add_argument("-o", "--output", required=True, type=Path, help="output file, ending in .FORMAT")
 
 
 def run(args: argparse.Namespace) -> None:
     from ..formats.curves import load_curves
-    from ..formats.export import export_curves
-    from ..retarget.arkit import ARKIT_FORMATS, export_arkit
+    from ..formats.outputs import write_output
 
     t0 = time.perf_counter()
     curves = load_curves(args.curves)
-    if args.format in ARKIT_FORMATS:
-        export_arkit(curves, args.output, args.format)
-    else:
-        export_curves(curves, args.output, args.format, source=str(args.curves))
+    _kinds()
+    write_output(curves, args.output, args.format, source=str(args.curves))
     wrote(args.output, f"{args.format}, {curves.frames} frames", time.perf_counter() - t0)

@@ -100,9 +100,10 @@ def run(args: argparse.Namespace) -> None:
     with atomic_paths(*outputs) as staged:  # both files or neither
         curves.save(staged[0])
         if args.arkit is not None:
-            from ..retarget.arkit import export_arkit
+            from ..formats.outputs import write_output
+            from ..retarget import arkit  # noqa: F401 (registers the ARKit outputs)
 
-            export_arkit(curves, staged[1], "arkit-json" if args.arkit.suffix.lower() == ".json" else "arkit-csv")
+            write_output(curves, staged[1], "arkit-json" if args.arkit.suffix.lower() == ".json" else "arkit-csv")
     wrote(args.output, f"{curves.frames} frames ({curves.frames / curves.fps:.2f} s)", time.perf_counter() - t0)
     if args.arkit is not None:
         wrote(args.arkit, f"ARKit-52 weights, {curves.frames} frames", time.perf_counter() - t0)

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..settings import AUTO_MIN_FRAMES, ENGINES, PRECISIONS, RenderSettings
+from ..settings import AUTO_MIN_FRAMES, PRECISIONS, RENDER_ENGINES, RenderSettings
 from .common import add_command, progress_for, wrote
 
 
@@ -37,7 +37,7 @@ def add(sub, common) -> None:
     r.add_argument("--compile", action="store_true", help="torch.compile the renderer (slow start, faster long videos)")
     r.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=RENDER_ENGINES,
         default=RenderSettings.engine,
         help="openvino: compiled for this CPU (pip install 'styletalk-toolkit[cpu]'), ~1.7x PyTorch on a 2-core "
         f"CPU; auto (default): openvino on a CPU in fp32 for clips of {AUTO_MIN_FRAMES}+ frames when installed",

@@ -1,19 +1,19 @@
-"""Curves exports: official renderer `.npy` (T, 73), CSV and JSON (one layout for the CLI and Blender)."""
+"""The curves file and the curves exports (official renderer `.npy` (T, 73), CSV and JSON: one layout
+for the CLI and Blender), registered in the output table (formats.outputs)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
+from pathlib import Path
 
 import numpy as np
 
 from .curves import Curves
 from .errors import InputError
-from .fileio import atomic_path, require_suffix
+from .fileio import atomic_path
 from .layout import EXP_NAMES, POSE_NAMES, driving_array
-
-FORMATS = ("npy", "csv", "json")
+from .outputs import OutputKind, register, write_output
 
 
 def official_array(curves: Curves, source: str = "curves") -> np.ndarray:
@@ -58,15 +58,29 @@ def _write_json(curves: Curves, tmp, source: str) -> None:
     tmp.write_text(json.dumps(doc), encoding="utf-8")
 
 
-_WRITERS = {"npy": _write_npy, "csv": _write_csv, "json": _write_json}
+def _atomic(write):
+    """A writer of a temporary path made a writer of `path` itself: all or nothing."""
+
+    def writer(curves: Curves, path, source: str) -> None:
+        with atomic_path(path) as tmp:
+            write(curves, tmp, source)
+
+    return writer
 
 
-def export_curves(curves: Curves, path: str | os.PathLike, fmt: str, source: str = "curves") -> None:
-    """Write `curves` as `fmt` to `path` atomically; the file name must end in `.FMT`."""
-    if fmt not in _WRITERS:
-        raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    target = require_suffix(path, (f".{fmt}",), f"a {fmt} export")
-    if fmt == "npy":
-        official_array(curves, source)  # refuse before creating anything
-    with atomic_path(target) as tmp:
-        _WRITERS[fmt](curves, tmp, source)
+def _save(curves: Curves, path, source: str) -> None:
+    curves.save(path)
+
+
+register(
+    OutputKind("curves", "curves.npz", "the curves file (.npz): every other output is made from it", _save),
+    OutputKind("npy", "curves.npy", "the official renderer's (T, 73) array [exp | pose]", _atomic(_write_npy), True),
+    OutputKind("csv", "curves.csv", "one row per frame: frame, time, exp00..exp63 (and the pose)", _atomic(_write_csv)),
+    OutputKind("json", "curves.json", "fps, the exp array (and the pose, phonemes, meta)", _atomic(_write_json)),
+)
+
+
+def export_curves(curves: Curves, path, fmt: str, source: str = "curves") -> Path:
+    """`curves` written as the output kind `fmt` (curves, npy, csv, json; formats.outputs.write_output,
+    which also writes the kinds other layers register, once they are imported)."""
+    return write_output(curves, path, fmt, source)

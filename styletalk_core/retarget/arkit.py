@@ -12,11 +12,11 @@ from ..face.face_model import FaceModel, load_face_model
 from ..formats.arkit import ARKIT_NAMES, ROTATION_NAMES, write_arkit_json, write_live_link_csv
 from ..formats.curves import Curves
 from ..formats.errors import InputError
+from ..formats.outputs import OutputKind, register
 from ..resources import ARKIT_BASIS_FILE
 from .solve import SolveSettings, solve_weights
 from .targets import normal_equations
 
-ARKIT_FORMATS = ("arkit-csv", "arkit-json")
 LIP_ONLY = ("mouthClose", "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper")
 
 
@@ -82,8 +82,6 @@ def head_rotations(curves: Curves) -> np.ndarray:
 
 def export_arkit(curves: Curves, path: str | os.PathLike, fmt: str) -> np.ndarray:
     """Write `arkit-csv` (Live Link Face layout) or `arkit-json`; returns the weights."""
-    if fmt not in ARKIT_FORMATS:
-        raise InputError(f"unknown ARKit format {fmt!r}; choose {' or '.join(ARKIT_FORMATS)}")
     weights = arkit_weights(curves.exp)
     rot = head_rotations(curves)
     if fmt == "arkit-csv":
@@ -91,3 +89,19 @@ def export_arkit(curves: Curves, path: str | os.PathLike, fmt: str) -> np.ndarra
     else:
         write_arkit_json(path, weights, curves.fps, rot, meta={"source": curves.meta.get("model", "curves")})
     return weights
+
+
+register(
+    OutputKind(
+        "arkit-csv",
+        "arkit.csv",
+        "the Live Link Face app's CSV: 52 ARKit weights and the head's rotation",
+        lambda curves, path, source: export_arkit(curves, path, "arkit-csv"),
+    ),
+    OutputKind(
+        "arkit-json",
+        "arkit.json",
+        "the 52 ARKit weights per frame as JSON",
+        lambda curves, path, source: export_arkit(curves, path, "arkit-json"),
+    ),
+)

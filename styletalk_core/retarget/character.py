@@ -43,7 +43,7 @@ LIPS_REPRODUCED = 0.8  # a solve whose lip opening follows ours with a lower r i
 # ICT's neutral turned 35 degrees from the front axis 14 px, 50 degrees 20 px, 70 degrees 23 px
 MAX_FIT_RMS_PX = 18.0
 SLIDER_RANGE = 10.0  # our expression keys swing both ways, as far as the curves' +-10
-OUTPUTS = (".glb", ".fbx", ".npz")
+RETARGET_SUFFIXES = (".glb", ".fbx", ".npz")  # a character file, or the additions alone
 
 
 def to_front_view(front: str, up: str) -> np.ndarray:
@@ -423,7 +423,7 @@ def retarget_file(
 ) -> Retargeted:
     """The whole path: read the character, find the face on its face part, add or solve the keys,
     write the character (or the additions) to `out`."""
-    target = require_suffix(check_output_path(out), OUTPUTS, "the retargeted character")
+    target = require_suffix(check_output_path(out), RETARGET_SUFFIXES, "the retargeted character")
     if Path(mesh).suffix.lower() == ".npz" and target.suffix.lower() != ".npz":
         raise InputError(
             f"{mesh}: a character the add-on handed over (.npz) gets its result as .npz, not {target.suffix}"
