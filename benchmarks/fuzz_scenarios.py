@@ -1,9 +1,10 @@
 """The fuzz script's runs that are more than one command: a batch stopped by SIGTERM at several moments
 (on worker processes and, where Ray is installed, on a Ray cluster), and two batches started on one
 output folder. Each is judged on the promises a stop and a second run must keep: the stop is the one
-line `styletalk batch: interrupted` with exit 130 (or the batch had finished: exit 0), no process of
-the batch is left, no temporary file, every take's folder whole or absent; the second batch is
-refused in one line while the first finishes its takes."""
+line `styletalk batch: interrupted` with exit 130 (or the batch had finished: exit 0, or had not
+started: killed by the signal with nothing written); no process of the batch is left, no temporary
+file, every take's folder whole or absent; the second batch is refused in one line while the first
+finishes its takes."""
 
 from __future__ import annotations
 
@@ -77,6 +78,8 @@ def stopped(engine: str, delay_s: float) -> Callable[[Path, Path, Path], str | N
             os.killpg(proc.pid, signal.SIGKILL)
             return f"still running 60 s after SIGTERM (sent at {delay_s} s)"
         lines = [x for x in err.splitlines() if x.strip()]
+        if proc.returncode == -signal.SIGTERM and not lines and not (work / "out").exists():
+            return None  # stopped before the command had started: Python's default action, nothing written
         if proc.returncode == 130 and lines != [INTERRUPTED]:
             return f"stopped with stderr {len(lines)} lines: {' | '.join(lines)[:200]}"
         if proc.returncode not in (0, 130):
@@ -111,7 +114,7 @@ def two_on_one_folder(work: Path, wav: Path, style: Path) -> str | None:
 
 
 def scenarios() -> list[Callable[[Path, Path, Path], str | None]]:
-    out = [stopped("local", s) for s in (1.0, 4.0, 8.0)] + [two_on_one_folder]
+    out = [stopped("local", s) for s in (0.3, 0.6, 1.0, 1.3, 4.0, 8.0)] + [two_on_one_folder]
     if importlib.util.find_spec("ray") is not None:
         out += [stopped("ray", s) for s in (2.0, 6.0, 12.0)]
     return out

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from ..formats.errors import StyleTalkError, traceback_log
@@ -34,11 +36,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+RESIGNAL_S = 0.05  # a stop that came during an import is signalled again this much later
+
+
+def _importing(frame) -> bool:
+    """Whether the interrupted code runs inside an import (a module's top-level code, under importlib)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _terminate(signum, frame) -> None:
     """SIGTERM (the add-on's cancel) unwinds like Ctrl-C, so temporary files are removed; the stop is
-    also recorded, for native code that swallows the interrupt (native.raise_if_stopped)."""
+    also recorded, for native code that swallows the interrupt (native.raise_if_stopped). Not inside
+    an import: an exception there can reach a native extension half set up (torch's import calls back
+    into Python through pybind11, which aborts the process on it), so the signal comes again a moment
+    later, until the import is done."""
     request_stop()
+    if _importing(frame):
+        again = threading.Timer(RESIGNAL_S, _signal_again, (signum,))
+        again.daemon = True
+        again.start()
+        return
     raise KeyboardInterrupt
+
+
+def _signal_again(signum: int) -> None:
+    if signal.getsignal(signum) is _terminate:  # the command still runs (not unwound by another way)
+        os.kill(os.getpid(), signum)
 
 
 class _OneLineFormatter(logging.Formatter):
