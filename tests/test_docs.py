@@ -1,6 +1,6 @@
 """The docs kept in step with the tree: docs/architecture.md's "where things live" names every module of
-the three packages and only files that exist; the README's layout section names every part of the
-toolkit."""
+the three packages and only files that exist, and its table of which part may import which is
+tests/test_layout.py's; the README's layout section names every part of the toolkit."""
 
 import re
 
@@ -40,3 +40,12 @@ def test_the_readme_layout_names_every_part_of_the_toolkit():
     parts += [p.name for p in (core / "formats").glob("*.py") if p.name != "__init__.py"]
     words = set(re.findall(r"[\w.]+/?", layout))
     assert sorted(p for p in parts if p not in words) == []
+
+
+def test_the_guides_import_table_is_the_one_the_layout_test_enforces():
+    from .test_layout import ALLOWED
+
+    section = ARCHITECTURE.read_text().split("| part | may import |", 1)[1].split("\n\n", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.strip().splitlines()[1:]]
+    table = {part.strip(): {p.strip() for p in allowed.split(",")} - {"nothing"} for part, allowed in rows}
+    assert table == ALLOWED
