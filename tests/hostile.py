@@ -200,6 +200,22 @@ def character_files(tmp: Path, made_fbx: bytes | None) -> dict[str, tuple[Path, 
         ),
         "scene_node.glb": (triangle_glb(scenes=[{"nodes": [4]}]), "scene 0's node refers to 4"),
         "default_scene.glb": (triangle_glb(scene=3), "the default scene refers to 3"),
+        "draco_view.glb": (
+            triangle_glb(
+                meshes=[
+                    {
+                        "primitives": [
+                            {
+                                "attributes": {"POSITION": 0},
+                                "extensions": {"KHR_draco_mesh_compression": {"bufferView": 9, "attributes": {}}},
+                            }
+                        ]
+                    }
+                ],
+                extensionsUsed=["KHR_draco_mesh_compression"],
+            ),
+            "Draco data refers to 9",
+        ),
         "node_matrix.glb": (triangle_glb(nodes=[{"mesh": 0, "matrix": [1, 0, "x"]}]), "matrix is not 16 finite"),
         "scaled_to_zero.glb": (triangle_glb(nodes=[{"mesh": 0, "scale": [0, 0, 0]}]), "a node scaled by 0"),
         "on_a_line.glb": (triangle_glb(positions=[[0, 0, 0], [1, 0, 0], [2, 0, 0]]), "at one point or on one line"),

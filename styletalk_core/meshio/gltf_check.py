@@ -154,8 +154,14 @@ class _Gltf:
 def _check_primitive(g: _Gltf, m: int, prim: dict) -> None:
     if not isinstance(prim, dict) or not isinstance(prim.get("attributes"), dict):
         g.fail(f"mesh {m} has a primitive without attributes")
-    if "KHR_draco_mesh_compression" in prim.get("extensions", {}):
-        return  # the decoder checks the compressed data; its accessors hold no bufferView
+    draco = prim.get("extensions", {}).get("KHR_draco_mesh_compression")
+    if draco is not None:  # the decoder reads the compressed data; its accessors hold no bufferView
+        if not isinstance(draco, dict):
+            g.fail(f"mesh {m}'s Draco extension is not an object")
+        g.view_range(draco.get("bufferView"), f"mesh {m}'s Draco data")
+        for name, a in [*prim["attributes"].items(), *([("indices", prim["indices"])] if "indices" in prim else [])]:
+            g.index(a, g.accessors, f"mesh {m}'s {name}")
+        return
     attrs = prim["attributes"]
     if "POSITION" not in attrs:
         g.fail(f"mesh {m} has a primitive without POSITION")

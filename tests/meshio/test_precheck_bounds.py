@@ -90,3 +90,25 @@ def test_animations_are_checked_like_meshes(tmp_path, animation, says):
     path = _write(tmp_path, "anim.glb", hostile.triangle_glb(animations=[animation]))
     with pytest.raises(InputError, match=says):
         check_character_file(path)
+
+
+@pytest.mark.slow
+def test_a_draco_file_blender_wrote_passes_and_reads(tmp_path):
+    """The precheck's Draco rule (the compressed data's view within its buffer, its accessors in the
+    table) lets through what Blender's own exporter writes with Draco compression."""
+    import subprocess
+    import sys
+
+    from styletalk_core.meshio import read_character
+
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
+    path = tmp_path / "draco.glb"
+    code = (
+        "import bpy, os, sys; bpy.ops.wm.read_factory_settings(use_empty=True); "
+        "bpy.ops.mesh.primitive_uv_sphere_add(); "
+        "bpy.ops.export_scene.gltf(filepath=sys.argv[1], export_draco_mesh_compression_enable=True); os._exit(0)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, check=True, timeout=300)
+    assert b"KHR_draco_mesh_compression" in path.read_bytes()[:4000]
+    assert check_character_file(path) == "glb"
+    assert [(p.name, len(p.vertices)) for p in read_character(path).parts] == [("Sphere", 1984)]
