@@ -139,13 +139,6 @@ def progress_for(args: argparse.Namespace, desc: str, unit: str = "frame", min_t
     return progress_lines() if mode == "lines" else progress_bar(desc, unit, min_total)
 
 
-def share(progress, start: float, share: float):
-    """A stage's (done, total) mapped onto one bar of 1000 steps: [start, start + share)."""
-    if progress is None:
-        return None
-    return lambda done, total: progress(int(1000 * (start + share * done / max(total, 1))), 1000)
-
-
 def wrote(output: Path, what: str, seconds: float) -> None:
     print(f"wrote {output}: {what} in {seconds:.2f} s")
 

@@ -7,8 +7,9 @@ import time
 from pathlib import Path
 
 from ..formats.errors import StyleTalkError
+from ..formats.progress import stage
 from ..settings import GenerateSettings
-from .common import add_command, label_options, progress_for, share, wrote
+from .common import add_command, label_options, progress_for, wrote
 
 
 def add(sub, common) -> None:
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> None:
     if args.audio is not None:
         from ..speech.phonemes import phonemes_from_audio
 
-        ids = phonemes_from_audio(args.audio, options, progress=share(progress, 0.0, labelling))
+        ids = phonemes_from_audio(args.audio, options, progress=stage(progress, 0.0, labelling))
     else:
         ids = load_phoneme_labels(args.phonemes)
     curves: Curves = generate_curves(
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> None:
         strength=args.style_strength,
         device=args.device,
         batch_frames=args.batch,
-        progress=share(progress, labelling, 1 - labelling),
+        progress=stage(progress, labelling, 1 - labelling),
         sync_offset_ms=args.sync_offset,
         lip_closure=args.lip_closure,
         meta={

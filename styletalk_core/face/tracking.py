@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from ..extras import optional
 from ..formats.errors import InputError
+from ..formats.progress import Progress
 from ..media import open_media
 from ..native import native_logs_silenced
 from ..threads import cpu_threads, prefetch
@@ -134,13 +135,14 @@ def _track_chunk(path, chunk: Chunk, refine: bool, frames: Iterator[np.ndarray],
 
 
 def track_landmarks(
-    path: str | os.PathLike, progress: Callable[[int], None] | None = None, refine: bool = True
+    path: str | os.PathLike, progress: Progress | None = None, refine: bool = True
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """(T, 468, 3) landmarks in pixels (x, y, z scaled like x) with NaN rows where no face was found,
     and the frame size (width, height). `refine`: MediaPipe's attention model, whose lip contours
     are finer (style extraction uses it; the face model's geometry is built from the plain mesh);
-    its 10 extra iris points are dropped."""
-    chunks = plan_chunks(frame_count(path), cpu_threads())
+    its 10 extra iris points are dropped. `progress`: (frames tracked, the video's frames)."""
+    total = frame_count(path)
+    chunks = plan_chunks(total, cpu_threads())
     found: dict[int, np.ndarray] = {}
     size = [(0, 0)]
     lock, stop = threading.Lock(), threading.Event()
@@ -149,7 +151,7 @@ def track_landmarks(
         with lock:
             found[i], size[0] = pts, frame_size
             if progress is not None:
-                progress(len(found))
+                progress(len(found), max(total, len(found)))
 
     with native_logs_silenced():
         if len(chunks) == 1:  # one tracker: decoding on a worker thread, ahead of it

@@ -25,7 +25,7 @@ from ..formats.errors import InputError
 from ..formats.fileio import check_output_path, require_file, require_suffix
 from ..formats.layout import EXP_NAMES
 from ..formats.placed import MAX_COORDINATE, load_placed, on_a_line
-from ..formats.progress import Progress
+from ..formats.progress import Progress, reached, stage
 from ..meshio import Written, read_character, write_character
 from .arkit import load_arkit_basis
 from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
@@ -331,25 +331,24 @@ def find_face(
     rot = to_front_view(front, up)
     hand_placed = load_mask(mask, rot)
     placed = load_placed(landmarks) if landmarks is not None else None
-    step = progress or (lambda done, total: None)
-    character = read_character(mesh, lambda d, t: step(int(800 * d / max(t, 1)), 1000))
+    character = read_character(mesh, stage(progress, 0.0, 0.8))
     geo = face_geometry(character, rot)
     if own_keys and not geo.part.target_names:
         raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
     if placed is not None:
         points, rms = placed_points(placed, rot, geo.view, geo.tris, geo.skin, str(landmarks))
-        step(1000, 1000)
+        reached(progress, 1.0)
         return FoundFace(character, geo, points, rot, rms, "landmarks", _axes(front, up))
-    step(820, 1000)
+    reached(progress, 0.82)
     try:
-        searching = lambda d, t: step(820 + int(150 * d / max(t, 1)), 1000)  # noqa: E731
+        searching = stage(progress, 0.82, 0.15)
         found = locate_face(geo.view, geo.tris, hand_placed, str(mesh), _axes(front, up), geo.skin, progress=searching)
     except InputError as exc:
         if hand_placed is not None or "no face found" not in str(exc):
             raise
         others = [c for c in CONVENTIONS if c != (front, up)]
         for i, (f, u) in enumerate(others):
-            step(970 + int(30 * i / len(others)), 1000)
+            stage(progress, 0.97, 0.03)(i, len(others))
             rot = to_front_view(f, u)
             geo = face_geometry(character, rot)
             with contextlib.suppress(InputError):
@@ -361,7 +360,7 @@ def find_face(
                 f"{exc}; nor with any of the other usual axes ({len(others)} tried); for a face the "
                 "detector cannot read, place landmarks (--landmarks)"
             ) from None
-    step(1000, 1000)
+    reached(progress, 1.0)
     how = "mask" if mask is not None else f"detection ({found.framed})"
     return FoundFace(character, geo, found.points, rot, found.rms, how, _axes(front, up))
 
@@ -431,24 +430,20 @@ def retarget_file(
     curves = load_curves(curves_path) if curves_path is not None else None
     if solve and curves is None:
         raise InputError("--solve animates the character's own keys from curves: give --curves")
-    step = progress or (lambda done, total: None)
-    found = find_face(
-        mesh, front, up, mask, lambda d, t: step(int(550 * d / max(t, 1)), 1000), own_keys=solve, landmarks=landmarks
-    )
+    found = find_face(mesh, front, up, mask, stage(progress, 0.0, 0.55), own_keys=solve, landmarks=landmarks)
     geo = found.geo
     if solve:
         additions = character_solve(found, curves)
     else:
         additions = character_keys(found, arkit)
         additions = animated(additions, curves) if curves is not None else additions
-    step(650, 1000)
+    reached(progress, 0.65)
     written = Written("npz")
     if target.suffix.lower() == ".npz":
         save_additions(additions, target)
     else:
-        progress_write = lambda d, t: step(650 + int(350 * d / max(t, 1)), 1000)  # noqa: E731
-        written = write_character(mesh, found.character, additions, target, progress_write)
-    step(1000, 1000)
+        written = write_character(mesh, found.character, additions, target, stage(progress, 0.65, 0.35))
+    reached(progress, 1.0)
     face_keys = additions[0]
     return Retargeted(
         geo.part.name,

@@ -15,7 +15,7 @@ from ..formats.errors import InputError
 from ..formats.labelling import LabelOptions
 from ..formats.labels import PHONEME_IDS, SIL
 from ..formats.layout import FPS
-from ..formats.progress import Progress
+from ..formats.progress import Progress, stage
 from .audio import SAMPLE_RATE, condition, load_audio
 from .g2p import pronounce
 from .segments import MAX_SEGMENT, merge_segments, speech_segments, split_transcript
@@ -137,16 +137,7 @@ DECODE_SHARE = 0.1  # of the progress bar: decoding, before labelling
 
 def _stages(progress: Progress | None):
     """(decode, label) callbacks that move one bar: decoding fills its first tenth."""
-    if progress is None:
-        return None, lambda done, total: None
-
-    def decode(done: int, total: int) -> None:
-        progress(int(1000 * DECODE_SHARE * done / max(total, 1)), 1000)
-
-    def label(done: int, total: int) -> None:
-        progress(int(1000 * (DECODE_SHARE + (1 - DECODE_SHARE) * done / max(total, 1))), 1000)
-
-    return decode, label
+    return stage(progress, 0.0, DECODE_SHARE), stage(progress, DECODE_SHARE, 1 - DECODE_SHARE)
 
 
 def phonemes_from_audio(

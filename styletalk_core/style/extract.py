@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +16,12 @@ from ..face.tracking import frame_rate, track_landmarks
 from ..formats.errors import InputError
 from ..formats.fileio import atomic_path, require_suffix
 from ..formats.layout import ANGLE_SLICE, COEFF_DIM, CROP_SLICE, EXP_SLICE, FPS, TRANSFORM_DIM
+from ..formats.progress import Progress, reached, stage
 from ..formats.timebase import resample
 
 log = logging.getLogger("styletalk.extract")
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v"}
+TRACKING_SHARE = 0.9  # of extraction's progress: tracking the face in every frame; the fit is quick
 
 
 def fill_lost_frames(points: np.ndarray, source: str) -> tuple[np.ndarray, int]:
@@ -93,12 +94,13 @@ class Extraction:
 
 
 def extract_style(
-    video: str | os.PathLike, model: FaceModel | None = None, progress: Callable[[int], None] | None = None
+    video: str | os.PathLike, model: FaceModel | None = None, progress: Progress | None = None
 ) -> Extraction:
-    """Track, align and fit the face in `video`: the clip in the official layout at 30 fps."""
+    """Track, align and fit the face in `video`: the clip in the official layout at 30 fps (progress:
+    tracking is 0.9 of it)."""
     model = model or load_face_model()
     source_fps = frame_rate(video)
-    points, (w, h) = track_landmarks(video, progress)
+    points, (w, h) = track_landmarks(video, stage(progress, 0.0, TRACKING_SHARE))
     points, lost = fill_lost_frames(points, str(video))
     if lost:
         log.warning("%s: face lost in %d of %d frames; interpolated", video, lost, len(points))
@@ -116,6 +118,7 @@ def extract_style(
     if abs(source_fps - FPS) > 1e-3:
         coeff, transform = (resample(a, source_fps, FPS)[1] for a in (coeff, transform))
         log.info("%s: %g fps video resampled to %d fps", video, source_fps, FPS)
+    reached(progress, 1.0)
     return Extraction(coeff, transform, int(lost), float(source_fps))
 
 

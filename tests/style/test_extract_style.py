@@ -98,8 +98,10 @@ def test_two_trackers_agree_with_one(monkeypatch):
     for threads in (1, 2):
         monkeypatch.setattr(tracking, "cpu_threads", lambda n=threads: n)
         seen = []
-        runs[threads] = tracking.track_landmarks(video, progress=seen.append)
-        assert seen == list(range(1, len(runs[threads][0]) + 1))
+        report = lambda done, total, into=seen: into.append((done, total))  # noqa: E731
+        runs[threads] = tracking.track_landmarks(video, progress=report)
+        n = len(runs[threads][0])
+        assert seen == [(i, n) for i in range(1, n + 1)]
     (one, size1), (two, size2) = runs[1], runs[2]
     chunks = tracking.plan_chunks(tracking.frame_count(video), 2)
     assert len(chunks) == 2 and one.shape == two.shape and size1 == size2
