@@ -1,10 +1,11 @@
 """Fuzz the CLI with malformed inputs of every kind (audio, labels, style clips, videos, checkpoints,
-curves, paths, options, batch manifests) and check each run keeps the promises: exit 0 with a valid,
-finite output, or exit 2 with one stderr line and no traceback (a batch: exit 1 when takes failed,
-every stderr line its own `styletalk batch:` line); never a temporary file left, never an existing
-output changed; and each run, in a process of its own, within MAX_SECONDS and with its whole process
-tree (Blender, workers) within MAX_RSS_GB at every moment (sampled every 50 ms). Prints tried / OK /
-defects, each defect, and the largest peak memory and time seen.
+curves, paths, options, batch manifests, characters, placed landmarks and masks) and check each run
+keeps the promises: exit 0 with a valid, finite output, or exit 2 with one stderr line and no
+traceback (a batch: exit 1 when takes failed, every stderr line its own `styletalk batch:` line);
+never a temporary file left, never an existing output changed; and each run, in a process of its
+own, within MAX_SECONDS and with its whole process tree (Blender, workers) within MAX_RSS_GB at every
+moment (sampled every 50 ms). Prints tried / OK / defects, each defect, and the largest peak memory
+and time seen.
 
 Then the runs that are more than one command (benchmarks/fuzz_scenarios.py): batches stopped by
 SIGTERM at several moments, two batches on one folder.
@@ -156,6 +157,7 @@ def cases(tmp: Path, rng: np.random.Generator) -> list[list[str]]:
     for opt in ("--batch", "--seq-len", "--lr", "--steps", "--level-shift"):  # training options
         out += [["train", "--data", str(tmp), opt, v, "-o", "m.pth"] for v in ("0", "nan", "-1")]
     out += round_three(tmp, rng, gen, ok_curves, render, face) + character_rounds(tmp, rng, ok_curves)
+    out += landmark_rounds(tmp, ok_curves)
     return out + round_four(tmp, gen)
 
 
@@ -303,6 +305,32 @@ def character_rounds(tmp: Path, rng: np.random.Generator, ok_curves: Path) -> li
         (folder / f"odd{i}.obj").write_text(body)
         files.append(folder / f"odd{i}.obj")
     return [["retarget", "--mesh", str(f), "--curves", str(ok_curves), "-o", f"c{i}.glb"] for i, f in enumerate(files)]
+
+
+def landmark_rounds(tmp: Path, ok_curves: Path) -> list[list[str]]:
+    """Placed landmarks and face masks a careless or hostile user gives (hostile round 4, classes 7 and
+    12): points in another frame's coordinates, far off, tiny, bunched at one spot, not numbers; masks
+    far off, at one point, or claiming terabytes in their header."""
+    robot = SHARED / "characters" / "RobotExpressive.glb"
+    placed = json.loads((ROOT / "benchmarks" / "landmarks" / "RobotExpressive.json").read_text())
+    marks = {
+        "shifted": {k: [x + 1e8 for x in v] for k, v in placed.items()},
+        "tiny": {k: [x * 1e-30 for x in v] for k, v in placed.items()},
+        "huge": {k: [x * 1e300 for x in v] for k, v in placed.items()},
+        "bunched": {k: [0.01 * i, 0.0, 0.0] if i else v for i, (k, v) in enumerate(placed.items())},
+        "words": {k: ["a", "b", "c"] for k in placed},
+    }
+    out = []
+    for name, points in marks.items():
+        (tmp / f"marks_{name}.json").write_text(json.dumps(points))
+        out.append(["retarget", "--mesh", str(robot), "--landmarks", str(tmp / f"marks_{name}.json"), "-o", "l.glb"])
+    masks = {"far": np.full((468, 3), 1e308), "one_point": np.zeros((468, 3))}
+    for name, mask in masks.items():
+        np.save(tmp / f"mask_{name}.npy", mask)
+    (tmp / "mask_claims.npy").write_bytes(_claiming((10**12, 3), "<f8"))
+    for name in (*masks, "claims"):
+        out.append(["retarget", "--mesh", str(robot), "--mask", str(tmp / f"mask_{name}.npy"), "-o", "k.glb"])
+    return out + [["retarget", "--mesh", str(robot), "--curves", str(ok_curves), "-o", "k.glb", "--landmarks", "-"]]
 
 
 def judge(argv: list[str], work: Path, inputs: Path) -> str | None:
