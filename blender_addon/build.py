@@ -7,6 +7,7 @@ point at."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tomllib
 import zipfile
@@ -17,23 +18,36 @@ from styletalk_core.resources import ARKIT_BASIS_FILE, FACE_MODEL_FILE
 
 ADDON = Path(__file__).resolve().parent / "styletalk"
 DEMO_SCENE_SCRIPT = Path(__file__).resolve().parent / "build_demo_scene.py"
-# the toolkit modules the add-on imports, copied into styletalk/formats/ (none imports torch)
-SHARED_FORMATS = (
-    "__init__.py",
-    "errors.py",
-    "layout.py",
-    "fileio.py",
-    "bounded.py",
-    "curves.py",
-    "export.py",
-    "outputs.py",
-    "arkit.py",
-    "character.py",
-    "morph.py",
-    "timebase.py",
-    "placed.py",
-    "languages.py",
-)
+
+
+def _formats_imports(path: Path, package: bool) -> set[str]:
+    """The formats modules a file imports: the add-on's own modules (`package`: from .formats...) or a
+    formats module (from .X ...)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.ImportFrom) or node.level != 1:
+            continue
+        parts = (node.module or "").split(".")
+        if package and parts[0] == "formats":
+            names |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
+        elif not package and node.module:
+            names.add(parts[0])
+    return names
+
+
+def shared_formats() -> tuple[str, ...]:
+    """The toolkit's formats modules the add-on needs, copied into styletalk/formats/: those its own
+    modules import and, in turn, theirs (computed from the imports, so the zip holds what running
+    from the source would import; none imports torch)."""
+    shared = Path(formats.__file__).parent
+    todo = set().union(*(_formats_imports(f, True) for f in ADDON.glob("*.py") if not f.is_symlink()))
+    needed: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name not in needed and (shared / f"{name}.py").is_file():
+            needed.add(name)
+            todo |= _formats_imports(shared / f"{name}.py", False)
+    return ("__init__.py", *sorted(f"{name}.py" for name in needed))
 
 
 def addon_files() -> dict[str, Path]:
@@ -44,7 +58,7 @@ def addon_files() -> dict[str, Path]:
         if f.is_file() and not f.is_symlink() and "__pycache__" not in f.parts
     }
     shared = Path(formats.__file__).parent
-    files |= {f"formats/{name}": shared / name for name in SHARED_FORMATS}
+    files |= {f"formats/{name}": shared / name for name in shared_formats()}
     files["compat.py"] = shared.parent / "meshio" / "compat.py"
     files["face_model.npz"] = FACE_MODEL_FILE
     files["arkit_basis.npz"] = ARKIT_BASIS_FILE

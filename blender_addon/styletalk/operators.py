@@ -14,6 +14,7 @@ from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 from . import arkit_ui, batch, jobs, keys, scene
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
+from .formats.style import PRESET_PREFIX
 from .modal import ToolkitOperator
 from .prefs import toolkit_python
 
@@ -166,7 +167,7 @@ class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
         if not s.speech_path or not s.style_path:
             self.report({"ERROR"}, "choose speech (audio or phoneme labels) and a style")
             return None
-        styles = [s.style_path if s.style_path.startswith("preset:") else bpy.path.abspath(s.style_path)]
+        styles = [s.style_path if s.style_path.startswith(PRESET_PREFIX) else bpy.path.abspath(s.style_path)]
         weights = []
         if s.style2_path:
             styles.append(bpy.path.abspath(s.style2_path))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from styletalk_addon.build import SHARED_FORMATS, assemble
+from styletalk_addon.build import assemble, shared_formats
 
 from .. import hostile
 from ..blender_scene import blender_python, run_checks
@@ -88,9 +88,33 @@ def test_pure_modules_do_not_import_bpy_or_torch():
 def test_addon_ships_the_toolkit_format_modules_unchanged():
     import styletalk_core.formats as formats
 
-    for name in SHARED_FORMATS:
+    for name in shared_formats():
         shipped = (ADDON_PARENT / "styletalk" / "formats" / name).read_bytes()
         assert shipped == (Path(formats.__file__).parent / name).read_bytes(), name
+
+
+def test_the_zip_holds_every_format_module_the_addon_imports_and_no_other():
+    """Computed from the imports (the add-on's own, anywhere in a function too, then theirs): what runs
+    from the source's link runs from the zip; nothing that imports torch is shipped."""
+    import ast
+
+    shipped = {p.name for p in (ADDON_PARENT / "styletalk" / "formats").glob("*.py")}
+    assert "checkpoints.py" not in shipped and {"curves.py", "outputs.py", "export.py"} <= shipped
+    for path in (ADDON_PARENT / "styletalk").rglob("*.py"):
+        in_formats = path.parent.name == "formats"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 1):
+                continue
+            module = node.module or ""
+            if in_formats:  # from .X import ...
+                wanted = {module.split(".")[0]} if module else {a.name for a in node.names}
+            elif module == "formats":  # from .formats import X
+                wanted = {a.name for a in node.names}
+            elif module.startswith("formats."):  # from .formats.X import ...
+                wanted = {module.split(".")[1]}
+            else:
+                continue
+            assert {f"{w}.py" for w in wanted} <= shipped, (path.name, module)
 
 
 def test_retime_and_coords():
