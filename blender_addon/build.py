@@ -30,8 +30,8 @@ def _formats_imports(path: Path, package: bool) -> set[str]:
         parts = (node.module or "").split(".")
         if package and parts[0] == "formats":
             names |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
-        elif not package and node.module:
-            names.add(parts[0])
+        elif not package:  # from .X import ..., or from . import X
+            names |= {parts[0]} if node.module else {a.name for a in node.names}
     return names
 
 

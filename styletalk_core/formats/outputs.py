@@ -46,14 +46,21 @@ def register(*kinds: OutputKind) -> None:
         KINDS[kind.name] = kind
 
 
+def _table() -> dict[str, OutputKind]:
+    """KINDS, with this layer's own kinds in it (formats.export registers them when imported)."""
+    from . import export  # noqa: F401
+
+    return KINDS
+
+
 def curves_kinds() -> list[OutputKind]:
     """The kinds made from curves alone, in the order registered."""
-    return [k for k in KINDS.values() if k.write is not None]
+    return [k for k in _table().values() if k.write is not None]
 
 
 def output_kind(name: str, kinds: list[OutputKind] | None = None) -> OutputKind:
     """The kind named `name` among `kinds` (default: all registered), or one line naming them."""
-    among = {k.name: k for k in (kinds if kinds is not None else KINDS.values())}
+    among = {k.name: k for k in (kinds if kinds is not None else _table().values())}
     if name not in among:
         raise InputError(f"unknown output {name!r}; outputs are {', '.join(among)}")
     return among[name]
