@@ -76,7 +76,7 @@ def write_key_animation(obj, names: list[str], values: np.ndarray, frames: np.nd
     """One new action (never overwriting an existing one) with a linear F-curve per named shape key
     (column j of `values` drives `names[j]`), written in bulk with foreach_set."""
     key_datablock = obj.data.shape_keys
-    playing = key_datablock.animation_data.action if key_datablock.animation_data else None
+    playing = playing_action(obj)
     if playing is not None:  # the user's own take: no longer played, kept in the action list (not dropped on save)
         playing.use_fake_user = True
     action = bpy.data.actions.new(keys.unique_name(action_name, set(bpy.data.actions.keys())))
@@ -91,16 +91,16 @@ def write_key_animation(obj, names: list[str], values: np.ndarray, frames: np.nd
     return action
 
 
-def playing_action(obj) -> str:
-    """The name of the action `obj`'s shape keys play, or '' (what a new action of ours replaces, and
-    keeps: write_key_animation)."""
+def playing_action(obj):
+    """The action `obj`'s shape keys play, or None (what a new action of ours replaces, and keeps:
+    write_key_animation)."""
     anim = obj.data.shape_keys.animation_data if obj.data.shape_keys else None
-    return anim.action.name if anim and anim.action else ""
+    return anim.action if anim else None
 
 
-def kept_note(theirs: str) -> str:
-    """What a report adds when a new action replaced the user's own as the one played."""
-    return f"; your action {theirs} is kept in the Action list (fake user), no longer played" if theirs else ""
+def kept_note(theirs) -> str:
+    """What a report adds when a new action replaced `theirs` (the action played before, or None)."""
+    return f"; your action {theirs.name} is kept in the Action list (fake user), no longer played" if theirs else ""
 
 
 def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float, start: float, action_name: str):

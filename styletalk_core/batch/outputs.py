@@ -132,8 +132,7 @@ def _recorded(folder: Path) -> set[str]:
     except (OSError, ValueError, RecursionError):
         return set()
     names = record.get("outputs") if isinstance(record, dict) else None
-    return (
-        {n for n in names if isinstance(n, str) and n in {k.file for k in KINDS.values()}}
-        if isinstance(names, list)
-        else set()
-    )
+    if not isinstance(names, list):
+        return set()
+    files = {k.file for k in KINDS.values()}
+    return {n for n in names if isinstance(n, str) and n in files}

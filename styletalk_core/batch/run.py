@@ -196,8 +196,8 @@ def run_batch(
 ) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
     `report` hears every bad line before any take runs, and every take that fails as it fails; `stage`
-    each stage's name; `writers` provides the handed outputs (formats.outputs) (the CLI's preview, and render with
-    --renderer); `sync_offset_ms` and `lip_closure` are read_manifest's defaults."""
+    each stage's name; `writers` makes the handed outputs (formats.outputs: the CLI's preview, and render
+    with --renderer); `sync_offset_ms` and `lip_closure` are read_manifest's defaults."""
     t0 = time.perf_counter()
     out = output_folder(outdir, engine)
     with locked(out):

@@ -43,7 +43,6 @@ def run(args: argparse.Namespace) -> None:
     from ..formats.outputs import write_output
 
     t0 = time.perf_counter()
-    curves = load_curves(args.curves)
-    _kinds()
+    curves = load_curves(args.curves)  # the kinds were registered when the parser was built (add)
     write_output(curves, args.output, args.format, source=str(args.curves))
     wrote(args.output, f"{args.format}, {curves.frames} frames", time.perf_counter() - t0)

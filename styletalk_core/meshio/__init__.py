@@ -77,8 +77,8 @@ def write_character(
             adds = Path(tmp) / "additions.npz"
             save_additions(additions, adds)
             write_with_blender(src, adds, part_file, progress)
-        check_character_file(part_file)
         kept = ours_first(part_file) if target.suffix.lower() == ".glb" else ()
+        check_character_file(part_file)  # what was written, as it will stay
     if progress is not None:
         progress(1, 1)
     return Written(how, kept)

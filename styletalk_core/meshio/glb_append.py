@@ -282,8 +282,9 @@ def ours_first(path: Path) -> tuple[str, ...]:
     animation by its index in glTF 2.0, so the order is free."""
     doc, buffers = load_gltf(path, "glb")
     anims = doc.get("animations", [])
-    ours = [a for a in anims if isinstance(a, dict) and a.get("name") == OUR_ANIMATION]
-    others = [a for a in anims if not (isinstance(a, dict) and a.get("name") == OUR_ANIMATION)]
+    is_ours = [isinstance(a, dict) and a.get("name") == OUR_ANIMATION for a in anims]
+    ours = [a for a, mine in zip(anims, is_ours, strict=True) if mine]
+    others = [a for a, mine in zip(anims, is_ours, strict=True) if not mine]
     if ours and anims[0] is not ours[0] and doc.get("buffers"):
         doc["animations"] = ours + others
         _write_glb(path, doc, buffers[0] if buffers else b"")

@@ -212,7 +212,6 @@ def _usable(character: Character, face: Part) -> None:
 
 def face_geometry(character: Character, rot: np.ndarray) -> FaceGeometry:
     face = classify(character)
-    _usable(character, face)
     first, inverse = weld(face.vertices)
     views, tris, n = [face.vertices[first] @ rot.T], [inverse[face.triangles]], len(first)
     for helper in helpers_near(character, face):
@@ -333,6 +332,7 @@ def find_face(
     placed = load_placed(landmarks) if landmarks is not None else None
     character = read_character(mesh, stage(progress, 0.0, 0.8))
     geo = face_geometry(character, rot)
+    _usable(character, geo.part)  # once: the axis conventions tried below turn the same part
     if own_keys and not geo.part.target_names:
         raise InputError(f"{mesh}: --solve animates the face's own shape keys, and {geo.part.name} has none")
     if placed is not None:
