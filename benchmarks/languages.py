@@ -167,17 +167,12 @@ class Judge:
 
     def mouth(self, ids: np.ndarray, after: bool = True) -> np.ndarray:
         from styletalk_core.inference import generate_curves
-        from styletalk_core.settings import MODEL_SYNC_MS
+        from styletalk_core.settings import MODEL_SYNC_MS, GenerateSettings
         from styletalk_core.training.lipsync import opening
 
         offset = 0.0 if after else -MODEL_SYNC_MS
-        curves = generate_curves(
-            ids,
-            [StyleSpec("preset:neutral")],
-            generator=self.model,
-            sync_offset_ms=offset,
-            lip_closure=self.lip_closure,
-        )
+        settings = GenerateSettings(sync_offset_ms=offset, lip_closure=self.lip_closure)
+        curves = generate_curves(ids, [StyleSpec("preset:neutral")], settings, generator=self.model)
         return opening(curves.exp, self.face)
 
 

@@ -7,6 +7,7 @@ The user-level API (imported on first use, so `import styletalk_core` stays ligh
     model = st.load_model()                                # the bundled model, or load_model("ckpt.pth")
     ids = st.phonemes_from_audio("voice.wav", st.LabelOptions.of("lo que se dice", "es"))
     curves = st.generate_curves(ids, [st.StyleSpec("preset:happy")], generator=model)
+    # settings: st.GenerateSettings(style_strength=1.5, sync_offset_ms=20, lip_closure=False, ...)
     curves.save("voice_curves.npz")
     st.export_curves(curves, "voice.csv", "csv")
 """
@@ -18,6 +19,7 @@ import importlib
 _API = {
     "load_model": "inference",
     "generate_curves": "inference",
+    "GenerateSettings": "settings",
     "StyleSpec": "formats.style",
     "phonemes_from_audio": "speech.phonemes",
     "LabelOptions": "formats.labelling",

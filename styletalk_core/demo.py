@@ -87,7 +87,8 @@ def step_generate(run: DemoRun) -> str:
     from .inference import generate_curves
     from .plugins import RENDERER, plugin
 
-    curves = generate_curves(run.ids, [StyleSpec(run.style)], meta={"audio": str(run.audio)})
+    curves = generate_curves(run.ids, [StyleSpec(run.style)])
+    curves.meta["audio"] = str(run.audio)
     still = plugin(RENDERER).STILL_POSE  # a frontal still head, for rendering
     curves.pose = np.repeat(still[None], curves.frames, axis=0)
     curves.save(run.work / "demo_curves.npz")

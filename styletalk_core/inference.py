@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,45 +72,25 @@ def style_code(
 def generate_curves(
     phoneme_ids: np.ndarray,
     styles: Sequence[StyleSpec],
+    settings: GenerateSettings | None = None,
     *,
-    checkpoint: str | os.PathLike | None = None,
-    pose_path: str | os.PathLike | None = None,
-    strength: float = GenerateSettings.style_strength,
-    device: str | None = None,
-    batch_frames: int = GenerateSettings.batch_frames,
-    progress: Progress | None = None,
     generator: LoadedGenerator | None = None,
-    meta: dict | None = None,
-    code: torch.Tensor | None = None,
-    pose: np.ndarray | None = None,
-    sync_offset_ms: float = GenerateSettings.sync_offset_ms,
-    lip_closure: bool = GenerateSettings.lip_closure,
+    pose_path: str | os.PathLike | None = None,
+    progress: Progress | None = None,
 ) -> Curves:
-    """The user-level call: labels + styles (+ pose) -> Curves ready to save. `code` (style_code's,
-    for `styles`) and `pose` (load_pose's, of `pose_path`) skip reading them again; `sync_offset_ms`
-    moves the mouth later (earlier when negative) on top of the model's own calibration;
-    `lip_closure` closes the lips on every p, b and m (face/closure.py)."""
-    check_style_settings(styles, strength)
+    """The user-level call: labels + styles (+ pose) -> Curves ready to save (their meta says what
+    they were made from; a caller adds its own, e.g. the audio). Without a `generator`, the settings'
+    checkpoint (default: the bundled model) is loaded on their device."""
+    settings = settings or GenerateSettings()
+    check_style_settings(styles, settings.style_strength)
     # Read every input before the (slow) model load so bad files fail fast.
-    clips = [None if s.preset or code is not None else load_expression(s.path) for s in styles]
-    if pose is None and pose_path is not None:
-        pose = load_pose(pose_path)
-    generator = generator or load_model(checkpoint, device)
-    if code is None:
-        code = style_code(generator, styles, clips, strength)
-    exp = generate_expression(generator.model, phoneme_ids, code, batch_frames, progress)
-    return curves_from_expression(
-        exp,
-        phoneme_ids,
-        styles,
-        generator,
-        pose=pose,
-        pose_path=pose_path,
-        strength=strength,
-        meta=meta,
-        sync_offset_ms=sync_offset_ms,
-        closing=closing_for(generator, code) if lip_closure else None,
-    )
+    clips = [None if s.preset else load_expression(s.path) for s in styles]
+    made = Made(styles, settings, load_pose(pose_path) if pose_path is not None else None, pose_path)
+    generator = generator or load_model(settings.checkpoint, settings.device)
+    code = style_code(generator, styles, clips, settings.style_strength)
+    exp = generate_expression(generator.model, phoneme_ids, code, settings.batch_frames, progress)
+    closing = closing_for(generator, code) if settings.lip_closure else None
+    return curves_from_expression(exp, phoneme_ids, generator, made, closing)
 
 
 def closing_for(generator: LoadedGenerator, code: torch.Tensor) -> Closing | None:
@@ -132,17 +113,21 @@ def generate_takes(
     return generate_expressions(generator.model, takes, code, batch_frames)
 
 
+@dataclass(frozen=True)
+class Made:
+    """What curves are made from, besides the labels and the model: recorded in their meta."""
+
+    styles: Sequence[StyleSpec]
+    settings: GenerateSettings = GenerateSettings()
+    pose: np.ndarray | None = None  # (T, 6) head pose, fitted to the curves' length
+    pose_path: str | os.PathLike | None = None
+
+
 def curves_from_expression(
     exp: np.ndarray,
     phoneme_ids: np.ndarray,
-    styles: Sequence[StyleSpec],
     generator: LoadedGenerator,
-    *,
-    pose: np.ndarray | None = None,
-    pose_path: str | os.PathLike | None = None,
-    strength: float = GenerateSettings.style_strength,
-    meta: dict | None = None,
-    sync_offset_ms: float = GenerateSettings.sync_offset_ms,
+    made: Made,
     closing: Closing | None = None,
 ) -> Curves:
     """The generator's (T, 64) output for `phoneme_ids` as Curves, refused when not finite, moved in
@@ -151,26 +136,26 @@ def curves_from_expression(
     model's lead MODEL_LEAD_MS less the move, ahead of the labels). Every output (keys, exports, previews, renders) is
     made from these curves, so all of them agree."""
     if not np.isfinite(exp).all():
-        sources = ", ".join(str(s.path) for s in styles)
+        sources = ", ".join(str(s.path) for s in made.styles)
         raise InputError(f"the model produced NaN/inf for style {sources} (out-of-range style values or weights?)")
-    check_sync_offset(sync_offset_ms)
-    exp = shifted(exp, (MODEL_SYNC_MS + sync_offset_ms) * FPS / 1000)
+    offset = made.settings.sync_offset_ms
+    check_sync_offset(offset)
+    exp = shifted(exp, (MODEL_SYNC_MS + offset) * FPS / 1000)
     if closing is not None:  # after the move, so that a bilabial at the very start is closed too
-        lead = round((MODEL_LEAD_MS - MODEL_SYNC_MS - sync_offset_ms) * FPS / 1000)
+        lead = round((MODEL_LEAD_MS - MODEL_SYNC_MS - offset) * FPS / 1000)
         exp = close_bilabials(exp, phoneme_ids, load_face_model(), closing, lead)
     return Curves(
         exp=exp,
-        pose=fit_pose_length(pose, len(exp)) if pose is not None else None,
+        pose=fit_pose_length(made.pose, len(exp)) if made.pose is not None else None,
         fps=FPS,
         phonemes=np.asarray(phoneme_ids, dtype=np.int64),
         meta={
             "model": generator.path.name,
             "model_sha256": generator.sha256,
-            "styles": [{"path": str(s.path), "weight": s.weight} for s in styles],
-            "style_strength": strength,
-            "pose": str(pose_path) if pose_path is not None else None,
-            "sync": {"model_ms": round(MODEL_SYNC_MS, 3), "offset_ms": sync_offset_ms},
+            "styles": [{"path": str(s.path), "weight": s.weight} for s in made.styles],
+            "style_strength": made.settings.style_strength,
+            "pose": str(made.pose_path) if made.pose_path is not None else None,
+            "sync": {"model_ms": round(MODEL_SYNC_MS, 3), "offset_ms": offset},
             "lip_closure": closing is not None,
-            **(meta or {}),
         },
     )

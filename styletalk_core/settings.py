@@ -13,6 +13,8 @@ class GenerateSettings:
     batch_frames: int = 1024  # frames per forward pass: bounds memory for any length
     sync_offset_ms: float = 0.0  # the user's own shift of the mouth against the sound, positive = later
     lip_closure: bool = True  # lips brought to the style's closed lips on every p, b and m (face/closure.py)
+    checkpoint: str | None = None  # the generator checkpoint; None: the bundled default model
+    device: str | None = None  # None: the best available (device.pick_device)
 
 
 # The default model's mouth leads the sound by 3 frames (100 ms, MODEL_LEAD_MS; benchmarks/av_sync.py:
@@ -29,6 +31,16 @@ RENDER_ENGINES = ("auto", "torch", "openvino")
 # and it saves ~0.4 s a frame on a 2-core AVX2 CPU: even from ~15 frames (the cached set-up);
 # auto waits for twice that, so a short clip never pays the set-up for nothing
 AUTO_MIN_FRAMES = 30
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    checkpoint: str | None = None  # the generator checkpoint; None: the bundled default model
+    workers: int = 1  # worker processes (local) or tasks at once (ray)
+    engine: str = "local"  # batch.folder.BATCH_ENGINES
+    address: str | None = None  # a Ray cluster's address (engine ray); None: a local one
+    sync_offset_ms: float = 0.0  # for takes whose line gives none
+    lip_closure: bool = True  # for every take
 
 
 @dataclass(frozen=True)

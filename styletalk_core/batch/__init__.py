@@ -5,6 +5,6 @@ cluster (the Ray engine)."""
 
 from .manifest import KINDS, Problem, Take, read_manifest
 from .outputs import Writer
-from .run import Summary, run_batch
+from .run import BatchHooks, Summary, run_batch
 
-__all__ = ["KINDS", "Problem", "Summary", "Take", "Writer", "read_manifest", "run_batch"]
+__all__ = ["KINDS", "BatchHooks", "Problem", "Summary", "Take", "Writer", "read_manifest", "run_batch"]

@@ -20,6 +20,7 @@ from ..formats.progress import Progress
 from ..formats.style import StyleSpec
 from ..formats.timebase import check_sync_offset
 from ..native import raise_if_stopped
+from ..settings import BatchSettings, GenerateSettings
 from .folder import SUMMARY, locked, output_folder, remove_leftovers
 from .manifest import Problem, Take, read_manifest
 from .outputs import Writer, is_current, take_key, write_take
@@ -134,12 +135,14 @@ def _job(take: Take, loaded: Prepared, checkpoint: str | None) -> Job:
         styles,
         tuple(loaded.clips.get(str(s.path)) for s in styles),
         style_key,
-        take.strength,
+        GenerateSettings(
+            take.strength,
+            sync_offset_ms=take.sync_offset_ms or 0.0,
+            lip_closure=take.lip_closure,
+            checkpoint=checkpoint,
+        ),
         loaded.poses.get(str(take.pose)) if take.pose else None,
         str(take.pose) if take.pose else None,
-        checkpoint,
-        sync_offset_ms=take.sync_offset_ms or 0.0,
-        lip_closure=take.lip_closure,
         audio_sha=loaded.hashes[str(take.audio)],
     )
 
@@ -179,36 +182,42 @@ def _failed_lines(summary: Summary, problems: list[Problem], report: Callable[[P
     return summary
 
 
+@dataclass(frozen=True)
+class BatchHooks:
+    """Who hears a batch as it runs: `progress` (done, total) in each stage, `stage` each stage's name,
+    `report` every bad line before any take runs and every take that fails as it fails."""
+
+    progress: Progress | None = None
+    stage: Callable[[str], None] | None = None
+    report: Callable[[Problem], None] | None = None
+
+
 def run_batch(
     manifest: str | os.PathLike,
     outdir: str | os.PathLike,
+    settings: BatchSettings | None = None,
     *,
-    checkpoint: str | None = None,
-    workers: int = 1,
-    engine: str = "local",
-    address: str | None = None,
-    progress: Progress | None = None,
-    stage: Callable[[str], None] | None = None,
-    report: Callable[[Problem], None] | None = None,
     writers: dict[str, Writer] | None = None,
-    sync_offset_ms: float = 0.0,
-    lip_closure: bool = True,
+    hooks: BatchHooks | None = None,
 ) -> Summary:
     """Check the manifest, skip current takes, run the rest, write OUTDIR/summary.json; returns it.
-    `report` hears every bad line before any take runs, and every take that fails as it fails; `stage`
-    each stage's name; `writers` makes the handed outputs (formats.outputs: the CLI's preview, and render
-    with --renderer); `sync_offset_ms` and `lip_closure` are read_manifest's defaults."""
+    `writers` makes the handed outputs (formats.outputs: the CLI's preview, and render with
+    --renderer); the settings' `sync_offset_ms` and `lip_closure` are read_manifest's defaults."""
     t0 = time.perf_counter()
-    out = output_folder(outdir, engine)
+    settings, hooks = settings or BatchSettings(), hooks or BatchHooks()
+    out = output_folder(outdir, settings.engine)
+    report = hooks.report
     with locked(out):
-        say = stage or (lambda name: None)
+        say = hooks.stage or (lambda name: None)
         say("check")
-        takes, problems = read_manifest(manifest, check_sync_offset(sync_offset_ms), lip_closure)
+        takes, problems = read_manifest(manifest, check_sync_offset(settings.sync_offset_ms), settings.lip_closure)
         remove_leftovers(out, [t.id for t in takes])
         writers = writers or {}
         takes, problems = _handed(takes, problems, writers)
-        step = progress or (lambda done, total: None)
-        summary, todo, keys, loaded, jobs = _plan(manifest, out, takes, problems, checkpoint, writers, step, report)
+        step = hooks.progress or (lambda done, total: None)
+        summary, todo, keys, loaded, jobs = _plan(
+            manifest, out, takes, problems, settings.checkpoint, writers, (step, report)
+        )
         say("takes")
         step(0, max(len(todo), 1))
         by_id, finished = {t.id: t for t in todo}, [0]
@@ -230,18 +239,20 @@ def run_batch(
             step(finished[0], max(len(todo), 1))
 
         try:
-            _run_engine(engine, jobs, todo, workers, address, writers, on_result)
+            _run_engine(settings, jobs, todo, writers, on_result)
         finally:
             summary.seconds = round(time.perf_counter() - t0, 3)
             _write_summary(out, summary)
     return summary
 
 
-def _plan(manifest, out: Path, takes: list[Take], problems: list[Problem], checkpoint, writers, step, report):
+def _plan(manifest, out: Path, takes: list[Take], problems: list[Problem], checkpoint, writers, heard):
     """The check's end: styles, poses and characters loaded (each once), the bad lines reported, and
-    the takes not current yet with their jobs: (summary, todo, keys, loaded, jobs)."""
+    the takes not current yet with their jobs: (summary, todo, keys, loaded, jobs). `heard`: the
+    (progress, report) hooks."""
     from ..inference import load_model
 
+    step, report = heard
     generator = load_model(checkpoint, "cpu")
     takes, more, loaded = _prepare(takes, generator.style_presets, step)
     keys = {}
@@ -259,21 +270,19 @@ def _plan(manifest, out: Path, takes: list[Take], problems: list[Problem], check
 
 
 def _run_engine(
-    engine: str,
+    settings: BatchSettings,
     jobs: list[Job],
     todo: list[Take],
-    workers: int,
-    address: str | None,
     writers: dict[str, Writer],
     on_result: Callable[[Result], None],
 ) -> None:
-    if engine == "ray":
+    if settings.engine == "ray":
         from .cluster import run_ray
 
         remote = {t.id: (t, {k: writers[k] for k in t.outputs if k in writers}) for t in todo}
-        run_ray(jobs, address, workers, on_result, remote)
+        run_ray(jobs, settings.address, settings.workers, on_result, remote)
     else:
-        run_local(jobs, workers, on_result)
+        run_local(jobs, settings.workers, on_result)
 
 
 def _write_summary(out: Path, summary: Summary) -> None:

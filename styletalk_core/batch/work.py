@@ -17,6 +17,7 @@ from ..formats.errors import InputError, StyleTalkError
 from ..formats.fileio import input_hash
 from ..formats.labelling import LabelOptions
 from ..formats.style import StyleSpec
+from ..settings import GenerateSettings
 
 _generators: dict = {}  # checkpoint -> LoadedGenerator, per process
 _codes: dict = {}  # (checkpoint, style key) -> style code, per process
@@ -35,13 +36,10 @@ class Job:
     styles: tuple[StyleSpec, ...]
     clips: tuple[np.ndarray | None, ...]  # loaded clips (None for a preset)
     style_key: str  # the same for the same styles, weights and strength
-    strength: float
+    settings: GenerateSettings  # strength, sync offset, lip closure, checkpoint (the device: each worker's CPU)
     pose: np.ndarray | None
     pose_path: str | None
-    checkpoint: str | None
     audio_bytes: bytes | None = None  # for a worker that cannot see the driver's files
-    sync_offset_ms: float = 0.0
-    lip_closure: bool = True
     audio_sha: str = ""  # sha256 of the audio's bytes when the batch checked it (its record says so)
 
 
@@ -113,39 +111,31 @@ def run_unit(jobs: tuple[Job, ...]) -> list[Result]:
             results[job.id] = Result(job.id, None, str(exc))
     if labelled:
         first = labelled[0][0]
-        generator = _generator(first.checkpoint)
-        key = (first.checkpoint, first.style_key)
+        generator = _generator(first.settings.checkpoint)
+        key = (first.settings.checkpoint, first.style_key)
         try:
             if key not in _codes:
-                _codes[key] = style_code(generator, first.styles, first.clips, first.strength)
+                _codes[key] = style_code(generator, first.styles, first.clips, first.settings.style_strength)
                 _closings[key] = closing_for(generator, _codes[key])
             exps = generate_takes(generator, [ids for _, ids in labelled], _codes[key])
         except StyleTalkError as exc:  # the style's fault: every take of the unit fails with it
             results.update((job.id, Result(job.id, None, str(exc))) for job, _ in labelled)
         else:
             for (job, ids), exp in zip(labelled, exps, strict=True):
-                results[job.id] = _curves(job, ids, exp, generator, _closings[key] if job.lip_closure else None)
+                closing = _closings[key] if job.settings.lip_closure else None
+                results[job.id] = _curves(job, ids, exp, generator, closing)
     return [results[job.id] for job in jobs]
 
 
 def _curves(job: Job, ids: np.ndarray, exp: np.ndarray, generator, closing) -> Result:
-    from ..inference import curves_from_expression
+    from ..inference import Made, curves_from_expression
 
     try:
-        curves = curves_from_expression(
-            exp,
-            ids,
-            job.styles,
-            generator,
-            pose=job.pose,
-            pose_path=job.pose_path,
-            strength=job.strength,
-            meta={"take": job.id, "audio": job.audio, "language": job.labelling.language.code},
-            sync_offset_ms=job.sync_offset_ms,
-            closing=closing,
-        )
+        made = Made(job.styles, job.settings, job.pose, job.pose_path)
+        curves = curves_from_expression(exp, ids, generator, made, closing)
     except StyleTalkError as exc:
         return Result(job.id, None, str(exc))
+    curves.meta.update(take=job.id, audio=job.audio, language=job.labelling.language.code)
     return Result(job.id, curves)
 
 
@@ -155,6 +145,6 @@ def units(jobs: list[Job], most: int = UNIT_TAKES) -> list[tuple[Job, ...]]:
     split depends only on the jobs, so every engine and worker count generates the same units."""
     groups: dict[tuple, list[Job]] = {}
     for job in jobs:
-        groups.setdefault((job.checkpoint, job.style_key), []).append(job)
+        groups.setdefault((job.settings.checkpoint, job.style_key), []).append(job)
     size = max(1, min(most, len(jobs) // UNITS))
     return [tuple(g[i : i + size]) for g in groups.values() for i in range(0, len(g), size)]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..settings import PRECISIONS, RenderSettings
+from ..settings import PRECISIONS, BatchSettings, RenderSettings
 from .common import add_command, one_line, progress_for
 
 
@@ -45,7 +45,7 @@ def add(sub, common) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..batch import run_batch
+    from ..batch import BatchHooks, run_batch
     from ..plugins import RENDERER, plugin
     from ..threads import cpu_threads
 
@@ -73,20 +73,8 @@ def run(args: argparse.Namespace) -> int:
     writers = {"preview": r.preview_writer()}
     if args.renderer is not None:
         writers["render"] = r.render_writer(args.renderer, args.device, args.precision)
-    done = run_batch(
-        args.manifest,
-        args.output,
-        checkpoint=args.checkpoint,
-        workers=workers,
-        engine=args.engine,
-        address=args.address,
-        progress=progress,
-        stage=stage,
-        report=report,
-        writers=writers,
-        sync_offset_ms=args.sync_offset,
-        lip_closure=args.lip_closure,
-    )
+    settings = BatchSettings(args.checkpoint, workers, args.engine, args.address, args.sync_offset, args.lip_closure)
+    done = run_batch(args.manifest, args.output, settings, writers=writers, hooks=BatchHooks(progress, stage, report))
     print(
         f"wrote {args.output}: {len(done.done)} takes done, {len(done.skipped)} skipped (current), "
         f"{len(done.failed)} failed (summary.json) in {done.seconds:.2f} s"

@@ -80,22 +80,16 @@ def run(args: argparse.Namespace) -> None:
         ids = phonemes_from_audio(args.audio, options, progress=stage(progress, 0.0, labelling))
     else:
         ids = load_phoneme_labels(args.phonemes)
+    settings = GenerateSettings(
+        args.style_strength, args.batch, args.sync_offset, args.lip_closure, args.checkpoint, args.device
+    )
     curves: Curves = generate_curves(
-        ids,
-        styles,
-        checkpoint=args.checkpoint,
-        pose_path=args.pose,
-        strength=args.style_strength,
-        device=args.device,
-        batch_frames=args.batch,
-        progress=stage(progress, labelling, 1 - labelling),
-        sync_offset_ms=args.sync_offset,
-        lip_closure=args.lip_closure,
-        meta={
-            "phonemes": str(args.phonemes or ""),
-            "audio": str(args.audio.resolve()) if args.audio else None,
-            "language": options.language.code if args.audio else None,
-        },
+        ids, styles, settings, pose_path=args.pose, progress=stage(progress, labelling, 1 - labelling)
+    )
+    curves.meta.update(
+        phonemes=str(args.phonemes or ""),
+        audio=str(args.audio.resolve()) if args.audio else None,
+        language=options.language.code if args.audio else None,
     )
     outputs = [args.output] + ([args.arkit] if args.arkit is not None else [])
     with atomic_paths(*outputs) as staged:  # both files or neither

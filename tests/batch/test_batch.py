@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from styletalk_core.batch import run_batch
+from styletalk_core.batch import BatchHooks, run_batch
 from styletalk_core.batch.folder import LOCK
 from styletalk_core.cli import main
+from styletalk_core.settings import BatchSettings, GenerateSettings
 
 from .. import hostile
 from ..conftest import REPO, shared_path, spoken
@@ -96,7 +97,7 @@ def test_bad_lines_are_reported_before_work_and_the_rest_done_then_skipped(takes
         assert not out.exists() or not [p for p in out.iterdir() if p.name != LOCK]  # before any take's output
         reported.append(problem)
 
-    summary = run_batch(path, out, workers=2, report=report)
+    summary = run_batch(path, out, BatchSettings(workers=2), hooks=BatchHooks(report=report))
     assert [(p.line, p.id) for p in reported] == [(5, "d"), (6, "e"), (7, "f"), (8, "a")]
     assert "2 style weights for 1 styles" in reported[0].reason and "missing.wav" in reported[1].reason
     assert "broken.mat" in reported[2].reason and "earlier line" in reported[3].reason
@@ -104,7 +105,7 @@ def test_bad_lines_are_reported_before_work_and_the_rest_done_then_skipped(takes
     assert sorted(os.listdir(out / "a")) == ["arkit.csv", "curves.npz", "take.json"]
     assert json.loads((out / "summary.json").read_text())["failed"][1]["line"] == 6
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != "summary.json"}
-    again = run_batch(path, out, workers=2)
+    again = run_batch(path, out, BatchSettings(workers=2))
     assert again.done == [] and sorted(again.skipped) == ["a", "b", "c"]
     assert {p: p.stat().st_mtime_ns for p in before} == before
 
@@ -117,7 +118,7 @@ def test_a_changed_style_redoes_only_its_takes(takes, capsys):
     first = _files(out)
     other = sorted(shared_path("official_samples", "samples", "style_clips", "3DMM").glob("*.mat"))[2]
     (folder / "wild.mat").write_bytes(other.read_bytes())
-    summary = run_batch(path, out, workers=1)
+    summary = run_batch(path, out, BatchSettings(workers=1))
     assert summary.done == ["b"] and sorted(summary.skipped) == ["a", "c"]
     now = _files(out)
     assert now["b/curves.npz"] != first["b/curves.npz"]
@@ -139,7 +140,7 @@ def test_a_manifest_mixes_languages_each_in_the_takes_hash(takes):
         "es2,hola.wav,,calm.mat,,curves,es-419,40",
     ]
     path, out = manifest(rows, ",language,sync_offset"), folder / "out"
-    summary = run_batch(path, out, workers=1)
+    summary = run_batch(path, out, BatchSettings(workers=1))
     assert sorted(summary.done) == ["en", "es", "es2"]
     spanish, english = load_curves(out / "es" / "curves.npz"), load_curves(out / "en" / "curves.npz")
     assert spanish.meta["language"] == "es" and english.meta["language"] == "en"
@@ -147,11 +148,11 @@ def test_a_manifest_mixes_languages_each_in_the_takes_hash(takes):
     bilabials = np.isin(spanish.phonemes, [6, 21, 27])  # B, M, P: Pablo, bebo, me llamo
     assert bilabials.sum() >= 6
     rows[2] = rows[2].replace(",40", ",0")
-    assert run_batch(manifest(rows, ",language,sync_offset"), out, workers=1).done == ["es2"]
+    assert run_batch(manifest(rows, ",language,sync_offset"), out, BatchSettings(workers=1)).done == ["es2"]
     rows[0] = rows[0].replace(",en,", ",de,")
-    assert run_batch(manifest(rows, ",language,sync_offset"), out, workers=1).done == ["en"]
+    assert run_batch(manifest(rows, ",language,sync_offset"), out, BatchSettings(workers=1)).done == ["en"]
     broken = [rows[0].replace(",de,", ",xx,"), rows[1].replace(",es,", ",es,9999")]
-    bad = run_batch(manifest(broken, ",language,sync_offset"), out, workers=1)
+    bad = run_batch(manifest(broken, ",language,sync_offset"), out, BatchSettings(workers=1))
     reasons = sorted(f["reason"] for f in bad.failed)
     assert "unknown or unsupported language 'xx'" in reasons[0] and "sync_offset" in reasons[1], reasons
 
@@ -184,11 +185,11 @@ def test_one_process_worker_processes_and_a_ray_cluster_give_the_same_files(take
     """Worker processes and Ray's workers run nothing from the working folder."""
     folder, manifest = takes
     path = manifest(GOOD)
-    run_batch(path, folder / "one", workers=1)
+    run_batch(path, folder / "one", BatchSettings(workers=1))
     monkeypatch.chdir(ray_cluster.parent)
-    run_batch(path, folder / "pool", workers=2)
+    run_batch(path, folder / "pool", BatchSettings(workers=2))
     _same_curves(folder / "one", folder / "pool")
-    summary = run_batch(path, folder / "ray", workers=2, engine="ray")
+    summary = run_batch(path, folder / "ray", BatchSettings(workers=2, engine="ray"))
     assert sorted(summary.done) == ["a", "b", "c"]
     _same_curves(folder / "one", folder / "ray")
     one, ray_files = _files(folder / "one"), _files(folder / "ray")
@@ -272,7 +273,7 @@ def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, ve
 
     folder, manifest = takes
     out = folder / "out"
-    run_batch(manifest(GOOD), out, workers=1)
+    run_batch(manifest(GOOD), out, BatchSettings(workers=1))
     (out / "z_broken").mkdir()
     (out / "z_broken" / "take.json").write_text("{not json")
     work = tmp_path_factory.mktemp(f"batch_blender_{version}")
@@ -306,7 +307,7 @@ def test_character_takes_share_one_face_search_and_come_out_validated(takes, mon
     monkeypatch.setattr(retarget, "find_face", lambda *a, **k: searches.append(a) or real(*a, **k))
     rows = [f"{i},line{i}.wav,,{s},,curves;glb,{head}" for i, s in ((0, "calm.mat"), (1, "preset:happy"))]
     path = manifest(rows, ",character")
-    summary = run_batch(path, folder / "out", workers=1)
+    summary = run_batch(path, folder / "out", BatchSettings(workers=1))
     assert sorted(summary.done) == ["0", "1"] and len(searches) == 1  # one face search for both takes
     for take in ("0", "1"):
         glb = folder / "out" / take / "character.glb"
@@ -314,7 +315,7 @@ def test_character_takes_share_one_face_search_and_come_out_validated(takes, mon
         assert {n.rsplit("_", 1)[0] for n in face.target_names} == {f"exp{i:02d}" for i in range(64)}
     for report in node_reader("validate", *(folder / "out" / t / "character.glb" for t in ("0", "1"))):
         assert report["errors"] == 0, report
-    assert run_batch(path, folder / "out", workers=1).skipped == ["0", "1"]
+    assert run_batch(path, folder / "out", BatchSettings(workers=1)).skipped == ["0", "1"]
 
 
 @pytest.mark.slow
@@ -322,7 +323,11 @@ def test_preview_output_from_the_command_and_refused_by_the_bare_library_call(ta
     av = pytest.importorskip("av")
     folder, manifest = takes
     path = manifest(["v,line0.wav,,calm.mat,,curves;preview"])
-    assert run_batch(path, folder / "lib", workers=1).failed[0]["reason"].startswith("output 'preview' needs")
+    assert (
+        run_batch(path, folder / "lib", BatchSettings(workers=1))
+        .failed[0]["reason"]
+        .startswith("output 'preview' needs")
+    )
     assert main(["batch", str(path), "-o", str(folder / "cli"), "--threads", "1", "--progress", "none"]) == 0
     with np.load(folder / "cli" / "v" / "curves.npz") as z:
         frames = len(z["exp"])
@@ -359,7 +364,7 @@ def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_wo
     path, out = manifest(rows, ",image"), folder / "out"
     command = ["batch", str(path), "-o", str(out), "--threads", "1", "--progress", "none"]
     command += ["--renderer", str(shared_path(*RENDERER)), "--device", "cpu"]
-    assert run_batch(path, folder / "lib", workers=1).failed[-1]["reason"] == (
+    assert run_batch(path, folder / "lib", BatchSettings(workers=1)).failed[-1]["reason"] == (
         "output 'render' needs renderer weights (styletalk batch --renderer WEIGHTS)"
     )
     assert main(command) == 1
@@ -375,7 +380,9 @@ def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_wo
     from styletalk_renderer.batch import preview_writer, render_writer
 
     writers = {"preview": preview_writer(), "render": render_writer(shared_path(*RENDERER), "cpu")}
-    summary = run_batch(manifest(rows[:1], ",image"), folder / "ray", workers=2, engine="ray", writers=writers)
+    summary = run_batch(
+        manifest(rows[:1], ",image"), folder / "ray", BatchSettings(workers=2, engine="ray"), writers=writers
+    )
     assert summary.done == ["r"]
     for name in ("preview.mp4", "render.mp4"):  # made on the workers, the same pictures
         here, there = _video(out / "r" / name), _video(folder / "ray" / "r" / name)
@@ -444,7 +451,7 @@ def test_takes_of_one_style_are_generated_together_in_units_any_engine_splits_al
     from styletalk_core.formats.labelling import LabelOptions
 
     def job(i: int, style: str) -> Job:
-        return Job(f"t{i}", f"{i}.wav", LabelOptions(), (), (), style, 1.0, None, None, None)
+        return Job(f"t{i}", f"{i}.wav", LabelOptions(), (), (), style, GenerateSettings(), None, None)
 
     jobs = [job(i, "calm" if i % 3 else "wild") for i in range(200)]
     split = units(jobs)
@@ -483,7 +490,7 @@ def test_a_stylised_character_takes_its_placed_landmarks(takes):
         f"n,line1.wav,,calm.mat,,glb,{robot},",
         f"x,line1.wav,,calm.mat,,curves,,{marks}",
     ]
-    summary = run_batch(manifest(rows, ",character,landmarks"), folder / "out", workers=1)
+    summary = run_batch(manifest(rows, ",character,landmarks"), folder / "out", BatchSettings(workers=1))
     assert summary.done == ["r"] and [f["id"] for f in summary.failed] == ["n", "x"]
     assert "place landmarks" in summary.failed[0]["reason"]  # the same robot without them: no face
     assert "give the character field" in summary.failed[1]["reason"]

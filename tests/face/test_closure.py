@@ -54,6 +54,7 @@ def test_generated_lips_close_on_every_bilabial_and_the_network_alone_misses_som
     are at the style's closed lips on every one, a frame ahead of the sound as the whole mouth is;
     without it, the network leaves some open."""
     from styletalk_core.inference import closing_for, generate_curves, load_model, preset_code
+    from styletalk_core.settings import GenerateSettings
 
     rng = np.random.default_rng(4)
     runs = [(AA, int(rng.integers(3, 8))) if k % 2 else (rng.choice([P, M, PHONEME_IDS["B"]]), 1) for k in range(61)]
@@ -63,7 +64,9 @@ def test_generated_lips_close_on_every_bilabial_and_the_network_alone_misses_som
     at = bilabial_frames(ids, len(ids), 1)
     shares, gaps = {}, {}
     for closure in (False, True):
-        curves = generate_curves(ids, [StyleSpec("preset:neutral")], generator=model, lip_closure=closure)
+        curves = generate_curves(
+            ids, [StyleSpec("preset:neutral")], GenerateSettings(lip_closure=closure), generator=model
+        )
         assert curves.meta["lip_closure"] is closure
         gaps[closure] = opening(curves.exp, face)
         shares[closure] = bilabial_closure(gaps[closure], ids)

@@ -62,13 +62,14 @@ def test_unknown_kinds_and_missing_poses_are_one_line_naming_the_table(tmp_path)
 @pytest.mark.slow
 def test_a_format_added_to_the_table_is_a_batch_output(tsv, tmp_path):
     from styletalk_core.batch import run_batch
+    from styletalk_core.settings import BatchSettings
 
     with wave.open(str(HELLO)) as w, wave.open(str(tmp_path / "line.wav"), "wb") as out:
         out.setparams(w.getparams())
         out.writeframes(w.readframes(int(1.5 * w.getframerate())))
     manifest = tmp_path / "takes.jsonl"
     manifest.write_text(json.dumps({"id": "a", "audio": "line.wav", "style": "preset:happy", "outputs": ["tsv"]}))
-    summary = run_batch(manifest, tmp_path / "out", workers=1)
+    summary = run_batch(manifest, tmp_path / "out", BatchSettings(workers=1))
     assert summary.done == ["a"]
     assert sorted(p.name for p in (tmp_path / "out" / "a").iterdir()) == ["curves.tsv", "take.json"]
 

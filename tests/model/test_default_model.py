@@ -34,7 +34,7 @@ def test_the_calibrated_mouth_leads_exact_phone_timings_by_one_frame():
     from styletalk_core.formats.labels import PHONEME_IDS
     from styletalk_core.formats.style import StyleSpec
     from styletalk_core.inference import generate_curves
-    from styletalk_core.settings import MODEL_SYNC_MS
+    from styletalk_core.settings import MODEL_SYNC_MS, GenerateSettings
     from styletalk_core.training.lipsync import best_lag_r
 
     openness = {"SIL": 0.0, "P": 0.0, "B": 0.0, "M": 0.0, "AA": 1.0, "AE": 0.9, "OW": 0.5, "IY": 0.45, "S": 0.2}
@@ -45,6 +45,8 @@ def test_the_calibrated_mouth_leads_exact_phone_timings_by_one_frame():
     truth = np.concatenate([np.full(k, openness[n]) for n, k in runs])
     model, face = load_model(), load_face_model()
     for offset, lead in ((-MODEL_SYNC_MS, -3), (0.0, -1)):
-        curves = generate_curves(ids, [StyleSpec("preset:neutral")], generator=model, sync_offset_ms=offset)
+        curves = generate_curves(
+            ids, [StyleSpec("preset:neutral")], GenerateSettings(sync_offset_ms=offset), generator=model
+        )
         r, lag = best_lag_r(opening(curves.exp, face), truth, max_lag=6)
         assert lag == lead and r > 0.5, (offset, lag, r)

@@ -8,7 +8,7 @@ from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.style import StyleSpec
 from styletalk_core.inference import generate_curves
 from styletalk_core.model.generate import apply_strength, mix_style_codes, neutral_style_code, style_codes
-from styletalk_core.settings import MODEL_SYNC_MS
+from styletalk_core.settings import MODEL_SYNC_MS, GenerateSettings
 from styletalk_core.style.clip import load_expression
 
 from ..conftest import sample_files, shared_path
@@ -37,9 +37,8 @@ def test_strength_and_mixing_change_the_curves(random_generator, parity_case):
     style_b = sample_files("style_clips/3DMM", "*.mat")[0]
 
     def run(styles, strength=1.0):
-        return generate_curves(
-            ids, styles, strength=strength, generator=random_generator, sync_offset_ms=-MODEL_SYNC_MS
-        ).exp
+        settings = GenerateSettings(style_strength=strength, sync_offset_ms=-MODEL_SYNC_MS)
+        return generate_curves(ids, styles, settings, generator=random_generator).exp
 
     base = run([StyleSpec(style_a)])
     np.testing.assert_allclose(base, parity_case["exp"], atol=1e-5)
@@ -66,7 +65,7 @@ def test_curves_follow_the_sound_by_the_calibration_plus_the_users_offset(random
     ids, style = parity_case["phoneme_ids"], [StyleSpec(shared_path("parity", "styletalk_case1_style.mat"))]
 
     def run(offset):
-        return generate_curves(ids, style, generator=random_generator, sync_offset_ms=offset)
+        return generate_curves(ids, style, GenerateSettings(sync_offset_ms=offset), generator=random_generator)
 
     raw = run(-MODEL_SYNC_MS).exp
     default = run(0.0)
