@@ -32,7 +32,7 @@ from styletalk_core.training.config import TrainConfig  # noqa: E402
 from styletalk_core.training.dataset import find_clips  # noqa: E402
 from styletalk_core.training.evaluate import evaluate, phoneme_baseline  # noqa: E402
 from styletalk_core.training.state import last_checkpoint  # noqa: E402
-from styletalk_core.training.train import train_on_folders  # noqa: E402
+from styletalk_core.training.train import RunSetup, train_on_folders  # noqa: E402
 
 ROWS = ("model", "phoneme ridge", "style-clip mean")
 
@@ -53,7 +53,7 @@ def run_fold(data: list[Path], speaker: str, folds: Path, cfg: TrainConfig) -> l
             with atomic_path(curve_file) as tmp:
                 tmp.write_text(json.dumps(curve))
 
-    train_on_folders(data, [speaker], out, cfg, resume=last if last.is_file() else None, log=log)
+    train_on_folders(data, [speaker], cfg, RunSetup(out, last if last.is_file() else None, log=log))
     return curve
 
 

@@ -23,7 +23,7 @@ def add(sub, common) -> None:
     t.add_argument("--data", required=True, nargs="+", type=Path, help="folders searched for *.mat and *_seq.json")
     t.add_argument("--val-speakers", nargs="+", default=[], help="speakers held out for validation")
     t.add_argument("--steps", type=int, default=TrainConfig.steps, help="generator updates")
-    t.add_argument("--batch", type=int, default=TrainConfig.batch_size, help="sequences per step")
+    t.add_argument("--batch", dest="batch_size", type=int, default=TrainConfig.batch_size, help="sequences per step")
     t.add_argument("--seq-len", type=int, default=TrainConfig.seq_len, help="frames per training sequence")
     t.add_argument("--lr", type=float, default=TrainConfig.lr, help="Adam learning rate")
     t.add_argument("--seed", type=int, default=TrainConfig.seed, help="random seed")
@@ -86,35 +86,10 @@ def run(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from ..training.distributed import is_main_process
-    from ..training.train import train_on_folders
+    from ..training.train import RunSetup, train_on_folders
 
-    cfg = TrainConfig(
-        steps=args.steps,
-        batch_size=args.batch,
-        seq_len=args.seq_len,
-        lr=args.lr,
-        seed=args.seed,
-        val_every=args.val_every,
-        pretrain_steps=args.pretrain_steps,
-        lambda_sync=args.lambda_sync,
-        lambda_temporal=args.lambda_temporal,
-        lambda_style=args.lambda_style,
-        level_shift=args.level_shift,
-        refine_lower=args.refine_lower,
-        lambda_lip=args.lambda_lip,
-        lambda_lip_velocity=args.lambda_lip_velocity,
-        lambda_closure=args.lambda_closure,
-        lambda_upper_lip=args.lambda_upper_lip,
-    )
-    metrics = train_on_folders(
-        args.data,
-        args.val_speakers,
-        args.output,
-        cfg,
-        resume=args.resume,
-        device=args.device,
-        log=tqdm.write,
-        progress=progress_bar("train", unit="step", min_total=1),
-    )
+    progress = progress_bar("train", unit="step", min_total=1)
+    setup = RunSetup(args.output, args.resume, args.device, tqdm.write, progress)
+    metrics = train_on_folders(args.data, args.val_speakers, TrainConfig.from_args(args), setup)
     if is_main_process():
         print(json.dumps(asdict(metrics)))

@@ -43,6 +43,12 @@ class TrainConfig:
     log_every: int = 50
     val_every: int = 250
 
+    @classmethod
+    def from_args(cls, args) -> TrainConfig:
+        """The settings a parsed `styletalk train` command line gives: each option whose destination is
+        a field's name (the rest keep their defaults)."""
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)})
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import torch
 
@@ -21,16 +22,25 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where this process trains: its device, its rank and how many processes train together."""
+
+    device: torch.device
+    rank: int = 0
+    world: int = 1
+
+
 @contextlib.contextmanager
-def process_group(device: torch.device) -> Iterator[tuple[int, int]]:
-    """(rank, world size); joins the process group when launched by torchrun (WORLD_SIZE > 1) and
+def process_group(device: torch.device) -> Iterator[Place]:
+    """This process's place; joins the process group when launched by torchrun (WORLD_SIZE > 1) and
     leaves it on exit."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
-        yield 0, 1
+        yield Place(device)
         return
     torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
     try:
-        yield torch.distributed.get_rank(), world
+        yield Place(device, torch.distributed.get_rank(), world)
     finally:
         torch.distributed.destroy_process_group()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,25 +25,29 @@ from ..model.network import StyleTalk
 from .config import TrainConfig, small_config
 from .dataset import Clip, SequenceSampler, find_clips, shift_clip_labels, split_by_speaker
 from .discriminators import Discriminators, prepare_discriminators
-from .distributed import process_group, rank_device
+from .distributed import Place, process_group, rank_device
 from .losses import closure_loss, lip_loss, reconstruction_loss, triplet_loss, upper_lip_motion
 from .prior import opening_direction
 from .state import RunState, save_run, start_run
 from .validation import Metrics, finite_or_none, validate
 
 
-def train_on_folders(
-    data: list[Path],
-    val_speakers: list[str],
-    out: Path,
-    cfg: TrainConfig,
-    resume: Path | None = None,
-    device: str | None = None,
-    log: Callable[[str], None] = print,
-    progress: Progress | None = None,
-) -> Metrics:
+@dataclass(frozen=True)
+class RunSetup:
+    """Where a run writes (`out`, and NAME.last.pth beside it), what it resumes, where it runs (a device
+    name, None for the best available) and who hears it."""
+
+    out: Path
+    resume: Path | None = None
+    device: str | torch.device | None = None
+    log: Callable[[str], None] = print
+    progress: Progress | None = None
+
+
+def train_on_folders(data: list[Path], val_speakers: list[str], cfg: TrainConfig, setup: RunSetup) -> Metrics:
     """`styletalk train`: find the clips, hold out `val_speakers`, train the default model's size."""
-    check_output_path(out)
+    check_output_path(setup.out)
+    log = setup.log
     clips = find_clips(data, warn=log)
     if not clips:
         raise InputError(f"no .mat clips found under {', '.join(map(str, data))}")
@@ -55,29 +59,24 @@ def train_on_folders(
     if not train_clips:
         raise InputError(f"--val-speakers {' '.join(val_speakers)} hold out every clip: nothing is left to train on")
     log(f"{len(train_clips)} training clips, {len(val_clips)} validation clips ({', '.join(val_speakers)})")
-    device = rank_device(pick_device(device))
-    return train(train_clips, val_clips, out, small_config(), cfg, resume, device, log, progress)
+    setup = replace(setup, device=rank_device(pick_device(setup.device)))
+    return train(train_clips, val_clips, small_config(), cfg, setup)
 
 
 def train(
-    train_clips: list[Clip],
-    val_clips: list[Clip],
-    out: Path,
-    model_cfg: StyleTalkConfig,
-    cfg: TrainConfig,
-    resume: Path | None = None,
-    device: torch.device | str = "cpu",
-    log: Callable[[str], None] = print,
-    progress: Progress | None = None,
+    train_clips: list[Clip], val_clips: list[Clip], model_cfg: StyleTalkConfig, cfg: TrainConfig, setup: RunSetup
 ) -> Metrics:
-    device = torch.device(device)
-    with process_group(device) as (rank, world):
-        if rank != 0:  # one process logs, validates and saves
+    """Train a fresh or resumed (setup.resume) model of `model_cfg` on `train_clips`, validating on
+    `val_clips`; setup.device None is the CPU."""
+    out, log, progress = setup.out, setup.log, setup.progress
+    device = torch.device(setup.device or "cpu")
+    with process_group(device) as place:
+        if place.rank != 0:  # one process logs, validates and saves
             log, progress = (lambda _: None), None
         torch.manual_seed(cfg.seed)
-        run = start_run(model_cfg, cfg, resume, device, train_clips)
+        run = start_run(model_cfg, cfg, setup.resume, device, train_clips)
         train_clips = shift_clip_labels(train_clips, run.fitted.get("label_shifts", {}))
-        trainer = Trainer.start(run, train_clips, model_cfg, cfg, device, rank, world, log)
+        trainer = Trainer.start(run, train_clips, model_cfg, cfg, place, log)
         metrics, t0 = None, time.perf_counter()
         while run.step < cfg.steps:
             entry = trainer.step(run)
@@ -85,7 +84,7 @@ def train(
                 progress(run.step, cfg.steps)
             if run.step % cfg.log_every == 0 or run.step == cfg.steps:
                 log(json.dumps(entry | {"seconds": round(time.perf_counter() - t0, 1)}))
-            if rank == 0 and (run.step % cfg.val_every == 0 or run.step == cfg.steps):
+            if place.rank == 0 and (run.step % cfg.val_every == 0 or run.step == cfg.steps):
                 metrics = validate_and_save(run, trainer, val_clips, out, log)
         return metrics if metrics is not None else validate(run.model, val_clips, trainer.mean_exp)
 
@@ -145,13 +144,12 @@ class Trainer:
         clips: list[Clip],
         model_cfg: StyleTalkConfig,
         cfg: TrainConfig,
-        device: torch.device,
-        rank: int,
-        world: int,
+        place: Place,
         log: Callable[[str], None],
     ) -> Trainer:
         """The sampler over `clips`, the discriminators (restored or pre-trained) and the lip directions;
         a resumed run draws its batches from a generator seeded with its step as well."""
+        device, rank = place.device, place.rank
         face = load_face_model()
         opening = opening_direction(face, tuple(range(face.basis.shape[0])))
         sampler = SequenceSampler(
@@ -162,7 +160,7 @@ class Trainer:
         rng = np.random.default_rng([cfg.seed, rank] + ([run.step] if run.saved is not None else []))
         discs = prepare_discriminators(cfg, sampler, run.saved, device, log)
         forward = GeneratorStep(run.model)
-        if world > 1:
+        if place.world > 1:
             from torch.nn.parallel import DistributedDataParallel
 
             forward = DistributedDataParallel(forward)

@@ -12,7 +12,7 @@ from styletalk_core.training.config import TrainConfig
 from styletalk_core.training.dataset import Clip, SequenceSampler, style_labels
 from styletalk_core.training.losses import reconstruction_loss, ssim_1d, triplet_accuracy, triplet_loss
 from styletalk_core.training.state import last_checkpoint
-from styletalk_core.training.train import train
+from styletalk_core.training.train import RunSetup, train
 
 TINY = StyleTalkConfig(
     d_model=32, nhead=4, dim_feedforward=64, content_layers=1, style_layers=1, decoder_layers=1, dropout=0.0
@@ -79,14 +79,14 @@ def test_tiny_model_overfits_and_resumes(tmp_path):
     )
     logs = []
     out = tmp_path / "tiny.pth"
-    metrics = train(clips, clips, out, TINY, cfg, log=logs.append)
+    metrics = train(clips, clips, TINY, cfg, RunSetup(out, log=logs.append))
     assert metrics.mouth_l1 < 0.5 * metrics.mouth_l1_mean_baseline, metrics
     assert any('"rec"' in line for line in logs) and any("validation" in line for line in logs)
     # resume continues from the saved step and optimizer; OUT keeps the best validation, OUT.last the latest
     last = last_checkpoint(out)
     assert torch.load(last, weights_only=True)["step"] == torch.load(out, weights_only=True)["step"] == 200
     more = TrainConfig(**{**cfg.__dict__, "steps": 260, "val_every": 20, "lr": 0.3})  # diverges: no new best
-    train(clips, clips, out, TINY, more, resume=last, log=logs.append)
+    train(clips, clips, TINY, more, RunSetup(out, last, log=logs.append))
     ckpt = torch.load(last, weights_only=True)
     assert ckpt["step"] == 260 and "optimizer" in ckpt
     # OUT holds the checkpoint validation marked best last: the highest held-out lip r, whichever
@@ -130,14 +130,14 @@ def test_all_paper_losses_train_log_and_resume(tmp_path):
     )
     logs = []
     out = tmp_path / "adv.pth"
-    train(clips, clips, out, TINY, cfg, log=logs.append)
+    train(clips, clips, TINY, cfg, RunSetup(out, log=logs.append))
     entries = [json.loads(x) for x in logs if '"step"' in x and "validation" not in x]
     assert {"rec", "triplet", "sync", "style", "temporal", "temporal_d"} <= set(entries[-1])
     assert any("pretrain_step" in x for x in logs)
     ckpt = torch.load(out, weights_only=True)
     assert any(k.startswith("sync.") for k in ckpt["discriminators"])
     logs.clear()
-    train(clips, clips, out, TINY, TrainConfig(**{**cfg.__dict__, "steps": 4}), resume=out, log=logs.append)
+    train(clips, clips, TINY, TrainConfig(**{**cfg.__dict__, "steps": 4}), RunSetup(out, out, log=logs.append))
     assert not any("pretrain_step" in x for x in logs)  # frozen discriminators come back from the checkpoint
 
 
@@ -146,21 +146,15 @@ def test_train_cli_defaults_are_the_train_config(capsys):
     from styletalk_core.cli import build_parser
 
     args = build_parser().parse_args(["train", "--data", "d", "-o", "m.pth"])
-    names = {"batch": "batch_size"}
-    for option in (
-        "steps",
-        "batch",
-        "seq_len",
-        "lr",
-        "seed",
-        "val_every",
-        "pretrain_steps",
-        "lambda_sync",
-        "lambda_temporal",
-        "lambda_style",
-        "level_shift",
-    ):
-        assert getattr(args, option) == getattr(TrainConfig, names.get(option, option)), option
+    assert TrainConfig.from_args(args) == TrainConfig()
+    given = {"--steps": 7, "--batch": 3, "--seq-len": 20, "--lr": 0.5, "--seed": 9, "--val-every": 4}
+    given |= {"--pretrain-steps": 2, "--level-shift": 0.25, "--lambda-sync": 0.5, "--lambda-upper-lip": 2.0}
+    line = [x for k, v in given.items() for x in (k, str(v))] + ["--refine-lower"]
+    cfg = TrainConfig.from_args(build_parser().parse_args(["train", "--data", "d", "-o", "m.pth", *line]))
+    for option, value in given.items():  # every option reaches its field
+        name = {"--batch": "batch_size"}.get(option, option[2:].replace("-", "_"))
+        assert getattr(cfg, name) == value, option
+    assert cfg.refine_lower and cfg.lambda_temporal == TrainConfig.lambda_temporal
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
@@ -182,7 +176,7 @@ def test_labels_pair_within_their_clip_set_and_unknown_speakers_are_refused(tmp_
 
     from styletalk_core.formats.errors import InputError
     from styletalk_core.training.dataset import find_clips
-    from styletalk_core.training.train import train_on_folders
+    from styletalk_core.training.train import RunSetup, train_on_folders
     from styletalk_core.training.validation import finite_or_none
 
     for folder, frames in (("a/3DMM", 600), ("b", 30)):
@@ -198,7 +192,7 @@ def test_labels_pair_within_their_clip_set_and_unknown_speakers_are_refused(tmp_
     assert [(len(c.exp), c.phonemes is not None) for c in clips] == [(600, True), (30, False)]
     assert len(warnings) == 1 and "b/talk_clip1.mat" in warnings[0] and "not paired" in warnings[0]
     with pytest.raises(InputError, match="Nobody: no clip of theirs.*speakers: talk"):
-        train_on_folders([tmp_path], ["Nobody"], tmp_path / "m.pth", TrainConfig(steps=1))
+        train_on_folders([tmp_path], ["Nobody"], TrainConfig(steps=1), RunSetup(tmp_path / "m.pth"))
     with pytest.raises(InputError, match="nowhere: not a folder"):
         find_clips([tmp_path / "nowhere"])
     assert json.loads(json.dumps(finite_or_none({"lip_r": float("nan"), "mouth_l1": 0.5}))) == {
