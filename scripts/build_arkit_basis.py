@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from styletalk_core.face.face_model import load_face_model
-from styletalk_core.face.landmarks import LIP_VERTICES
+from styletalk_core.face.landmarks import LIP_VERTICES, similarity_fit
 from styletalk_core.formats.arkit import ARKIT_NAMES
 from styletalk_core.resources import ARKIT_BASIS_FILE
-from styletalk_core.retarget.correspondence import find_correspondence, similarity_fit, triangulate
+from styletalk_core.retarget.correspondence import find_correspondence, triangulate
 
 ICT = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "ict_facekit"
 JAW_OPEN_FOR_DETECTION = 0.2  # of ICT's jawOpen: lips apart on the render, landmarks on the right lip

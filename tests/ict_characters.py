@@ -81,7 +81,7 @@ def transfer_fidelity(ict: dict, rest: np.ndarray, frames: np.ndarray, exp: np.n
     """How a character animated with transferred keys (frames (T, V, 3), ICT's axes) follows our face
     animated with the same curves: lip r, amplitude in the character's size, the largest motion
     outside the face, and the lips' travel, the last two as shares of the face width."""
-    from styletalk_core.retarget.correspondence import similarity_fit
+    from styletalk_core.face.landmarks import similarity_fit
 
     face = load_face_model()
     ours = mouth_opening(np.einsum("tk,kvc->tvc", exp, face.basis))

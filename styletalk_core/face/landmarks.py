@@ -32,8 +32,9 @@ def mouth_frame(p: np.ndarray) -> tuple[np.ndarray, float]:
     return p[list(LIP_MIDDLES)].mean(0), float(np.linalg.norm(p[left] - p[right]))
 
 
-def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Umeyama: scale s, rotation R, translation t minimising |s R src + t - dst| over points (N, D)."""
+def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """Umeyama, the project's one similarity fit: scale s, rotation R (no reflection), translation t
+    minimising |s R src + t - dst| over points (N, D), and the RMS residual."""
     mu_s, mu_d = src.mean(0), dst.mean(0)
     a, b = src - mu_s, dst - mu_d
     u, sig, vt = np.linalg.svd(b.T @ a / len(src))
@@ -42,7 +43,8 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.nd
         d[-1] = -1
     rot = u @ np.diag(d) @ vt
     scale = float((sig * d).sum() / (a**2).sum(1).mean())
-    return scale, rot, mu_d - scale * rot @ mu_s
+    rms = float(np.sqrt(((scale * a @ rot.T - b) ** 2).sum(1).mean()))
+    return scale, rot, mu_d - scale * rot @ mu_s, rms
 
 
 def align_frames(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -59,7 +61,7 @@ def align_frames(points: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray,
     for t, frame in enumerate(points):
         if np.isnan(frame[idx]).any():
             continue
-        s, r, tr = similarity_transform(frame[idx], reference[idx])
+        s, r, tr, _ = similarity_fit(frame[idx], reference[idx])
         aligned[t] = s * frame @ r.T + tr
         scales[t], rots[t], trans[t] = s, r, tr
     return aligned, scales, rots, trans

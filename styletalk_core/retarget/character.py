@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..face.face_model import load_face_model, mouth_opening
-from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS, mouth_frame
+from ..face.landmarks import LIP_VERTICES, NUM_LANDMARKS, mouth_frame, similarity_fit
 from ..formats.arkit import ARKIT_NAMES
 from ..formats.bounded import load_npy
 from ..formats.character import AXES, Additions, Character, Part, animation_only, save_additions
@@ -28,7 +28,7 @@ from ..formats.placed import MAX_COORDINATE, load_placed, on_a_line
 from ..formats.progress import Progress, reached, stage
 from ..meshio import Written, read_character, write_character
 from .arkit import load_arkit_basis
-from .correspondence import SurfacePoints, search_face, similarity_fit, snap_to_surface
+from .correspondence import SurfacePoints, search_face, snap_to_surface
 from .fidelity import corr
 from .framing import windows
 from .landmarks import placed_points

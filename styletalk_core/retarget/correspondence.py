@@ -359,17 +359,3 @@ def snap_to_surface(
     allowed = np.flatnonzero(skin) if skin is not None else np.arange(len(tris))
     snapped = cast_to_surface(points[:, :2], np.asarray(vertices, np.float64), tris[allowed])
     return SurfacePoints(allowed[snapped.triangles], snapped.weights)
-
-
-def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
-    """Scale s, rotation R, translation t minimising |s R src + t - dst| (Umeyama), and the RMS residual."""
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    a, b = src - mu_s, dst - mu_d
-    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
-    d = np.ones(3)
-    d[2] = np.sign(np.linalg.det(u @ vt)) or 1.0
-    rot = u @ np.diag(d) @ vt
-    scale = float((sig * d).sum() / (a**2).sum(1).mean())
-    t = mu_d - scale * rot @ mu_s
-    rms = float(np.sqrt(((scale * a @ rot.T - b) ** 2).sum(1).mean()))
-    return scale, rot, t, rms

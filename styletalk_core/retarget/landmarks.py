@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..face.face_model import load_face_model
+from ..face.landmarks import similarity_fit
 from ..formats.errors import InputError
 from ..formats.placed import PLACED_POINTS, Placed
-from .correspondence import SurfacePoints, similarity_fit, snap_to_surface
+from .correspondence import SurfacePoints, snap_to_surface
 
 # a stylised face is far from ours (the robot of benchmarks/landmarks: 35 px), points placed anywhere
 # but on a face are farther still (nine of ten at one spot: 139-185 px); detection refuses over 18

@@ -8,8 +8,8 @@ import re
 import numpy as np
 
 from ..face.face_model import FaceModel
-from ..face.landmarks import JAW_POINTS, LIP_VERTICES, mouth_frame
-from .correspondence import SurfacePoints, similarity_fit
+from ..face.landmarks import JAW_POINTS, LIP_VERTICES, mouth_frame, similarity_fit
+from .correspondence import SurfacePoints
 from .solve import SolveSettings, solve_weights
 
 LIP_WEIGHT = 10.0  # the lips matter most to a viewer: their error counts ten times a vertex elsewhere

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..face.face_model import FaceModel
-from ..face.landmarks import MOUTH_CORNERS, mouth_frame
-from .correspondence import SurfacePoints, similarity_fit
+from ..face.landmarks import MOUTH_CORNERS, mouth_frame, similarity_fit
+from .correspondence import SurfacePoints
 from .mouth import (
     JawMotion,
     fit_jaw,
