@@ -37,8 +37,9 @@ from styletalk_core.face.face_model import load_face_model, mouth_opening  # noq
 from styletalk_core.face.landmarks import mouth_frame  # noqa: E402
 from styletalk_core.formats.errors import InputError  # noqa: E402
 from styletalk_core.formats.labels import PHONEME_IDS, load_phoneme_labels  # noqa: E402
-from styletalk_core.retarget.character import FoundFace, character_keys, find_face  # noqa: E402
+from styletalk_core.retarget.character import character_keys  # noqa: E402
 from styletalk_core.retarget.correspondence import render_front, triangulate  # noqa: E402
+from styletalk_core.retarget.locate import FaceHints, FoundFace, find_face  # noqa: E402
 from styletalk_core.retarget.topology import components  # noqa: E402
 from styletalk_core.style.clip import load_expression  # noqa: E402
 
@@ -162,7 +163,7 @@ def measure(path: Path, exp: np.ndarray, ours_range: float) -> tuple[Row, tuple 
     t0 = time.perf_counter()
     placed = LANDMARKS / f"{path.stem}.json"  # points placed by hand, for a face the detector cannot read
     try:
-        found = find_face(path, landmarks=placed if placed.is_file() else None)
+        found = find_face(path, FaceHints(landmarks=placed if placed.is_file() else None))
     except InputError as exc:
         row.found = "no: " + str(exc).split(": ", 1)[-1][:90]
         return row, None

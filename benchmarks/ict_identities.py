@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from styletalk_core.face.face_model import load_face_model  # noqa: E402
 from styletalk_core.face.landmarks import similarity_fit  # noqa: E402
 from styletalk_core.formats.errors import InputError  # noqa: E402
-from styletalk_core.retarget.character import MAX_FIT_RMS_PX  # noqa: E402
 from styletalk_core.retarget.correspondence import find_correspondence  # noqa: E402
+from styletalk_core.retarget.locate import MAX_FIT_RMS_PX  # noqa: E402
 from styletalk_core.retarget.transfer import transfer_basis  # noqa: E402
 from styletalk_core.style.clip import load_expression  # noqa: E402
 from tests.ict_characters import REF, fit_identity, identity, landmark_map, load_ict, transfer_fidelity  # noqa: E402

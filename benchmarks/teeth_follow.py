@@ -35,8 +35,9 @@ from styletalk_core.face.face_model import load_face_model, mouth_opening  # noq
 from styletalk_core.face.landmarks import mouth_frame  # noqa: E402
 from styletalk_core.formats.character import Additions, Character, Part, save_character  # noqa: E402
 from styletalk_core.formats.labels import load_phoneme_labels  # noqa: E402
-from styletalk_core.retarget.character import character_keys, find_face  # noqa: E402
+from styletalk_core.retarget.character import character_keys  # noqa: E402
 from styletalk_core.retarget.correspondence import render_front, triangulate  # noqa: E402
+from styletalk_core.retarget.locate import find_face  # noqa: E402
 from styletalk_core.retarget.topology import components  # noqa: E402
 from styletalk_core.style.clip import load_expression  # noqa: E402
 

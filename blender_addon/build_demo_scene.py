@@ -21,7 +21,7 @@ def main(addon_parent: str, curves_path: str, audio: str, blend: str, glb: str) 
     face = scene.create_face_object(context)
     sc = context.scene
     sc.render.fps = 30
-    scene.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps, 1, "StyleTalk")
+    scene.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps)
     if audio and bpy.app.build_options.audaspace:
         scene.add_sound_strip(sc, audio, 1)
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))

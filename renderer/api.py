@@ -5,11 +5,20 @@ from .batch import preview_writer, render_writer
 from .checkpoint import load_renderer
 from .engine import choose_engine, generator_device, inference_generator
 from .preview import check_preview_size, preview_frames
-from .video import STILL_POSE, check_render_inputs, check_video_output, load_reference_image, render_video, write_video
+from .video import (
+    STILL_POSE,
+    Footage,
+    check_render_inputs,
+    check_video_output,
+    load_reference_image,
+    render_video,
+    write_video,
+)
 
 __all__ = [
     "STILL_POSE",
     "check_preview_size",
+    "Footage",
     "check_render_inputs",
     "check_video_output",
     "choose_engine",

@@ -35,21 +35,12 @@ def _model(weights: str, device: str | None):
 def _render(weights: str, device: str | None, precision: str, curves, path, take) -> None:
     from styletalk_core.device import autocast_dtype
 
-    from .video import render_video
+    from .video import Footage, render_video
 
     model = _model(weights, device)
     dtype = autocast_dtype(precision, next(model.parameters()).device)
-    render_video(
-        model,
-        curves,
-        take.image,
-        path,
-        audio=take.audio,
-        batch=RenderSettings.batch,
-        dtype=dtype,
-        still_pose=curves.pose is None,
-        source=take.id,
-    )
+    footage = Footage(curves, take.image, take.audio, still_pose=curves.pose is None, source=take.id)
+    render_video(model, footage, path, RenderSettings.batch, dtype)
 
 
 def _check_image(take) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from .engine import OpenVinoGenerator, generator_device
 from .model import FaceGenerator
 
 SIZE = 256
+CRF = 18  # H.264 quality: visually lossless for faces at this size
 SEMANTIC_RADIUS = 13
 # DreamTalk's "no head motion" pose: angles 0, translation 0, typical crop of the training data.
 STILL_POSE = np.array([0, 0, 0, 0, 0, 0, 0.9370641, 126.84911, 129.03864], dtype=np.float32)
@@ -120,7 +122,6 @@ def write_video(
     audio: str | os.PathLike | None = None,
     total_frames: int | None = None,
     progress: Progress | None = None,
-    crf: int = 18,
 ) -> int:
     """Encode frame batches once to H.264 (yuv420p) and mux the audio (AAC, cut to the video length)."""
     av = optional("av", "video")
@@ -133,7 +134,7 @@ def write_video(
             rate = Fraction(fps).limit_denominator(1001)
             vstream = container.add_stream("libx264", rate=rate)
             vstream.pix_fmt = "yuv420p"
-            vstream.options = {"crf": str(crf), "preset": "veryfast"}
+            vstream.options = {"crf": str(CRF), "preset": "veryfast"}
             astream = audio_in = None
             if audio is not None:
                 audio_in = open_media(audio, "audio", "video")
@@ -186,38 +187,39 @@ def _mux_audio(container, astream, audio_in, seconds: float) -> None:
         container.mux(packet)
 
 
-def check_render_inputs(
-    curves: Curves,
-    image_path: str | os.PathLike,
-    audio: str | os.PathLike | None,
-    batch: int,
-    still_pose: bool,
-    source: str = "curves",
-) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Footage:
+    """What a render is made of: the curves, the reference image, the sound (muxed, cut to the video),
+    whether the head holds still (the curves' pose ignored) and the curves' name in messages."""
+
+    curves: Curves
+    image: str | os.PathLike
+    audio: str | os.PathLike | None = None
+    still_pose: bool = False
+    source: str = "curves"
+
+
+def check_render_inputs(footage: Footage, batch: int) -> tuple[np.ndarray, np.ndarray]:
     """Everything a render reads, checked before the renderer is set up: (reference image, driving
     sequence)."""
-    image = load_reference_image(image_path)
-    seq = driving_sequence(curves, still_pose, source)
+    image = load_reference_image(footage.image)
+    seq = driving_sequence(footage.curves, footage.still_pose, footage.source)
     if batch < 1:
         raise InputError(f"batch must be >= 1, got {batch}")
-    if audio is not None:
-        check_audio(audio)
+    if footage.audio is not None:
+        check_audio(footage.audio)
     return image, seq
 
 
 def render_video(
     model: FaceGenerator | OpenVinoGenerator,
-    curves: Curves,
-    image_path: str | os.PathLike,
+    footage: Footage,
     out: str | os.PathLike,
-    audio: str | os.PathLike | None = None,
     batch: int = 4,
     dtype: torch.dtype | None = None,
-    still_pose: bool = False,
     progress: Progress | None = None,
-    source: str = "curves",
 ) -> int:
     """The whole video path; inputs are validated before any frame is computed."""
-    image, seq = check_render_inputs(curves, image_path, audio, batch, still_pose, source)
+    image, seq = check_render_inputs(footage, batch)
     frames = render_frames(model, image, seq, batch, dtype)
-    return write_video(frames, Path(out), curves.fps, audio, len(seq), progress)
+    return write_video(frames, Path(out), footage.curves.fps, footage.audio, len(seq), progress)

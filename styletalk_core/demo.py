@@ -150,7 +150,7 @@ def step_render(run: DemoRun) -> str:
     r = plugin(RENDERER)
     device = r.generator_device(run.renderer)
     model = r.inference_generator(run.renderer, r.choose_engine("auto", device, None, run.curves.frames), fallback=True)
-    r.render_video(model, run.curves, run.image, run.work / "demo_render.mp4", audio=run.audio)
+    r.render_video(model, r.Footage(run.curves, run.image, run.audio), run.work / "demo_render.mp4")
     return "demo_render.mp4"
 
 

@@ -34,6 +34,7 @@ ALLOWED = {
 }
 NETWORK_FILES = {"styletalk_core/model/network.py", "renderer/model.py"}  # module definitions may run long
 MAX_FUNCTION_LINES = 60
+MAX_PARAMETERS = 6  # more travel as one object (settings, hints, a record), not one by one
 
 
 def package_imports(path: Path) -> set[str]:
@@ -169,15 +170,30 @@ def test_formats_import_nothing_but_each_other_and_numpy():
         assert top <= allowed, f"{path.name} imports {sorted(top - allowed)}"
 
 
-def test_no_long_functions():
-    files = [
+def _code_files() -> list[Path]:
+    return [
         *PACKAGE.rglob("*.py"),
         *(REPO / "renderer").rglob("*.py"),
         *(REPO / "blender_addon").rglob("*.py"),
         *(REPO / "scripts").glob("*.py"),
     ]
+
+
+def test_no_function_takes_more_than_six_parameters():
+    many = []
+    for path in _code_files():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                a = node.args
+                names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs if x.arg not in ("self", "cls")]
+                if len(names) > MAX_PARAMETERS:
+                    many.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name} ({len(names)} parameters)")
+    assert not many, many
+
+
+def test_no_long_functions():
     long = []
-    for path in files:
+    for path in _code_files():
         rel = str(path.relative_to(REPO))
         if rel in NETWORK_FILES:
             continue

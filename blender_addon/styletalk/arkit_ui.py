@@ -148,9 +148,8 @@ def apply_to_character(context, obj, path: str, op) -> bool:
     names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
     theirs = scene.playing_action(obj)
     try:
-        frames, action = scene.key_into_scene(
-            context.scene, obj, names, values, fps, settings.start_frame, settings.action_name
-        )
+        keying = scene.Keying(settings.start_frame, settings.action_name)
+        frames, action = scene.key_into_scene(context.scene, obj, names, values, fps, keying)
     except StyleTalkError as exc:
         op.report({"ERROR"}, f"{path}: {exc}")
         return False

@@ -14,7 +14,7 @@ import numpy as np
 from bpy.props import BoolProperty, EnumProperty, PointerProperty
 
 from . import jobs, rig, scene
-from .formats.character import AXES, Additions
+from .formats.character import AXES, Additions, FaceFit
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
@@ -50,11 +50,8 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
 def _fit(obj, result: Additions) -> str:
     """How the face was found and how well it fits ours (the face part's additions), shown and kept on
     the object."""
-    fit = result.extras.get("face_fit", {})
-    axes = f" with the face towards {fit['axes']}" if "axes" in fit else ""
-    text = f"face found by {fit.get('found_by', '?')}{axes}, fit residual {fit.get('fit_rms_px', float('nan')):.1f} px"
-    if fit.get("mouth") == "sealed":
-        text += "; the mouth is sealed (one surface from lip to lip): the lips move but cannot part"
+    fit = FaceFit.of(result.extras)
+    text = fit.describe() if fit is not None else "face found (no record of how)"
     obj["styletalk_face_fit"] = text
     return text
 
@@ -173,13 +170,10 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
             raise StyleTalkError(f"{missing[0]} was changed or deleted while the toolkit ran: nothing was keyed")
         names, weights = list(face.animated), face.weights
         theirs = scene.playing_action(obj)
-        frames, action = scene.key_into_scene(
-            context.scene, obj, names, weights, fps, settings.start_frame, settings.action_name
-        )
+        keying = scene.Keying(settings.start_frame, settings.action_name)
+        frames, action = scene.key_into_scene(context.scene, obj, names, weights, fps, keying)
         for other, add in zip(others, alike, strict=True):  # parts with keys of the same names, keyed alike
-            scene.key_into_scene(
-                context.scene, other, list(add.animated), add.weights, fps, settings.start_frame, settings.action_name
-            )
+            scene.key_into_scene(context.scene, other, list(add.animated), add.weights, fps, keying)
         fit = _fit(obj, face)
         also = f"; {', '.join(o.name for o in others)} keyed alike" if others else ""
         into = f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name}"

@@ -41,9 +41,8 @@ def import_curves(context, obj, path: str, settings, op=None) -> bool:
     sc = context.scene
     names = keys.shape_key_names(data.exp.shape[1])
     try:
-        frames, action = scene.key_into_scene(
-            sc, obj, names, data.exp, data.fps, settings.start_frame, settings.action_name
-        )
+        keying = scene.Keying(settings.start_frame, settings.action_name)
+        frames, action = scene.key_into_scene(sc, obj, names, data.exp, data.fps, keying)
     except StyleTalkError as exc:
         if op is not None:
             op.report({"ERROR"}, f"{path}: {exc}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import bpy
@@ -103,9 +104,19 @@ def kept_note(theirs) -> str:
     return f"; your action {theirs.name} is kept in the Action list (fake user), no longer played" if theirs else ""
 
 
-def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float, start: float, action_name: str):
-    """Samples at `fps` -> keys on `names`, retimed to the scene's rate from frame `start`, in a new
+@dataclass(frozen=True)
+class Keying:
+    """Where keys go: from scene frame `start`, in a new action named `action_name` (never overwriting one)."""
+
+    start: float = 1.0
+    action_name: str = "StyleTalk"
+
+
+def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float, keying: Keying | None = None):
+    """Samples at `fps` -> keys on `names`, retimed to the scene's rate from frame keying.start, in a new
     action; the scene's frame range becomes the animation's. Returns (scene frames, action)."""
+    keying = keying or Keying()
+    start, action_name = keying.start, keying.action_name
     frames = keys.retime(len(values), fps, scene.render.fps / scene.render.fps_base, start)
     if frames[0] < 0 or frames[-1] > keys.MAX_FRAME:
         raise StyleTalkError(

@@ -17,6 +17,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..children import ray_driver_folder
@@ -173,65 +174,69 @@ class _Store:
         return self.refs[key]
 
 
+@dataclass
+class _Flight:
+    """A Ray batch in flight: the tasks out (a unit's ref -> None, a video's -> (take id, kind)), the
+    takes whose videos are still being made (take id -> (its result, kinds left)), and what the
+    driver needs to send more."""
+
+    write_task: object
+    store: _Store
+    cluster: dict  # the cluster's resources
+    remote: Remote
+    on_result: Callable[[Result], None]
+    pending: dict = field(default_factory=dict)
+    waiting: dict[str, tuple[Result, set]] = field(default_factory=dict)
+
+    def follow(self, result: Result) -> None:
+        """A take's curves are back: its videos go to workers, or it is done."""
+        take, writers = self.remote.get(result.id, (None, {}))
+        if result.curves is None or not writers:
+            self.on_result(result)
+            return
+        names = ("audio",) if take.image is None else ("audio", "image")
+        datas = [self.store(getattr(take, name)) for name in names]
+        self.waiting[result.id] = (result, set(writers))
+        for kind, writer in writers.items():
+            task = self.write_task.options(**resources(writer, self.cluster))
+            self.pending[task.remote(writer, result.curves, take, names, *datas)] = (result.id, kind)
+
+    def made(self, what: tuple[str, str], made: bytes | str) -> None:
+        """A take's video is back (its bytes, or the writer's reason it failed)."""
+        take_id, kind = what
+        if take_id not in self.waiting:  # failed already by another of its outputs
+            return
+        result, kinds = self.waiting[take_id]
+        if isinstance(made, str):  # the writer's reason: the take fails
+            del self.waiting[take_id]
+            self.on_result(dataclasses.replace(result, curves=None, error=made))
+            return
+        result.made[kind] = made
+        kinds.discard(kind)
+        if not kinds:
+            del self.waiting[take_id]
+            self.on_result(result)
+
+
 def _run(ray, jobs: list[Job], on_result: Callable[[Result], None], remote: Remote) -> None:
     unit_task = ray.remote(num_cpus=1, max_retries=0)(_remote_unit)
     write_task = ray.remote(max_retries=0)(_remote_write)
-    cluster, store = ray.cluster_resources(), _Store(ray)
-    pending: dict = {}  # ref -> None (a unit) or (result, kind)
-    waiting: dict[str, tuple[Result, set]] = {}  # take id -> (its result, kinds still being made)
+    flight = _Flight(write_task, _Store(ray), ray.cluster_resources(), remote, on_result)
+    pending = flight.pending
     try:
         for unit in units(jobs):
-            pending[unit_task.remote(unit, *(store(job.audio) for job in unit))] = None
+            pending[unit_task.remote(unit, *(flight.store(job.audio) for job in unit))] = None
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
             for ref in finished:
                 what = pending.pop(ref)
                 if what is None:
                     for result in ray.get(ref):
-                        _follow(result, remote, (write_task, store), cluster, pending, waiting, on_result)
+                        flight.follow(result)
                 else:
-                    _made(what, ray.get(ref), waiting, on_result)
+                    flight.made(what, ray.get(ref))
             raise_if_stopped()
     except BaseException:
         for ref in pending:
             ray.cancel(ref, force=True)
         raise
-
-
-def _follow(
-    result: Result,
-    remote: Remote,
-    tasks: tuple,
-    cluster: dict,
-    pending: dict,
-    waiting: dict,
-    on_result: Callable[[Result], None],
-) -> None:
-    """A take's curves are back: its videos go to workers, or it is done."""
-    take, writers = remote.get(result.id, (None, {}))
-    if result.curves is None or not writers:
-        on_result(result)
-        return
-    write_task, store = tasks
-    names = ("audio",) if take.image is None else ("audio", "image")
-    datas = [store(getattr(take, name)) for name in names]
-    waiting[result.id] = (result, set(writers))
-    for kind, writer in writers.items():
-        ref = write_task.options(**resources(writer, cluster)).remote(writer, result.curves, take, names, *datas)
-        pending[ref] = (result.id, kind)
-
-
-def _made(what: tuple[str, str], made: bytes | str, waiting: dict, on_result: Callable[[Result], None]) -> None:
-    take_id, kind = what
-    if take_id not in waiting:  # failed already by another of its outputs
-        return
-    result, kinds = waiting[take_id]
-    if isinstance(made, str):  # the writer's reason: the take fails
-        del waiting[take_id]
-        on_result(dataclasses.replace(result, curves=None, error=made))
-        return
-    result.made[kind] = made
-    kinds.discard(kind)
-    if not kinds:
-        del waiting[take_id]
-        on_result(result)

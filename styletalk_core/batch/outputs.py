@@ -83,12 +83,11 @@ def write_take(
     key: str,
     curves: Curves,
     character: tuple | None = None,
-    writers: dict[str, Writer] | None = None,
-    made: dict[str, bytes] | None = None,
+    writers: dict[str, Writer | bytes] | None = None,
 ) -> list[Path]:
     """The take's outputs and its record, atomically together. `character`: (its parts that change, our
-    keys on them) of take.character, for the glb/fbx outputs; `writers`: the outputs the caller provides; `made`:
-    kind -> the bytes of an output a cluster's worker made already."""
+    keys on them) of take.character, for the glb/fbx outputs; `writers`: the outputs the caller provides,
+    each its Writer or the bytes a cluster's worker made of it already."""
     from ..meshio import write_character
     from ..retarget.character import animated
 
@@ -97,13 +96,14 @@ def write_take(
     try:
         with atomic_paths(*files, folder / RECORD) as staged:
             for kind, path in zip(take.outputs, staged, strict=False):
-                if kind in (made or {}):
-                    path.write_bytes(made[kind])
+                given = (writers or {}).get(kind)
+                if isinstance(given, bytes):
+                    path.write_bytes(given)
                 elif KINDS[kind].character:
                     parts, keys = character
                     write_character(take.character, parts, animated(keys, curves), path)
-                elif kind in (writers or {}):
-                    writers[kind].write(curves, path, take)
+                elif given is not None:
+                    given.write(curves, path, take)
                 else:
                     write_output(curves, path, kind, take.id)
             record = {

@@ -58,10 +58,11 @@ def _character(key: tuple[str, str]) -> tuple:
     """A character (only its parts that change: the face, teeth that go with the jaw) and our keys
     transferred onto it: once per character, for all its takes."""
     from ..formats.character import Character
-    from ..retarget.character import character_keys, find_face
+    from ..retarget.character import character_keys
+    from ..retarget.locate import FaceHints, find_face
 
     path, landmarks = key
-    found = find_face(path, landmarks=landmarks or None)
+    found = find_face(path, FaceHints(landmarks=landmarks or None))
     keys = character_keys(found)
     changed = Character(found.character.source, [found.character.part(k.part) for k in keys])
     return changed, keys
@@ -213,11 +214,9 @@ def run_batch(
         takes, problems = read_manifest(manifest, check_sync_offset(settings.sync_offset_ms), settings.lip_closure)
         remove_leftovers(out, [t.id for t in takes])
         writers = writers or {}
-        takes, problems = _handed(takes, problems, writers)
         step = hooks.progress or (lambda done, total: None)
-        summary, todo, keys, loaded, jobs = _plan(
-            manifest, out, takes, problems, settings.checkpoint, writers, (step, report)
-        )
+        checked = _handed(takes, problems, writers)
+        summary, todo, keys, loaded, jobs = _plan(manifest, out, checked, settings.checkpoint, writers, hooks)
         say("takes")
         step(0, max(len(todo), 1))
         by_id, finished = {t.id: t for t in todo}, [0]
@@ -228,7 +227,7 @@ def run_batch(
                 if result.curves is None:
                     raise InputError(result.error or "no curves")
                 character = loaded.characters.get(character_of(take))
-                write_take(out, take, keys[take.id], result.curves, character, writers, result.made)
+                write_take(out, take, keys[take.id], result.curves, character, {**writers, **result.made})
                 summary.done.append(take.id)
             except Exception as exc:  # noqa: BLE001 (a take's failure is its own: the others go on)
                 reason = str(exc) if isinstance(exc, StyleTalkError) else f"unexpected {type(exc).__name__}: {exc}"
@@ -246,13 +245,14 @@ def run_batch(
     return summary
 
 
-def _plan(manifest, out: Path, takes: list[Take], problems: list[Problem], checkpoint, writers, heard):
+def _plan(manifest, out: Path, checked: tuple[list[Take], list[Problem]], checkpoint, writers, hooks: BatchHooks):
     """The check's end: styles, poses and characters loaded (each once), the bad lines reported, and
-    the takes not current yet with their jobs: (summary, todo, keys, loaded, jobs). `heard`: the
-    (progress, report) hooks."""
+    the takes not current yet with their jobs: (summary, todo, keys, loaded, jobs). `checked`: the
+    takes that passed the check, and the bad lines."""
     from ..inference import load_model
 
-    step, report = heard
+    takes, problems = checked
+    step, report = hooks.progress or (lambda done, total: None), hooks.report
     generator = load_model(checkpoint, "cpu")
     takes, more, loaded = _prepare(takes, generator.style_presets, step)
     keys = {}

@@ -56,23 +56,13 @@ def run(args: argparse.Namespace) -> None:
     device = pick_device(args.device)
     dtype = autocast_dtype(args.precision, device)
     engine = r.choose_engine(args.engine, device, dtype, curves.frames, args.compile)  # a missing extra: said first
-    r.check_render_inputs(curves, args.image, args.audio, args.batch, args.still_pose, str(args.curves))
+    footage = r.Footage(curves, args.image, args.audio, args.still_pose, str(args.curves))
+    r.check_render_inputs(footage, args.batch)
     t0 = time.perf_counter()
     model = r.load_renderer(args.renderer, device)
     if engine == "openvino":
         print("renderer: compiling for this CPU (OpenVINO, a few seconds)", file=sys.stderr, flush=True)
     model = r.inference_generator(model, engine, args.compile, fallback=args.engine == "auto")
-    n = r.render_video(
-        model,
-        curves,
-        args.image,
-        args.output,
-        audio=args.audio,
-        batch=args.batch,
-        dtype=dtype,
-        still_pose=args.still_pose,
-        progress=progress_for(args, "render"),
-        source=str(args.curves),
-    )
+    n = r.render_video(model, footage, args.output, args.batch, dtype, progress_for(args, "render"))
     dt = time.perf_counter() - t0
     wrote(args.output, f"{n} frames ({n / dt:.1f} frames/s)", dt)

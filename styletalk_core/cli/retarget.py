@@ -60,22 +60,13 @@ WRITTEN = {"direct": ", added straight into a copy of your .glb", "blender": ", 
 
 
 def run(args: argparse.Namespace) -> None:
-    from ..retarget.character import LIPS_REPRODUCED, retarget_file
-    from ..retarget.mouth import MOUTHS
+    from ..retarget.character import LIPS_REPRODUCED, RetargetSettings, retarget_file
+    from ..retarget.locate import FaceHints
 
     t0 = time.perf_counter()
-    done = retarget_file(
-        args.mesh,
-        args.curves,
-        args.output,
-        solve=args.solve,
-        arkit=args.arkit,
-        front=args.front,
-        up=args.up,
-        mask=args.mask,
-        progress=progress_for(args, "retarget", "step"),
-        landmarks=args.landmarks,
-    )
+    hints = FaceHints(args.front, args.up, args.mask, args.landmarks)
+    settings = RetargetSettings(args.solve, args.arkit, hints)
+    done = retarget_file(args.mesh, args.curves, args.output, settings, progress_for(args, "retarget", "step"))
     what = "our keys added"
     if done.solved:
         what = (
@@ -99,8 +90,7 @@ def run(args: argparse.Namespace) -> None:
         animated += f"; its own {own} {', '.join(done.kept_animations)} {verb} kept, after ours (ours plays first)"
     wrote(
         args.output,
-        f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, face found by "
-        f"{done.found_by} with the face towards {done.axes}, fit residual {done.fit_rms_px:.1f} px"
-        f"{WRITTEN.get(done.written, '')}" + (f"; {MOUTHS[done.mouth]}" if done.mouth == "sealed" else ""),
+        f"{done.targets} shape keys on {done.part} (of {done.parts} mesh parts; {what}), {animated}, "
+        f"{done.fit.describe()}{WRITTEN.get(done.written, '')}",
         time.perf_counter() - t0,
     )

@@ -19,6 +19,46 @@ ROLES = ("face", "eyes", "teeth", "tongue", "brows", "hair", "body", "other")
 AXES = {"+x": (1, 0, 0), "-x": (-1, 0, 0), "+y": (0, 1, 0), "-y": (0, -1, 0), "+z": (0, 0, 1), "-z": (0, 0, -1)}
 
 
+# how a character's mouth is made, as the retarget found it (retarget.mouth)
+MOUTHS = {
+    "opening": "its own mouth line (an opening in the mesh) parts the lips",
+    "inside": "the lips part; the surface between them runs into the mouth",
+    "sealed": "the mouth is sealed (one surface from lip to lip): the lips move but cannot part",
+}
+
+
+@dataclass(frozen=True)
+class FaceFit:
+    """How the face was found on a character and how well our face fits it: kept in the face part's
+    Additions (extras["face_fit"]), read by the CLI, batch and the add-on."""
+
+    found_by: str  # "detection (VIEW)", "mask" or "landmarks"
+    fit_rms_px: float  # residual of the found points against our face, px of its 139 px width
+    part: str  # the face part
+    axes: str  # the axes the face was found with ("+z, +y up")
+    mouth: str = ""  # how its mouth is made (MOUTHS); "" when solved onto its own keys
+    follow_jaw: tuple[str, ...] = ()  # the parts whose pieces in the mouth move with the jaw
+
+    def to_json(self) -> dict:
+        return {**self.__dict__, "follow_jaw": list(self.follow_jaw)}
+
+    @classmethod
+    def of(cls, extras: dict) -> FaceFit | None:
+        """The fit an Additions' extras hold, or None (a file from before, or a solve's other parts)."""
+        fit = extras.get("face_fit")
+        if not isinstance(fit, dict):
+            return None
+        try:
+            return cls(**{**fit, "follow_jaw": tuple(fit.get("follow_jaw", ()))})
+        except TypeError as exc:
+            raise InputError(f"a face fit record with unknown fields: {exc}") from None
+
+    def describe(self) -> str:
+        """One phrase for the user: how the face was found, and a sealed mouth said."""
+        text = f"face found by {self.found_by} with the face towards {self.axes}, fit residual {self.fit_rms_px:.1f} px"
+        return text + (f"; {MOUTHS['sealed']}" if self.mouth == "sealed" else "")
+
+
 @dataclass
 class Part:
     """One mesh object. Positions are in the character's frame (the file's world space, y up)."""

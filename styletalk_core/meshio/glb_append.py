@@ -87,7 +87,7 @@ def _primitives(doc: dict, buffers: list[bytes], mesh: dict) -> list[Primitive]:
 
 
 def _to_file_space(
-    doc, buffers, mesh, prims: list[Primitive], where: np.ndarray, part: Part, add: Additions
+    w: _Writer, mesh: dict, prims: list[Primitive], where: np.ndarray, part: Part, add: Additions
 ) -> np.ndarray:
     """The additions' offsets (object space) in the file's mesh space, once the file's positions of the
     moving vertices are shown to be the part's: fitted by one affine map (node transforms, Blender's
@@ -96,7 +96,7 @@ def _to_file_space(
     for p, prim in enumerate(prims):
         here = where[:, 0] == p
         if here.any():
-            pos = _plain(doc, buffers, mesh["primitives"][prim.index]["attributes"]["POSITION"], FLOAT, 3)
+            pos = _plain(w.doc, w.buffers, mesh["primitives"][prim.index]["attributes"]["POSITION"], FLOAT, 3)
             positions[here] = pos[prim.used[where[here, 1]]]
     shown = part.vertices[add.indices]
     if len(shown) < 4:
@@ -120,10 +120,12 @@ def _locate(prims: list[Primitive], vertices: np.ndarray) -> np.ndarray:
 
 
 class _Writer:
-    """Appends bufferViews and accessors to a glTF document and its binary chunk."""
+    """Appends bufferViews and accessors to a glTF document and its binary chunk (the first of the
+    file's `buffers`, which stay as read)."""
 
-    def __init__(self, doc: dict, binary: bytes):
-        self.doc, self.chunks, self.size = doc, [binary], len(binary)
+    def __init__(self, doc: dict, buffers: list[bytes]):
+        self.doc, self.buffers = doc, buffers
+        self.chunks, self.size = [buffers[0]], len(buffers[0])
         doc.setdefault("bufferViews", [])
         doc.setdefault("accessors", [])
 
@@ -171,9 +173,7 @@ def _add_targets(w: _Writer, mesh: dict, prims: list[Primitive], where: np.ndarr
             targets.append({"POSITION": w.accessor(acc)})
 
 
-def _animate(
-    w: _Writer, doc: dict, anim: dict, node: int, names: list[str], defaults: list[float], add: Additions
-) -> None:
+def _animate(w: _Writer, anim: dict, node: int, names: list[str], defaults: list[float], add: Additions) -> None:
     """A LINEAR sampler of the node's morph weights from 0 s, a key per frame at add.fps, and its channel
     in `anim`."""
     frames = len(add.weights)
@@ -223,10 +223,10 @@ def append_to_glb(source: Path, edits: list[tuple[Part, Additions]], out: Path) 
     nodes = [_node_of(doc, add.part) for _, add in edits]
     if len({doc["nodes"][n]["mesh"] for n in nodes}) < len(nodes):
         raise NotDirect("two of the parts show one mesh")
-    w = _Writer(doc, buffers[0])
+    w = _Writer(doc, buffers)
     anim = {"name": OUR_ANIMATION, "samplers": [], "channels": []}
     for node, (part, add) in zip(nodes, edits, strict=True):
-        _append_part(doc, buffers, w, anim, node, part, add)
+        _append_part(w, anim, node, part, add)
     if anim["channels"]:
         if edits[0][1].extras:
             anim["extras"] = {"styletalk": edits[0][1].extras}
@@ -234,11 +234,10 @@ def append_to_glb(source: Path, edits: list[tuple[Part, Additions]], out: Path) 
     _write_glb(out, doc, w.binary())
 
 
-def _append_part(
-    doc: dict, buffers: list[bytes], w: _Writer, anim: dict, node: int, part: Part, add: Additions
-) -> None:
+def _append_part(w: _Writer, anim: dict, node: int, part: Part, add: Additions) -> None:
     """One part's new morph targets on `node`'s mesh (and its channel in `anim`) into the document and
     `w`'s binary."""
+    doc, buffers = w.doc, w.buffers
     mesh = doc["meshes"][doc["nodes"][node]["mesh"]]
     prims = _primitives(doc, buffers, mesh)
     if sum(len(p.used) for p in prims) != len(part.vertices):
@@ -257,13 +256,13 @@ def _append_part(
         raise NotDirect(f"{add.part} already has a morph target {clash[0]}")
     if len(add.names):
         where = _locate(prims, add.indices)
-        _add_targets(w, mesh, prims, where, _to_file_space(doc, buffers, mesh, prims, where, part, add))
+        _add_targets(w, mesh, prims, where, _to_file_space(w, mesh, prims, where, part, add))
         mesh["extras"] = {**extras, "targetNames": names + list(add.names)}
     defaults = list(mesh.get("weights", [0.0] * old)) + [0.0] * len(add.names)
     if add.names:
         mesh["weights"] = defaults
     if add.weights is not None:
-        _animate(w, doc, anim, node, known + list(add.names), defaults, add)
+        _animate(w, anim, node, known + list(add.names), defaults, add)
 
 
 def _target_names(extras: dict, part: Part, old: int) -> list[str]:

@@ -12,12 +12,6 @@ from ..face.landmarks import INNER_LOWER, INNER_UPPER, JAW_POINTS, LOWER_LIP, MO
 from .correspondence import SurfacePoints
 from .topology import components, edges, mouth_rims
 
-# how a character's mouth is made, as the transfer found it
-MOUTHS = {
-    "opening": "its own mouth line (an opening in the mesh) parts the lips",
-    "inside": "the lips part; the surface between them runs into the mouth",
-    "sealed": "the mouth is sealed (one surface from lip to lip): the lips move but cannot part",
-}
 # a sealed mouth, in mouth widths: the lip-to-lip path over the surface shorter than the first and no
 # deeper than the second (a scan 0.05 and 0.18; ICT-FaceKit and MakeHuman with their mouths 0.12-0.16 and
 # 0.29-0.31), and no surface between these depths behind the lips' middle (a socket; a scan's crease is

@@ -43,7 +43,7 @@ class Transfer:
     scale: float  # character units per pixel of our face model
     face_width: float  # character units (the correspondence points' extent in x)
     fit_rms_px: float
-    mouth: str = ""  # how the character's mouth is made (mouth.MOUTHS)
+    mouth: str = ""  # how the character's mouth is made (formats.character.MOUTHS)
     jaw: JawMotion | None = None  # each key's rigid jaw motion (for teeth and a tongue that go with it)
 
     def dense(self, n_vertices: int) -> np.ndarray:

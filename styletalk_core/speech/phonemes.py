@@ -108,10 +108,11 @@ def _recognition(english: bool) -> tuple[Recognition, Callable[[bytes], list[str
     return (WORDS, recognise_words) if english else (PHONES, recognised_phone_names)
 
 
-def _label_long_with_transcript(timeline, pcm, words, extra, options, path, progress) -> None:
-    """Audio over LONG_AUDIO_S with a transcript: a recognition pass shares the words out among the
-    speech segments, then each segment is aligned with its share (bounded memory); both passes
-    spread the segments over the worker processes."""
+def _label_long_with_transcript(timeline, pcm, said: tuple, options, path, progress) -> None:
+    """Audio over LONG_AUDIO_S with a transcript (`said`: pronunciations' words and extra entries): a
+    recognition pass shares the words out among the speech segments, then each segment is aligned
+    with its share (bounded memory); both passes spread the segments over the worker processes."""
+    words, extra = said
     total, english = len(pcm), options.language.english
     segments = merge_segments(pcm, list(speech_segments(pcm)), MAX_SEGMENT)
     pieces = [seg for _, seg in segments]
@@ -167,7 +168,7 @@ def phonemes_from_audio(
             words = []
         _paint(timeline, phones, 0)
     elif words:
-        _label_long_with_transcript(timeline, pcm, words, extra, options, path, on_label)
+        _label_long_with_transcript(timeline, pcm, (words, extra), options, path, on_label)
     if not words:
         recognition, _ = _recognition(options.language.english)
         # a segment heard is half its work; labelled, all of it (len(seg) is bytes: 2 per sample)

@@ -295,7 +295,7 @@ def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, ve
 
 @pytest.mark.slow
 def test_character_takes_share_one_face_search_and_come_out_validated(takes, monkeypatch):
-    import styletalk_core.retarget.character as retarget
+    import styletalk_core.retarget.locate as retarget
     from styletalk_core.meshio import read_character
 
     from ..gltf_clients import node_reader

@@ -29,7 +29,7 @@ def export_face() -> list[Path]:
     sc.render.fps = 30
     data = load_curves(curves_path)
     face = scene.create_face_object(bpy.context)
-    scene.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps, 1, "StyleTalk")
+    scene.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps)
     paths = [work / f"addon_{version}.glb", work / f"addon_{version}.fbx"]
     for path in paths:
         scene.export_keyframes(face, str(path), path.suffix[1:])

@@ -201,7 +201,7 @@ def test_a_head_facing_another_usual_axis_is_found_and_the_axes_said(tmp_path, c
 
 @pytest.mark.slow
 def test_a_full_body_face_is_found_head_first():
-    from styletalk_core.retarget.character import find_face
+    from styletalk_core.retarget.locate import find_face
 
     found = find_face(shared_path("characters", "makehuman_body_expr.glb"))
     assert found.found_by.startswith("detection (top") and found.axes == "+z, +y up"
@@ -227,7 +227,8 @@ def test_a_triangle_seen_edge_on_holds_no_point():
 
 @pytest.mark.slow
 def test_teeth_in_the_head_mesh_follow_the_jaw_and_a_sealed_mouth_is_said():
-    from styletalk_core.retarget.character import character_keys, find_face
+    from styletalk_core.retarget.character import character_keys
+    from styletalk_core.retarget.locate import find_face
     from styletalk_core.retarget.topology import components
 
     sealed = character_keys(find_face(shared_path("characters", "LeePerrySmith.glb")))[0]
@@ -347,12 +348,12 @@ def test_teeth_and_tongue_of_their_own_follow_the_jaw_and_the_eyes_stay(tmp_path
     """Lower teeth and the tongue (objects of their own) get our keys and move rigidly with the jaw; the
     upper teeth and the eyes do not move."""
     from styletalk_core.formats.character import load_additions
-    from styletalk_core.retarget.character import retarget_file
+    from styletalk_core.retarget.character import RetargetSettings, retarget_file
     from styletalk_core.retarget.topology import components
 
     shared_path("ict_facekit", "ict_facekit.npz")
     path, parts = _ict_in_parts(tmp_path)
-    done = retarget_file(path, None, tmp_path / "out.npz", arkit=True)
+    done = retarget_file(path, None, tmp_path / "out.npz", RetargetSettings(arkit=True))
     assert done.part == "Skin" and done.followers == ("Teeth", "Tongue")
     adds = {a.part: a for a in load_additions(tmp_path / "out.npz")}
     assert list(adds) == ["Skin", "Teeth", "Tongue"]
@@ -379,13 +380,13 @@ def test_teeth_and_tongue_of_their_own_follow_the_jaw_and_the_eyes_stay(tmp_path
 @pytest.mark.slow
 def test_solved_the_parts_with_the_faces_key_names_are_animated_alike(tmp_path):
     from styletalk_core.formats.character import load_additions
-    from styletalk_core.retarget.character import retarget_file
+    from styletalk_core.retarget.character import RetargetSettings, retarget_file
 
     shared_path("ict_facekit", "ict_facekit.npz")
     path, parts = _ict_in_parts(tmp_path, with_keys=True)
     curves = tmp_path / "c.npz"
     np.savez(curves, exp=load_expression(sample_files("source_video/3DMM", "*.mat")[0])[:60], fps=np.float32(30))
-    done = retarget_file(path, curves, tmp_path / "out.npz", solve=True)
+    done = retarget_file(path, curves, tmp_path / "out.npz", RetargetSettings(solve=True))
     assert done.followers == ("Teeth",)
     face, teeth = load_additions(tmp_path / "out.npz")
     assert teeth.part == "Teeth" and not teeth.names and teeth.animated == face.animated
