@@ -224,3 +224,25 @@ def test_the_command_line_is_built_without_torch():
     code = f"import sys, styletalk_core.cli as c; c.build_parser(); print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# calls that do work (build, spawn, write, run a command): never at a test module's top level, where
+# collecting the suite (or one test) would pay for them
+WORK_AT_IMPORT = {"assemble", "build_zip", "run", "check_output", "Popen", "blender_python", "run_checks"}
+WORK_AT_IMPORT |= {"spoken", "main", "load_model", "read_character", "write_character", "system"}
+
+
+def test_test_modules_do_no_work_at_import():
+    found = []
+    for path in (REPO / "tests").rglob("*.py"):
+        if "blender" in path.parent.name and path.parent.name != "blender_addon":
+            continue  # scripts run inside Blender by the tests, not imported
+        for statement in ast.parse(path.read_text()).body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                    if name in WORK_AT_IMPORT:
+                        found.append(f"{path.relative_to(REPO)}:{node.lineno} {name}()")
+    assert not found, found

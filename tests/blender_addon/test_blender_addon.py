@@ -1,6 +1,5 @@
 """The Blender extension: pure logic without Blender, and the real add-on in real bpy (headless)."""
 
-import atexit
 import json
 import os
 import shutil
@@ -15,21 +14,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 from styletalk_addon.build import assemble, shared_formats
+from styletalk_addon.styletalk import jobs, keys  # the add-on's pure modules, from its source: no bpy import
+from styletalk_addon.styletalk.formats.curves import load_curves
+from styletalk_addon.styletalk.formats.errors import InputError
 
 from .. import hostile
 from ..blender_scene import blender_python, run_checks
 from ..conftest import REPO, spoken
 
-ADDON_PARENT = assemble(Path(tempfile.mkdtemp(prefix="styletalk_addon_"))).parent
-atexit.register(shutil.rmtree, ADDON_PARENT, True)
-sys.path.insert(0, str(ADDON_PARENT))
-from styletalk import jobs, keys  # noqa: E402  (pure modules of the assembled add-on: no bpy import)
-from styletalk.formats.curves import load_curves  # noqa: E402
-from styletalk.formats.errors import InputError  # noqa: E402
+
+@pytest.fixture(scope="module")
+def addon_parent():
+    """The add-on as its zip holds it, assembled once for this module's tests: the folder holding it."""
+    folder = Path(tempfile.mkdtemp(prefix="styletalk_addon_"))
+    yield assemble(folder).parent
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_an_operators_unforeseen_error_is_one_line_with_a_log_and_cancels():
-    from styletalk.guard import one_line_errors
+    from styletalk_addon.styletalk.guard import one_line_errors
 
     @one_line_errors
     class Operator:
@@ -61,7 +64,7 @@ def test_an_operators_unforeseen_error_is_one_line_with_a_log_and_cancels():
 def test_import_batch_skips_take_records_that_lie_and_keeps_the_others(tmp_path):
     """take.json nested 100,000 deep, or with outputs an int or null: that take is a one-line problem,
     the good one is imported (it was a Python traceback inside Blender, and nothing imported)."""
-    from styletalk.batch import batch_takes
+    from styletalk_addon.styletalk.batch import batch_takes
 
     records = {
         "deep": hostile.deep_list(),
@@ -78,29 +81,29 @@ def test_import_batch_skips_take_records_that_lie_and_keeps_the_others(tmp_path)
     assert "RecursionError" in problems[0] and "as int, not a list" in problems[1] and "as NoneType" in problems[2]
 
 
-def test_pure_modules_do_not_import_bpy_or_torch():
+def test_pure_modules_do_not_import_bpy_or_torch(addon_parent):
     code = "import sys; import styletalk.keys, styletalk.jobs, styletalk.modal, styletalk.batch, "
     code += "styletalk.formats.curves, styletalk.formats.export; "
     code += "assert 'bpy' not in sys.modules and 'torch' not in sys.modules and 'styletalk_core' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], cwd=ADDON_PARENT, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=addon_parent, check=True)
 
 
-def test_addon_ships_the_toolkit_format_modules_unchanged():
+def test_addon_ships_the_toolkit_format_modules_unchanged(addon_parent):
     import styletalk_core.formats as formats
 
     for name in shared_formats():
-        shipped = (ADDON_PARENT / "styletalk" / "formats" / name).read_bytes()
+        shipped = (addon_parent / "styletalk" / "formats" / name).read_bytes()
         assert shipped == (Path(formats.__file__).parent / name).read_bytes(), name
 
 
-def test_the_zip_holds_every_format_module_the_addon_imports_and_no_other():
+def test_the_zip_holds_every_format_module_the_addon_imports_and_no_other(addon_parent):
     """Computed from the imports (the add-on's own, anywhere in a function too, then theirs): what runs
     from the source's link runs from the zip; nothing that imports torch is shipped."""
     import ast
 
-    shipped = {p.name for p in (ADDON_PARENT / "styletalk" / "formats").glob("*.py")}
+    shipped = {p.name for p in (addon_parent / "styletalk" / "formats").glob("*.py")}
     assert "checkpoints.py" not in shipped and {"curves.py", "outputs.py", "export.py"} <= shipped
-    for path in (ADDON_PARENT / "styletalk").rglob("*.py"):
+    for path in (addon_parent / "styletalk").rglob("*.py"):
         in_formats = path.parent.name == "formats"
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.ImportFrom) and node.level == 1):
@@ -363,7 +366,7 @@ def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
 def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
     """The add-on's Any Character jobs: a bad mesh is the toolkit's one line; Esc stops a running job
     before anything is written."""
-    from styletalk.formats.character import Character, Part, save_character
+    from styletalk_addon.styletalk.formats.character import Character, Part, save_character
 
     cube = tmp_path / "cube.npz"
     v = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
@@ -444,7 +447,7 @@ def test_esc_during_a_toolkit_job_stops_it_and_changes_nothing(tmp_path):
     and reports that nothing was changed, without applying anything."""
     from types import SimpleNamespace
 
-    from styletalk import modal
+    from styletalk_addon.styletalk import modal
 
     script = "import time\nprint('progress 1 4', flush=True)\ntime.sleep(60)"
 
