@@ -4,7 +4,9 @@ the pure modules (keys, jobs, modal, formats) can be imported and tested without
 
 Where things are: settings.py (the scene's settings), operators.py and panel.py (the face), character_ui.py
 (Any Character), arkit_ui.py (ARKit characters), prefs.py, modal.py (running the toolkit), compat.py
-(Blender versions), guard.py (every operator's failure one line); scene.py, rig.py and keys.py do the work."""
+(Blender versions), guard.py (every operator's failure one line); face_mesh.py (our face), actions.py (keys in),
+exports.py (keys out), character_io.py and placing.py (a character out, its keys in; the mask and
+landmarks) and keys.py (pure keyframe maths) do the work."""
 
 
 def _classes() -> tuple:

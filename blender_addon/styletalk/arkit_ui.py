@@ -9,7 +9,7 @@ import tempfile
 import bpy
 from bpy.props import CollectionProperty, StringProperty
 
-from . import jobs, keys, scene
+from . import actions, exports, face_mesh, jobs, keys
 from .formats.arkit import ARKIT_NAMES, NotArkitJson, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
 from .panel import SubPanel
@@ -25,7 +25,7 @@ class StyleTalkArkitPair(bpy.types.PropertyGroup):
 
 def _mesh(context, op):
     obj = context.active_object
-    if obj is None or obj.type != "MESH" or not scene.shape_key_names_of(obj):
+    if obj is None or obj.type != "MESH" or not face_mesh.shape_key_names_of(obj):
         op.report({"ERROR"}, "select the character's mesh first (a mesh with shape keys)")
         return None
     return obj
@@ -34,7 +34,7 @@ def _mesh(context, op):
 def match_character(obj) -> tuple[int, list[str], dict[str, list[str]]]:
     """Fill the object's mapping table from its shape-key names; returns (matched, unmatched, ambiguous).
     The table is left as it was when nothing matches."""
-    mapping, unmatched, duplicates = match_arkit_names(scene.shape_key_names_of(obj))
+    mapping, unmatched, duplicates = match_arkit_names(face_mesh.shape_key_names_of(obj))
     if not mapping:
         return 0, unmatched, duplicates
     obj.styletalk_arkit_map.clear()
@@ -46,7 +46,7 @@ def match_character(obj) -> tuple[int, list[str], dict[str, list[str]]]:
 
 def table(obj) -> tuple[dict[str, list[str]], list[str]]:
     """The (possibly user-edited) table: {ARKit name: shape keys}, and the typed names no key has."""
-    have = scene.shape_key_names_of(obj)
+    have = face_mesh.shape_key_names_of(obj)
     out, missing = {}, []
     for item in obj.styletalk_arkit_map:
         names, unknown = keys.resolve_key_names(item.keys, have)
@@ -90,7 +90,7 @@ class STYLETALK_OT_match_arkit(bpy.types.Operator):
                 {"WARNING"}, "several keys match " + "; ".join(f"{a}: {', '.join(k)}" for a, k in duplicates.items())
             )
         if matched == 0:
-            count = len(scene.shape_key_names_of(obj))
+            count = len(face_mesh.shape_key_names_of(obj))
             why = "only ambiguously (see the warning)" if duplicates else "none has an ARKit name"
             self.report({"ERROR"}, f"{obj.name}: of its {count} shape keys {why}; the table is unchanged")
             return {"CANCELLED"}
@@ -121,7 +121,7 @@ class STYLETALK_OT_apply_arkit(bpy.types.Operator):
 
 def is_arkit_character(obj) -> bool:
     """A mesh some of whose shape keys carry ARKit names (matched now if its table is still empty)."""
-    if obj is None or obj.type != "MESH" or not scene.shape_key_names_of(obj):
+    if obj is None or obj.type != "MESH" or not face_mesh.shape_key_names_of(obj):
         return False
     if not len(obj.styletalk_arkit_map):
         match_character(obj)
@@ -145,16 +145,16 @@ def apply_to_character(context, obj, path: str, op) -> bool:
     except StyleTalkError as exc:
         op.report({"ERROR"}, str(exc))
         return False
-    names, values = scene.keyed_columns(mapping, weights, ARKIT_NAMES)
-    theirs = scene.playing_action(obj)
+    names, values = exports.keyed_columns(mapping, weights, ARKIT_NAMES)
+    theirs = actions.playing_action(obj)
     try:
-        keying = scene.Keying(settings.start_frame, settings.action_name)
-        frames, action = scene.key_into_scene(context.scene, obj, names, values, fps, keying)
+        keying = actions.Keying(settings.start_frame, settings.action_name)
+        frames, action = actions.key_into_scene(context.scene, obj, names, values, fps, keying)
     except StyleTalkError as exc:
         op.report({"ERROR"}, f"{path}: {exc}")
         return False
     shapes = f"{len(frames)} frames x {len(mapping)} ARKit shapes ({len(names)} keys)"
-    op.report({"INFO"}, f"{shapes} into action {action.name}{scene.kept_note(theirs)}")
+    op.report({"INFO"}, f"{shapes} into action {action.name}{actions.kept_note(theirs)}")
     return True
 
 

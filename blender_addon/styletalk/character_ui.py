@@ -13,7 +13,7 @@ import bpy
 import numpy as np
 from bpy.props import BoolProperty, EnumProperty, PointerProperty
 
-from . import jobs, rig, scene
+from . import actions, character_io, face_mesh, jobs, placing
 from .formats.character import AXES, Additions, FaceFit
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
@@ -27,7 +27,7 @@ AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in AXES]
 
 
 def _is_mask(_, obj) -> bool:
-    return obj.type == "MESH" and len(obj.data.vertices) == rig.MASK_VERTICES
+    return obj.type == "MESH" and len(obj.data.vertices) == placing.MASK_VERTICES
 
 
 class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
@@ -72,7 +72,7 @@ class _CharacterJob(ToolkitOperator):
         """The character around `obj` written to `tmp` (its meshes' shape keys too, with `with_keys`), the
         request that runs the toolkit on it with the panel's axes, and `obj`'s exported shape-key names."""
         mesh = os.path.join(tmp, "character.npz")
-        names = rig.export_character(context, obj, mesh, with_keys=with_keys)
+        names = character_io.export_character(context, obj, mesh, with_keys=with_keys)
         s = context.scene.styletalk_character
         return jobs.RetargetRequest(python, mesh, os.path.join(tmp, "out.npz"), s.front, s.up, **options), names
 
@@ -87,17 +87,17 @@ class _CharacterJob(ToolkitOperator):
             return None
         self._tmp = tempfile.mkdtemp(prefix="styletalk_character_")
         try:
-            rig.require_surface(obj)
+            character_io.require_surface(obj)
             req = self.request(context, obj, self._tmp, python)
             settings = context.scene.styletalk_character
             if settings.mask is not None and settings.landmarks is not None:
                 raise StyleTalkError("use either the face mask or the landmarks: clear one of them")
             if settings.mask is not None:
                 req.mask = os.path.join(self._tmp, "mask.npy")
-                np.save(req.mask, rig.mask_points(settings.mask))
+                np.save(req.mask, placing.mask_points(settings.mask))
             if settings.landmarks is not None:
                 req.landmarks = os.path.join(self._tmp, "landmarks.json")
-                save_placed(rig.landmark_points(settings.landmarks), req.landmarks)
+                save_placed(placing.landmark_points(settings.landmarks), req.landmarks)
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
             self.cleanup()
@@ -133,13 +133,13 @@ class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):
     )
 
     def request(self, context, obj, tmp, python):
-        existing = set(scene.shape_key_names_of(obj)) & set(EXP_NAMES)
+        existing = set(face_mesh.shape_key_names_of(obj)) & set(EXP_NAMES)
         if existing:
             raise StyleTalkError(f"{obj.name} already has our keys ({sorted(existing)[0]}, ...)")
         return self.exported(context, obj, tmp, python, False, arkit=context.scene.styletalk_character.arkit)[0]
 
     def apply(self, context, obj, result):
-        followers = rig.add_character_keys(obj, result)
+        followers = character_io.add_character_keys(obj, result)
         also = f"; {', '.join(followers)} move with the jaw (driven by its keys)" if followers else ""
         return f"{obj.name}: {len(result[0].names)} shape keys added ({_fit(obj, result[0])}){also}"
 
@@ -169,15 +169,15 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
         if missing:
             raise StyleTalkError(f"{missing[0]} was changed or deleted while the toolkit ran: nothing was keyed")
         names, weights = list(face.animated), face.weights
-        theirs = scene.playing_action(obj)
-        keying = scene.Keying(settings.start_frame, settings.action_name)
-        frames, action = scene.key_into_scene(context.scene, obj, names, weights, fps, keying)
+        theirs = actions.playing_action(obj)
+        keying = actions.Keying(settings.start_frame, settings.action_name)
+        frames, action = actions.key_into_scene(context.scene, obj, names, weights, fps, keying)
         for other, add in zip(others, alike, strict=True):  # parts with keys of the same names, keyed alike
-            scene.key_into_scene(context.scene, other, list(add.animated), add.weights, fps, keying)
+            actions.key_into_scene(context.scene, other, list(add.animated), add.weights, fps, keying)
         fit = _fit(obj, face)
         also = f"; {', '.join(o.name for o in others)} keyed alike" if others else ""
         into = f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name}"
-        return f"{into} ({fit}){also}{scene.kept_note(theirs)}"
+        return f"{into} ({fit}){also}{actions.kept_note(theirs)}"
 
 
 class _PlaceOnCharacter:
@@ -192,7 +192,7 @@ class _PlaceOnCharacter:
     def execute(self, context):
         obj = context.active_object
         try:
-            rig.require_surface(obj)
+            character_io.require_surface(obj)
             message = self.place(context, obj, context.scene.styletalk_character)
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
@@ -210,7 +210,7 @@ class STYLETALK_OT_add_mask(_PlaceOnCharacter, bpy.types.Operator):
     )
 
     def place(self, context, obj, settings) -> str:
-        settings.mask = rig.add_mask(context, obj, settings.front, settings.up)
+        settings.mask = placing.add_mask(context, obj, settings.front, settings.up)
         return f"{settings.mask.name}: place it over {obj.name}'s face, then add or solve keys"
 
 
@@ -223,7 +223,7 @@ class STYLETALK_OT_place_landmarks(_PlaceOnCharacter, bpy.types.Operator):
     )
 
     def place(self, context, obj, settings) -> str:
-        settings.landmarks = rig.add_landmarks(context, obj, settings.front, settings.up)
+        settings.landmarks = placing.add_landmarks(context, obj, settings.front, settings.up)
         return (
             f"{settings.landmarks.name}: move each onto {obj.name}'s feature (left, right: the character's own), "
             "then add or solve keys"

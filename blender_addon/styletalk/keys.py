@@ -9,7 +9,6 @@ from .formats.layout import EXP_NAMES
 SLIDER_RANGE = 10.0
 MAX_FRAME = 1048574  # Blender's last scene frame
 # the first bytes of the audio files a sound strip can hold (wav, flac, mp3, ogg, m4a/aac, aiff)
-AUDIO_MAGIC = (b"RIFF", b"fLaC", b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"OggS", b"FORM")
 
 
 def shape_key_names(n: int = len(EXP_NAMES)) -> list[str]:
@@ -58,16 +57,6 @@ def face_vertices_to_blender(vertices: np.ndarray, scale: float = 0.001) -> np.n
     out[..., 1] = v[..., 2]
     out[..., 2] = 128.0 - v[..., 1]
     return (out * scale).astype(np.float32)
-
-
-def looks_like_audio(path: str) -> bool:
-    """Whether `path` starts like an audio file (an MP4/M4A container: `ftyp` at byte 4)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-    except OSError:
-        return False
-    return head.startswith(AUDIO_MAGIC) or head[4:8] == b"ftyp"
 
 
 def resolve_key_names(listed: str, have: list[str]) -> tuple[list[str], list[str]]:

@@ -1,5 +1,6 @@
 """The face-animation operators: Add Face, Import Curves, Import Batch, Generate, Export; thin over
-scene.py and jobs.py (Any Character and ARKit keep theirs in character_ui.py and arkit_ui.py)."""
+face_mesh.py, actions.py, exports.py and jobs.py (Any Character and ARKit keep theirs in character_ui.py
+and arkit_ui.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
-from . import arkit_ui, batch, jobs, keys, scene
+from . import actions, arkit_ui, batch, exports, face_mesh, jobs, keys
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.style import PRESET_PREFIX
@@ -24,7 +25,7 @@ def _active_face(context, op) -> bpy.types.Object | None:
     if obj is None or obj.type != "MESH":
         op.report({"ERROR"}, "select the StyleTalk face mesh first (no active mesh)")
         return None
-    missing = scene.missing_shape_keys(obj)
+    missing = face_mesh.missing_shape_keys(obj)
     if missing:
         op.report({"ERROR"}, f"{obj.name} has no shape keys {missing[0]}..; use Add StyleTalk Face")
         return None
@@ -41,8 +42,8 @@ def import_curves(context, obj, path: str, settings, op=None) -> bool:
     sc = context.scene
     names = keys.shape_key_names(data.exp.shape[1])
     try:
-        keying = scene.Keying(settings.start_frame, settings.action_name)
-        frames, action = scene.key_into_scene(sc, obj, names, data.exp, data.fps, keying)
+        keying = actions.Keying(settings.start_frame, settings.action_name)
+        frames, action = actions.key_into_scene(sc, obj, names, data.exp, data.fps, keying)
     except StyleTalkError as exc:
         if op is not None:
             op.report({"ERROR"}, f"{path}: {exc}")
@@ -50,12 +51,12 @@ def import_curves(context, obj, path: str, settings, op=None) -> bool:
     if data.pose is not None:
         obj["styletalk_pose"] = data.pose.astype(float).ravel().tolist()
     audio = settings.audio_path or data.audio or ""
-    if settings.add_sound and audio and not keys.looks_like_audio(bpy.path.abspath(audio)):
+    if settings.add_sound and audio and not actions.looks_like_audio(bpy.path.abspath(audio)):
         if op is not None and os.path.exists(bpy.path.abspath(audio)):
             op.report({"WARNING"}, f"keyframes imported; {audio} is not an audio file, so no sound strip was added")
     elif settings.add_sound and audio:
         try:
-            scene.add_sound_strip(sc, bpy.path.abspath(audio), settings.start_frame)
+            actions.add_sound_strip(sc, bpy.path.abspath(audio), settings.start_frame)
         except RuntimeError as exc:  # e.g. a Blender build without audio support
             if op is not None:
                 op.report({"WARNING"}, f"keyframes imported, but the sound strip could not be added: {exc}")
@@ -74,7 +75,7 @@ class STYLETALK_OT_add_face(bpy.types.Operator):
     arkit: BoolProperty(name="ARKit shape keys", default=False, description="also the 52 ARKit shape keys")
 
     def execute(self, context):
-        obj = scene.create_face_object(context, subdivision=self.subdivision, arkit=self.arkit)
+        obj = face_mesh.create_face_object(context, subdivision=self.subdivision, arkit=self.arkit)
         self.report({"INFO"}, f"added {obj.name} with {len(obj.data.shape_keys.key_blocks) - 1} shape keys")
         return {"FINISHED"}
 
@@ -132,7 +133,9 @@ class STYLETALK_OT_import_batch(bpy.types.Operator):
             self.report({"ERROR"}, f"no take could be imported: {problems[0]}")
             return {"CANCELLED"}
         try:
-            names = scene.key_batch(context.scene, obj, takes, context.scene.styletalk.start_frame, self.gap, self.nla)
+            names = actions.key_batch(
+                context.scene, obj, takes, context.scene.styletalk.start_frame, self.gap, self.nla
+            )
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -155,7 +158,7 @@ class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
         s = context.scene.styletalk
         # our face, or an ARKit character (its ARKit-named keys get the solved weights)
         obj = context.active_object
-        is_face = obj is not None and obj.type == "MESH" and not scene.missing_shape_keys(obj)
+        is_face = obj is not None and obj.type == "MESH" and not face_mesh.missing_shape_keys(obj)
         self._arkit = not is_face and arkit_ui.is_arkit_character(obj)
         if not self._arkit and _active_face(context, self) is None:
             return None
@@ -210,13 +213,13 @@ class STYLETALK_OT_export(bpy.types.Operator):
     filepath: StringProperty(subtype="FILE_PATH")
     format: EnumProperty(
         name="Format",
-        items=scene.export_choices(),
+        items=exports.export_choices(),
         default="csv",
     )
 
     def invoke(self, context, event):
         if not self.filepath:
-            self.filepath = bpy.path.ensure_ext(bpy.path.abspath("//styletalk"), scene.export_suffix(self.format))
+            self.filepath = bpy.path.ensure_ext(bpy.path.abspath("//styletalk"), exports.export_suffix(self.format))
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
@@ -228,7 +231,7 @@ class STYLETALK_OT_export(bpy.types.Operator):
             self.report({"ERROR"}, f"cannot write {self.filepath!r}: folder does not exist")
             return {"CANCELLED"}
         try:
-            n = scene.export_keyframes(obj, bpy.path.abspath(self.filepath), self.format)
+            n = exports.export_keyframes(obj, bpy.path.abspath(self.filepath), self.format)
         except StyleTalkError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

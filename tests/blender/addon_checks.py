@@ -65,17 +65,18 @@ res["sound_strips"] = len([s for s in strips if s.type == "SOUND"])
 exp = np.load(curves)["exp"]
 check_t = [0, 1, 7, len(exp) // 2, len(exp) - 1]
 frames = 10 + np.array(check_t) * 24 / 30
-st_scene = importlib.import_module("bl_ext.user_default.styletalk.scene")
+st_actions = importlib.import_module("bl_ext.user_default.styletalk.actions")
+st_exports = importlib.import_module("bl_ext.user_default.styletalk.exports")
 compat = importlib.import_module("bl_ext.user_default.styletalk.compat")
 
-got = st_scene.sampled_values(face, frames)
+got = st_exports.sampled_values(face, frames)
 res["max_err"] = float(np.abs(got - exp[check_t]).max())
 
 blend = work / "face.blend"
 bpy.ops.wm.save_as_mainfile(filepath=str(blend))
 bpy.ops.wm.open_mainfile(filepath=str(blend))
 face = bpy.data.objects["StyleTalkFace"]
-got = st_scene.sampled_values(face, frames)
+got = st_exports.sampled_values(face, frames)
 res["max_err_reloaded"] = float(np.abs(got - exp[check_t]).max())
 res["action_reloaded"] = face.data.shape_keys.animation_data.action.name
 
@@ -163,7 +164,7 @@ if toolkit and (work / "hola.wav").exists():
     for offset in (0.0, 100.0):
         settings.sync_offset, settings.action_name, settings.audio_path = offset, f"Hola{offset:.0f}", ""
         res[f"generate_{offset:.0f}"] = op_error(bpy.ops.styletalk.generate)
-        keyed[offset] = st_scene.sampled_values(face, np.arange(1, 60, dtype=np.float64))
+        keyed[offset] = st_exports.sampled_values(face, np.arange(1, 60, dtype=np.float64))
     sounds = [s for s in strips if s.type == "SOUND"]  # none where this bpy has no audio (audaspace)
     res["generate_sound"] = [[bpy.path.basename(s.sound.filepath), s.frame_start] for s in sounds[-1:]]
     res["generate_moved"] = float(np.abs(keyed[100.0][3:] - keyed[0.0][:-3]).max())
@@ -176,7 +177,7 @@ if toolkit and (work / "hola.wav").exists():
 # bulk import speed: 10 minutes of 30 fps curves
 big = np.random.default_rng(0).normal(size=(18000, 64)).astype(np.float32)
 t0 = time.perf_counter()
-st_scene.write_shape_key_animation(face, big, np.arange(18000, dtype=np.float64) + 1, "Bench")
+st_actions.write_shape_key_animation(face, big, np.arange(18000, dtype=np.float64) + 1, "Bench")
 res["bench_18000x64_s"] = time.perf_counter() - t0
 print("RESULTS " + json.dumps(res), flush=True)
 # bpy 4.2.0 from PyPI segfaults in its EGL teardown at interpreter exit; the checks are done

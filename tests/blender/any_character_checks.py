@@ -19,7 +19,8 @@ res = {"blender": bpy.app.version_string}
 bpy.ops.wm.read_factory_settings(use_empty=True)
 bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
 bpy.context.preferences.addons["bl_ext.user_default.styletalk"].preferences.python = python
-rig = importlib.import_module("bl_ext.user_default.styletalk.rig")
+character_io = importlib.import_module("bl_ext.user_default.styletalk.character_io")
+placing = importlib.import_module("bl_ext.user_default.styletalk.placing")
 scene = bpy.context.scene
 
 
@@ -62,7 +63,7 @@ def face_mesh(imported) -> bpy.types.Object:
 
 def world_rest(obj) -> np.ndarray:
     world = np.array([list(r) for r in obj.matrix_world])
-    return rig.rest_positions(obj) @ world[:3, :3].T + world[:3, 3]
+    return character_io.rest_positions(obj) @ world[:3, :3].T + world[:3, 3]
 
 
 def keyed(name: str, obj) -> None:
@@ -108,7 +109,7 @@ keyed("parts", parts["Skin"])
 teeth, skin_keys = parts["Teeth"], parts["Skin"].data.shape_keys.key_blocks
 rest = world_rest(teeth)
 reach = {
-    k.name: float(np.abs(np.array([list(d.co) for d in k.data]) - rig.rest_positions(teeth)).max())
+    k.name: float(np.abs(np.array([list(d.co) for d in k.data]) - character_io.rest_positions(teeth)).max())
     for k in teeth.data.shape_keys.key_blocks[1:]
 }
 res["teeth_keys"], jaw_key = len(reach), max(reach, key=reach.get)
@@ -150,7 +151,7 @@ res["marks_near_head"] = bool(((spots > lo - (hi - lo)) & (spots < hi + (hi - lo
 with open(robot_marks) as f:  # where a person put them: the file's y-up coordinates, in Blender's axes
     placed = {n: (x, -z, y) for n, (x, y, z) in json.load(f).items()}
 for o in marks.objects:
-    o.location = placed[o.name.removeprefix(rig.LANDMARK_PREFIX)]
+    o.location = placed[o.name.removeprefix(placing.LANDMARK_PREFIX)]
 scene.styletalk_character.mask = None
 keyed("robot", robot)
 print("RESULTS " + json.dumps(res), flush=True)

@@ -17,7 +17,7 @@ zip_path, work, ict_path, weights_json = (Path(a) for a in sys.argv[1:5])
 res = {"blender": bpy.app.version_string}
 bpy.ops.wm.read_factory_settings(use_empty=True)
 bpy.ops.extensions.package_install_files(filepath=str(zip_path), repo="user_default", enable_on_install=True)
-st_scene = importlib.import_module("bl_ext.user_default.styletalk.scene")
+st_exports = importlib.import_module("bl_ext.user_default.styletalk.exports")
 arkit_formats = importlib.import_module("bl_ext.user_default.styletalk.formats.arkit")
 ARKIT_NAMES, read_arkit_json = arkit_formats.ARKIT_NAMES, arkit_formats.read_arkit_json
 
@@ -71,7 +71,7 @@ for variant, names in (
     res[f"{variant}_max_err"] = float(max(errs))
     res[f"{variant}_action"] = obj.data.shape_keys.animation_data.action.name
     glb = work / f"{variant}.glb"
-    st_scene.export_keyframes(obj, str(glb), "glb")
+    st_exports.export_keyframes(obj, str(glb), "glb")
     data = glb.read_bytes()
     gltf = json.loads(data[20 : 20 + struct.unpack("<I", data[12:16])[0]])
     res[f"{variant}_targets"] = len(gltf["meshes"][0]["primitives"][0]["targets"])

@@ -38,13 +38,13 @@ res["active"] = anim.action.name if anim.action else None
 track = anim.nla_tracks[-1]
 res["strips"] = [[s.name, s.frame_start, s.frame_end] for s in track.strips]
 res["frame_range"] = [scene.frame_start, scene.frame_end]
-st_scene = importlib.import_module("bl_ext.user_default.styletalk.scene")
+st_exports = importlib.import_module("bl_ext.user_default.styletalk.exports")
 errors = {}
 for strip in track.strips:  # what plays inside each strip is that take's curves
     with np.load(batch / strip.name / "curves.npz") as z:
         exp = z["exp"]
     t = np.array([0, len(exp) // 2, len(exp) - 1])
-    errors[strip.name] = float(np.abs(st_scene.sampled_values(face, strip.frame_start + t * 24 / 30) - exp[t]).max())
+    errors[strip.name] = float(np.abs(st_exports.sampled_values(face, strip.frame_start + t * 24 / 30) - exp[t]).max())
 res["nla_errors"] = errors
 bpy.ops.wm.save_as_mainfile(filepath=str(work / "batch.blend"))
 bpy.ops.wm.open_mainfile(filepath=str(work / "batch.blend"))

@@ -21,7 +21,7 @@ res = {"blender": bpy.app.version_string}
 bpy.ops.wm.read_factory_settings(use_empty=True)
 bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
 bpy.context.preferences.addons["bl_ext.user_default.styletalk"].preferences.python = python
-rig = importlib.import_module("bl_ext.user_default.styletalk.rig")
+character_io = importlib.import_module("bl_ext.user_default.styletalk.character_io")
 chars = np.load(chars_path)
 scene = bpy.context.scene
 scene.render.fps, scene.styletalk.start_frame, scene.styletalk.curves_path = 30, 1, curves_path
@@ -85,7 +85,7 @@ def keyed(obj, names):
 
 
 def offsets(obj, names):
-    rest = rig.rest_positions(obj)
+    rest = character_io.rest_positions(obj)
     out = []
     for n in names:
         co = np.empty(rest.size, np.float32)
@@ -116,7 +116,7 @@ res["import"] = str(bpy.ops.styletalk.import_curves())
 w = keyed(obj, names)
 deltas = offsets(obj, names)
 mid = int(np.argmax(np.abs(w).sum(1)))
-predicted = rig.rest_positions(obj) + np.einsum("k,kvc->vc", w[mid], deltas)
+predicted = character_io.rest_positions(obj) + np.einsum("k,kvc->vc", w[mid], deltas)
 res["evaluated_matches_keys"] = float(np.abs(evaluated(obj, scene.frame_start + mid) - predicted).max())
 np.savez(work / "transfer.npz", weights=w.astype(np.float32), deltas=deltas.astype(np.float32))
 res["transfer_again"] = run(bpy.ops.styletalk.transfer_keys)

@@ -16,7 +16,7 @@ import numpy as np
 addon_parent, work, curves_path, *others = sys.argv[1:]
 work = Path(work)
 sys.path.insert(0, addon_parent)
-from styletalk import keys, scene  # noqa: E402
+from styletalk import actions, exports, face_mesh, keys  # noqa: E402
 from styletalk.formats.curves import load_curves  # noqa: E402
 
 version = bpy.app.version_string.split()[0]
@@ -28,11 +28,11 @@ def export_face() -> list[Path]:
     sc = bpy.context.scene
     sc.render.fps = 30
     data = load_curves(curves_path)
-    face = scene.create_face_object(bpy.context)
-    scene.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps)
+    face = face_mesh.create_face_object(bpy.context)
+    actions.key_into_scene(sc, face, keys.shape_key_names(), data.exp, data.fps)
     paths = [work / f"addon_{version}.glb", work / f"addon_{version}.fbx"]
     for path in paths:
-        scene.export_keyframes(face, str(path), path.suffix[1:])
+        exports.export_keyframes(face, str(path), path.suffix[1:])
     res["user_data_kept"] = [
         face.name,
         len(face.data.shape_keys.key_blocks),
