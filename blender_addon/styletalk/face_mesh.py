@@ -9,6 +9,7 @@ import bpy
 import numpy as np
 
 from . import keys
+from .formats.face_file import face_arrays, key_basis
 
 FACE_MODEL = Path(__file__).parent / "face_model.npz"  # packed beside the add-on by blender_addon/build.py
 ARKIT_BASIS = Path(__file__).parent / "arkit_basis.npz"
@@ -19,8 +20,8 @@ def create_face_object(
 ) -> bpy.types.Object:
     """Mesh of the embedded face model with Basis + exp00..exp63 shape keys (±10 sliders), and with
     `arkit` the 52 ARKit shape keys too (so .glb/FBX exports carry ARKit morph targets)."""
-    with np.load(FACE_MODEL, allow_pickle=False) as z:
-        mean, basis, tris = z["mean"], z["basis"], z["triangles"]
+    face = face_arrays(FACE_MODEL)
+    mean, basis, tris = face["mean"], face["basis"], face["triangles"]
     verts = keys.face_vertices_to_blender(mean)
     mesh = bpy.data.meshes.new(name)
     mesh.from_pydata(verts.tolist(), [], tris.tolist())
@@ -34,10 +35,9 @@ def create_face_object(
         block.slider_min, block.slider_max = -keys.SLIDER_RANGE, keys.SLIDER_RANGE
         block.data.foreach_set("co", keys.face_vertices_to_blender(mean + basis[i]).ravel())
     if arkit:
-        with np.load(ARKIT_BASIS, allow_pickle=False) as z:
-            for key_name, delta in zip(z["names"], z["basis"], strict=True):
-                block = obj.shape_key_add(name=str(key_name), from_mix=False)
-                block.data.foreach_set("co", keys.face_vertices_to_blender(mean + delta).ravel())
+        for key_name, delta in zip(*key_basis(ARKIT_BASIS), strict=True):
+            block = obj.shape_key_add(name=key_name, from_mix=False)
+            block.data.foreach_set("co", keys.face_vertices_to_blender(mean + delta).ravel())
     if subdivision > 0:
         mod = obj.modifiers.new("Subdivision", "SUBSURF")
         mod.levels = mod.render_levels = subdivision

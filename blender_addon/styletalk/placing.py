@@ -12,6 +12,7 @@ from .character_io import rest_positions
 from .face_mesh import FACE_MODEL
 from .formats.character import AXES
 from .formats.errors import InputError
+from .formats.face_file import face_arrays
 from .formats.placed import PLACED_POINTS
 
 MASK_NAME = "StyleTalk Face Mask"
@@ -53,8 +54,8 @@ def _face_frame(obj, front: str, up: str, face_width: float) -> Matrix:
 
 
 def _our_face() -> tuple[np.ndarray, np.ndarray]:
-    with np.load(FACE_MODEL, allow_pickle=False) as z:
-        return keys.face_vertices_to_blender(z["mean"], scale=1.0), z["triangles"]
+    face = face_arrays(FACE_MODEL)
+    return keys.face_vertices_to_blender(face["mean"], scale=1.0), face["triangles"]
 
 
 def add_mask(context, obj, front: str, up: str) -> bpy.types.Object:

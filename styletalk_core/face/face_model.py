@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..formats.face_file import face_arrays
 from ..resources import FACE_MODEL_FILE
 from .landmarks import INNER_LIP_PAIRS
 
@@ -70,17 +71,13 @@ class FaceModel:
 
 @lru_cache(maxsize=2)
 def load_face_model(path: Path = FACE_MODEL_FILE) -> FaceModel:
-    with np.load(path, allow_pickle=False) as z:
-        level = {k: z[k] for k in ("level_shape", "level_map") if k in z.files}
-        return FaceModel(
-            z["mean"],
-            z["basis"],
-            z["triangles"],
-            z["exp_mean"],
-            z["inverse"],
-            json.loads(str(z["provenance"])),
-            **level,
-        )
+    z = face_arrays(
+        path, ("mean", "basis", "triangles", "exp_mean", "inverse", "provenance", "level_shape?", "level_map?")
+    )
+    level = {k: z[k] for k in ("level_shape", "level_map") if k in z}
+    return FaceModel(
+        z["mean"], z["basis"], z["triangles"], z["exp_mean"], z["inverse"], json.loads(str(z["provenance"])), **level
+    )
 
 
 def triangles_from_edges(edges: list[tuple[int, int]]) -> np.ndarray:

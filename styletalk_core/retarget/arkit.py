@@ -12,6 +12,7 @@ from ..face.face_model import FaceModel, load_face_model
 from ..formats.arkit import ARKIT_NAMES, ROTATION_NAMES, write_arkit_json, write_live_link_csv
 from ..formats.curves import Curves
 from ..formats.errors import InputError
+from ..formats.face_file import key_basis
 from ..formats.outputs import OutputKind, register
 from ..resources import ARKIT_BASIS_FILE
 from .solve import SolveSettings, solve_weights
@@ -28,13 +29,10 @@ class ArkitBasis:
 
 @lru_cache(maxsize=1)
 def load_arkit_basis() -> ArkitBasis:
-    with np.load(ARKIT_BASIS_FILE, allow_pickle=False) as z:
-        names = tuple(str(n) for n in z["names"])
-        if names != ARKIT_NAMES:
-            raise InputError(
-                f"{ARKIT_BASIS_FILE}: names differ from ARKit's 52 (rebuild: scripts/build_arkit_basis.py)"
-            )
-        return ArkitBasis(names, z["basis"].astype(np.float32))
+    names, basis = key_basis(ARKIT_BASIS_FILE)
+    if names != ARKIT_NAMES:
+        raise InputError(f"{ARKIT_BASIS_FILE}: names differ from ARKit's 52 (rebuild: scripts/build_arkit_basis.py)")
+    return ArkitBasis(names, basis.astype(np.float32))
 
 
 def arkit_weights(
