@@ -53,12 +53,25 @@ def load_npz(*parts: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def parity_case():
+def shared() -> Path:
+    """../shared/reference. A test or fixture that reads it asks for this fixture, which marks the test
+    `reference` (pytest -m "not reference" runs without it); helpers skip when a file is absent."""
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def blender() -> None:
+    """Asked for by a test or fixture that runs real Blender (bpy 5.0 in this interpreter, the 4.2 LTS
+    venv, or the toolkit's character I/O through them): marks the test `blender`."""
+
+
+@pytest.fixture(scope="session")
+def parity_case(shared):
     return load_npz("parity", "styletalk_case1.npz")
 
 
 @pytest.fixture(scope="session")
-def random_generator():
+def random_generator(shared):
     from styletalk_core.model.checkpoint import load_generator
 
     return load_generator(shared_path("parity", "styletalk_random_ckpt.pth"))
@@ -101,7 +114,7 @@ def official_sample(relative: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_out(tmp_path_factory):
+def demo_out(blender, tmp_path_factory):
     """The README's main command (its styletalk part), run once with the output folder in tmp."""
     pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
     from styletalk_core.cli import main
@@ -116,8 +129,11 @@ def demo_out(tmp_path_factory):
     return out
 
 
-# what a test needs, read from its source and its fixtures' (pytest -m "not blender", "not reference")
-NEEDS = {
+# what a test needs is the fixture it asks for, directly or through its fixtures: its marker follows
+MARKED_BY = {"blender": "blender", "shared": "reference"}
+# the calls that show a need, in a test's or fixture's own source: one that makes them without asking
+# for the fixture is refused at collection (so the markers cannot drift from what the tests do)
+SIGNS = {
     # Blender directly, or through the toolkit's character I/O (a .glb/.fbx/.obj read or written)
     "blender": (
         "blender_python(",
@@ -134,7 +150,7 @@ NEEDS = {
         ".fbx",
         ".obj",
     ),
-    "reference": (
+    "shared": (
         "shared_path(",
         "sample_files(",
         "labelled_clips(",
@@ -148,29 +164,35 @@ NEEDS = {
 }
 
 
-def _sources(item) -> str:
-    """The test function's source and that of every fixture it uses, directly or not."""
+def _undeclared(item) -> list[str]:
+    """The fixtures of MARKED_BY a test's own source (or that of a fixture it uses) shows the need of,
+    which it does not ask for, directly or through its fixtures."""
     import inspect
 
+    asks = set(getattr(item, "fixturenames", ()))
     funcs = [getattr(item, "function", None)]
     info = getattr(item, "_fixtureinfo", None)
     for defs in info.name2fixturedefs.values() if info else ():
-        funcs += [d.func for d in defs]
-    out = []
+        funcs += [d.func for d in defs if d.argname not in MARKED_BY]
+    text = []
     for f in funcs:
         try:
-            out.append(inspect.getsource(f))
+            text.append(inspect.getsource(f))
         except (OSError, TypeError):
             pass
-    return "\n".join(out)
+    text = "\n".join(text)
+    return [name for name, signs in SIGNS.items() if name not in asks and any(s in text for s in signs)]
 
 
 def pytest_collection_modifyitems(config, items):
+    undeclared = []
     for item in items:
-        text = _sources(item)
-        for marker, signs in NEEDS.items():
-            if any(s in text for s in signs):
+        for fixture, marker in MARKED_BY.items():
+            if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
+        undeclared += [f"{item.nodeid}: ask for the {m!r} fixture" for m in _undeclared(item)]
+    if undeclared:
+        raise pytest.UsageError("tests that do not ask for what they need:\n" + "\n".join(sorted(set(undeclared))))
 
 
 def spoken(path: Path, text: str, voice: str = "en-us") -> Path:

@@ -25,7 +25,7 @@ def test_child_commands_and_environment_keep_the_working_folder_out(monkeypatch)
 
 
 @pytest.mark.slow
-def test_blenders_process_imports_nothing_from_the_working_folder(tmp_path, monkeypatch):
+def test_blenders_process_imports_nothing_from_the_working_folder(blender, tmp_path, monkeypatch):
     pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
     mesh = tmp_path / "triangle.glb"
     mesh.write_bytes(hostile.triangle_glb())
@@ -46,7 +46,7 @@ def test_the_labellers_worker_processes_import_nothing_from_the_working_folder(t
 
 
 @pytest.mark.slow
-def test_blenders_process_leaves_nothing_in_the_temporary_directory(tmp_path, monkeypatch):
+def test_blenders_process_leaves_nothing_in_the_temporary_directory(blender, tmp_path, monkeypatch):
     """Blender's own blender_* folder (never removed by a process ended with os._exit) is made inside
     a folder of the run's, removed with it."""
     import tempfile

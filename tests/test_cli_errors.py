@@ -16,7 +16,7 @@ from .conftest import shared_path
 
 
 @pytest.fixture()
-def good(tmp_path):
+def good(shared, tmp_path):
     phon = tmp_path / "ok_seq.json"
     phon.write_text(json.dumps([31, 31, 2, 2, 21, 21, 31]))
     return {

@@ -35,7 +35,7 @@ def test_preview_has_video_and_audio(demo_out):
 
 
 @pytest.mark.slow
-def test_blend_has_action_and_glb_has_animation(demo_out):
+def test_blend_has_action_and_glb_has_animation(blender, demo_out):
     code = (
         "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "
         "k = bpy.data.objects['StyleTalkFace'].data.shape_keys; "

@@ -22,7 +22,7 @@ KEEP = b"an existing file the user cares about"
 
 
 @pytest.fixture()
-def inputs(tmp_path):
+def inputs(shared, tmp_path):
     phon = hostile.labels(tmp_path / "ok_seq.json", [31, 31, 2, 2, 21, 21, 31] * 4)
     curves = tmp_path / "c.npz"
     np.savez(curves, exp=np.zeros((8, 64), np.float32), pose=np.zeros((8, 9), np.float32), fps=np.float32(30))
@@ -291,7 +291,7 @@ CURVES_DEFECTS = {
 
 @pytest.mark.parametrize("defect", sorted(CURVES_DEFECTS))
 @pytest.mark.parametrize("command", ["export", "arkit-csv", "retarget --arkit", "preview", "addon reader"])
-def test_defective_curves_files(defect, command, inputs, capsys):
+def test_defective_curves_files(blender, defect, command, inputs, capsys):
     t = inputs["tmp"]
     bad = t / "bad.npz"
     np.savez(bad, **CURVES_DEFECTS[defect])
@@ -355,7 +355,7 @@ def test_special_files_are_never_replaced_and_links_are_written_through(command,
 
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["preview", "render"])
-def test_sigterm_leaves_no_temporary_file(command, tmp_path):
+def test_sigterm_leaves_no_temporary_file(shared, command, tmp_path):
     frames = 3000 if command == "preview" else 200
     curves = tmp_path / "long.npz"
     np.savez(curves, exp=np.zeros((frames, 64), np.float32), pose=np.zeros((frames, 9), np.float32))
@@ -397,7 +397,7 @@ def test_sigterm_leaves_no_temporary_file(command, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.timing
-def test_sigterm_during_the_openvino_conversion_stops_cleanly(tmp_path):
+def test_sigterm_during_the_openvino_conversion_stops_cleanly(shared, tmp_path):
     """OpenVINO's converter runs Python callbacks and used to swallow the interrupt (exit 0) or wrap it
     in its own error (a traceback): now the render stops within 2 s, leaves no file and no cache entry."""
     pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
@@ -438,7 +438,7 @@ def test_sigterm_during_the_openvino_conversion_stops_cleanly(tmp_path):
     assert not list(cache.rglob("*.xml")) and not list(cache.rglob(".tmp-*"))
 
 
-def test_render_inputs_are_checked_before_the_engine_is_set_up(inputs, capsys):
+def test_render_inputs_are_checked_before_the_engine_is_set_up(shared, inputs, capsys):
     t = inputs["tmp"]
     (t / "face.png").write_text("not an image")
     argv = [

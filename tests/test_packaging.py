@@ -16,7 +16,7 @@ from .conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
+def installed(blender, tmp_path_factory):
     """A wheel of the project installed into a scratch venv that reuses this environment's packages
     (a .pth line) but not its editable install of the project."""
     pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed: the demo needs it")
@@ -51,7 +51,7 @@ def installed(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_wheel_demo_runs_outside_the_checkout(installed):
+def test_wheel_demo_runs_outside_the_checkout(blender, installed):
     venv, tmp = installed
     elsewhere = tmp / "elsewhere"
     elsewhere.mkdir()
@@ -133,7 +133,7 @@ def test_every_subcommand_help_runs_from_the_wheel(installed):
         ),
     ],
 )
-def test_missing_extra_is_one_line_naming_it(module, extra, argv, tmp_path, monkeypatch, capsys):
+def test_missing_extra_is_one_line_naming_it(shared, module, extra, argv, tmp_path, monkeypatch, capsys):
     import numpy as np
 
     from .conftest import labelled_clips, sample_files, shared_path

@@ -62,7 +62,7 @@ def test_every_readme_styletalk_command_parses():
 
 
 @pytest.mark.slow
-def test_readme_own_audio_commands_run(tmp_path, monkeypatch):
+def test_readme_own_audio_commands_run(shared, tmp_path, monkeypatch):
     """The 'Your own audio' lines, on a sample wav: phonemes with a transcript, generate with a preset,
     preview with audio."""
     from styletalk_core.cli import main

@@ -27,7 +27,7 @@ VERSIONS = ("5.0", "4.2")
 
 
 @pytest.fixture(scope="module")
-def written(demo_out, tmp_path_factory):
+def written(blender, shared, demo_out, tmp_path_factory):
     """The glb files we write: the demo's, a retargeted ICT head (our keys and ARKit's),
     and the add-on's .glb and FBX exports from Blender 5.0 and 4.2 (made by tests/blender/export_checks.py,
     which also reads each back with Blender's importers)."""
@@ -201,7 +201,7 @@ def test_the_export_leaves_the_users_scene_as_it_was(written):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("version", VERSIONS)
-def test_the_demo_scene_opens_in_every_supported_blender(demo_out, version):
+def test_the_demo_scene_opens_in_every_supported_blender(blender, demo_out, version):
     python = blender_python(version)
     code = (
         "import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[1]); "

@@ -39,7 +39,7 @@ def _cut(src: Path, dst: Path, start_s: float, seconds: float) -> None:
 
 
 @pytest.fixture
-def takes(tmp_path):
+def takes(shared, tmp_path):
     """A folder with short takes cut from the bundled example, two style clips and a manifest writer."""
     for i in range(4):
         _cut(HELLO, tmp_path / f"line{i}.wav", 1.5 * i, 1.5)
@@ -111,7 +111,7 @@ def test_bad_lines_are_reported_before_work_and_the_rest_done_then_skipped(takes
 
 
 @pytest.mark.slow
-def test_a_changed_style_redoes_only_its_takes(takes, capsys):
+def test_a_changed_style_redoes_only_its_takes(shared, takes, capsys):
     folder, manifest = takes
     path, out = manifest(GOOD), folder / "out"
     assert main(["batch", str(path), "-o", str(out), "--threads", "1", "--progress", "none"]) == 0
@@ -268,7 +268,7 @@ def test_a_take_that_cannot_be_written_leaves_no_folder(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("version", ["5.0", "4.2"])
-def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, version, tmp_path_factory):
+def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(blender, takes, version, tmp_path_factory):
     from ..blender_scene import run_checks
 
     folder, manifest = takes
@@ -294,7 +294,7 @@ def test_blender_imports_a_batch_as_one_action_per_take_and_nla_strips(takes, ve
 
 
 @pytest.mark.slow
-def test_character_takes_share_one_face_search_and_come_out_validated(takes, monkeypatch):
+def test_character_takes_share_one_face_search_and_come_out_validated(blender, shared, takes, monkeypatch):
     import styletalk_core.retarget.locate as retarget
     from styletalk_core.meshio import read_character
 
@@ -350,7 +350,7 @@ def _video(path: Path) -> tuple[np.ndarray, list[str]]:
 
 
 @pytest.mark.slow
-def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_workers(takes, ray_cluster):
+def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_workers(shared, takes, ray_cluster):
     pytest.importorskip("av")
     folder, manifest = takes
     _cut(HELLO, folder / "short.wav", 1.5, 0.2)
@@ -479,7 +479,7 @@ def test_takes_generated_together_match_them_one_by_one():
 
 
 @pytest.mark.slow
-def test_a_stylised_character_takes_its_placed_landmarks(takes):
+def test_a_stylised_character_takes_its_placed_landmarks(blender, shared, takes):
     from styletalk_core.meshio import read_character
 
     folder, manifest = takes

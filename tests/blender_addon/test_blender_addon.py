@@ -170,7 +170,7 @@ def test_generate_request_picks_labels_or_audio():
 
 
 @pytest.mark.slow
-def test_generate_job_runs_the_cli(tmp_path, monkeypatch):
+def test_generate_job_runs_the_cli(shared, tmp_path, monkeypatch):
     """Also from a working folder holding modules named like the ones the toolkit imports: none runs."""
     from ..conftest import shared_path
 
@@ -218,7 +218,7 @@ def _write_inputs(work: Path) -> None:
 
 
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
-def blender_results(request, tmp_path_factory):
+def blender_results(blender, request, tmp_path_factory):
     """The add-on in Blender 5.0 and 4.2 LTS, both as real bpy modules."""
     blender_python(request.param)
     work = tmp_path_factory.mktemp("blender")
@@ -275,7 +275,7 @@ def test_keyframes_equal_curves_and_survive_reload(blender_results):
 
 
 @pytest.mark.slow
-def test_exports_contain_the_animation(blender_results):
+def test_exports_contain_the_animation(blender, blender_results):
     r, work = blender_results
     for fmt in ("csv", "json", "npy", "glb", "fbx"):
         assert r[f"export_{fmt}"] == "{'FINISHED'}"
@@ -306,7 +306,7 @@ def test_open_mouth_render_written(blender_results):
 
 
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
-def arkit_results(request, tmp_path_factory):
+def arkit_results(blender, shared, request, tmp_path_factory):
     """Apply to ARKit Character on ICT-FaceKit heads, in Blender 5.0 and 4.2 LTS."""
     from styletalk_core.cli import main
 
@@ -382,7 +382,7 @@ def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.timing
-def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(tmp_path):
+def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(shared, tmp_path):
     """Esc during Generate on 400 s of speech: the toolkit and its labelling workers are gone within 2 s."""
     from ..conftest import labelled_clips
 
@@ -411,7 +411,7 @@ def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_proces
 
 @pytest.mark.slow
 @pytest.mark.parametrize("version", ["5.0", "4.2"])
-def test_the_addon_runs_from_its_source_without_the_builder(version, tmp_path):
+def test_the_addon_runs_from_its_source_without_the_builder(blender, version, tmp_path):
     """Blender enables blender_addon/styletalk as it sits in the repository (its formats and face model
     are links into styletalk_core), registers every operator, and Add Face works."""
     argv = [

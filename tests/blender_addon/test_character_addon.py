@@ -18,7 +18,7 @@ def _from_blender(d):
 
 
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
-def character_results(request, tmp_path_factory):
+def character_results(blender, shared, request, tmp_path_factory):
     import sys
 
     from styletalk_core.cli import main
@@ -104,7 +104,7 @@ def test_what_is_not_a_face_is_reported_and_left_alone(character_results):
 
 
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
-def real_characters(request, tmp_path_factory):
+def real_characters(blender, shared, request, tmp_path_factory):
     import sys
 
     blender_python(request.param)

@@ -21,7 +21,7 @@ def test_stages_share_one_bar_and_no_bar_is_fine():
     reached(None, 0.5)
 
 
-def test_extract_style_reports_progress_lines(tmp_path, capsys):
+def test_extract_style_reports_progress_lines(shared, tmp_path, capsys):
     video = sorted(shared_path("official_samples", "samples", "style_clips", "video").glob("*.mp4"))[0]
     assert main(["extract-style", str(video), "-o", str(tmp_path / "s.mat"), "--progress", "lines"]) == 0
     steps = [int(x.split()[1]) for x in capsys.readouterr().out.splitlines() if x.startswith("progress ")]

@@ -15,7 +15,7 @@ from ..conftest import UNSYNC, sample_files, shared_path
 
 
 @pytest.fixture(scope="module")
-def case_curves(tmp_path_factory, parity_case):
+def case_curves(shared, tmp_path_factory, parity_case):
     tmp = tmp_path_factory.mktemp("export")
     phon = tmp / "case_seq.json"
     phon.write_text(json.dumps(parity_case["phoneme_ids"].tolist()))
@@ -56,7 +56,7 @@ def test_pose_padding_uses_last_pose():
     np.testing.assert_array_equal(fit_pose_length(pose, 2), pose[:2])
 
 
-def test_pose_file_reads_transform_params():
+def test_pose_file_reads_transform_params(shared):
     path = sample_files("source_video/3DMM", "*.mat")[0]
     import scipy.io
 

@@ -26,7 +26,7 @@ def test_blenders_messages_reach_the_user_as_the_reason_alone():
     assert _last_words(["plain words"]) == "plain words" and _last_words([]) == "it said nothing"
 
 
-def test_an_importers_traceback_becomes_its_last_error_line():
+def test_an_importers_traceback_becomes_its_last_error_line(blender):
     pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
     from styletalk_core.meshio.blender_side import _reason
 

@@ -27,7 +27,7 @@ def _meshes(scene: dict) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", CHARACTERS, ids=[p.stem for p in CHARACTERS])
-def test_reference_character_is_read_whole(path):
+def test_reference_character_is_read_whole(blender, path):
     """Every mesh object with its vertices, keys, materials and armature, as Blender's importer has them,
     placed where the file puts them (world space)."""
     character = read_character(path)
@@ -43,7 +43,7 @@ def test_reference_character_is_read_whole(path):
 
 
 @pytest.fixture(scope="module", params=["5.0", "4.2"])
-def made(request, tmp_path_factory):
+def made(blender, shared, request, tmp_path_factory):
     """character.glb and character.fbx exported by Blender `version` with its default settings."""
     python = blender_python(request.param)
     ict = shared_path("ict_facekit", "ict_facekit.npz")
@@ -63,7 +63,7 @@ def made(request, tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["glb", "fbx"])
-def test_retarget_gives_back_the_same_character_talking(made, kind):
+def test_retarget_gives_back_the_same_character_talking(blender, made, kind):
     work, curves = made
     source, out = work / f"character.{kind}", work / f"talking.{kind}"
     assert main(["retarget", "--mesh", str(source), "--curves", str(curves), "-o", str(out)]) == 0
@@ -91,7 +91,7 @@ def test_retarget_gives_back_the_same_character_talking(made, kind):
 
 
 @pytest.mark.slow
-def test_hostile_character_files_get_one_line_and_nothing_written(made, tmp_path, capsys):
+def test_hostile_character_files_get_one_line_and_nothing_written(blender, made, tmp_path, capsys):
     work, curves = made
     for name, (path, says) in hostile.character_files(tmp_path, (work / "character.fbx").read_bytes()).items():
         out = tmp_path / f"out_{path.stem}.glb"
@@ -110,7 +110,7 @@ def _glb(path):
 
 
 @pytest.mark.slow
-def test_glb_gets_our_keys_straight_into_the_users_file(made, tmp_path, monkeypatch):
+def test_glb_gets_our_keys_straight_into_the_users_file(blender, made, tmp_path, monkeypatch):
     """.glb in, .glb out: the user's JSON and binary kept byte for byte with our targets and animation
     appended, and Blender's importer sees the same keys as when Blender's own exporter writes them."""
     import styletalk_core.meshio as meshio
@@ -148,7 +148,7 @@ def test_glb_gets_our_keys_straight_into_the_users_file(made, tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_a_glb_whose_part_does_not_match_is_not_written_directly(made, tmp_path):
+def test_a_glb_whose_part_does_not_match_is_not_written_directly(blender, made, tmp_path):
     from styletalk_core.formats.character import Additions
     from styletalk_core.meshio.glb_append import NotDirect, append_to_glb
 

@@ -39,7 +39,7 @@ def _fbx(version: int, array: bytes | None = None) -> bytes:
 
 
 @pytest.mark.parametrize("version", [7400, 7500])
-def test_a_file_that_holds_together_passes_in_either_layout(version):
+def test_a_file_that_holds_together_passes_in_either_layout(blender, version):
     check_fbx_structure(Path("ok.fbx"), _fbx(version))
     packed = zlib.compress(np.arange(1000.0).tobytes())
     check_fbx_structure(Path("ok.fbx"), _fbx(version, b"d" + struct.pack("<III", 1000, 1, len(packed)) + packed))
@@ -56,12 +56,12 @@ def test_a_file_that_holds_together_passes_in_either_layout(version):
         (lambda d: d[:35], "cut short"),
     ],
 )
-def test_a_structure_that_does_not_add_up_is_one_line(change, reason):
+def test_a_structure_that_does_not_add_up_is_one_line(blender, change, reason):
     with pytest.raises(InputError, match=reason):
         check_fbx_structure(Path("bad.fbx"), change(_fbx(7400)))
 
 
-def test_an_array_claiming_more_than_its_compressed_bytes_hold_is_refused():
+def test_an_array_claiming_more_than_its_compressed_bytes_hold_is_refused(blender):
     packed = zlib.compress(bytes(64))
     claim = b"d" + struct.pack("<III", 10**8, 1, len(packed)) + packed
     with pytest.raises(InputError, match="a compressed array claims 100000000 values"):
@@ -69,7 +69,7 @@ def test_an_array_claiming_more_than_its_compressed_bytes_hold_is_refused():
 
 
 @pytest.mark.slow
-def test_blenders_own_fbx_passes_and_a_byte_deleted_inside_a_record_header_is_refused(tmp_path):
+def test_blenders_own_fbx_passes_and_a_byte_deleted_inside_a_record_header_is_refused(blender, tmp_path):
     """Blender's FBX exporter's file passes; the fuzz script's cube with one byte deleted, which took
     Blender past 3 GB, is refused before Blender reads it."""
     import subprocess

@@ -56,7 +56,7 @@ def _glb(n_vertices: int, nodes: int = 1, target: dict | None = None) -> bytes:
     return hostile.glb_bytes(doc, binary)
 
 
-def test_an_accessor_without_bytes_may_not_claim_more_than_the_file_holds(tmp_path):
+def test_an_accessor_without_bytes_may_not_claim_more_than_the_file_holds(blender, tmp_path):
     zeros = {"componentType": 5126, "type": "VEC3"}  # no bufferView: all zeros (a sparse target's base)
     assert check_character_file(_write(tmp_path, "ok.glb", _glb(3, target={**zeros, "count": 3}))) == "glb"
     path = _write(tmp_path, "zeros.glb", _glb(3, target={**zeros, "count": 300_000_000}))
@@ -65,7 +65,7 @@ def test_an_accessor_without_bytes_may_not_claim_more_than_the_file_holds(tmp_pa
         check_character_file(path)
 
 
-def test_one_mesh_shown_by_thousands_of_nodes_is_refused_a_crowd_is_not(tmp_path):
+def test_one_mesh_shown_by_thousands_of_nodes_is_refused_a_crowd_is_not(blender, tmp_path):
     assert check_character_file(_write(tmp_path, "crowd.glb", _glb(20_000, nodes=500))) == "glb"  # 10 M shown
     with pytest.raises(InputError, match=f"60000000 vertices in all .* the limit is {MAX_SCENE_VERTICES}"):
         check_character_file(_write(tmp_path, "many.glb", _glb(20_000, nodes=3000)))
@@ -86,14 +86,14 @@ def test_one_mesh_shown_by_thousands_of_nodes_is_refused_a_crowd_is_not(tmp_path
         ({"channels": []}, "animation 0 has no samplers"),
     ],
 )
-def test_animations_are_checked_like_meshes(tmp_path, animation, says):
+def test_animations_are_checked_like_meshes(blender, tmp_path, animation, says):
     path = _write(tmp_path, "anim.glb", hostile.triangle_glb(animations=[animation]))
     with pytest.raises(InputError, match=says):
         check_character_file(path)
 
 
 @pytest.mark.slow
-def test_a_draco_file_blender_wrote_passes_and_reads(tmp_path):
+def test_a_draco_file_blender_wrote_passes_and_reads(blender, tmp_path):
     """The precheck's Draco rule (the compressed data's view within its buffer, its accessors in the
     table) lets through what Blender's own exporter writes with Draco compression."""
     import subprocess

@@ -100,7 +100,7 @@ def test_gltf_references_are_checked_before_anything_is_read(tmp_path):
             check_character_file(path)
 
 
-def test_obj_material_libraries_and_their_maps_keep_to_the_folder(tmp_path):
+def test_obj_material_libraries_and_their_maps_keep_to_the_folder(blender, tmp_path):
     folder, secret = _tree(tmp_path)
     (folder / "tex.png").write_bytes(b"png")
     os.mkfifo(folder / "fifo.png")
@@ -121,7 +121,7 @@ def test_obj_material_libraries_and_their_maps_keep_to_the_folder(tmp_path):
             check_character_file(folder / name)
 
 
-def test_retarget_refuses_a_gltf_buffer_outside_its_folder_and_leaks_nothing(tmp_path, capsys):
+def test_retarget_refuses_a_gltf_buffer_outside_its_folder_and_leaks_nothing(blender, tmp_path, capsys):
     folder, secret = _tree(tmp_path)
     path = _triangle_gltf(folder / "character.gltf", "../secret/credentials.txt")
     curves = tmp_path / "curves.npz"
@@ -152,7 +152,7 @@ bpy.ops.export_scene.fbx(filepath=out, path_mode="RELATIVE")
 
 
 @pytest.mark.slow
-def test_an_fbx_texture_outside_its_folder_is_refused_inside_blenders_importer(tmp_path):
+def test_an_fbx_texture_outside_its_folder_is_refused_inside_blenders_importer(blender, tmp_path):
     """The precheck cannot list an FBX's references: the Blender process applies the rule to each
     texture its importer is about to load, so a texture outside (here a real PNG, so that nothing
     else would stop it) is one line and the file is not read."""

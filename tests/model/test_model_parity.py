@@ -16,7 +16,7 @@ from ..conftest import UNSYNC, shared_path
 TOL = 1e-5
 
 
-def test_loaders_match_official(parity_case):
+def test_loaders_match_official(shared, parity_case):
     np.testing.assert_array_equal(phoneme_windows(parity_case["phoneme_ids"]), parity_case["audio_win"])
     exp = load_expression(shared_path("parity", "styletalk_case1_style.mat"))
     np.testing.assert_array_equal(exp, parity_case["style_exp_raw"])
@@ -43,14 +43,14 @@ def test_intermediates_match_official(random_generator, parity_case):
     assert np.abs(lower[0].numpy() - parity_case["lower_dec_out"][0, 5]).max() <= TOL
 
 
-def test_exp_matches_official_through_api(random_generator, parity_case):
+def test_exp_matches_official_through_api(shared, random_generator, parity_case):
     code = style_codes(random_generator.model, [load_expression(shared_path("parity", "styletalk_case1_style.mat"))])
     exp = generate_expression(random_generator.model, parity_case["phoneme_ids"], code)
     assert exp.shape == (40, 64)
     assert np.abs(exp - parity_case["exp"]).max() <= TOL
 
 
-def test_exp_matches_official_through_cli(tmp_path, parity_case):
+def test_exp_matches_official_through_cli(shared, tmp_path, parity_case):
     phon = tmp_path / "case1_seq.json"
     phon.write_text(json.dumps(parity_case["phoneme_ids"].tolist()))
     out = tmp_path / "case1.npz"

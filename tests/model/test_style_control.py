@@ -31,7 +31,7 @@ def test_strength_is_linear_about_neutral():
     torch.testing.assert_close(apply_strength(code, neutral, 2.0), torch.tensor([[3.0, 7.0]]))
 
 
-def test_strength_and_mixing_change_the_curves(random_generator, parity_case):
+def test_strength_and_mixing_change_the_curves(shared, random_generator, parity_case):
     ids = parity_case["phoneme_ids"]
     style_a = shared_path("parity", "styletalk_case1_style.mat")
     style_b = sample_files("style_clips/3DMM", "*.mat")[0]
@@ -56,7 +56,7 @@ def test_strength_and_mixing_change_the_curves(random_generator, parity_case):
     assert np.abs(half - base).mean() > 1e-3 and np.abs(half - other).mean() > 1e-3
 
 
-def test_curves_follow_the_sound_by_the_calibration_plus_the_users_offset(random_generator, parity_case):
+def test_curves_follow_the_sound_by_the_calibration_plus_the_users_offset(shared, random_generator, parity_case):
     """The network's output moved MODEL_SYNC_MS (2 frames) later by default, a user's offset on top
     (positive later, fractions of a frame between frames), recorded in the meta; out of range refused."""
     from styletalk_core.formats.layout import FPS

@@ -22,12 +22,12 @@ CPU, CUDA = torch.device("cpu"), torch.device("cuda")
 
 
 @pytest.fixture(scope="module")
-def case():
+def case(shared):
     return load_npz("parity", "renderer_case1.npz")
 
 
 @pytest.fixture(scope="module")
-def compiled():
+def compiled(shared):
     ov = pytest.importorskip("openvino", reason="openvino is not installed (the [cpu] extra)")
     from styletalk_renderer.engine import OpenVinoGenerator
 
@@ -49,7 +49,7 @@ def test_openvino_matches_official(compiled, case):
 
 
 @pytest.mark.slow
-def test_openvino_render_loop_matches_torch(compiled, case):
+def test_openvino_render_loop_matches_torch(shared, compiled, case):
     net = load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
     seq = case["coeff_seq"][:3]
     exact = np.concatenate(list(render_frames(net, case["source_image_uint8"], seq, batch=2)))
@@ -60,7 +60,7 @@ def test_openvino_render_loop_matches_torch(compiled, case):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", ["model.bin truncated", "model.bin missing"])
-def test_a_damaged_cache_entry_is_named_and_rebuilt(compiled, case, damage, tmp_path, monkeypatch, caplog):
+def test_a_damaged_cache_entry_is_named_and_rebuilt(shared, compiled, case, damage, tmp_path, monkeypatch, caplog):
     """A copy of this run's cache entry, damaged: the render names it in one warning, converts again,
     renders right and leaves a good entry. (The conversion is the cached graph here: converting for real
     is what the other tests do; this one is about the cache.)"""
@@ -85,7 +85,7 @@ def test_a_damaged_cache_entry_is_named_and_rebuilt(compiled, case, damage, tmp_
 
 
 @pytest.mark.slow
-def test_a_cache_that_cannot_be_written_still_renders(compiled, case, tmp_path, monkeypatch, caplog):
+def test_a_cache_that_cannot_be_written_still_renders(shared, compiled, case, tmp_path, monkeypatch, caplog):
     import openvino as ov
     from styletalk_renderer import engine
 
@@ -102,7 +102,7 @@ def test_a_cache_that_cannot_be_written_still_renders(compiled, case, tmp_path, 
 
 
 @pytest.mark.slow
-def test_conversion_is_cached_per_weights(compiled, case):
+def test_conversion_is_cached_per_weights(shared, compiled, case):
     """The fixture's conversion went to this run's cache (or came from it): the next one loads it."""
     import openvino as ov
     from styletalk_renderer.engine import OpenVinoGenerator, cache_dir, model_key
@@ -153,7 +153,7 @@ def test_openvino_refuses_what_it_cannot_do(device, dtype, compile, needle):
         choose_engine("onnx", CPU, None, 100)
 
 
-def test_auto_falls_back_to_torch_when_openvino_cannot_compile(monkeypatch, caplog):
+def test_auto_falls_back_to_torch_when_openvino_cannot_compile(shared, monkeypatch, caplog):
     import styletalk_renderer.engine as engine
 
     def broken(model):

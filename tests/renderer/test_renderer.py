@@ -22,16 +22,16 @@ from ..conftest import labelled_clips, load_npz, official_sample, requires_nativ
 
 
 @pytest.fixture(scope="module")
-def case():
+def case(shared):
     return load_npz("parity", "renderer_case1.npz")
 
 
 @pytest.fixture(scope="module")
-def net():
+def net(shared):
     return load_renderer(shared_path("parity", "renderer_random_ckpt.pth"))
 
 
-def test_inputs_match_official(case):
+def test_inputs_match_official(shared, case):
     img = load_reference_image(official_sample(str(case["source_image_file"])))
     np.testing.assert_array_equal(img, case["source_image_uint8"])
     np.testing.assert_array_equal(image_tensor(img).numpy(), case["source_image"])
@@ -65,7 +65,7 @@ def _case_curves(tmp_path, case, frames=3, pose=True):
 
 
 @pytest.mark.slow
-def test_render_cli_writes_mp4_with_audio(tmp_path, case):
+def test_render_cli_writes_mp4_with_audio(shared, tmp_path, case):
     import av
 
     out = tmp_path / "render.mp4"
@@ -118,7 +118,7 @@ def _render(tmp_path, curves, image, renderer):
     return main(argv), out
 
 
-def test_render_bad_inputs(tmp_path, case, capsys):
+def test_render_bad_inputs(shared, tmp_path, case, capsys):
     good_img = official_sample(str(case["source_image_file"]))
     ckpt = shared_path("parity", "renderer_random_ckpt.pth")
     curves = _case_curves(tmp_path, case)

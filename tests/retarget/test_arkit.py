@@ -81,7 +81,7 @@ def test_basis_file_has_provenance_licence_and_no_tongue():
     assert jaw[14, 1] - jaw[13, 1] > 10  # jawOpen parts the lips: the lower inner lip moves down (y down)
 
 
-def test_fidelity_on_real_clips():
+def test_fidelity_on_real_clips(shared):
     """The official coefficients of the sample source clips survive the trip through ARKit."""
     face, basis = load_face_model(), load_arkit_basis()
     scores = [clip_scores(load_expression(m), face, basis) for m in sample_files("source_video/3DMM", "*.mat")]
@@ -112,7 +112,7 @@ def seconds_at_60(code: str) -> float:
     return int(h) * 3600 + int(m) * 60 + int(s) + float(frame) / 60
 
 
-def test_live_link_csv_is_laid_out_as_the_app_records_it(tmp_path):
+def test_live_link_csv_is_laid_out_as_the_app_records_it(shared, tmp_path):
     mat = sample_files("source_video/3DMM", "*.mat")[0]
     out, path = tmp_path / "take.csv", tmp_path / "c.npz"
     argv = [

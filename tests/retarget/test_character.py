@@ -16,7 +16,7 @@ from ..ict_characters import fit_identity, identity, landmark_map, load_ict, ope
 
 
 @pytest.mark.slow
-def test_identity_is_found_and_its_own_keys_carry_our_lip_motion():
+def test_identity_is_found_and_its_own_keys_carry_our_lip_motion(shared):
     shared_path("ict_facekit", "ict_facekit.npz")
     ict = load_ict()
     verts = identity(ict, 1.0, np.random.default_rng(3))
@@ -54,7 +54,7 @@ def _obj(path, verts, tris):
 
 
 @pytest.mark.slow
-def test_retarget_cli_transfers_our_keys_onto_an_obj(tmp_path):
+def test_retarget_cli_transfers_our_keys_onto_an_obj(blender, shared, tmp_path):
     from styletalk_core.cli import main
 
     shared_path("ict_facekit", "ict_facekit.npz")
@@ -90,7 +90,7 @@ def test_retarget_cli_transfers_our_keys_onto_an_obj(tmp_path):
 
 
 @pytest.mark.slow
-def test_retarget_solve_animates_the_characters_own_targets(tmp_path):
+def test_retarget_solve_animates_the_characters_own_targets(shared, tmp_path):
     """The add-on's hand-over (.npz in world space, y up here) with the face's own keys: the result
     animates those keys, and through them the lips move as ours."""
     from styletalk_core.cli import main
@@ -118,7 +118,7 @@ def test_retarget_solve_animates_the_characters_own_targets(tmp_path):
 
 
 @pytest.mark.slow
-def test_retarget_refuses_what_is_not_a_face(tmp_path, capsys):
+def test_retarget_refuses_what_is_not_a_face(blender, shared, tmp_path, capsys):
     from styletalk_core.cli import main
 
     shared_path("ict_facekit", "ict_facekit.npz")
@@ -151,7 +151,7 @@ def test_retarget_refuses_what_is_not_a_face(tmp_path, capsys):
         assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
+def test_a_bad_face_mask_is_one_line(blender, shared, tmp_path, capsys):
     from styletalk_core.cli import main
 
     shared_path("ict_facekit", "ict_facekit.npz")
@@ -186,7 +186,7 @@ def test_a_bad_face_mask_is_one_line(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_a_head_facing_another_usual_axis_is_found_and_the_axes_said(tmp_path, capsys):
+def test_a_head_facing_another_usual_axis_is_found_and_the_axes_said(blender, shared, tmp_path, capsys):
     from styletalk_core.cli import main
 
     ict = load_ict()
@@ -200,7 +200,7 @@ def test_a_head_facing_another_usual_axis_is_found_and_the_axes_said(tmp_path, c
 
 
 @pytest.mark.slow
-def test_a_full_body_face_is_found_head_first():
+def test_a_full_body_face_is_found_head_first(blender, shared):
     from styletalk_core.retarget.locate import find_face
 
     found = find_face(shared_path("characters", "makehuman_body_expr.glb"))
@@ -226,7 +226,7 @@ def test_a_triangle_seen_edge_on_holds_no_point():
 
 
 @pytest.mark.slow
-def test_teeth_in_the_head_mesh_follow_the_jaw_and_a_sealed_mouth_is_said():
+def test_teeth_in_the_head_mesh_follow_the_jaw_and_a_sealed_mouth_is_said(blender, shared):
     from styletalk_core.retarget.character import character_keys
     from styletalk_core.retarget.locate import find_face
     from styletalk_core.retarget.topology import components
@@ -266,7 +266,7 @@ def test_teeth_in_the_head_mesh_follow_the_jaw_and_a_sealed_mouth_is_said():
 
 
 @pytest.mark.slow
-def test_points_seen_through_parted_lips_stay_on_the_face_not_the_teeth():
+def test_points_seen_through_parted_lips_stay_on_the_face_not_the_teeth(shared):
     """An ICT identity with everything in one mesh (teeth, eyeballs), lips parted at rest: the inner lip
     points the detector places over the mouth land on the lips, so the transferred mouth opens fully."""
     from styletalk_core.face.face_model import load_face_model
@@ -344,7 +344,7 @@ def _ict_in_parts(tmp_path, with_keys: bool = False):
 
 
 @pytest.mark.slow
-def test_teeth_and_tongue_of_their_own_follow_the_jaw_and_the_eyes_stay(tmp_path):
+def test_teeth_and_tongue_of_their_own_follow_the_jaw_and_the_eyes_stay(blender, shared, tmp_path):
     """Lower teeth and the tongue (objects of their own) get our keys and move rigidly with the jaw; the
     upper teeth and the eyes do not move."""
     from styletalk_core.formats.character import load_additions
@@ -378,7 +378,7 @@ def test_teeth_and_tongue_of_their_own_follow_the_jaw_and_the_eyes_stay(tmp_path
 
 
 @pytest.mark.slow
-def test_solved_the_parts_with_the_faces_key_names_are_animated_alike(tmp_path):
+def test_solved_the_parts_with_the_faces_key_names_are_animated_alike(blender, shared, tmp_path):
     from styletalk_core.formats.character import load_additions
     from styletalk_core.retarget.character import RetargetSettings, retarget_file
 

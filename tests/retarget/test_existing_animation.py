@@ -21,7 +21,7 @@ FRAMES = 45  # ours: 1.5 s at 30 fps; theirs: 2.5 s at 24 fps
 
 
 @pytest.fixture(scope="module")
-def with_take(tmp_path_factory):
+def with_take(blender, shared, tmp_path_factory):
     python = blender_python("5.0")
     ict = shared_path("ict_facekit", "ict_facekit.npz")
     work = tmp_path_factory.mktemp("take")
@@ -51,7 +51,7 @@ def _animations(path) -> list[tuple[str, float]]:
 
 
 @pytest.mark.parametrize("mode", ["add our keys", "solve its own keys"])
-def test_our_animation_plays_first_and_theirs_is_kept(with_take, tmp_path, capsys, mode):
+def test_our_animation_plays_first_and_theirs_is_kept(blender, with_take, tmp_path, capsys, mode):
     work, curves = with_take
     source, out = work / "character.glb", tmp_path / "out.glb"
     assert _animations(source) == [("FacecapTake", pytest.approx(2.5, abs=1e-3))]

@@ -61,7 +61,7 @@ def test_our_own_face_placed_anywhere_is_conformed_exactly(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(tmp_path, capsys):
+def test_a_robot_with_placed_landmarks_gets_keys_and_its_sealed_mouth_said(blender, shared, tmp_path, capsys):
     from styletalk_core.cli import main
     from styletalk_core.formats.character import load_additions
 

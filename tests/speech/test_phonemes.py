@@ -27,7 +27,7 @@ def _agreement(pred, ref):
 
 
 @pytest.fixture(scope="module")
-def clip():
+def clip(shared):
     wav, labels = labelled_clips()[0]
     return wav, load_phoneme_labels(labels)
 
@@ -74,7 +74,7 @@ def test_compound_fallback_for_missing_words():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("long_audio_s", [1e9, 0.0], ids=["one-pass", "segment-by-segment"])
-def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
+def test_forced_alignment_with_the_committed_transcripts(shared, long_audio_s):
     """Official labels vs forced alignment with the transcripts in tests/data/transcripts (written
     from the official phone sequences; see the README there): first clip that has one; in one
     pass, and the way long audio is aligned (segments sharing the transcript)."""
@@ -94,7 +94,7 @@ def test_forced_alignment_with_the_committed_transcripts(long_audio_s):
 
 
 @pytest.mark.slow
-def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(monkeypatch):
+def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(shared, monkeypatch):
     """Both passes of segment-by-segment alignment (recognition, then each segment's share) on two
     worker processes give the labels of one process."""
     from styletalk_core.speech import phonemes as P
@@ -209,7 +209,7 @@ def test_timeline_sampling_delay():
 
 
 @pytest.mark.slow
-def test_generate_from_audio(clip, tmp_path):
+def test_generate_from_audio(shared, clip, tmp_path):
     wav, _ = clip
     out = tmp_path / "c.npz"
     style = shared_path("parity", "styletalk_case1_style.mat")

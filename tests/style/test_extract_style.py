@@ -17,7 +17,7 @@ from .. import hostile
 from ..conftest import style_video_with_coefficients
 
 
-def test_extract_style_mat_matches_official_mouth(tmp_path):
+def test_extract_style_mat_matches_official_mouth(shared, tmp_path):
     video, mat = style_video_with_coefficients(seen_by_face_model=True)
     official = load_expression(mat)
     out = tmp_path / "clip.mat"
@@ -38,7 +38,7 @@ def test_extract_style_mat_matches_official_mouth(tmp_path):
     assert est_err < np.abs(prior - official.mean(0))[lower].mean()
 
 
-def test_generate_with_a_video_style(tmp_path):
+def test_generate_with_a_video_style(shared, tmp_path):
     video, _ = style_video_with_coefficients()
     phon = tmp_path / "p_seq.json"
     phon.write_text("[31, 31, 2, 2, 2, 21, 21, 31]")
@@ -88,7 +88,7 @@ def test_chunks_cover_every_frame_once():
 
 
 @pytest.mark.slow
-def test_two_trackers_agree_with_one(monkeypatch):
+def test_two_trackers_agree_with_one(shared, monkeypatch):
     """A video tracked in two chunks (two MediaPipe trackers on two threads): the first chunk is the
     one-tracker result exactly; the second, after its warm-up, within a pixel or so."""
     from styletalk_core.face import tracking
@@ -111,7 +111,7 @@ def test_two_trackers_agree_with_one(monkeypatch):
     assert np.nanmean(diff) < 0.3 and np.nanmax(diff) < 3.0, (np.nanmean(diff), np.nanmax(diff))
 
 
-def test_a_corrupt_video_fails_cleanly_with_two_trackers(tmp_path, monkeypatch):
+def test_a_corrupt_video_fails_cleanly_with_two_trackers(shared, tmp_path, monkeypatch):
     from styletalk_core.face import tracking
 
     from .. import hostile
@@ -149,7 +149,7 @@ def test_landmarks_read_from_their_bytes_equal_the_attribute_reads():
 
 
 @pytest.mark.slow
-def test_style_videos_at_other_rates_become_30_fps_clips(tmp_path):
+def test_style_videos_at_other_rates_become_30_fps_clips(shared, tmp_path):
     """A 25 or 60 fps video gives a clip at the toolkit's 30 fps over the same duration, with the
     video's own rate recorded."""
     from styletalk_core.formats.timebase import resample

@@ -33,7 +33,7 @@ def test_landmark_distance_and_shuffle():
 
 
 @pytest.mark.slow
-def test_evaluate_prints_table(capsys):
+def test_evaluate_prints_table(shared, capsys):
     data = shared_path("official_samples", "samples")
     speaker = style_labels(labelled_clips()[0][0].stem)[1]
     assert main(["evaluate", "--data", str(data), "--speakers", speaker]) == 0
