@@ -2,11 +2,12 @@
 generation with progress and cancel, exports, any character. bpy is imported only at registration, so
 the pure modules (keys, jobs, modal, formats) can be imported and tested without Blender.
 
-Where things are: settings.py (the scene's settings), operators.py and panel.py (the face), character_ui.py
-(Any Character), arkit_ui.py (ARKit characters), prefs.py, modal.py (running the toolkit), compat.py
-(Blender versions), guard.py (every operator's failure one line); face_mesh.py (our face), actions.py (keys in),
-exports.py (keys out), character_io.py and placing.py (a character out, its keys in; the mask and
-landmarks) and keys.py (pure keyframe maths) do the work."""
+Where things are: settings.py (the scene's settings), operators.py and panel.py (the face),
+character_ui.py (Any Character), arkit_ui.py (ARKit characters), prefs.py, modal.py (running the
+toolkit), compat.py (Blender versions), guard.py (every operator's failure one line); the work is done
+in face_mesh.py (our face), actions.py (keys in), exports.py (keys out), character_io.py and
+placing.py (a character out, its keys in; the mask and landmarks), arkit_character.py (an ARKit rig's
+table and keys) and keys.py (pure keyframe maths)."""
 
 
 def _classes() -> tuple:

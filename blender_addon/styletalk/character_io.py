@@ -9,7 +9,7 @@ import numpy as np
 
 from . import compat, keys
 from .face_mesh import shape_key_names_of
-from .formats.character import Additions, Character, Part, save_character
+from .formats.character import Additions, Character, FaceFit, Part, save_character
 from .formats.errors import InputError
 
 
@@ -138,3 +138,12 @@ def add_character_keys(face, adds: list[Additions]) -> list[str]:
             var.targets[0].id = face.data.shape_keys
             var.targets[0].data_path = keys.data_path(name)
     return [obj.name for obj, _ in followers]
+
+
+def face_fit_note(obj, result: Additions) -> str:
+    """How the face was found and how well it fits ours (the face part's additions), shown and kept on
+    the object."""
+    fit = FaceFit.of(result.extras)
+    text = fit.describe() if fit is not None else "face found (no record of how)"
+    obj["styletalk_face_fit"] = text
+    return text

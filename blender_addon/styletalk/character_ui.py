@@ -14,7 +14,7 @@ import numpy as np
 from bpy.props import BoolProperty, EnumProperty, PointerProperty
 
 from . import actions, character_io, face_mesh, jobs, placing
-from .formats.character import AXES, Additions, FaceFit
+from .formats.character import AXES, Additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
@@ -45,15 +45,6 @@ class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
         type=bpy.types.Collection,
         description="empties placed by hand on the face's features (Place Landmarks), for a stylised face",
     )
-
-
-def _fit(obj, result: Additions) -> str:
-    """How the face was found and how well it fits ours (the face part's additions), shown and kept on
-    the object."""
-    fit = FaceFit.of(result.extras)
-    text = fit.describe() if fit is not None else "face found (no record of how)"
-    obj["styletalk_face_fit"] = text
-    return text
 
 
 class _CharacterJob(ToolkitOperator):
@@ -141,7 +132,9 @@ class STYLETALK_OT_transfer_keys(_CharacterJob, bpy.types.Operator):
     def apply(self, context, obj, result):
         followers = character_io.add_character_keys(obj, result)
         also = f"; {', '.join(followers)} move with the jaw (driven by its keys)" if followers else ""
-        return f"{obj.name}: {len(result[0].names)} shape keys added ({_fit(obj, result[0])}){also}"
+        return (
+            f"{obj.name}: {len(result[0].names)} shape keys added ({character_io.face_fit_note(obj, result[0])}){also}"
+        )
 
 
 class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
@@ -174,7 +167,7 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
         frames, action = actions.key_into_scene(context.scene, obj, names, weights, fps, keying)
         for other, add in zip(others, alike, strict=True):  # parts with keys of the same names, keyed alike
             actions.key_into_scene(context.scene, other, list(add.animated), add.weights, fps, keying)
-        fit = _fit(obj, face)
+        fit = character_io.face_fit_note(obj, face)
         also = f"; {', '.join(o.name for o in others)} keyed alike" if others else ""
         into = f"{len(frames)} frames x {len(names)} of {obj.name}'s own keys into action {action.name}"
         return f"{into} ({fit}){also}{actions.kept_note(theirs)}"

@@ -1,6 +1,6 @@
 """The face-animation operators: Add Face, Import Curves, Import Batch, Generate, Export; thin over
 face_mesh.py, actions.py, exports.py and jobs.py (Any Character and ARKit keep theirs in character_ui.py
-and arkit_ui.py)."""
+and arkit_ui.py, over character_io.py, placing.py and arkit_character.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import bpy
 from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
 
-from . import actions, arkit_ui, batch, exports, face_mesh, jobs, keys
+from . import actions, arkit_character, batch, exports, face_mesh, jobs, keys
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.style import PRESET_PREFIX
@@ -159,7 +159,7 @@ class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
         # our face, or an ARKit character (its ARKit-named keys get the solved weights)
         obj = context.active_object
         is_face = obj is not None and obj.type == "MESH" and not face_mesh.missing_shape_keys(obj)
-        self._arkit = not is_face and arkit_ui.is_arkit_character(obj)
+        self._arkit = not is_face and arkit_character.is_arkit_character(obj)
         if not self._arkit and _active_face(context, self) is None:
             return None
         python = toolkit_python(context)
@@ -201,7 +201,7 @@ class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
         if not s.audio_path and not self._job.request.speech_is_labels:
             s.audio_path = s.speech_path  # the speech becomes the sound strip
         if self._arkit:
-            return arkit_ui.apply_to_character(context, context.active_object, self._out, self)
+            return arkit_character.apply_to_character(context, context.active_object, self._out, self)
         return import_curves(context, context.active_object, self._out, s, self)
 
 

@@ -54,8 +54,8 @@ for variant, names in (
     ("live_link", [live_link(str(n)) for n in ict["expression_names"]]),
 ):
     obj = ict_head(names)
-    arkit_ui = importlib.import_module("bl_ext.user_default.styletalk.arkit_ui")
-    res[f"{variant}_generate_targets_it"] = arkit_ui.is_arkit_character(obj)  # what Generate checks
+    arkit_character = importlib.import_module("bl_ext.user_default.styletalk.arkit_character")
+    res[f"{variant}_generate_targets_it"] = arkit_character.is_arkit_character(obj)  # what Generate checks
     res[f"{variant}_match"] = str(bpy.ops.styletalk.match_arkit())
     mapping = {i.arkit: i.keys for i in obj.styletalk_arkit_map if i.keys}
     res[f"{variant}_matched"] = len(mapping)
