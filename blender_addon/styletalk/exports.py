@@ -11,7 +11,6 @@ import numpy as np
 from . import keys
 from .actions import write_key_animation
 from .face_mesh import select_only, shape_key_names_of
-from .formats import export  # noqa: F401 (registers the curves outputs)
 from .formats.curves import Curves
 from .formats.fileio import atomic_path
 from .formats.layout import FPS, POSE_DIM

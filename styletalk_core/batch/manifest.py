@@ -31,7 +31,6 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..formats import export  # noqa: F401 (registers the curves file and its exports)
 from ..formats.errors import InputError
 from ..formats.labelling import read_transcript
 from ..formats.languages import DEFAULT_LANGUAGE, LANGUAGES, Language, language

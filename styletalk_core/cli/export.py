@@ -11,7 +11,6 @@ from .common import add_command, wrote
 
 def _kinds() -> list:
     """The output kinds made from curves alone, their owners imported (they register them)."""
-    from ..formats import export  # noqa: F401
     from ..formats.outputs import curves_kinds
     from ..retarget import arkit  # noqa: F401
 

@@ -46,21 +46,14 @@ def register(*kinds: OutputKind) -> None:
         KINDS[kind.name] = kind
 
 
-def _table() -> dict[str, OutputKind]:
-    """KINDS, with this layer's own kinds in it (formats.export registers them when imported)."""
-    from . import export  # noqa: F401
-
-    return KINDS
-
-
 def curves_kinds() -> list[OutputKind]:
     """The kinds made from curves alone, in the order registered."""
-    return [k for k in _table().values() if k.write is not None]
+    return [k for k in KINDS.values() if k.write is not None]
 
 
 def output_kind(name: str, kinds: list[OutputKind] | None = None) -> OutputKind:
     """The kind named `name` among `kinds` (default: all registered), or one line naming them."""
-    among = {k.name: k for k in (kinds if kinds is not None else _table().values())}
+    among = {k.name: k for k in (kinds if kinds is not None else KINDS.values())}
     if name not in among:
         raise InputError(f"unknown output {name!r}; outputs are {', '.join(among)}")
     return among[name]
@@ -75,3 +68,8 @@ def write_output(curves: Curves, path: str | os.PathLike, name: str, source: str
         raise InputError(f"{source}: has no pose; {name} needs one (generate with --pose POSE.mat)")
     kind.write(curves, target, source)
     return target
+
+
+# this layer's own kinds (the curves file and its exports) are in the table whenever it is imported, and
+# first, whichever module imports it first (the order is the order listed: --format, refusals, the add-on)
+from . import export  # noqa: E402, F401

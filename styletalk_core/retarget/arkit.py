@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -78,15 +78,13 @@ def head_rotations(curves: Curves) -> np.ndarray:
     return rot
 
 
-def export_arkit(curves: Curves, path: str | os.PathLike, fmt: str) -> np.ndarray:
-    """Write `arkit-csv` (Live Link Face layout) or `arkit-json`; returns the weights."""
-    weights = arkit_weights(curves.exp)
-    rot = head_rotations(curves)
-    if fmt == "arkit-csv":
-        write_live_link_csv(path, weights, curves.fps, rot)
-    else:
-        write_arkit_json(path, weights, curves.fps, rot, meta={"source": curves.meta.get("model", "curves")})
-    return weights
+def _live_link_csv(curves: Curves, path: Path, source: str) -> None:
+    write_live_link_csv(path, arkit_weights(curves.exp), curves.fps, head_rotations(curves))
+
+
+def _arkit_json(curves: Curves, path: Path, source: str) -> None:
+    meta = {"source": curves.meta.get("model", "curves")}
+    write_arkit_json(path, arkit_weights(curves.exp), curves.fps, head_rotations(curves), meta=meta)
 
 
 register(
@@ -94,12 +92,7 @@ register(
         "arkit-csv",
         "arkit.csv",
         "the Live Link Face app's CSV: 52 ARKit weights and the head's rotation",
-        lambda curves, path, source: export_arkit(curves, path, "arkit-csv"),
+        _live_link_csv,
     ),
-    OutputKind(
-        "arkit-json",
-        "arkit.json",
-        "the 52 ARKit weights per frame as JSON",
-        lambda curves, path, source: export_arkit(curves, path, "arkit-json"),
-    ),
+    OutputKind("arkit-json", "arkit.json", "the 52 ARKit weights per frame as JSON", _arkit_json),
 )
