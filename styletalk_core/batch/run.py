@@ -188,8 +188,8 @@ class BatchHooks:
     """Who hears a batch as it runs: `progress` (done, total) in each stage, `stage` each stage's name,
     `report` every bad line before any take runs and every take that fails as it fails."""
 
-    progress: Progress | None = None
-    stage: Callable[[str], None] | None = None
+    progress: Progress = lambda done, total: None  # noqa: E731
+    stage: Callable[[str], None] = lambda name: None  # noqa: E731
     report: Callable[[Problem], None] | None = None
 
 
@@ -209,12 +209,11 @@ def run_batch(
     out = output_folder(outdir, settings.engine)
     report = hooks.report
     with locked(out):
-        say = hooks.stage or (lambda name: None)
+        say, step = hooks.stage, hooks.progress
         say("check")
         takes, problems = read_manifest(manifest, check_sync_offset(settings.sync_offset_ms), settings.lip_closure)
         remove_leftovers(out, [t.id for t in takes])
         writers = writers or {}
-        step = hooks.progress or (lambda done, total: None)
         checked = _handed(takes, problems, writers)
         summary, todo, keys, loaded, jobs = _plan(manifest, out, checked, settings.checkpoint, writers, hooks)
         say("takes")
@@ -252,7 +251,7 @@ def _plan(manifest, out: Path, checked: tuple[list[Take], list[Problem]], checkp
     from ..inference import load_model
 
     takes, problems = checked
-    step, report = hooks.progress or (lambda done, total: None), hooks.report
+    step, report = hooks.progress, hooks.report
     generator = load_model(checkpoint, "cpu")
     takes, more, loaded = _prepare(takes, generator.style_presets, step)
     keys = {}
