@@ -69,12 +69,13 @@ class FaceModel:
         )
 
 
+LEVEL_ARRAYS = ("level_shape", "level_map")  # optional in the file
+
+
 @lru_cache(maxsize=2)
 def load_face_model(path: Path = FACE_MODEL_FILE) -> FaceModel:
-    z = face_arrays(
-        path, ("mean", "basis", "triangles", "exp_mean", "inverse", "provenance", "level_shape?", "level_map?")
-    )
-    level = {k: z[k] for k in ("level_shape", "level_map") if k in z}
+    z = face_arrays(path, ("mean", "basis", "triangles", "exp_mean", "inverse", "provenance"), LEVEL_ARRAYS)
+    level = {k: z[k] for k in LEVEL_ARRAYS if k in z}
     return FaceModel(
         z["mean"], z["basis"], z["triangles"], z["exp_mean"], z["inverse"], json.loads(str(z["provenance"])), **level
     )

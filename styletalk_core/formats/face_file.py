@@ -12,14 +12,15 @@ import numpy as np
 from .errors import InputError
 
 
-def face_arrays(path: str | os.PathLike, names: tuple[str, ...] = ("mean", "basis", "triangles")) -> dict:
-    """The face model file's arrays `names` (those of `names` ending in '?' only when present)."""
+def face_arrays(
+    path: str | os.PathLike, names: tuple[str, ...] = ("mean", "basis", "triangles"), optional: tuple[str, ...] = ()
+) -> dict:
+    """The face model file's arrays `names`, and those of `optional` it holds."""
     with np.load(path, allow_pickle=False) as z:
-        wanted = [n.rstrip("?") for n in names if not n.endswith("?") or n.rstrip("?") in z.files]
-        missing = [n for n in wanted if n not in z.files]
+        missing = [n for n in names if n not in z.files]
         if missing:
             raise InputError(f"{path}: not a face model file (no {', '.join(missing)})")
-        return {n: z[n] for n in wanted}
+        return {n: z[n] for n in (*names, *optional) if n in z.files}
 
 
 def key_basis(path: str | os.PathLike) -> tuple[tuple[str, ...], np.ndarray]:

@@ -11,7 +11,7 @@ from styletalk_core.resources import ARKIT_BASIS_FILE, FACE_MODEL_FILE
 def test_the_bundled_files_read_with_their_shapes():
     face = face_arrays(FACE_MODEL_FILE)
     assert face["mean"].shape == (468, 3) and face["basis"].shape == (64, 468, 3) and face["triangles"].shape[1] == 3
-    optional = face_arrays(FACE_MODEL_FILE, ("mean", "no_such_array?"))
+    optional = face_arrays(FACE_MODEL_FILE, ("mean",), ("no_such_array",))
     assert set(optional) == {"mean"}
     names, basis = key_basis(ARKIT_BASIS_FILE)
     assert len(names) == 52 == len(basis) and basis.shape[1:] == (468, 3) and all(isinstance(n, str) for n in names)
