@@ -58,6 +58,11 @@ class Keying:
     start: float = 1.0
     action_name: str = "StyleTalk"
 
+    @classmethod
+    def of(cls, settings) -> Keying:
+        """The scene's choice (its StyleTalk settings' start frame and action name)."""
+        return cls(settings.start_frame, settings.action_name)
+
 
 def key_into_scene(scene, obj, names: list[str], values: np.ndarray, fps: float, keying: Keying | None = None):
     """Samples at `fps` -> keys on `names`, retimed to the scene's rate from frame keying.start, in a new

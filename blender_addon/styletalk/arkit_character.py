@@ -85,7 +85,7 @@ def apply_to_character(context, obj, path: str, op) -> bool:
     names, values = exports.keyed_columns(mapping, weights, ARKIT_NAMES)
     theirs = actions.playing_action(obj)
     try:
-        keying = actions.Keying(settings.start_frame, settings.action_name)
+        keying = actions.Keying.of(settings)
         frames, action = actions.key_into_scene(context.scene, obj, names, values, fps, keying)
     except StyleTalkError as exc:
         op.report({"ERROR"}, f"{path}: {exc}")

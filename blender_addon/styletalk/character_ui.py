@@ -163,7 +163,7 @@ class STYLETALK_OT_solve_keys(_CharacterJob, bpy.types.Operator):
             raise StyleTalkError(f"{missing[0]} was changed or deleted while the toolkit ran: nothing was keyed")
         names, weights = list(face.animated), face.weights
         theirs = actions.playing_action(obj)
-        keying = actions.Keying(settings.start_frame, settings.action_name)
+        keying = actions.Keying.of(settings)
         frames, action = actions.key_into_scene(context.scene, obj, names, weights, fps, keying)
         for other, add in zip(others, alike, strict=True):  # parts with keys of the same names, keyed alike
             actions.key_into_scene(context.scene, other, list(add.animated), add.weights, fps, keying)

@@ -42,7 +42,7 @@ def import_curves(context, obj, path: str, settings, op=None) -> bool:
     sc = context.scene
     names = keys.shape_key_names(data.exp.shape[1])
     try:
-        keying = actions.Keying(settings.start_frame, settings.action_name)
+        keying = actions.Keying.of(settings)
         frames, action = actions.key_into_scene(sc, obj, names, data.exp, data.fps, keying)
     except StyleTalkError as exc:
         if op is not None:
