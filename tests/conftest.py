@@ -203,3 +203,15 @@ def spoken(path: Path, text: str, voice: str = "en-us") -> Path:
         pytest.skip("espeak-ng is not installed (scripts/setup.sh installs it)")
     subprocess.run([program, "-v", voice, "-b", "1", "-w", str(path), "--stdin"], input=text.encode(), check=True)
     return path
+
+
+def pytest_configure(config):
+    """Under xdist each worker (and what it starts) gets one CPU thread: the README runs as many workers
+    as CI has cores, and torch's OpenMP pools of two threads per worker, spinning against each other,
+    made the run 420 s instead of 332 s on 2 cores (tests/training alone: 96 s, 68 s). The timing tests run without
+    workers, with every thread."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["OMP_NUM_THREADS"] = "1"
+        import torch
+
+        torch.set_num_threads(1)
