@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from styletalk_core.formats.errors import StyleTalkError
+
 from ..conftest import REPO
-from .test_batch import HELLO, takes  # noqa: F401  (the fixture)
+from .conftest import HELLO
 
 
 def _children(pid: int) -> list[int]:
@@ -71,7 +73,7 @@ def _wait_for_workers(proc: subprocess.Popen, count: int) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_worker_killed_mid_take_fails_only_its_takes_and_a_rerun_completes_them(takes):  # noqa: F811
+def test_a_worker_killed_mid_take_fails_only_its_takes_and_a_rerun_completes_them(takes):
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("needs two CPUs for two worker processes")
     folder, manifest = takes
@@ -99,7 +101,7 @@ def test_a_worker_killed_mid_take_fails_only_its_takes_and_a_rerun_completes_the
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_no_worker_outlives_a_batch_killed_with_sigkill(takes):  # noqa: F811
+def test_no_worker_outlives_a_batch_killed_with_sigkill(takes):
     folder, manifest = takes
     with wave.open(str(HELLO)) as w:
         params, frames = w.getparams(), w.readframes(w.getnframes())
@@ -128,7 +130,6 @@ def test_a_worker_that_dies_while_it_is_started_is_replaced_not_the_batchs_end(m
     """Killed before its set-up data was written, a worker's start breaks its pipe (BrokenPipeError):
     another is started; three in a row are one line."""
     from styletalk_core.batch.pool import START_TRIES, Workers
-    from styletalk_core.formats.errors import StyleTalkError
 
     starts = []
 
