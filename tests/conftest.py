@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -10,7 +11,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
+from styletalk_core.cli import main
 from styletalk_core.settings import MODEL_SYNC_MS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,6 +74,12 @@ def parity_case(shared):
 
 
 @pytest.fixture(scope="session")
+def renderer_case(shared):
+    """The official renderer's parity case (random weights): inputs, intermediates and frames."""
+    return load_npz("parity", "renderer_case1.npz")
+
+
+@pytest.fixture(scope="session")
 def random_generator(shared):
     from styletalk_core.model.checkpoint import load_generator
 
@@ -123,9 +132,25 @@ def demo_out(blender, tmp_path_factory):
 
     argv = readme_main_argv()
     assert argv[:1] == ["demo"]
-    out = tmp_path_factory.mktemp("demo")
-    argv[argv.index("-o") + 1] = str(out)
-    assert main(argv) == 0
+
+    def run(out: Path) -> None:
+        argv[argv.index("-o") + 1] = str(out)
+        assert main(argv) == 0
+
+    return once_per_run(tmp_path_factory, "demo", run)
+
+
+def once_per_run(tmp_path_factory, name: str, make) -> Path:
+    """The folder `name` of this test run, filled by make(folder) once for the whole run: xdist's workers
+    share the parent of their temporary folders, and the first to ask makes it while the others wait."""
+    base = tmp_path_factory.getbasetemp()
+    out = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / name
+    with FileLock(f"{out}.lock"):
+        if not (out / ".made").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir()
+            make(out)
+            (out / ".made").touch()
     return out
 
 
@@ -215,3 +240,34 @@ def pytest_configure(config):
         import torch
 
         torch.set_num_threads(1)
+
+
+@pytest.fixture()
+def good(shared, tmp_path):
+    """A good `generate` call's inputs (labels, a style clip, the random-weight checkpoint, an output path):
+    each test of a refusal breaks one of them."""
+    phon = tmp_path / "ok_seq.json"
+    phon.write_text(json.dumps([31, 31, 2, 2, 21, 21, 31]))
+    return {
+        "phon": phon,
+        "style": shared_path("parity", "styletalk_case1_style.mat"),
+        "ckpt": shared_path("parity", "styletalk_random_ckpt.pth"),
+        "out": tmp_path / "out.npz",
+    }
+
+
+def run_generate(capsys, phon, style, ckpt, out, *extra):
+    argv = ["generate", "--phonemes", str(phon), "--style", str(style), "--checkpoint", str(ckpt), "-o", str(out)]
+    rc = main(argv + list(extra))
+    err = capsys.readouterr().err.strip()
+    return rc, err
+
+
+def assert_clean_failure(rc, err, out, *needles):
+    assert rc != 0
+    assert len(err.splitlines()) == 1, err
+    for needle in needles:
+        assert needle in err, err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert not list(out.parent.glob(".*.tmp*")), "temporary file left behind"

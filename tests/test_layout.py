@@ -246,3 +246,99 @@ def test_test_modules_do_no_work_at_import():
                     if name in WORK_AT_IMPORT:
                         found.append(f"{path.relative_to(REPO)}:{node.lineno} {name}()")
     assert not found, found
+
+
+# where each tree's tests live: tests/<folder>/test_<module>.py for a module in a subpackage of it,
+# tests/<top>/test_<module>.py for one at its top
+TEST_HOMES = {"styletalk_core": "", "renderer": "renderer", "blender_addon": "blender_addon"}
+# modules with no logic of their own to test, and why
+NO_LOGIC = {
+    "styletalk_core/cli/__main__.py": "`python -m styletalk_core.cli`: calls main",
+    "styletalk_core/resources.py": "the paths of the bundled files",
+    "renderer/api.py": "the renderer's public names, imported from its modules",
+    "blender_addon/styletalk/prefs.py": "the add-on's preferences: two properties and their drawing",
+    "blender_addon/styletalk/panel.py": "the sidebar's layout: rows of properties and operators",
+}
+
+# modules whose tests still live in files named for what they check across modules (tests/test_hostile_input.py,
+# tests/blender_addon/test_blender_addon.py run in Blender, ...), not yet in their own file: the list only
+# shrinks, as a module listed here that gains its file fails the test below
+NOT_YET = {
+    "styletalk_core/cli/batch.py",
+    "styletalk_core/cli/common.py",
+    "styletalk_core/cli/demo.py",
+    "styletalk_core/cli/export.py",
+    "styletalk_core/cli/phonemes.py",
+    "styletalk_core/cli/preview.py",
+    "styletalk_core/cli/retarget.py",
+    "styletalk_core/device.py",
+    "styletalk_core/extras.py",
+    "styletalk_core/formats/arkit.py",
+    "styletalk_core/formats/curves.py",
+    "styletalk_core/formats/errors.py",
+    "styletalk_core/formats/fileio.py",
+    "styletalk_core/formats/labelling.py",
+    "styletalk_core/formats/labels.py",
+    "styletalk_core/formats/layout.py",
+    "styletalk_core/formats/placed.py",
+    "styletalk_core/inference.py",
+    "styletalk_core/media.py",
+    "styletalk_core/meshio/blender_side.py",
+    "styletalk_core/meshio/compat.py",
+    "styletalk_core/model/config.py",
+    "styletalk_core/native.py",
+    "styletalk_core/plugins.py",
+    "styletalk_core/retarget/correspondence.py",
+    "styletalk_core/retarget/fidelity.py",
+    "styletalk_core/retarget/mouth.py",
+    "styletalk_core/retarget/parts.py",
+    "styletalk_core/retarget/solve.py",
+    "styletalk_core/retarget/targets.py",
+    "styletalk_core/retarget/transfer.py",
+    "styletalk_core/settings.py",
+    "styletalk_core/style/clip.py",
+    "styletalk_core/training/state.py",
+    "styletalk_core/training/style_measures.py",
+    "styletalk_core/training/validation.py",
+    "renderer/batch.py",
+    "blender_addon/build.py",
+    "blender_addon/build_demo_scene.py",
+    "blender_addon/styletalk/actions.py",
+    "blender_addon/styletalk/arkit_character.py",
+    "blender_addon/styletalk/arkit_ui.py",
+    "blender_addon/styletalk/batch.py",
+    "blender_addon/styletalk/character_io.py",
+    "blender_addon/styletalk/character_ui.py",
+    "blender_addon/styletalk/compat.py",
+    "blender_addon/styletalk/exports.py",
+    "blender_addon/styletalk/face_mesh.py",
+    "blender_addon/styletalk/guard.py",
+    "blender_addon/styletalk/jobs.py",
+    "blender_addon/styletalk/keys.py",
+    "blender_addon/styletalk/modal.py",
+    "blender_addon/styletalk/operators.py",
+    "blender_addon/styletalk/placing.py",
+    "blender_addon/styletalk/settings.py",
+}
+
+
+def _test_home(module: Path) -> Path:
+    tree, *inner = module.relative_to(REPO).parts
+    if tree == "blender_addon":
+        inner = inner[1:] if inner[0] == "styletalk" else inner
+    folder = [TEST_HOMES[tree], *inner[:-1]] if inner[:-1] else [TEST_HOMES[tree]]
+    return REPO.joinpath("tests", *[f for f in folder if f], f"test_{module.stem}.py")
+
+
+def test_every_module_with_logic_has_its_test_file():
+    """A module's tests are where its name says: styletalk_core/speech/g2p.py's in tests/speech/test_g2p.py."""
+    modules = [p for tree in TEST_HOMES for p in sorted((REPO / tree).rglob("*.py")) if p.name != "__init__.py"]
+    missing = [
+        f"{m.relative_to(REPO)} -> {_test_home(m).relative_to(REPO)}"
+        for m in modules
+        if str(m.relative_to(REPO)) not in NO_LOGIC.keys() | NOT_YET and not _test_home(m).exists()
+    ]
+    assert not missing, "\n".join(missing)
+    assert all((REPO / m).exists() for m in NO_LOGIC.keys() | NOT_YET)
+    done = [m for m in NOT_YET if _test_home(REPO / m).exists()]
+    assert not done, f"these have their test file now: take them off NOT_YET: {done}"

@@ -1,4 +1,4 @@
-"""Driven by tests/batch/test_batch.py in a fresh interpreter with real bpy: installs the extension zip and
+"""Driven by tests/batch/test_run.py in a fresh interpreter with real bpy: installs the extension zip and
 imports a `styletalk batch` output folder as actions and NLA strips. Prints one JSON object."""
 
 import importlib

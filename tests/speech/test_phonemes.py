@@ -2,21 +2,19 @@
 
 import json
 import logging
-import wave
 
 import numpy as np
 import pytest
 
 from styletalk_core.cli import main
-from styletalk_core.formats.errors import InputError
 from styletalk_core.formats.labelling import LabelOptions
 from styletalk_core.formats.labels import SIL, load_phoneme_labels
 from styletalk_core.speech.audio import SAMPLE_RATE, load_audio
 from styletalk_core.speech.phonemes import frames_from_timeline, phonemes_from_audio
-from styletalk_core.speech.segments import merge_segments, split_long_region, split_transcript
 from styletalk_core.speech.sphinx import align, compound_pronunciation, recognise_words
 
 from ..conftest import REPO, labelled_clips, shared_path
+from .conftest import _write_wav
 
 
 def _agreement(pred, ref):
@@ -24,20 +22,6 @@ def _agreement(pred, ref):
     pred, ref = pred[:n], ref[:n]
     padded = np.pad(pred, 1, mode="edge")
     return float(((padded[:-2] == ref) | (padded[1:-1] == ref) | (padded[2:] == ref)).mean())
-
-
-@pytest.fixture(scope="module")
-def clip(shared):
-    wav, labels = labelled_clips()[0]
-    return wav, load_phoneme_labels(labels)
-
-
-def _write_wav(path, samples, rate=16000, channels=1):
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(samples, np.int16).tobytes())
 
 
 @pytest.mark.slow
@@ -126,80 +110,6 @@ def test_long_audio_with_a_transcript_labels_the_same_on_worker_processes(shared
     assert (labels[1] != SIL).mean() > 0.5
 
 
-def test_transcript_shared_across_segments():
-    # matched words stay with their segment; an unmatched run is shared by the recognised words on each side
-    assert split_transcript("a b c d e f".split(), [["a", "b"], ["x", "d", "e"], ["f"]], [1, 1, 1]) == [
-        ["a", "b"],
-        ["c", "d", "e"],
-        ["f"],
-    ]
-    assert split_transcript("a b c d e f".split(), [["a", "b", "x"], ["d", "e"], ["f"]], [1, 1, 1]) == [
-        ["a", "b", "c"],
-        ["d", "e"],
-        ["f"],
-    ]
-    assert split_transcript("q a b".split(), [[], ["a", "b"]], [1, 1]) == [[], ["q", "a", "b"]]
-    # nothing recognised matches: spread by duration
-    assert split_transcript("q r s t".split(), [["x"], ["y"]], [3, 1]) == [["q", "r", "s"], ["t"]]
-
-
-def test_long_regions_cut_at_pauses_and_short_segments_merged():
-    rng = np.random.default_rng(0)
-    loud = (rng.normal(size=SAMPLE_RATE * 10) * 3000).astype(np.int16)
-    loud[SAMPLE_RATE * 7 : SAMPLE_RATE * 7 + 800] = 0  # a pause at 7 s
-    pieces = split_long_region(100, loud, SAMPLE_RATE * 8)
-    assert len(pieces) == 2 and pieces[0][0] == 100
-    assert SAMPLE_RATE * 7 < pieces[1][0] - 100 < SAMPLE_RATE * 7 + 800  # cut inside the pause
-    assert sum(len(p[1]) for p in pieces) == len(loud)
-    pcm = np.arange(1000, dtype=np.int16)
-    segs = [(0, pcm[0:100].tobytes()), (150, pcm[150:300].tobytes()), (800, pcm[800:900].tobytes())]
-    merged = merge_segments(pcm, segs, 400)
-    assert [(s, len(b) // 2) for s, b in merged] == [(0, 300), (800, 100)]  # the gap 100..150 is kept
-
-
-@pytest.mark.slow
-def test_any_format_rate_and_channels(clip, tmp_path):
-    import av
-
-    wav, _ = clip
-    pcm = load_audio(wav)[: SAMPLE_RATE * 4]
-    flac = tmp_path / "stereo44k.flac"
-    with av.open(str(flac), "w") as c:
-        s = c.add_stream("flac", rate=44100, layout="stereo")
-        up = np.repeat(np.interp(np.arange(0, len(pcm), 16000 / 44100), np.arange(len(pcm)), pcm)[None], 2, 0)
-        frame = av.AudioFrame.from_ndarray(up.astype(np.int16).reshape(1, -1), format="s16", layout="stereo")
-        frame.sample_rate = 44100
-        for p in s.encode(frame):
-            c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    back = load_audio(flac)
-    assert abs(len(back) - len(pcm)) < 200
-    labels = phonemes_from_audio(flac)
-    assert len(labels) == 4 * 30 and (labels != SIL).mean() > 0.3
-
-
-def test_silence_is_all_sil(tmp_path):
-    path = tmp_path / "silence.wav"
-    _write_wav(path, np.zeros(16000 * 2))
-    labels = phonemes_from_audio(path)
-    assert len(labels) == 60 and (labels == SIL).all()
-
-
-def test_bad_audio_files(tmp_path, capsys):
-    empty = tmp_path / "empty.wav"
-    _write_wav(empty, [])
-    corrupt = tmp_path / "corrupt.mp3"
-    corrupt.write_bytes(b"ID3\x03garbage" * 20)
-    for path, needle in [(empty, "empty"), (corrupt, "corrupt.mp3"), (tmp_path / "none.wav", "not found")]:
-        out = tmp_path / "x_seq.json"
-        assert main(["phonemes", str(path), "-o", str(out)]) == 2
-        err = capsys.readouterr().err.strip()
-        assert needle in err and len(err.splitlines()) == 1 and not out.exists()
-    with pytest.raises(InputError):
-        load_audio(empty)
-
-
 def test_timeline_sampling_delay():
     timeline = np.array([SIL] * 10 + [5] * 10 + [SIL] * 20)  # phone 5 from 100 to 200 ms
     frames = frames_from_timeline(timeline, 9, delay_s=0.02)
@@ -219,61 +129,6 @@ def test_generate_from_audio(shared, clip, tmp_path):
     )
     data = np.load(out)
     assert data["exp"].shape[0] == data["phonemes"].shape[0] and json.loads(str(data["meta"]))["audio"].endswith("wav")
-
-
-@pytest.mark.slow
-def test_reused_decoders_and_worker_processes_label_exactly_as_fresh_decoders(monkeypatch):
-    """The speed-ups change no label: one decoder per process (front end reset per utterance) and
-    segments labelled by two worker processes give what a new decoder per call gives."""
-    from styletalk_core.resources import EXAMPLES
-    from styletalk_core.speech import sphinx as P
-    from styletalk_core.speech.audio import load_audio
-
-    pcm = load_audio(EXAMPLES / "hello.wav")
-    second = 16000
-    segments = [(i * second, pcm[i * 2 * second : (i * 2 + 1) * second + second // 2].tobytes()) for i in range(3)]
-    with monkeypatch.context() as m:
-        m.setattr(P, "_recogniser", P._recogniser.__wrapped__)
-        m.setattr(P, "_aligner", P._aligner.__wrapped__)
-        fresh = [P.WORDS(seg) for _, seg in segments]
-    assert any(fresh)
-    monkeypatch.setattr(P, "cpu_threads", lambda: 1)
-    assert [phones for _, _, phones in P.label_segments(segments, P.WORDS)] == fresh
-    monkeypatch.setattr(P, "cpu_threads", lambda: 2)
-    assert [phones for _, _, phones in P.label_segments(segments, P.WORDS)] == fresh
-
-
-@pytest.mark.slow
-def test_aligner_without_the_language_model_aligns_as_with_it(monkeypatch):
-    """Alignment searches the transcript only: the decoder built without the language model (and
-    used for the dictionary lookups) gives the phones the one with it gives."""
-    from styletalk_core.resources import EXAMPLES
-    from styletalk_core.speech import sphinx as P
-    from styletalk_core.speech.audio import load_audio
-
-    pcm = load_audio(EXAMPLES / "hello.wav").tobytes()
-    words, extra = P.english_pronunciations(P.normalise_transcript((EXAMPLES / "hello.txt").read_text()), "hello.txt")
-    without = P.align(pcm, words, extra)
-    build = P._decoder
-    monkeypatch.setattr(P, "_decoder", lambda **kw: build(**{k: v for k, v in kw.items() if k != "lm"}))
-    monkeypatch.setattr(P, "_aligner", P._aligner.__wrapped__)
-    assert len(without) > 10 and P.align(pcm, words, extra) == without
-
-
-def test_thread_budget_follows_threads_option_and_environment(monkeypatch):
-    import torch
-
-    from styletalk_core.threads import available_cpus, cpu_threads, set_cpu_threads
-
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert cpu_threads() == 1
-    monkeypatch.setenv("OMP_NUM_THREADS", "junk")
-    assert cpu_threads() == available_cpus()
-    before = torch.get_num_threads()
-    try:
-        assert set_cpu_threads(1) == 1 and torch.get_num_threads() == 1
-    finally:
-        torch.set_num_threads(before)
 
 
 def test_audio_cut_off_in_mid_speech_is_labelled_to_its_end(clip, tmp_path):

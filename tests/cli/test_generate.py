@@ -1,47 +1,16 @@
-"""Bad input -> one clear error line naming the file, exit code != 0, no output file left behind."""
+"""`styletalk generate`: bad input is one clear line naming the file, an exit code other than 0, and no output
+file left behind."""
 
-import json
-import pickle
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import scipy.io
-import torch
 
 from styletalk_core.cli import main
 
-from .conftest import shared_path
-
-
-@pytest.fixture()
-def good(shared, tmp_path):
-    phon = tmp_path / "ok_seq.json"
-    phon.write_text(json.dumps([31, 31, 2, 2, 21, 21, 31]))
-    return {
-        "phon": phon,
-        "style": shared_path("parity", "styletalk_case1_style.mat"),
-        "ckpt": shared_path("parity", "styletalk_random_ckpt.pth"),
-        "out": tmp_path / "out.npz",
-    }
-
-
-def run_generate(capsys, phon, style, ckpt, out, *extra):
-    argv = ["generate", "--phonemes", str(phon), "--style", str(style), "--checkpoint", str(ckpt), "-o", str(out)]
-    rc = main(argv + list(extra))
-    err = capsys.readouterr().err.strip()
-    return rc, err
-
-
-def assert_clean_failure(rc, err, out, *needles):
-    assert rc != 0
-    assert len(err.splitlines()) == 1, err
-    for needle in needles:
-        assert needle in err, err
-    assert "Traceback" not in err
-    assert not out.exists()
-    assert not list(out.parent.glob(".*.tmp*")), "temporary file left behind"
+from ..conftest import assert_clean_failure, run_generate
 
 
 def test_missing_phoneme_file(capsys, good, tmp_path):
@@ -89,42 +58,6 @@ def test_bad_phoneme_ids(capsys, good, tmp_path, content, needle):
     bad.write_text(content)
     rc, err = run_generate(capsys, bad, good["style"], good["ckpt"], good["out"])
     assert_clean_failure(rc, err, good["out"], "bad_seq.json", needle)
-
-
-def test_checkpoint_from_another_model(capsys, good, tmp_path):
-    other = tmp_path / "renderer_like.pth"
-    torch.save({"net_G_ema": {"mapping_net.first.weight": torch.zeros(2)}}, other)
-    rc, err = run_generate(capsys, good["phon"], good["style"], other, good["out"])
-    assert_clean_failure(rc, err, good["out"], "renderer_like.pth", "renderer")
-    wrong = tmp_path / "wrong_shapes.pth"
-    torch.save({"model_state_dict": {"content_encoder.ph_embedding.weight": torch.zeros(41, 64)}}, wrong)
-    rc, err = run_generate(capsys, good["phon"], good["style"], wrong, good["out"])
-    assert_clean_failure(rc, err, good["out"], "wrong_shapes.pth", "missing keys", "mis-shaped")
-
-
-class _Exploit:
-    def __reduce__(self):
-        return (print, ("pwned by pickle",))
-
-
-def test_malicious_pickle_is_refused(capsys, good, tmp_path):
-    evil = tmp_path / "evil.pth"
-    with open(evil, "wb") as f:
-        pickle.dump({"model_state_dict": _Exploit()}, f)
-    rc, err = run_generate(capsys, good["phon"], good["style"], evil, good["out"])
-    assert_clean_failure(rc, err, good["out"], "evil.pth", "refused")
-    assert "pwned" not in capsys.readouterr().out
-    torch_evil = tmp_path / "evil_torch.pth"
-    torch.save({"model_state_dict": _Exploit()}, torch_evil)
-    rc, err = run_generate(capsys, good["phon"], good["style"], torch_evil, good["out"])
-    assert_clean_failure(rc, err, good["out"], "evil_torch.pth", "refused")
-
-
-def test_corrupt_checkpoint(capsys, good, tmp_path):
-    junk = tmp_path / "junk.pth"
-    junk.write_bytes(b"\x00not a checkpoint" * 10)
-    rc, err = run_generate(capsys, good["phon"], good["style"], junk, good["out"])
-    assert_clean_failure(rc, err, good["out"], "junk.pth")
 
 
 @pytest.mark.slow
