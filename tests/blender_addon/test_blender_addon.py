@@ -1,4 +1,5 @@
-"""The Blender extension: pure logic without Blender, and the real add-on in real bpy (headless)."""
+"""The Blender extension in real bpy (headless): the zip and its modules, install, keys, exports, ARKit
+and the add-on run from its source (its pure modules: tests/blender_addon/test_<module>.py)."""
 
 import json
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from styletalk_addon.build import assemble, shared_formats
-from styletalk_addon.styletalk import jobs, keys  # the add-on's pure modules, from its source: no bpy import
+from styletalk_addon.styletalk import jobs  # the add-on's pure modules, from its source: no bpy import
 from styletalk_addon.styletalk.formats.curves import load_curves
 from styletalk_addon.styletalk.formats.errors import InputError
 
@@ -29,56 +30,6 @@ def addon_parent():
     folder = Path(tempfile.mkdtemp(prefix="styletalk_addon_"))
     yield assemble(folder).parent
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def test_an_operators_unforeseen_error_is_one_line_with_a_log_and_cancels():
-    from styletalk_addon.styletalk.guard import one_line_errors
-
-    @one_line_errors
-    class Operator:
-        def __init__(self):
-            self.reports = []
-
-        def report(self, kind, message):
-            self.reports.append((kind, message))
-
-        def execute(self, context):
-            return {"FINISHED"} if context == "fine" else {}["a bug\nover lines"]
-
-        def invoke(self, context, event):
-            raise MemoryError
-
-    op = Operator()
-    assert op.execute("fine") == {"FINISHED"} and op.reports == []
-    assert op.execute(None) == {"CANCELLED"} and op.invoke(None, None) == {"CANCELLED"}
-    (kind, message), (_, memory) = op.reports
-    assert kind == {"ERROR"} and "\n" not in message
-    assert message.startswith("StyleTalk: unexpected KeyError: 'a bug\\nover lines' (details: ")
-    log = message.rsplit("(details: ", 1)[1].rstrip(")")
-    assert "Traceback" in Path(log).read_text() and memory.startswith("StyleTalk: unexpected MemoryError")
-    assert one_line_errors(Operator) is Operator and Operator.execute.styletalk_guarded  # wrapped once
-    for line in (message, memory):
-        os.unlink(line.rsplit("(details: ", 1)[1].rstrip(")"))
-
-
-def test_import_batch_skips_take_records_that_lie_and_keeps_the_others(tmp_path):
-    """take.json nested 100,000 deep, or with outputs an int or null: that take is a one-line problem,
-    the good one is imported (it was a Python traceback inside Blender, and nothing imported)."""
-    from styletalk_addon.styletalk.batch import batch_takes
-
-    records = {
-        "deep": hostile.deep_list(),
-        "int": json.dumps({"outputs": 5}),
-        "null": json.dumps({"outputs": None}),
-        "good": json.dumps({"outputs": ["curves.npz"]}),
-    }
-    for name, text in records.items():
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "take.json").write_text(text)
-        (tmp_path / name / "curves.npz").write_bytes(b"x")
-    takes, problems = batch_takes(str(tmp_path))
-    assert [t for t, _ in takes] == ["good"] and len(problems) == 3
-    assert "RecursionError" in problems[0] and "as int, not a list" in problems[1] and "as NoneType" in problems[2]
 
 
 def test_pure_modules_do_not_import_bpy_or_torch(addon_parent):
@@ -120,24 +71,6 @@ def test_the_zip_holds_every_format_module_the_addon_imports_and_no_other(addon_
             assert {f"{w}.py" for w in wanted} <= shipped, (path.name, module)
 
 
-def test_retime_and_coords():
-    f = keys.retime(4, 30, 24, 10)
-    np.testing.assert_allclose(f, [10, 10.8, 11.6, 12.4])
-    co = keys.keyframe_coords(f, np.array([1, 2, 3, 4.0]))
-    np.testing.assert_allclose(co, [10, 1, 10.8, 2, 11.6, 3, 12.4, 4], rtol=1e-6)
-    assert keys.frame_range(f) == (10, 13)
-    assert keys.unique_name("StyleTalk", {"StyleTalk", "StyleTalk.001"}) == "StyleTalk.002"
-    assert keys.shape_key_names()[:2] == ["exp00", "exp01"] and len(keys.shape_key_names()) == 64
-    assert keys.data_path("exp07") == 'key_blocks["exp07"].value'
-
-
-def test_blender_axes_keep_winding():
-    v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], float)  # image frame; normal +z (away from camera)
-    b = keys.face_vertices_to_blender(v, scale=1)
-    n = np.cross(b[1] - b[0], b[2] - b[0])
-    assert n[1] > 0 and abs(n[0]) < 1e-9 and abs(n[2]) < 1e-9  # away from camera = +Y in Blender
-
-
 def test_read_curves_errors(tmp_path):
     np.savez(tmp_path / "bad.npz", exp=np.zeros((3, 10)))
     with pytest.raises(InputError, match=r"bad.npz.*\(3, 10\)"):
@@ -147,56 +80,6 @@ def test_read_curves_errors(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps({"fps": 25, "exp": [[0.5] * 64] * 2}))
     data = load_curves(tmp_path / "c.json")
     assert data.exp.shape == (2, 64) and data.fps == 25
-
-
-def test_generate_request_picks_labels_or_audio():
-    labels = jobs.GenerateRequest("py", "a_seq.json", ["s.mat"], "o.npz").command()
-    audio = jobs.GenerateRequest("py", "voice.WAV", ["preset:sad"], "o.npz", strength=2.0).command()
-    assert labels[:4] == ["py", "-P", "-m", "styletalk_core.cli"]  # -P: nothing from the working folder
-    assert labels[5:7] == ["--phonemes", "a_seq.json"] and audio[5:7] == ["--audio", "voice.WAV"]
-    assert audio[audio.index("--style-strength") + 1] == "2.0" and audio[-2:] == ["-o", "o.npz"]
-    assert jobs.GenerateRequest("py", "A_SEQ.JSON", [], "o").speech_is_labels
-    assert not jobs.GenerateRequest("py", "voice.json.wav", [], "o").speech_is_labels
-    dashed = jobs.GenerateRequest("py", "-take2.wav", ["-style.mat"], "-out.npz").command()
-    assert "./-take2.wav" in dashed and "./-style.mat" in dashed and dashed[-1] == "./-out.npz"
-    said = jobs.GenerateRequest(
-        "py", "hola.wav", ["s.mat"], "o.npz", transcript="-Hola", language="es", sync_offset_ms=40.0
-    )
-    assert {"--transcript=-Hola", "--language=es", "--sync-offset=40.0"} <= set(said.command())
-    assert "--no-lip-closure" not in said.command()
-    assert "--no-lip-closure" in jobs.GenerateRequest("py", "a.wav", ["s.mat"], "o.npz", lip_closure=False).command()
-    labelled = jobs.GenerateRequest("py", "a_seq.json", ["s.mat"], "o.npz", transcript="hola", language="es").command()
-    assert not [a for a in labelled if a.startswith(("--transcript", "--language"))]  # labels are labelled already
-
-
-@pytest.mark.slow
-def test_generate_job_runs_the_cli(shared, tmp_path, monkeypatch):
-    """Also from a working folder holding modules named like the ones the toolkit imports: none runs."""
-    from ..conftest import shared_path
-
-    ran = hostile.plant_modules(tmp_path / "work")
-    monkeypatch.chdir(tmp_path / "work")  # Blender's working folder, or the .blend's
-
-    phon = tmp_path / "p_seq.json"
-    phon.write_text(json.dumps([31] * 3 + [2] * 30 + [31] * 3))
-    req = jobs.GenerateRequest(
-        python=sys.executable,
-        speech=str(phon),
-        styles=[str(shared_path("parity", "styletalk_case1_style.mat"))],
-        checkpoint=str(shared_path("parity", "styletalk_random_ckpt.pth")),
-        output=str(tmp_path / "out.npz"),
-    )
-    job = jobs.GenerateJob(req)
-    while (status := job.poll()) is None:
-        time.sleep(0.05)
-    assert status == "ok" and job.fraction == 1.0
-    bad = jobs.GenerateJob(
-        jobs.GenerateRequest(sys.executable, str(tmp_path / "nope.json"), ["x.mat"], str(tmp_path / "o2.npz"))
-    )
-    while (status := bad.poll()) is None:
-        time.sleep(0.05)
-    assert "nope.json" in status and "not found" in status
-    assert not ran.exists(), ran.read_text()
 
 
 def _write_inputs(work: Path) -> None:
@@ -360,24 +243,6 @@ def test_arkit_bad_characters_are_reported_and_left_alone(arkit_results):
     assert "'exp'" not in r["bad_arkit_json"] and r["bad_arkit_json_actions_added"] == 0
     assert r["duplicates_mapped"] == {"mouthSmileLeft": "mouthSmile_L"}  # jawOpen/JawOpen: ambiguous, left out
     assert r["face_with_arkit_keys"] == 1 + 64 + 52  # our face, optionally with ARKit keys for .glb/FBX
-
-
-@pytest.mark.slow
-def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
-    """The add-on's Any Character jobs: a bad mesh is the toolkit's one line; Esc stops a running job
-    before anything is written."""
-    from styletalk_addon.styletalk.formats.character import Character, Part, save_character
-
-    cube = tmp_path / "cube.npz"
-    v = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float64)
-    save_character(Character("cube", [Part("cube", v, np.array([[0, 1, 2], [0, 2, 3]]), np.eye(4))]), cube)
-    job = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o.npz")))
-    status = job.wait()
-    assert "no face found" in status and not (tmp_path / "o.npz").exists()
-    running = jobs.RetargetJob(jobs.RetargetRequest(sys.executable, str(cube), str(tmp_path / "o2.npz")))
-    running.cancel()
-    assert running.poll() is not None and not (tmp_path / "o2.npz").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.npz"]
 
 
 @pytest.mark.slow

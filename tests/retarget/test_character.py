@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from styletalk_core.face.face_model import load_face_model, mouth_opening
-from styletalk_core.retarget.targets import character_basis, solve_onto
 from styletalk_core.style.clip import load_expression
 
 from ..blender_scene import played, probe
@@ -23,27 +22,6 @@ def test_identity_is_found_and_its_own_keys_carry_our_lip_motion(shared):
     exp = load_expression(sample_files("source_video/3DMM", "*.mat")[0])
     r = fit_identity(ict, verts, landmark_map(ict), exp)
     assert r["lip r"] >= 0.9 and r["landmark err"] < 0.05 and r["fit rms px"] < 10
-
-
-def test_character_basis_is_a_similarity_of_the_keys():
-    """Keys that are our own basis, on our own mesh moved and scaled, come back as our basis."""
-    from styletalk_core.retarget.correspondence import SurfacePoints
-
-    face = load_face_model()
-    tris = face.triangles.astype(np.int64)
-    corner = {v: (t, k) for t, tri in enumerate(tris) for k, v in enumerate(tri)}
-    tri_of = np.array([corner[v][0] for v in range(len(face.mean))])
-    weights = np.zeros((len(face.mean), 3))
-    weights[np.arange(len(face.mean)), [corner[v][1] for v in range(len(face.mean))]] = 1.0
-    points = SurfacePoints(tri_of, weights)  # each of our vertices exactly
-    neutral = 0.01 * face.mean + 3.0
-    keys, rms = character_basis(points, tris, neutral, 0.01 * face.basis[:5], face)
-    assert rms < 1e-3
-    np.testing.assert_allclose(keys, face.basis[:5], atol=1e-4)
-    exp = np.zeros((4, 64))
-    exp[:, 2] = [0, 0.3, 0.6, 0.9]
-    w = solve_onto(exp, keys, face)
-    np.testing.assert_allclose(w[:, 2], exp[:, 2], atol=0.02)
 
 
 def _obj(path, verts, tris):
@@ -211,20 +189,6 @@ def test_a_full_body_face_is_found_head_first(blender, shared):
     assert mouth[1] > found.geo.view[:, 1].max() - 0.15 * height  # on the head, not the hips
 
 
-def test_a_triangle_seen_edge_on_holds_no_point():
-    from styletalk_core.retarget.correspondence import cast_to_surface
-
-    # a floor facing the viewer, and in front of it a fin seen exactly edge-on along y = 0.5
-    vertices = np.array(
-        [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.3, 0.5, 1], [0.7, 0.5, 1], [0.5, 0.5, 2]], float
-    )
-    tris = np.array([[0, 1, 2], [0, 2, 3], [4, 5, 6]])
-    xy = np.array([[0.5, 0.52], [0.45, 0.48], [0.6, 0.55]])
-    points = cast_to_surface(xy, vertices, tris)
-    assert set(points.triangles) <= {0, 1}
-    np.testing.assert_allclose(points.positions(vertices, tris)[:, :2], xy, atol=1e-9)
-
-
 @pytest.mark.slow
 def test_teeth_in_the_head_mesh_follow_the_jaw_and_a_sealed_mouth_is_said(blender, shared):
     from styletalk_core.retarget.character import character_keys
@@ -287,28 +251,6 @@ def test_points_seen_through_parted_lips_stay_on_the_face_not_the_teeth(shared):
     deltas = transfer_basis(verts, ict["tris"], points, face.basis, face).dense(len(verts))
     r = transfer_fidelity(ict, verts, verts[None] + np.einsum("tk,kvc->tvc", exp, deltas), exp)
     assert r["lip r"] >= 0.95 and 0.8 <= r["amplitude"] <= 1.3, r
-
-
-def test_points_land_alike_on_a_head_at_any_scale():
-    from styletalk_core.retarget.correspondence import cast_to_surface
-
-    rng = np.random.default_rng(2)
-    g = np.linspace(0, 1, 8)
-    x, y = np.meshgrid(g, g)
-    vertices = np.stack([x.ravel(), y.ravel(), 0.1 * rng.normal(size=64)], 1)
-    grid = np.arange(64).reshape(8, 8)
-    tris = np.concatenate(
-        [
-            np.stack([grid[:-1, :-1], grid[:-1, 1:], grid[1:, 1:]], -1).reshape(-1, 3),
-            np.stack([grid[:-1, :-1], grid[1:, 1:], grid[1:, :-1]], -1).reshape(-1, 3),
-        ]
-    )
-    xy = rng.uniform(0.05, 0.95, (50, 2))
-    unit = cast_to_surface(xy, vertices, tris)
-    for scale in (1e-5, 1e4):  # a file in metres at 1e-4 of its size, or in millimetres
-        scaled = cast_to_surface(xy * scale, vertices * scale, tris)
-        assert (scaled.triangles == unit.triangles).all()
-        np.testing.assert_allclose(scaled.weights, unit.weights, atol=1e-9)
 
 
 def _ict_in_parts(tmp_path, with_keys: bool = False):
