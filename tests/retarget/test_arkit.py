@@ -11,9 +11,7 @@ from styletalk_core.cli import main
 from styletalk_core.face.face_model import load_face_model
 from styletalk_core.formats.arkit import (
     ARKIT_NAMES,
-    LIVE_LINK_HEADER,
     match_arkit_names,
-    normalise_name,
     timecode,
 )
 from styletalk_core.formats.curves import Curves
@@ -25,26 +23,6 @@ from styletalk_core.retarget.solve import SolveSettings, objective, solve_weight
 from styletalk_core.style.clip import load_expression
 
 from ..conftest import sample_files
-
-
-def test_arkit_names_are_apples_52_in_live_link_order():
-    assert len(ARKIT_NAMES) == 52 and len(set(ARKIT_NAMES)) == 52
-    assert ARKIT_NAMES[:2] == ("eyeBlinkLeft", "eyeLookDownLeft") and ARKIT_NAMES[17] == "jawOpen"
-    assert ARKIT_NAMES[-1] == "tongueOut" and LIVE_LINK_HEADER[:3] == ("Timecode", "BlendShapeCount", "EyeBlinkLeft")
-    assert LIVE_LINK_HEADER[-9:-6] == ("HeadYaw", "HeadPitch", "HeadRoll")
-
-
-@pytest.mark.parametrize("spelling", ["jawOpen", "JawOpen", "jaw_open", "Jaw Open", "JAWOPEN"])
-def test_jaw_spellings_match(spelling):
-    assert normalise_name(spelling) == normalise_name("jawOpen")
-
-
-def test_matching_reports_unmatched_and_duplicates():
-    mapping, unmatched, duplicates = match_arkit_names(
-        ["mouthSmile_L", "MouthSmileRight", "jaw_open", "JawOpen", "Basis", "hat"]
-    )
-    assert mapping == {"mouthSmileLeft": ["mouthSmile_L"], "mouthSmileRight": ["MouthSmileRight"]}
-    assert unmatched == ["Basis", "hat"] and duplicates == {"jawOpen": ["jaw_open", "JawOpen"]}
 
 
 def test_solve_is_bounded_and_no_worse_than_clipping_least_squares():
