@@ -70,6 +70,7 @@ class DemoRun:
     transcript: Path = EXAMPLES / "hello.txt"
     renderer: object = None  # the loaded renderer, when asked for
     image: Path | None = None
+    generator: object = None  # the loaded default model
     ids: np.ndarray | None = None
     curves: Curves | None = None
 
@@ -87,7 +88,7 @@ def step_generate(run: DemoRun) -> str:
     from .inference import generate_curves
     from .plugins import RENDERER, plugin
 
-    curves = generate_curves(run.ids, [StyleSpec(run.style)])
+    curves = generate_curves(run.ids, [StyleSpec(run.style)], generator=run.generator)
     curves.meta["audio"] = str(run.audio)
     still = plugin(RENDERER).STILL_POSE  # a frontal still head, for rendering
     curves.pose = np.repeat(still[None], curves.frames, axis=0)
@@ -154,14 +155,26 @@ def step_render(run: DemoRun) -> str:
     return "demo_render.mp4"
 
 
-def check_inputs(out: Path, style: str, renderer: Path | None, image: Path | None) -> object:
-    """Everything that can be checked before the first step; returns the loaded renderer (or None)."""
+def check_inputs(out: Path, style: str, renderer: Path | None, image: Path | None) -> DemoRun:
+    """Everything that can be checked before the first step: the run to make, with the default model
+    and the renderer (when asked for) loaded; nothing is written."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder; -o names the output folder")
-    if not style.startswith("preset:"):
+    from .formats.style import StyleSpec
+    from .inference import load_model, preset_code
+
+    generator = load_model()
+    if StyleSpec(style).preset is not None:
+        preset_code(generator, StyleSpec(style).preset)  # an unknown preset: one line naming those there are
+    else:
         from .style.clip import load_expression
 
         load_expression(style)
+    return DemoRun(out, style, generator=generator, renderer=_renderer(renderer, image), image=image)
+
+
+def _renderer(renderer: Path | None, image: Path | None) -> object:
+    """The official renderer loaded from `renderer` for `image`, or None when none is asked for."""
     if renderer is None:
         if image is not None:
             raise StyleTalkError("--image is used with --renderer (the official renderer weights)")
@@ -185,19 +198,18 @@ def run_demo(
 ) -> dict[str, float]:
     """Run every step, log where each file is and how long it took; returns the step times."""
     out = Path(out)
-    loaded = check_inputs(out, style, renderer, image)
+    run = check_inputs(out, style, renderer, image)
     steps = [
         ("phonemes", step_phonemes),
         ("generate", step_generate),
         ("plot", step_plot),
         ("preview", step_preview),
         ("blender", step_blender),
-    ] + ([("render", step_render)] if loaded else [])
+    ] + ([("render", step_render)] if run.renderer is not None else [])
     out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".demo.", dir=out))
+    run.work = work = Path(tempfile.mkdtemp(prefix=".demo.", dir=out))
     times: dict[str, float] = {}
     try:
-        run = DemoRun(work, style, renderer=loaded, image=image)
         for name, fn in steps:
             t0 = time.perf_counter()
             made = fn(run)

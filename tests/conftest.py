@@ -14,6 +14,7 @@ import pytest
 from filelock import FileLock
 
 from styletalk_core.cli import main
+from styletalk_core.formats.labels import load_phoneme_labels
 from styletalk_core.settings import MODEL_SYNC_MS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -271,3 +272,10 @@ def assert_clean_failure(rc, err, out, *needles):
     assert "Traceback" not in err
     assert not out.exists()
     assert not list(out.parent.glob(".*.tmp*")), "temporary file left behind"
+
+
+@pytest.fixture(scope="module")
+def clip(shared):
+    """The first official sample with labels: its wav and its (T,) phoneme ids."""
+    wav, labels = labelled_clips()[0]
+    return wav, load_phoneme_labels(labels)

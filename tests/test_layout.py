@@ -264,13 +264,6 @@ NO_LOGIC = {
 # tests/blender_addon/test_blender_addon.py run in Blender, ...), not yet in their own file: the list only
 # shrinks, as a module listed here that gains its file fails the test below
 NOT_YET = {
-    "styletalk_core/cli/batch.py",
-    "styletalk_core/cli/common.py",
-    "styletalk_core/cli/demo.py",
-    "styletalk_core/cli/export.py",
-    "styletalk_core/cli/phonemes.py",
-    "styletalk_core/cli/preview.py",
-    "styletalk_core/cli/retarget.py",
     "styletalk_core/meshio/blender_side.py",
     "styletalk_core/meshio/compat.py",
     "styletalk_core/model/config.py",

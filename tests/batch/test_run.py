@@ -209,23 +209,3 @@ def test_a_take_that_fails_at_work_time_is_on_stderr_named_by_its_folder(takes, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].endswith(f"takes.csv:3: b: {out / 'b'}: cannot write: No space left on device")
     assert (out / "a" / "curves.npz").is_file() and not (out / "b").exists()
-
-
-def test_an_error_no_check_foresaw_is_one_line_with_the_details_in_a_log(monkeypatch, capsys):
-    import styletalk_core.cli.export as export
-
-    def broken(args):
-        raise RuntimeError("a bug\nover two lines")
-
-    monkeypatch.setattr(export, "run", broken)
-    monkeypatch.setattr(sys, "argv", ["styletalk"])
-    from styletalk_core.cli import build_parser
-
-    assert build_parser().parse_args(["export", "--curves", "x", "--format", "csv", "-o", "y"]).func is broken
-    code = main(["export", "--curves", "x.npz", "--format", "csv", "-o", "y.csv"])
-    err = capsys.readouterr().err.strip()
-    assert code == 1 and len(err.splitlines()) == 1, err
-    assert err.startswith("styletalk export: error: unexpected RuntimeError: a bug\\nover two lines (details: ")
-    log = err.rsplit("(details: ", 1)[1].rstrip(")")
-    assert "Traceback (most recent call last)" in open(log).read()
-    os.unlink(log)
