@@ -56,7 +56,7 @@ def _words(name: str) -> list[str]:
 def role_by_name(name: str) -> str:
     words = _words(name)
     for role, stems in ROLE_WORDS:
-        if any(w.startswith(s) or w.endswith(s) for w in words for s in stems):
+        if any(w.startswith(s) or w.removesuffix("es").endswith(s) or w.endswith(s) for w in words for s in stems):
             return role
     return "face" if any(w in FACE_WORDS for w in words) else "other"
 
