@@ -4,6 +4,7 @@ reports, cancels and leaves nothing."""
 import json
 import sys
 import time
+import wave
 
 import numpy as np
 import pytest
@@ -78,3 +79,32 @@ def test_retarget_job_reports_cancels_and_leaves_nothing(tmp_path):
     running.cancel()
     assert running.poll() is not None and not (tmp_path / "o2.npz").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cube.npz"]
+
+
+@pytest.mark.slow
+@pytest.mark.timing
+def test_generate_job_on_long_audio_cancels_within_two_seconds_leaving_no_process(shared, tmp_path):
+    """Esc during Generate on 400 s of speech: the toolkit and its labelling workers are gone within 2 s."""
+    from ..conftest import labelled_clips
+
+    with wave.open(str(labelled_clips()[0][0])) as w:
+        rate, pcm = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    speech = tmp_path / "long.wav"
+    with wave.open(str(speech), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.resize(pcm, 400 * rate).tobytes())
+    job = jobs.GenerateJob(jobs.GenerateRequest(sys.executable, str(speech), ["preset:happy"], str(tmp_path / "o.npz")))
+    deadline = time.monotonic() + 120
+    while job.fraction < 0.08 and job.poll() is None and time.monotonic() < deadline:  # decoded: labelling begins
+        time.sleep(0.05)
+    time.sleep(1.5)  # the labelling workers are busy
+    assert job.poll() is None, "the job ended before it could be cancelled"
+    sid = job._proc.pid
+    t0 = time.monotonic()
+    job.cancel()
+    stopped = time.monotonic() - t0
+    assert stopped < 2.0 and job.poll() is not None, stopped
+    assert hostile.session_processes(sid) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.wav"]

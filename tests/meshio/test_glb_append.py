@@ -5,7 +5,7 @@ import pytest
 
 from styletalk_core.meshio import read_character
 
-from .test_character_io import _glb
+from .test_blender_side import _glb
 
 
 @pytest.mark.slow
