@@ -36,15 +36,27 @@ def child_environment(first: Sequence[str] = ()) -> dict[str, str]:
     return env
 
 
-def isolate_spawned_workers() -> None:
+@contextlib.contextmanager
+def isolated_spawned_workers() -> Iterator[None]:
     """multiprocessing's spawned workers (`python -c ...`, which would put the working folder first)
-    start from this process's environment: give it the child settings before a pool starts."""
+    start from this process's environment: it has the child settings for the block (a pool started
+    in it, and workers it starts later), then is as it was, so a library caller's own children are
+    not changed."""
+    saved = {name: os.environ.get(name) for name in ("PYTHONSAFEPATH", "PYTHONPATH")}
     env = child_environment()
     os.environ["PYTHONSAFEPATH"] = "1"
     if "PYTHONPATH" in env:
         os.environ["PYTHONPATH"] = env["PYTHONPATH"]
     else:
         os.environ.pop("PYTHONPATH", None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from styletalk_core.children import child_environment, python_module, safe_pythonpath
+from styletalk_core.children import child_environment, isolated_spawned_workers, python_module, safe_pythonpath
 from styletalk_core.meshio import read_character
 from styletalk_core.speech.sphinx import normalise_transcript, segment_map
 from styletalk_core.threads import thread_budget
@@ -22,6 +22,16 @@ def test_child_commands_and_environment_keep_the_working_folder_out(monkeypatch)
     monkeypatch.setenv("PYTHONPATH", os.pathsep)  # an empty entry: the working folder
     env = child_environment()
     assert env["PYTHONSAFEPATH"] == "1" and "PYTHONPATH" not in env
+
+
+def test_spawned_workers_get_the_child_settings_and_the_caller_its_environment_back(monkeypatch):
+    """A library caller's own environment is theirs: set for a pool's workers, then as it was (it
+    was left set, and a caller's later `python -c` in a folder of its own no longer saw that folder)."""
+    monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
+    monkeypatch.setenv("PYTHONPATH", f"/theirs{os.pathsep}relative")
+    with isolated_spawned_workers():
+        assert os.environ["PYTHONSAFEPATH"] == "1" and os.environ["PYTHONPATH"] == "/theirs"
+    assert "PYTHONSAFEPATH" not in os.environ and os.environ["PYTHONPATH"] == f"/theirs{os.pathsep}relative"
 
 
 @pytest.mark.slow

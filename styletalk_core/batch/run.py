@@ -163,15 +163,15 @@ def run_local(jobs: list[Job], workers: int, on_result: Callable[[Result], None]
                 for result in run_unit(unit):
                     on_result(result)
         return
-    from ..children import isolate_spawned_workers
+    from ..children import isolated_spawned_workers
     from .pool import Workers
 
-    isolate_spawned_workers()
-    pool = Workers(workers)
-    try:
-        pool.run(todo, on_result)
-    finally:
-        pool.close()
+    with isolated_spawned_workers():
+        pool = Workers(workers)
+        try:
+            pool.run(todo, on_result)
+        finally:
+            pool.close()
 
 
 def _failed_lines(summary: Summary, problems: list[Problem], report: Callable[[Problem], None] | None) -> Summary:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..children import die_with_parent, isolate_spawned_workers
+from ..children import die_with_parent, isolated_spawned_workers
 from ..extras import optional
 from ..threads import cpu_threads, end_pool
 from .audio import SAMPLE_RATE
@@ -251,15 +251,15 @@ def segment_map(count: int) -> Iterator[Callable]:
     if workers < 2 or count < POOL_MIN_SEGMENTS:
         yield map
         return
-    isolate_spawned_workers()
     spawn = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=spawn, initializer=_worker_setup, initargs=(os.getpid(),))
-    try:
-        yield pool.map
-    except BaseException:
-        end_pool(pool)  # Ctrl-C, SIGTERM or an error: nothing left running
-        raise
-    pool.shutdown(wait=True)
+    with isolated_spawned_workers():
+        pool = ProcessPoolExecutor(workers, mp_context=spawn, initializer=_worker_setup, initargs=(os.getpid(),))
+        try:
+            yield pool.map
+        except BaseException:
+            end_pool(pool)  # Ctrl-C, SIGTERM or an error: nothing left running
+            raise
+        pool.shutdown(wait=True)
 
 
 def _worker_setup(parent: int) -> None:
