@@ -381,6 +381,10 @@ def test_sigterm_leaves_no_temporary_file(shared, command, tmp_path):
             str(tmp_path / "face.png"),
             "--renderer",
             str(shared_path("parity", "renderer_random_ckpt.pth")),
+            "--engine",
+            "torch",  # a stop during OpenVINO's conversion is the timing test below
+            "--batch",
+            "1",  # a stop while frames are written, from the first
         ]
     else:
         argv += ["--size", "128"]
