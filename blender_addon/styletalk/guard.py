@@ -40,9 +40,10 @@ def _guarded(method, name: str):
 
 
 def one_line_errors(cls: type) -> type:
-    """`cls` (an operator class) with its execute and invoke guarded; other classes as they are."""
+    """`cls` (an operator class) with its execute and invoke guarded, its own or inherited (a shared
+    base's, e.g. Add Face Mask's); other classes as they are."""
     for name in GUARDED:
-        method = cls.__dict__.get(name)
+        method = getattr(cls, name, None)
         if method is not None and not getattr(method, "styletalk_guarded", False):
             guarded = _guarded(method, name)
             guarded.styletalk_guarded = True

@@ -1,6 +1,6 @@
 """The face-animation operators: Add Face, Import Curves, Import Batch, Generate, Export; thin over
-face_mesh.py, actions.py, exports.py and jobs.py (Any Character and ARKit keep theirs in character_ui.py
-and arkit_ui.py, over character_io.py, placing.py and arkit_character.py)."""
+face_mesh.py, actions.py, exports.py and jobs.py (Any Character's are in character_operators.py, over
+character_io.py and placing.py; ARKit's in arkit_operators.py, over arkit_character.py)."""
 
 from __future__ import annotations
 
@@ -237,3 +237,12 @@ class STYLETALK_OT_export(bpy.types.Operator):
             return {"CANCELLED"}
         self.report({"INFO"}, f"exported {n} frames to {self.filepath}")
         return {"FINISHED"}
+
+
+OPERATORS = (
+    STYLETALK_OT_add_face,
+    STYLETALK_OT_import_curves,
+    STYLETALK_OT_import_batch,
+    STYLETALK_OT_generate,
+    STYLETALK_OT_export,
+)

@@ -1,4 +1,5 @@
-"""The sidebar panel (3D View > StyleTalk): our face, importing curves, generating, exporting."""
+"""The sidebar's panels (3D View > StyleTalk): our face, importing curves, generating, exporting; Any
+character and ARKit character beneath it."""
 
 from __future__ import annotations
 
@@ -56,3 +57,43 @@ class STYLETALK_PT_panel(InSidebar, bpy.types.Panel):
         else:
             box.operator("styletalk.generate")
         col.operator_menu_enum("styletalk.export", "format", text="Export")
+
+
+class STYLETALK_PT_character(SubPanel, bpy.types.Panel):
+    bl_label = "Any character"
+    bl_idname = "STYLETALK_PT_character"
+
+    def draw(self, context):
+        s = context.scene.styletalk_character
+        col = self.layout.column()
+        row = col.row()
+        row.prop(s, "front")
+        row.prop(s, "up")
+        col.prop(s, "arkit")
+        col.operator("styletalk.transfer_keys")
+        col.operator("styletalk.solve_keys")
+        col.separator()
+        col.prop(s, "mask")
+        col.operator("styletalk.add_face_mask")
+        col.prop(s, "landmarks")
+        col.operator("styletalk.place_landmarks")
+
+
+class STYLETALK_PT_arkit(SubPanel, bpy.types.Panel):
+    bl_label = "ARKit character"
+    bl_idname = "STYLETALK_PT_arkit"
+
+    def draw(self, context):
+        col = self.layout.column()
+        col.operator("styletalk.match_arkit")
+        col.operator("styletalk.apply_arkit")
+        obj = context.active_object
+        if obj is not None and obj.type == "MESH" and len(obj.styletalk_arkit_map):
+            box = col.box()
+            for item in obj.styletalk_arkit_map:
+                row = box.row()
+                row.label(text=item.arkit)
+                row.prop(item, "keys", text="")
+
+
+PANELS = (STYLETALK_PT_panel, STYLETALK_PT_character, STYLETALK_PT_arkit)

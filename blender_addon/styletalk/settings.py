@@ -1,12 +1,23 @@
-"""The scene's StyleTalk settings (Scene.styletalk): the files, the style, where and how keys go, and
-the progress of a running job, as the panel shows and the operators read them."""
+"""The add-on's properties: the scene's StyleTalk settings (Scene.styletalk: the files, the style, where
+and how keys go, the progress of a running job), Any Character's (Scene.styletalk_character: the axes,
+the mask, the landmarks) and an ARKit rig's table (Object.styletalk_arkit_map), as the panels show them
+and the operators read them."""
 
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
+from bpy.props import (
+    BoolProperty,
+    CollectionProperty,
+    EnumProperty,
+    FloatProperty,
+    IntProperty,
+    PointerProperty,
+    StringProperty,
+)
 
 from . import keys
+from .formats.character import AXES
 from .formats.languages import DEFAULT_LANGUAGE, LANGUAGES
 from .formats.timebase import MAX_SYNC_OFFSET_MS
 
@@ -55,3 +66,52 @@ class StyleTalkSettings(bpy.types.PropertyGroup):
     subdivision: IntProperty(name="Subdivision", min=0, max=3, default=0)
     progress: FloatProperty(name="Progress", min=0.0, max=1.0, default=0.0, subtype="FACTOR")
     running: BoolProperty(default=False)
+
+
+AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in AXES]
+
+
+def _is_mask(_, obj) -> bool:
+    from .placing import MASK_VERTICES  # with mathutils: only inside Blender
+
+    return obj.type == "MESH" and len(obj.data.vertices) == MASK_VERTICES
+
+
+class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
+    front: EnumProperty(name="Front", items=AXIS_ITEMS, default="-y", description="the axis the face looks along")
+    up: EnumProperty(name="Up", items=AXIS_ITEMS, default="+z", description="the head's up axis")
+    arkit: BoolProperty(name="ARKit keys too", default=False, description="also add the 52 ARKit shape keys")
+    mask: PointerProperty(
+        name="Face mask",
+        type=bpy.types.Object,
+        poll=_is_mask,
+        description="placed by hand (Add Face Mask) when the face is not found automatically",
+    )
+    landmarks: PointerProperty(
+        name="Landmarks",
+        type=bpy.types.Collection,
+        description="empties placed by hand on the face's features (Place Landmarks), for a stylised face",
+    )
+
+
+class StyleTalkArkitPair(bpy.types.PropertyGroup):
+    arkit: StringProperty(name="ARKit")
+    keys: StringProperty(
+        name="Shape keys", description="the character's shape key(s) for this ARKit shape, comma-separated"
+    )
+
+
+PROPERTY_GROUPS = (StyleTalkSettings, StyleTalkCharacterSettings, StyleTalkArkitPair)
+
+
+def attach() -> None:
+    """The settings on the scene and the ARKit table on objects (the groups registered)."""
+    bpy.types.Scene.styletalk = PointerProperty(type=StyleTalkSettings)
+    bpy.types.Scene.styletalk_character = PointerProperty(type=StyleTalkCharacterSettings)
+    bpy.types.Object.styletalk_arkit_map = CollectionProperty(type=StyleTalkArkitPair)
+
+
+def detach() -> None:
+    del bpy.types.Object.styletalk_arkit_map
+    del bpy.types.Scene.styletalk_character
+    del bpy.types.Scene.styletalk

@@ -18,9 +18,10 @@ def properties(monkeypatch):
     """StyleTalkSettings' properties as (kind, options), read with bpy's property functions recorded."""
     bpy = types.ModuleType("bpy")
     props = types.ModuleType("bpy.props")
-    for kind in ("BoolProperty", "EnumProperty", "FloatProperty", "IntProperty", "StringProperty"):
+    kinds = ("Bool", "Collection", "Enum", "Float", "Int", "Pointer", "String")
+    for kind in (f"{k}Property" for k in kinds):
         setattr(props, kind, lambda _kind=kind, **options: (_kind, options))
-    bpy.props, bpy.types = props, types.SimpleNamespace(PropertyGroup=object)
+    bpy.props, bpy.types = props, types.SimpleNamespace(PropertyGroup=object, Object=object, Collection=object)
     monkeypatch.setitem(sys.modules, "bpy", bpy)
     monkeypatch.setitem(sys.modules, "bpy.props", props)
     monkeypatch.delitem(sys.modules, "styletalk_addon.styletalk.settings", raising=False)

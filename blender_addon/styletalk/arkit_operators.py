@@ -1,14 +1,12 @@
-"""Apply to ARKit Character, the interface: the table's property group, the Match and Apply
-operators and the panel, over arkit_character.py."""
+"""Apply to ARKit Character's operators, Match ARKit Names and Apply, over arkit_character.py."""
 
 from __future__ import annotations
 
 import bpy
-from bpy.props import CollectionProperty, StringProperty
+from bpy.props import StringProperty
 
 from . import face_mesh
 from .arkit_character import apply_to_character, match_character
-from .panel import SubPanel
 
 
 def _mesh(context, op):
@@ -17,13 +15,6 @@ def _mesh(context, op):
         op.report({"ERROR"}, "select the character's mesh first (a mesh with shape keys)")
         return None
     return obj
-
-
-class StyleTalkArkitPair(bpy.types.PropertyGroup):
-    arkit: StringProperty(name="ARKit")
-    keys: StringProperty(
-        name="Shape keys", description="the character's shape key(s) for this ARKit shape, comma-separated"
-    )
 
 
 class STYLETALK_OT_match_arkit(bpy.types.Operator):
@@ -71,33 +62,4 @@ class STYLETALK_OT_apply_arkit(bpy.types.Operator):
         return {"FINISHED"} if apply_to_character(context, obj, path, self) else {"CANCELLED"}
 
 
-class STYLETALK_PT_arkit(SubPanel, bpy.types.Panel):
-    bl_label = "ARKit character"
-    bl_idname = "STYLETALK_PT_arkit"
-
-    def draw(self, context):
-        col = self.layout.column()
-        col.operator("styletalk.match_arkit")
-        col.operator("styletalk.apply_arkit")
-        obj = context.active_object
-        if obj is not None and obj.type == "MESH" and len(obj.styletalk_arkit_map):
-            box = col.box()
-            for item in obj.styletalk_arkit_map:
-                row = box.row()
-                row.label(text=item.arkit)
-                row.prop(item, "keys", text="")
-
-
-CLASSES = (StyleTalkArkitPair, STYLETALK_OT_match_arkit, STYLETALK_OT_apply_arkit, STYLETALK_PT_arkit)
-
-
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-    bpy.types.Object.styletalk_arkit_map = CollectionProperty(type=StyleTalkArkitPair)
-
-
-def unregister() -> None:
-    del bpy.types.Object.styletalk_arkit_map
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+OPERATORS = (STYLETALK_OT_match_arkit, STYLETALK_OT_apply_arkit)

@@ -1,4 +1,4 @@
-"""Any Character: find the face on the user's own mesh (automatically, or with a hand-placed face
+"""Any Character's operators: find the face on the user's own mesh (automatically, or with a hand-placed face
 mask or landmarks), then add our 64 expression keys (and ARKit's 52) to it, or solve its own shape keys from
 curves. The toolkit does the work out of process (progress bar, Esc cancels); nothing in the scene
 changes until it has finished, and then only new shape keys or a new action are added (undoable)."""
@@ -11,40 +11,15 @@ import tempfile
 
 import bpy
 import numpy as np
-from bpy.props import BoolProperty, EnumProperty, PointerProperty
 
 from . import actions, character_io, face_mesh, jobs, placing
-from .formats.character import AXES, Additions
+from .formats.character import Additions
 from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
 from .formats.placed import save_placed
 from .modal import ToolkitOperator
-from .panel import SubPanel
 from .prefs import toolkit_python
-
-AXIS_ITEMS = [(a, a.upper(), f"the world's {a.upper()} axis") for a in AXES]
-
-
-def _is_mask(_, obj) -> bool:
-    return obj.type == "MESH" and len(obj.data.vertices) == placing.MASK_VERTICES
-
-
-class StyleTalkCharacterSettings(bpy.types.PropertyGroup):
-    front: EnumProperty(name="Front", items=AXIS_ITEMS, default="-y", description="the axis the face looks along")
-    up: EnumProperty(name="Up", items=AXIS_ITEMS, default="+z", description="the head's up axis")
-    arkit: BoolProperty(name="ARKit keys too", default=False, description="also add the 52 ARKit shape keys")
-    mask: PointerProperty(
-        name="Face mask",
-        type=bpy.types.Object,
-        poll=_is_mask,
-        description="placed by hand (Add Face Mask) when the face is not found automatically",
-    )
-    landmarks: PointerProperty(
-        name="Landmarks",
-        type=bpy.types.Collection,
-        description="empties placed by hand on the face's features (Place Landmarks), for a stylised face",
-    )
 
 
 class _CharacterJob(ToolkitOperator):
@@ -223,43 +198,4 @@ class STYLETALK_OT_place_landmarks(_PlaceOnCharacter, bpy.types.Operator):
         )
 
 
-class STYLETALK_PT_character(SubPanel, bpy.types.Panel):
-    bl_label = "Any character"
-    bl_idname = "STYLETALK_PT_character"
-
-    def draw(self, context):
-        s = context.scene.styletalk_character
-        col = self.layout.column()
-        row = col.row()
-        row.prop(s, "front")
-        row.prop(s, "up")
-        col.prop(s, "arkit")
-        col.operator("styletalk.transfer_keys")
-        col.operator("styletalk.solve_keys")
-        col.separator()
-        col.prop(s, "mask")
-        col.operator("styletalk.add_face_mask")
-        col.prop(s, "landmarks")
-        col.operator("styletalk.place_landmarks")
-
-
-CLASSES = (
-    StyleTalkCharacterSettings,
-    STYLETALK_OT_transfer_keys,
-    STYLETALK_OT_solve_keys,
-    STYLETALK_OT_add_mask,
-    STYLETALK_OT_place_landmarks,
-    STYLETALK_PT_character,
-)
-
-
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-    bpy.types.Scene.styletalk_character = PointerProperty(type=StyleTalkCharacterSettings)
-
-
-def unregister() -> None:
-    del bpy.types.Scene.styletalk_character
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+OPERATORS = (STYLETALK_OT_transfer_keys, STYLETALK_OT_solve_keys, STYLETALK_OT_add_mask, STYLETALK_OT_place_landmarks)
