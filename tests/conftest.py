@@ -124,19 +124,63 @@ def official_sample(relative: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_out(blender, tmp_path_factory):
-    """The README's main command (its styletalk part), run once with the output folder in tmp."""
-    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed")
-    from styletalk_core.cli import main
+def installed(blender, tmp_path_factory):
+    """A wheel of the project installed into a scratch venv that reuses this environment's packages
+    (a .pth line) but not its editable install of the project, made once per test run: (venv, folder)."""
+    pytest.importorskip("bpy", reason="bpy (Blender as a module) is not installed: the demo needs it")
+    return once_per_run(tmp_path_factory, "wheel", _install_wheel) / "venv", tmp_path_factory.getbasetemp()
 
+
+def _install_wheel(tmp: Path) -> None:
+    import site
+    import sys
+    import sysconfig
+
+    source = tmp / "source"  # a copy of the tracked files: the build writes build/ and *.egg-info beside them
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for name in tracked:
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"), str(source)],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next((tmp / "dist").glob("styletalk_toolkit-*.whl"))
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    scratch = subprocess.run(
+        [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = sysconfig.get_path("purelib") if sys.prefix != sys.base_prefix else site.getsitepackages()[0]
+    (venv / scratch.split(str(venv) + "/", 1)[1] / "reuse.pth").write_text(ours + "\n")
+    subprocess.run([*pip, "--python", str(venv / "bin" / "python"), "install", "--no-deps", str(wheel)], check=True)
+
+
+@pytest.fixture(scope="session")
+def demo_out(blender, installed, tmp_path_factory):
+    """The README's main command (its styletalk part), run once per test run as a user runs it: the
+    installed wheel's `styletalk`, in a folder outside the checkout; the folder it wrote."""
     from .test_readme import readme_main_argv
 
+    venv, _ = installed
     argv = readme_main_argv()
     assert argv[:1] == ["demo"]
 
     def run(out: Path) -> None:
         argv[argv.index("-o") + 1] = str(out)
-        assert main(argv) == 0
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        proc = subprocess.run(
+            [venv / "bin" / "styletalk", *argv], cwd=out.parent, env=env, capture_output=True, text=True, timeout=600
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
 
     return once_per_run(tmp_path_factory, "demo", run)
 
