@@ -177,6 +177,9 @@ def demo_out(blender, installed, tmp_path_factory):
     def run(out: Path) -> None:
         argv[argv.index("-o") + 1] = str(out)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        legacy = REPO / ".venv-bpy42" / "bin" / "python"  # not beside the wheel's venv: named, as a user would
+        if legacy.is_file():
+            env["STYLETALK_BLENDER42_PYTHON"] = str(legacy)
         proc = subprocess.run(
             [venv / "bin" / "styletalk", *argv], cwd=out.parent, env=env, capture_output=True, text=True, timeout=600
         )
