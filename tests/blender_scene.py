@@ -42,7 +42,7 @@ def played(scene: dict, vertices: np.ndarray) -> np.ndarray:
     """(T, V, 3) the probed object's motion at `vertices` (y up; each must be one of its rest vertices)."""
     dist, idx = cKDTree(scene["rest"]).query(vertices)
     assert dist.max() < 1e-5 * np.ptp(vertices, axis=0).max(), dist.max()
-    return scene["rest"][idx][None] + np.einsum("tk,kvc->tvc", scene["values"], scene["offsets"][:, idx])
+    return scene["rest"][idx][None] + np.tensordot(scene["values"], scene["offsets"][:, idx], 1)
 
 
 def blender_python(version: str) -> str:

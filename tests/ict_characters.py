@@ -57,8 +57,8 @@ def fit_identity(ict: dict, verts: np.ndarray, lm_map: SurfacePoints, exp: np.nd
     err, err_2d = np.linalg.norm(off, axis=1) / width, np.linalg.norm(off[:, :2], axis=1) / width
     keys, rms = character_basis(corr.points, ict["tris"], verts, ict["expression_deltas"], face)
     w = solve_onto(exp, keys, face)
-    theirs = np.einsum("tk,kvc->tvc", w, keys)
-    ours = np.einsum("tk,kvc->tvc", exp, face.basis)
+    theirs = np.tensordot(w, keys, 1)
+    ours = np.tensordot(exp, face.basis, 1)
     lip_r = float(np.corrcoef(mouth_opening(theirs), mouth_opening(ours))[0, 1])
     return {
         "landmark err": float(err.mean()),
@@ -84,7 +84,7 @@ def transfer_fidelity(ict: dict, rest: np.ndarray, frames: np.ndarray, exp: np.n
     from styletalk_core.face.landmarks import similarity_fit
 
     face = load_face_model()
-    ours = mouth_opening(np.einsum("tk,kvc->tvc", exp, face.basis))
+    ours = mouth_opening(np.tensordot(exp, face.basis, 1))
     found = find_correspondence(rest, ict["tris"]).points
     theirs = -mouth_opening(found.positions(frames, ict["tris"]))  # y up
     points = found.positions(rest, ict["tris"])

@@ -82,7 +82,7 @@ def _video(path: Path) -> tuple[np.ndarray, list[str]]:
 def test_render_output_from_a_reference_image_refusals_before_work_and_on_ray_workers(shared, takes, ray_cluster):
     pytest.importorskip("av")
     folder, manifest = takes
-    _cut(HELLO, folder / "short.wav", 1.5, 0.2)
+    _cut(HELLO, folder / "short.wav", 1.5, 0.1)  # 3 frames
     face = sorted(shared_path(*FACE).glob("*.png"))[0]
     (folder / "not_an_image.png").write_bytes(b"no")
     rows = [

@@ -22,7 +22,7 @@ def test_our_keys_are_added_and_the_curves_animate_the_character(character_resul
     assert "already has our keys" in r["transfer_again"]
     got = np.load(work / "transfer.npz")
     np.testing.assert_allclose(got["weights"], exp[: len(got["weights"])], atol=1e-5)  # Import Curves keyed them
-    frames = chars["transfer"] + np.einsum("tk,kvc->tvc", got["weights"], _from_blender(got["deltas"]))
+    frames = chars["transfer"] + np.tensordot(got["weights"], _from_blender(got["deltas"]), 1)
     f = transfer_fidelity(ict, chars["transfer"], frames, got["weights"])
     assert f["lip r"] >= 0.9 and 0.7 <= f["amplitude"] <= 1.3, f
     assert f["outside"] < 0.01 and f["lip travel"] > 0.03, f
@@ -37,8 +37,8 @@ def test_the_characters_own_keys_are_solved_whatever_their_names(character_resul
     assert r["their_take_kept"], r  # the action the keys played before, kept in the Action list
     w = np.load(work / "solve.npz")["weights"]
     assert w.shape[1] == 53 and w.min() >= 0 and w.max() <= 1
-    frames = chars["solve"] + np.einsum("tk,kvc->tvc", w, ict["expression_deltas"])
-    ours = mouth_opening(np.einsum("tk,kvc->tvc", exp[: len(w)], load_face_model().basis))
+    frames = chars["solve"] + np.tensordot(w, ict["expression_deltas"], 1)
+    ours = mouth_opening(np.tensordot(exp[: len(w)], load_face_model().basis, 1))
     assert np.corrcoef(opening_at_points(ict, chars["solve"], frames), ours)[0, 1] >= 0.9
 
 

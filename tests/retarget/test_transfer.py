@@ -30,5 +30,5 @@ def test_points_seen_through_parted_lips_stay_on_the_face_not_the_teeth(shared):
     face = load_face_model()
     exp = load_expression(sample_files("source_video/3DMM", "*.mat")[0])
     deltas = transfer_basis(verts, ict["tris"], points, face.basis, face).dense(len(verts))
-    r = transfer_fidelity(ict, verts, verts[None] + np.einsum("tk,kvc->tvc", exp, deltas), exp)
+    r = transfer_fidelity(ict, verts, verts[None] + np.tensordot(exp, deltas, 1), exp)
     assert r["lip r"] >= 0.95 and 0.8 <= r["amplitude"] <= 1.3, r
