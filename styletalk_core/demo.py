@@ -170,6 +170,7 @@ def check_inputs(out: Path, style: str, renderer: Path | None, image: Path | Non
         from .style.clip import load_expression
 
         load_expression(style)
+    # work: the output folder until the run starts, which stages every file in a folder inside it
     return DemoRun(out, style, generator=generator, renderer=_renderer(renderer, image), image=image)
 
 
