@@ -119,7 +119,7 @@ class Made:
 
     styles: Sequence[StyleSpec]
     settings: GenerateSettings = GenerateSettings()
-    pose: np.ndarray | None = None  # (T, 6) head pose, fitted to the curves' length
+    pose: np.ndarray | None = None  # (T, 9) head pose, fitted to the curves' length
     pose_path: str | os.PathLike | None = None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -162,6 +162,11 @@ class FaceGeometry:
     tris: np.ndarray  # face triangles first, then the helpers'
     skin: np.ndarray  # (F,) bool: the face part's triangles
 
+    def turned(self, rot: np.ndarray, to: np.ndarray) -> FaceGeometry:
+        """The same geometry seen with the axes `to` instead of `rot` (each: the character's axes -> the
+        front view), without classifying and welding the part again."""
+        return replace(self, view=self.view @ rot @ to.T)
+
 
 def weld(vertices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first, inverse): one vertex per position (within 1e-7 of the extent) and where each went."""
@@ -238,21 +243,23 @@ def find_face(
     except InputError as exc:
         if hand_placed is not None or "no face found" not in str(exc):
             raise
-        found, rot, geo, hints = _other_axes(character, hints, str(mesh), stage(progress, 0.97, 0.03), exc)
+        found, rot, geo, hints = _other_axes((geo, rot), hints, str(mesh), stage(progress, 0.97, 0.03), exc)
     reached(progress, 1.0)
     how = "mask" if hints.mask is not None else f"detection ({found.framed})"
     return FoundFace(character, geo, found.points, rot, found.rms, how, hints.axes)
 
 
-def _other_axes(character: Character, hints: FaceHints, source: str, progress: Progress, refused: InputError) -> tuple:
+def _other_axes(seen: tuple, hints: FaceHints, source: str, progress: Progress, refused: InputError) -> tuple:
     """The face found with the first of the other usual conventions that shows one: (located, rotation,
-    geometry, hints with those axes), or one line saying none did."""
+    geometry, hints with those axes), or one line saying none did. `seen`: the geometry and rotation
+    the given axes showed no face with."""
+    given, given_rot = seen
     others = [c for c in CONVENTIONS if c != (hints.front, hints.up)]
     for i, (front, up) in enumerate(others):
         progress(i, len(others))
         tried = FaceHints(front, up)
         rot = to_front_view(front, up)
-        geo = face_geometry(character, rot)
+        geo = given.turned(given_rot, rot)
         with contextlib.suppress(InputError):
             return locate_face(geo, None, source, tried.axes, full=False), rot, geo, tried
     raise InputError(

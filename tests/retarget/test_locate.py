@@ -13,6 +13,7 @@ from styletalk_core.retarget.locate import (
     MAX_FIT_RMS_PX,
     FaceGeometry,
     FaceHints,
+    face_geometry,
     load_mask,
     to_front_view,
     weld,
@@ -66,6 +67,22 @@ def test_welding_joins_seams_and_keeps_distinct_vertices():
     first, inverse = weld(v)
     assert len(first) == 4 and inverse[1] == inverse[3]  # the seam's copy, within 1e-7 of the extent
     np.testing.assert_array_equal(v[first][inverse][[0, 2, 4]], v[[0, 2, 4]])
+
+
+def test_a_geometry_turned_to_other_axes_is_the_one_made_for_them():
+    """The axis conventions tried when the given axes show no face turn the welded geometry once made,
+    not classify and weld the part again for each: the same vertices, triangles and skin."""
+    rng = np.random.default_rng(4)
+    head = Part("Head", rng.normal(size=(40, 3)), rng.integers(0, 40, (60, 3)), np.eye(4))
+    eyes = Part("Eyes", 0.1 * rng.normal(size=(8, 3)), rng.integers(0, 8, (6, 3)), np.eye(4))
+    character = Character("character", [head, eyes])
+    rot = to_front_view("+z", "+y")
+    made = face_geometry(character, rot)
+    for front, up in CONVENTIONS[1:]:
+        to = to_front_view(front, up)
+        want, got = face_geometry(character, to), made.turned(rot, to)
+        np.testing.assert_allclose(got.view, want.view, atol=1e-12)
+        assert np.array_equal(got.tris, want.tris) and np.array_equal(got.skin, want.skin)
 
 
 def test_the_gate_refuses_points_no_face_gives_and_passes_our_own_face():
