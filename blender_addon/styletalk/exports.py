@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 
 from . import keys
-from .actions import write_key_animation
+from .actions import playing_action, write_key_animation
 from .face_mesh import select_only, shape_key_names_of
 from .formats.curves import Curves
 from .formats.fileio import atomic_path
@@ -127,7 +127,7 @@ def unit_range_copy(context, obj):
     names = shape_key_names_of(obj)
     values = key_values(obj, frames) if names else np.zeros((len(frames), 0))
     split = unit_targets(names, values)
-    source_action = _shape_key_action(obj)
+    source_action = playing_action(obj)  # obj: the export operator's active face mesh
     renamed = [d for d in (obj, obj.data, source_action) if d is not None]
     originals, old_range = [d.name for d in renamed], (scene.frame_start, scene.frame_end)
     copy = obj.copy()
@@ -152,11 +152,6 @@ def unit_range_copy(context, obj):
             bpy.data.actions.remove(action)
         for d, n in zip(renamed, originals, strict=True):
             d.name = n
-
-
-def _shape_key_action(obj):
-    key = obj.data.shape_keys if obj.type == "MESH" else None
-    return key.animation_data.action if key is not None and key.animation_data is not None else None
 
 
 def _unit_range_keys(copy, names: list[str], split, weights: np.ndarray):
