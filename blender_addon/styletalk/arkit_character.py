@@ -10,7 +10,7 @@ import tempfile
 from . import actions, exports, face_mesh, jobs, keys
 from .formats.arkit import ARKIT_NAMES, NotArkitJson, match_arkit_names, read_arkit_json
 from .formats.errors import StyleTalkError
-from .prefs import toolkit_python
+from .prefs import NO_TOOLKIT, toolkit_python
 
 
 def match_character(obj) -> tuple[int, list[str], dict[str, list[str]]]:
@@ -47,7 +47,7 @@ def arkit_weights_of(path: str, python: str | None) -> tuple:
         except NotArkitJson:
             pass  # a curves JSON export: solve it like an .npz (an ARKit JSON with a defect is said as such)
     if python is None:
-        raise StyleTalkError("set 'Python with styletalk' in the add-on preferences (curves are solved by the toolkit)")
+        raise StyleTalkError(f"{NO_TOOLKIT} (curves are solved by the toolkit)")
     with tempfile.TemporaryDirectory(prefix="styletalk_arkit_") as tmp:
         job = jobs.ArkitJob(python, path, os.path.join(tmp, "weights.json"))
         status = job.wait()

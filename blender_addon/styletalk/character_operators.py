@@ -19,7 +19,7 @@ from .formats.errors import StyleTalkError
 from .formats.layout import EXP_NAMES
 from .formats.placed import save_placed
 from .modal import ToolkitOperator
-from .prefs import toolkit_python
+from .prefs import NO_TOOLKIT, toolkit_python
 
 
 class _CharacterJob(ToolkitOperator):
@@ -49,7 +49,7 @@ class _CharacterJob(ToolkitOperator):
         obj = context.active_object
         python = toolkit_python(context)
         if python is None:
-            self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
+            self.report({"ERROR"}, NO_TOOLKIT)
             return None
         self._tmp = tempfile.mkdtemp(prefix="styletalk_character_")
         try:

@@ -17,7 +17,7 @@ from .formats.curves import load_curves
 from .formats.errors import StyleTalkError
 from .formats.style import PRESET_PREFIX
 from .modal import ToolkitOperator
-from .prefs import toolkit_python
+from .prefs import NO_TOOLKIT, toolkit_python
 
 
 def _active_face(context, op) -> bpy.types.Object | None:
@@ -164,7 +164,7 @@ class STYLETALK_OT_generate(ToolkitOperator, bpy.types.Operator):
             return None
         python = toolkit_python(context)
         if python is None:
-            self.report({"ERROR"}, "set 'Python with styletalk' in the add-on preferences")
+            self.report({"ERROR"}, NO_TOOLKIT)
             return None
         if not s.speech_path or not s.style_path:
             self.report({"ERROR"}, "choose speech (audio or phoneme labels) and a style")

@@ -30,6 +30,9 @@ def preferences(context):
     return addon.preferences if addon else None
 
 
+NO_TOOLKIT = "set 'Python with styletalk' in the add-on preferences"  # when toolkit_python finds none
+
+
 def toolkit_python(context) -> str | None:
     """The preferences' interpreter, else Blender's own when it has the toolkit, else None."""
     prefs = preferences(context)
